@@ -1,0 +1,59 @@
+/**
+ * `loa`: one entry point for technicians, tests and the demo. Each group is loaded only when it is called, so that
+ * `loa proto ...` on a cart does not load the controller, and the controller never loads the cart's code.
+ */
+import { chooseLang, pick, type Text } from './i18n.js';
+import { processIo, UsageError, type CliIo, type CommandGroup } from './io.js';
+
+interface Group {
+  summary: Text;
+  load: () => Promise<CommandGroup>;
+}
+
+const groups: Record<string, Group> = {
+};
+
+function help(io: CliIo, lang: 'vi' | 'en'): void {
+  const lines = [
+    pick(lang, { vi: 'Cách dùng: loa <nhóm> <lệnh> [tuỳ chọn]', en: 'Usage: loa <group> <command> [options]' }),
+    '',
+    pick(lang, { vi: 'Các nhóm lệnh:', en: 'Command groups:' }),
+    ...Object.entries(groups).map(([name, g]) => `  ${name.padEnd(12)} ${pick(lang, g.summary)}`),
+    '',
+    pick(lang, {
+      vi: 'Thêm --help sau một nhóm để xem lệnh của nhóm đó; --lang en để xem tiếng Anh.',
+      en: 'Add --help after a group for its commands; --lang vi for Vietnamese.',
+    }),
+  ];
+  io.stdout.write(lines.join('\n') + '\n');
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const langIndex = argv.indexOf('--lang');
+  const lang = chooseLang(langIndex >= 0 ? argv[langIndex + 1] : undefined, io.env);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    help(io, lang);
+    return 0;
+  }
+  const group = groups[name];
+  if (group === undefined) {
+    io.stderr.write(
+      pick(lang, {
+        vi: `loa: không có nhóm lệnh "${name}". Chạy "loa --help" để xem danh sách.`,
+        en: `loa: there is no command group "${name}". Run "loa --help" for the list.`,
+      }) + '\n',
+    );
+    return 2;
+  }
+  try {
+    const run = await group.load();
+    return await run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`loa ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

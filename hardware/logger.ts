@@ -1,0 +1,15 @@
+/**
+ * The logger the hardware layer writes to. The composition root hands one in, already named for the file that uses
+ * it (`loa:hw:relay`). A message may be a function so that costly text (hex dumps) is only built when it is logged.
+ */
+export type LogMessage = string | (() => string);
+
+export interface Logger {
+  debug(message: LogMessage, fields?: Record<string, unknown>): void;
+  info(message: LogMessage, fields?: Record<string, unknown>): void;
+  warn(message: LogMessage, fields?: Record<string, unknown>): void;
+  error(message: LogMessage, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that drops everything: the default when none is given. */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
