@@ -11,6 +11,10 @@ interface Group {
 }
 
 const groups: Record<string, Group> = {
+  proto: {
+    summary: { vi: 'mã hoá, giải mã và đo kích thước khung giao thức Loa', en: 'encode, decode and size Loa protocol frames' },
+    load: async () => (await import('./proto.js')).runProto,
+  },
 };
 
 function help(io: CliIo, lang: 'vi' | 'en'): void {

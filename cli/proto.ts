@@ -1,0 +1,196 @@
+/**
+ * `loa proto`: encode, decode and size Loa protocol frames by hand — for a technician checking a radio link, and
+ * for tests. Frames are tagged with the unit key given (`--unit-key HEX`), or with the published test key.
+ */
+import { parseArgs } from 'node:util';
+import {
+  decodeFrame,
+  encodeFrame,
+  fromSerial,
+  frameKind,
+  messageFromJson,
+  messageToJson,
+  openSigned,
+  privateKeyFromSeed,
+  ProtocolError,
+  publicKeyFromRaw,
+  readSigned,
+  signObject,
+  SIGNED_TYPES,
+  MESSAGE_TYPES,
+  toSerial,
+  hexField,
+  type Frame,
+  type Message,
+  type ProtocolErrorCode,
+  type SignedBody,
+} from '../protocol/index.js';
+import { frameCases, signedCases, TEST_DISTRICT_SEED, TEST_UNIT_KEY } from '../tools/vector-cases.js';
+import { chooseLang, pick, type Lang, type Text } from './i18n.js';
+import { UsageError, type CliIo } from './io.js';
+
+const EXPLAIN: Record<ProtocolErrorCode, Text> = {
+  truncated: { vi: 'khung bị cụt', en: 'the frame is cut short' },
+  'bad-version': { vi: 'phiên bản giao thức không hỗ trợ', en: 'unsupported protocol version' },
+  'bad-kind': { vi: 'loại khung không đúng', en: 'wrong kind of frame' },
+  'bad-value': { vi: 'giá trị không hợp lệ', en: 'a value is out of range' },
+  'bad-tag': { vi: 'mã xác thực (tag) sai: sai khoá của xe hoặc khung đã bị sửa', en: 'bad tag: wrong unit key, or the frame was altered' },
+  'bad-crc': { vi: 'CRC sai: nhiễu trên đường truyền nối tiếp', en: 'bad CRC: noise on the serial line' },
+  'bad-cobs': { vi: 'mã hoá COBS hỏng', en: 'broken COBS encoding' },
+  'too-long': { vi: 'khung quá dài', en: 'frame too long' },
+  'bad-signature': { vi: 'chữ ký không hợp lệ', en: 'the signature does not verify' },
+  'unknown-key': { vi: 'ký bằng khoá lạ, không phải khoá của huyện', en: 'signed by a key that is not the district key' },
+  expired: { vi: 'đã hết hạn', en: 'expired' },
+  replay: { vi: 'khung đã nhận rồi (phát lại)', en: 'already received (replay)' },
+  rollback: { vi: 'cũ hơn bản đang dùng', en: 'older than the one in use' },
+};
+
+const HELP: Text = {
+  vi: `Cách dùng:
+  loa proto encode <loại> --json '<đối tượng>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district]
+  loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX]
+  loa proto sizes
+Loại tin: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; đối tượng ký: ${SIGNED_TYPES.join(', ')}.
+--json nhận một đối tượng hoặc một mảng (nhiều tin trong một khung). Không có --unit-key thì dùng khoá thử nghiệm công khai.
+Lệnh (command) không có trường "signed" sẽ được ký bằng --district-seed HEX (mặc định: khoá thử nghiệm RFC 8032).`,
+  en: `Usage:
+  loa proto encode <type> --json '<object>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district]
+  loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX]
+  loa proto sizes
+Message types: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; signed objects: ${SIGNED_TYPES.join(', ')}.
+--json takes one object or an array (several messages in one frame). Without --unit-key the public test key is used.
+A command without a "signed" field is signed with --district-seed HEX (default: the RFC 8032 test key).`,
+};
+
+const options = {
+  json: { type: 'string' },
+  serial: { type: 'boolean', default: false },
+  'unit-key': { type: 'string' },
+  'district-key': { type: 'string' },
+  'district-seed': { type: 'string' },
+  unit: { type: 'string', default: '1' },
+  boot: { type: 'string', default: '1' },
+  seq: { type: 'string', default: '0' },
+  district: { type: 'boolean', default: false },
+  lang: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export async function runProto(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const lang = chooseLang(values.lang, io.env);
+  const [command, arg] = positionals;
+  if (values.help || command === undefined) {
+    io.stdout.write(pick(lang, HELP) + '\n');
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  try {
+    switch (command) {
+      case 'encode':
+        io.stdout.write(encode(need(arg, lang, { vi: 'thiếu loại tin', en: 'missing the message type' }), values, lang) + '\n');
+        return 0;
+      case 'decode':
+        io.stdout.write(JSON.stringify(decode(need(arg, lang, { vi: 'thiếu chuỗi hex', en: 'missing the hex string' }), values), null, 2) + '\n');
+        return 0;
+      case 'sizes':
+        io.stdout.write(sizes(lang) + '\n');
+        return 0;
+      default:
+        throw new UsageError(pick(lang, { vi: `không có lệnh "${command}"; dùng encode, decode hoặc sizes`, en: `no command "${command}"; use encode, decode or sizes` }));
+    }
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    io.stderr.write(`loa proto: ${pick(lang, EXPLAIN[err.code])} (${err.code}): ${err.message}\n`);
+    return 1;
+  }
+}
+
+function need(v: string | undefined, lang: Lang, what: Text): string {
+  if (v === undefined) throw new UsageError(pick(lang, what));
+  return v;
+}
+
+type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string };
+
+function unitKey(values: Values): Buffer {
+  return values['unit-key'] === undefined ? TEST_UNIT_KEY : hexField(values['unit-key'], '--unit-key');
+}
+
+function counter(value: string | undefined, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} ${String(value)}: must be a whole number ≥ 0`);
+  return n;
+}
+
+function encode(type: string, values: Values, lang: Lang): string {
+  if (values.json === undefined) throw new UsageError(pick(lang, { vi: 'cần --json với nội dung tin', en: '--json with the message is required' }));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(values.json);
+  } catch (err) {
+    throw new UsageError(`--json: ${(err as Error).message}`);
+  }
+  const seed = values['district-seed'] === undefined ? TEST_DISTRICT_SEED : hexField(values['district-seed'], '--district-seed');
+  if ((SIGNED_TYPES as readonly string[]).includes(type) && type !== 'command') {
+    const body = { type, [type === 'key-rotation' ? 'rotation' : type]: parsed } as unknown as SignedBody;
+    return signObject(body, privateKeyFromSeed(seed)).toString('hex');
+  }
+  const list = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, unknown>[];
+  const messages: Message[] = list.map((obj) => {
+    if (type === 'command' && obj.signed === undefined) {
+      const signed = signObject({ type: 'command', command: obj as never }, privateKeyFromSeed(seed));
+      return { type: 'command', signed };
+    }
+    return messageFromJson({ type, ...obj });
+  });
+  const frame: Frame = {
+    kind: values.district || type === 'ack' || type === 'command' ? 'district' : 'unit',
+    unit: counter(values.unit, 'unit'),
+    boot: counter(values.boot, 'boot'),
+    seq: counter(values.seq, 'seq'),
+    messages,
+  };
+  const bytes = encodeFrame(frame, unitKey(values));
+  return (values.serial ? toSerial(bytes) : bytes).toString('hex');
+}
+
+function decode(hex: string, values: Values): unknown {
+  let bytes = hexField(hex.replace(/\s+/g, ''), 'hex');
+  if (values.serial) bytes = fromSerial(bytes[bytes.length - 1] === 0 ? bytes.subarray(0, -1) : bytes);
+  if (frameKind(bytes) === 'signed') {
+    if (values['district-key'] === undefined) return { verified: false, ...readSigned(bytes), signature: undefined };
+    return { verified: true, ...openSigned(bytes, [publicKeyFromRaw(hexField(values['district-key'], '--district-key'))]) };
+  }
+  const { messages, ...header } = decodeFrame(bytes, unitKey(values));
+  return {
+    ...header,
+    messages: messages.map((m) => {
+      if (m.type !== 'command') return messageToJson(m);
+      try {
+        return { ...messageToJson(m), command: readSigned(m.signed).body };
+      } catch {
+        return messageToJson(m);
+      }
+    }),
+  };
+}
+
+/** Bytes per message type on MQTT and on serial (header, tag and framing included) beside the same content as JSON. */
+export function sizeTable(): { name: string; mqtt: number; serial: number; json: number }[] {
+  const districtKey = privateKeyFromSeed(TEST_DISTRICT_SEED);
+  const rows = Object.entries(frameCases).map(([name, frame]) => {
+    const bytes = encodeFrame(frame, TEST_UNIT_KEY);
+    const { messages, ...header } = frame;
+    return { name, mqtt: bytes.length, serial: toSerial(bytes).length, json: Buffer.byteLength(JSON.stringify({ ...header, messages: messages.map(messageToJson) })) };
+  });
+  for (const [name, body] of Object.entries(signedCases)) {
+    const bytes = signObject(body, districtKey);
+    rows.push({ name: `signed ${name}`, mqtt: bytes.length, serial: bytes.length <= 2048 ? toSerial(bytes).length : NaN, json: Buffer.byteLength(JSON.stringify(body)) });
+  }
+  return rows;
+}
+
+function sizes(lang: Lang): string {
+  const head = pick(lang, { vi: 'tin                          MQTT  nối tiếp  JSON', en: 'message                      MQTT  serial    JSON' });
+  return [head, ...sizeTable().map((r) => `${r.name.padEnd(28)} ${String(r.mqtt).padStart(4)}  ${String(r.serial).padStart(8)}  ${String(r.json).padStart(4)}`)].join('\n');
+}

@@ -1,0 +1,104 @@
+/**
+ * The authenticated frame (SPEC.md "Frames"): what carts and the district send each other, over MQTT as the whole
+ * message payload and over serial inside the COBS/CRC framing.
+ *
+ *   version|kind (u8) | unit (varint) | boot (varint) | seq (varint) | messages… | tag (8 bytes)
+ *
+ * The tag is HMAC-SHA256 under the unit's secret key over every byte before it, truncated to 64 bits. The kind is
+ * inside the tagged bytes, so a cart's frame can never be reflected back to it as a district frame.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ByteReader, ByteWriter } from './bytes.js';
+import { readMessages, writeMessage } from './codec.js';
+import { ProtocolError } from './errors.js';
+import type { Message } from './messages.js';
+
+export const PROTOCOL_VERSION = 1;
+export const TAG_LENGTH = 8;
+export const UNIT_KEY_LENGTH = 32;
+/** The longest frame accepted on any link. */
+export const MAX_FRAME = 65_536;
+
+/** `unit`: a cart speaking (HMAC). `district`: the district speaking to one cart (HMAC). `signed`: Ed25519 object. */
+export const FRAME_KINDS = ['unit', 'district', 'signed'] as const;
+export type FrameKind = (typeof FRAME_KINDS)[number];
+
+export interface FrameHeader {
+  kind: 'unit' | 'district';
+  /** The cart's number in the district's registry (1…). */
+  unit: number;
+  /** The sender's boot counter, kept on disk and raised at every start. */
+  boot: number;
+  /** Frame counter within the boot, from 0. */
+  seq: number;
+}
+
+export interface Frame extends FrameHeader {
+  messages: Message[];
+}
+
+export function versionByte(kind: FrameKind): number {
+  return (PROTOCOL_VERSION << 4) | FRAME_KINDS.indexOf(kind);
+}
+
+/** Reads the version byte: which kind of frame these bytes are. */
+export function frameKind(bytes: Uint8Array): FrameKind {
+  if (bytes.length === 0) throw new ProtocolError('truncated', 'empty frame');
+  const b = bytes[0]!;
+  if (b >> 4 !== PROTOCOL_VERSION) {
+    throw new ProtocolError('bad-version', `protocol version ${b >> 4} (byte 0x${b.toString(16).padStart(2, '0')}); this program speaks version ${PROTOCOL_VERSION}`);
+  }
+  const kind = FRAME_KINDS[b & 0x0f];
+  if (kind === undefined) throw new ProtocolError('bad-kind', `frame kind ${b & 0x0f} is not known`);
+  return kind;
+}
+
+function checkKey(key: Uint8Array): void {
+  if (key.length !== UNIT_KEY_LENGTH) {
+    throw new ProtocolError('bad-value', `a unit key is ${UNIT_KEY_LENGTH} bytes, this one is ${key.length}`);
+  }
+}
+
+export function computeTag(key: Uint8Array, bytes: Uint8Array): Buffer {
+  return createHmac('sha256', key).update(bytes).digest().subarray(0, TAG_LENGTH);
+}
+
+/** Encodes and tags a frame. Throws `ProtocolError('bad-value')` for a value that does not fit its field. */
+export function encodeFrame(frame: Frame, key: Uint8Array): Buffer {
+  checkKey(key);
+  const w = new ByteWriter(128);
+  w.u8(versionByte(frame.kind)).varint(frame.unit).varint(frame.boot).varint(frame.seq);
+  for (const m of frame.messages) writeMessage(w, m);
+  const body = w.finish();
+  if (body.length + TAG_LENGTH > MAX_FRAME) throw new ProtocolError('too-long', `frame of ${body.length + TAG_LENGTH} bytes is over ${MAX_FRAME}`);
+  return Buffer.concat([body, computeTag(key, body)]);
+}
+
+/** The header alone, untrusted: enough to find the unit's key. */
+export function peekHeader(bytes: Uint8Array): FrameHeader {
+  const kind = frameKind(bytes);
+  if (kind === 'signed') throw new ProtocolError('bad-kind', 'a signed object is not a tagged frame');
+  if (bytes.length > MAX_FRAME) throw new ProtocolError('too-long', `frame of ${bytes.length} bytes is over ${MAX_FRAME}`);
+  const r = new ByteReader(bytes, 1, Math.max(1, bytes.length - TAG_LENGTH));
+  return { kind, unit: r.varint('unit'), boot: r.varint('boot'), seq: r.varint('seq') };
+}
+
+/**
+ * Verifies the tag and decodes the frame. The tag is checked before any message is parsed, so a forged frame costs
+ * one HMAC and nothing more.
+ */
+export function decodeFrame(bytes: Uint8Array, key: Uint8Array): Frame {
+  checkKey(key);
+  const header = peekHeader(bytes);
+  if (bytes.length < 1 + 3 + TAG_LENGTH) throw new ProtocolError('truncated', `frame of ${bytes.length} bytes is too short to carry a tag`);
+  const bodyEnd = bytes.length - TAG_LENGTH;
+  const expected = computeTag(key, bytes.subarray(0, bodyEnd));
+  if (!timingSafeEqual(expected, bytes.subarray(bodyEnd))) {
+    throw new ProtocolError('bad-tag', `tag does not match unit ${header.unit}'s key (wrong key, or the frame was altered)`);
+  }
+  const r = new ByteReader(bytes, 1, bodyEnd);
+  r.varint('unit');
+  r.varint('boot');
+  r.varint('seq');
+  return { ...header, messages: readMessages(r) };
+}

@@ -1,0 +1,45 @@
+/**
+ * Writes protocol/vectors/*.txt from tools/vector-cases.ts. Every vector is deterministic (HMAC and Ed25519 both
+ * are), so running this again gives the same files; the tests decode and re-encode every one of them.
+ *
+ *   npm run vectors
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeFrame, messageToJson, privateKeyFromSeed, signObject, toSerial } from '../protocol/index.js';
+import { frameCases, signedCases, TEST_DISTRICT_PUBLIC, TEST_DISTRICT_SEED, TEST_UNIT_KEY } from './vector-cases.js';
+
+const dir = join(import.meta.dirname, '..', '..', 'protocol', 'vectors');
+mkdirSync(dir, { recursive: true });
+
+function write(name: string, lines: Record<string, string>): void {
+  const text = Object.entries(lines).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n';
+  writeFileSync(join(dir, `${name}.txt`), text);
+}
+
+const districtKey = privateKeyFromSeed(TEST_DISTRICT_SEED);
+const commandInFrame = signObject(signedCases['command-set-volume']!, districtKey);
+
+const frames = { ...frameCases, 'command-down': { kind: 'district' as const, unit: 7, boot: 3, seq: 78, messages: [{ type: 'command' as const, signed: commandInFrame }] } };
+
+for (const [name, frame] of Object.entries(frames)) {
+  const bytes = encodeFrame(frame, TEST_UNIT_KEY);
+  write(`frame-${name}`, {
+    what: 'tagged frame',
+    'unit-key': TEST_UNIT_KEY.toString('hex'),
+    header: JSON.stringify({ kind: frame.kind, unit: frame.unit, boot: frame.boot, seq: frame.seq }),
+    messages: JSON.stringify(frame.messages.map(messageToJson)),
+    hex: bytes.toString('hex'),
+    serial: toSerial(bytes).toString('hex'),
+  });
+}
+
+for (const [name, body] of Object.entries(signedCases)) {
+  write(`signed-${name}`, {
+    what: 'district-signed object',
+    'district-public-key': TEST_DISTRICT_PUBLIC,
+    body: JSON.stringify(body),
+    hex: signObject(body, districtKey).toString('hex'),
+  });
+}
+console.log(`vectors written to ${dir}`);

@@ -1,0 +1,110 @@
+/**
+ * The inputs of the published test vectors in protocol/vectors/. Keys are public test keys: never use them on a
+ * real cart. The unit key is the bytes 00..1f; the district key is RFC 8032's first Ed25519 test key.
+ */
+import type { Frame, SignedBody } from '../protocol/index.js';
+
+export const TEST_UNIT_KEY = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
+export const TEST_DISTRICT_SEED = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
+export const TEST_DISTRICT_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+
+/** 2026-11-29 08:00:00 +07:00 */
+const T = 1_795_914_000;
+const head = { kind: 'unit' as const, unit: 7, boot: 42, seq: 1000 };
+
+export const liveTelemetry = {
+  type: 'telemetry' as const,
+  batteryMv: 12_650,
+  batteryMa: -850,
+  solarMv: 18_200,
+  solarMa: 420,
+  soc: 78,
+  state: { amplifierOn: true, relayOn: true, player: 'playing' as const },
+  volume: 60,
+};
+
+export const liveFix = {
+  type: 'fix' as const,
+  time: T,
+  lat: 19.8795123,
+  lon: 105.6012345,
+  speed: 1.2,
+  course: 87,
+  hdop: 0.9,
+  satellites: 11,
+  quality: 'gps' as const,
+};
+
+export const frameCases: Record<string, Frame> = {
+  hello: {
+    ...head,
+    seq: 0,
+    messages: [{ type: 'hello', record: 500, firmware: '0.1.0', manifestVersion: 12, capabilities: ['relay', 'buttons', 'audio', 'volume', 'gnss', 'power-board', 'mqtt'], bootTime: { time: T, source: 'gnss' } }],
+  },
+  'telemetry-full': {
+    ...head,
+    messages: [{ ...liveTelemetry, runtime: { uptimeS: 3600, amplifierS: 1200, audioS: 1100 }, faults: ['gnss'], outboxDepth: 3, sync: { manifestVersion: 12, clipsMissing: 0, bytesToGo: 0 } }],
+  },
+  'telemetry-and-fix': { ...head, messages: [liveTelemetry, liveFix] },
+  'fix-no-hdop': { ...head, messages: [{ ...liveFix, hdop: undefined, quality: 'none', satellites: 0, speed: 0, course: 0 }] },
+  play: {
+    ...head,
+    messages: [
+      { type: 'play', record: 501, start: { time: T + 60, source: 'gnss' }, clip: 'c-0042', manifestVersion: 12, seconds: 93.4, outcome: 'completed', trigger: 'button', volume: 60, where: { lat: 19.8795123, lon: 105.6012345 } },
+      { type: 'play', record: 502, start: { time: T + 200, source: 'estimated' }, clip: 'c-0043', manifestVersion: 12, seconds: 12, outcome: 'blocked', trigger: 'schedule', volume: 40 },
+    ],
+  },
+  event: {
+    ...head,
+    messages: [{ type: 'event', record: 503, at: { time: T + 300, source: 'system' }, kind: 'block', code: 'quiet-zone', detail: 'Trường THCS Dân Lực: âm lượng giới hạn 30 %' }],
+  },
+  track: {
+    ...head,
+    messages: [
+      {
+        type: 'track',
+        record: 504,
+        source: 'gnss',
+        points: [
+          { time: T, lat: 19.8795123, lon: 105.6012345 },
+          { time: T + 30, lat: 19.8797, lon: 105.6015 },
+          { time: T + 60, lat: 19.88, lon: 105.6019 },
+        ],
+      },
+    ],
+  },
+  'command-result': {
+    ...head,
+    messages: [{ type: 'command-result', record: 505, at: { time: T + 400, source: 'gnss' }, counter: 17, status: 'expired', detail: 'expired 2026-11-29T01:05:00Z' }],
+  },
+  'ack-down': { kind: 'district', unit: 7, boot: 3, seq: 77, messages: [{ type: 'ack', ranges: [[500, 505], [510, 510]] }] },
+  'unknown-type-skipped': {
+    ...head,
+    messages: [{ type: 'unknown', code: 0x7e, payload: Buffer.from('0102030405', 'hex') }, liveTelemetry],
+  },
+  'telemetry-batch-10': {
+    ...head,
+    messages: Array.from({ length: 10 }, (_, i) => ({ ...liveTelemetry, batteryMv: 12_650 - i * 3, batteryMa: -850 - i })),
+  },
+};
+
+export const signedCases: Record<string, SignedBody> = {
+  'command-set-volume': { type: 'command', command: { unit: 7, counter: 17, issued: T, expires: T + 300, action: 'set-volume', volume: 55 } },
+  'command-play-clip': { type: 'command', command: { unit: 7, counter: 18, issued: T, expires: T + 300, action: 'play-clip', clip: 'c-0042' } },
+  manifest: {
+    type: 'manifest',
+    manifest: {
+      district: 'trieu-son',
+      version: 12,
+      issued: T,
+      expires: T + 30 * 86_400,
+      targets: [{ kind: 'district', id: 'trieu-son' }],
+      clips: [
+        { id: 'c-0042', sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', size: 1_440_044, durationMs: 45_000, priority: 'ordinary', title: 'Phòng chống lừa đảo qua mạng', validFrom: 0, validUntil: 0, targets: [] },
+        { id: 'c-0043', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 44, durationMs: 0, priority: 'emergency', title: 'Cảnh báo bão số 5', validFrom: T, validUntil: T + 86_400, targets: [{ kind: 'commune', id: 'dan-luc' }] },
+      ],
+    },
+  },
+  announcement: { type: 'announcement', announcement: { district: 'trieu-son', version: 12, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 412 } },
+  'key-rotation': { type: 'key-rotation', rotation: { district: 'trieu-son', newKey: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', issued: T } },
+};
