@@ -356,6 +356,13 @@ export function writeMessage(w: ByteWriter, m: Message): void {
   w.u8(code).blob(payload);
 }
 
+/** One message as it travels inside a frame (`type | length | payload`): what a cart's outbox keeps and resends. */
+export function encodeMessage(m: Message): Buffer {
+  const w = new ByteWriter(64);
+  writeMessage(w, m);
+  return w.finish();
+}
+
 export function encodePayload(m: Message): Buffer {
   const w = new ByteWriter(64);
   writePayload(w, m);

@@ -8,7 +8,7 @@
  * inside the tagged bytes, so a cart's frame can never be reflected back to it as a district frame.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader, ByteWriter, varintLength } from './bytes.js';
 import { readMessages, writeMessage } from './codec.js';
 import { ProtocolError } from './errors.js';
 import type { Message } from './messages.js';
@@ -66,10 +66,32 @@ export function computeTag(key: Uint8Array, bytes: Uint8Array): Buffer {
 /** Encodes and tags a frame. Throws `ProtocolError('bad-value')` for a value that does not fit its field. */
 export function encodeFrame(frame: Frame, key: Uint8Array): Buffer {
   checkKey(key);
-  const w = new ByteWriter(128);
-  w.u8(versionByte(frame.kind)).varint(frame.unit).varint(frame.boot).varint(frame.seq);
+  const w = writeHeader(frame);
   for (const m of frame.messages) writeMessage(w, m);
-  const body = w.finish();
+  return tag(w.finish(), key);
+}
+
+/**
+ * Tags a frame made of messages already encoded with `encodeMessage` — how a resent durable record stays
+ * byte-identical inside a new frame.
+ */
+export function encodeFrameFromParts(header: FrameHeader, parts: readonly Uint8Array[], key: Uint8Array): Buffer {
+  checkKey(key);
+  const w = writeHeader(header);
+  for (const p of parts) w.bytes(p);
+  return tag(w.finish(), key);
+}
+
+/** Header + messages overhead of a frame, tag included: for packing messages into a size limit. */
+export function frameOverhead(header: FrameHeader): number {
+  return 1 + varintLength(header.unit) + varintLength(header.boot) + varintLength(header.seq) + TAG_LENGTH;
+}
+
+function writeHeader(h: FrameHeader): ByteWriter {
+  return new ByteWriter(128).u8(versionByte(h.kind)).varint(h.unit).varint(h.boot).varint(h.seq);
+}
+
+function tag(body: Buffer, key: Uint8Array): Buffer {
   if (body.length + TAG_LENGTH > MAX_FRAME) throw new ProtocolError('too-long', `frame of ${body.length + TAG_LENGTH} bytes is over ${MAX_FRAME}`);
   return Buffer.concat([body, computeTag(key, body)]);
 }

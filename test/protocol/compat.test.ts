@@ -41,3 +41,14 @@ describe('forward compatibility', () => {
     expect(() => decodeFrame(f, key)).toThrow(/protocol version 2/);
   });
 });
+
+describe('frames from pre-encoded messages', () => {
+  it('give the same bytes as encoding the messages in place, so a resent record is byte-identical', async () => {
+    const { encodeFrame, encodeFrameFromParts, encodeMessage, frameOverhead } = await import('../../protocol/index.js');
+    const header = { kind: 'unit' as const, unit: 300, boot: 2, seq: 70_000 };
+    const whole = encodeFrame({ ...header, messages: [liveTelemetry, liveFix] }, key);
+    const parts = [encodeMessage(liveTelemetry), encodeMessage(liveFix)];
+    expect(encodeFrameFromParts(header, parts, key)).toEqual(whole);
+    expect(frameOverhead(header) + parts[0]!.length + parts[1]!.length).toBe(whole.length);
+  });
+});
