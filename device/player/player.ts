@@ -1,0 +1,358 @@
+/**
+ * The cart's player: a small state machine that sequences the amplifier relay and the audio so that the relay is
+ * never on while idle, and records every play.
+ *
+ *   idle ──play──► warming (relay on, warm-up delay) ──► playing ⇄ paused
+ *     ▲                                                     │ stop / end of session / blocked
+ *     └──── relay off ◄── cooling (tail delay) ◄────────────┘
+ *   blocked: a play was refused by policy (hours, limits, quiet zone, battery); the reasons are in the status.
+ *
+ * One session plays the playlist in order, round and round, until the team stops it, the policy blocks it or the
+ * playlist is empty. An emergency clip interrupts what is playing; the interrupted clip starts again after it.
+ */
+import { EventEmitter } from 'node:events';
+import type { AudioPlayer } from '../../hardware/audio/audio.js';
+import type { Logger } from '../../hardware/logger.js';
+import type { Relay } from '../../hardware/relay/relay.js';
+import type { Volume } from '../../hardware/volume/volume.js';
+import type { EventKind, PlayOutcome, PlayRecord, PlayTrigger, Position, Priority, Stamp } from '../../protocol/index.js';
+
+export type PlayerStateName = 'idle' | 'warming' | 'playing' | 'paused' | 'cooling' | 'blocked';
+
+export interface PlayableClip {
+  id: string;
+  file: string;
+  title: string;
+  priority: Priority;
+  manifestVersion: number;
+}
+
+export interface BlockReason {
+  code: string;
+  text: string;
+}
+
+/** What the broadcast policy says right now (device/logic/policy.ts, evaluated by the cart). */
+export interface Gate {
+  allowed: boolean;
+  reasons: BlockReason[];
+  /** Highest volume allowed here and now (a quiet zone), or null. */
+  volumeCap: number | null;
+}
+
+export interface PlayerTiming {
+  /** Relay on → audio: the amplifier's warm-up. */
+  warmupMs: number;
+  /** Audio end → relay off. */
+  tailMs: number;
+  /** A pause longer than this ends the session (the amplifier is not left on for nothing). */
+  pauseTimeoutMs: number;
+  /** Volume change per button press, %. */
+  volumeStep: number;
+}
+
+export const DEFAULT_TIMING: PlayerTiming = { warmupMs: 1500, tailMs: 1000, pauseTimeoutMs: 120_000, volumeStep: 5 };
+
+export interface PlayerOptions {
+  relay: Relay;
+  audio: AudioPlayer;
+  volume: Volume;
+  /** The current playable list, ordered (emergency, priority, ordinary), files verified at sync. */
+  playlist: () => readonly PlayableClip[];
+  gate: () => Gate;
+  /** Play-time check of a clip's SHA-256 (a failing SD card); false = do not play it. */
+  verify: (clip: PlayableClip) => Promise<boolean>;
+  stamp: () => Stamp;
+  position: () => Position | undefined;
+  timing?: Partial<PlayerTiming>;
+  logger: Logger;
+}
+
+export type PlayInput = Omit<PlayRecord, 'type' | 'record'>;
+
+export interface PlayerEvents {
+  state: [state: { name: PlayerStateName; clip: string | null; reasons: BlockReason[] }];
+  /** A play ended: the record to keep. */
+  play: [play: PlayInput];
+  /** Something for the event log. */
+  event: [event: { kind: EventKind; code: string; detail: string }];
+}
+
+type Request = { kind: 'stop'; outcome: PlayOutcome } | { kind: 'next' } | { kind: 'clip'; clip: PlayableClip; trigger: PlayTrigger };
+
+export class Player extends EventEmitter<PlayerEvents> {
+  readonly #o: PlayerOptions;
+  readonly #t: PlayerTiming;
+  #state: PlayerStateName = 'idle';
+  #reasons: BlockReason[] = [];
+  #clip: PlayableClip | null = null;
+  #session: Promise<void> | null = null;
+  #request: Request | null = null;
+  #wake: (() => void) | null = null;
+  #pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastClipId: string | null = null;
+  #volume = 0;
+
+  constructor(options: PlayerOptions) {
+    super();
+    this.#o = options;
+    this.#t = { ...DEFAULT_TIMING, ...options.timing };
+  }
+
+  get state(): PlayerStateName {
+    return this.#state;
+  }
+
+  get clip(): PlayableClip | null {
+    return this.#clip;
+  }
+
+  get reasons(): readonly BlockReason[] {
+    return this.#reasons;
+  }
+
+  /** The volume the player uses, %. */
+  get volume(): number {
+    return this.#volume;
+  }
+
+  /** Switches the relay off and reads the volume: call once at start. */
+  async start(initialVolume: number): Promise<void> {
+    await this.#o.relay.off();
+    this.#volume = (await this.#o.volume.set(initialVolume)).applied;
+  }
+
+  /** Waits for any session to end (relay off). */
+  async stop(): Promise<void> {
+    this.#ask({ kind: 'stop', outcome: 'stopped' });
+    await this.#session;
+  }
+
+  /** The play/pause button. */
+  playPause(trigger: PlayTrigger = 'button'): void {
+    if (this.#state === 'playing') {
+      this.#o.audio.pause();
+      this.#setState('paused');
+      this.#pauseTimer = setTimeout(() => this.#ask({ kind: 'stop', outcome: 'stopped' }), this.#t.pauseTimeoutMs);
+    } else if (this.#state === 'paused') {
+      clearTimeout(this.#pauseTimer);
+      this.#o.audio.resume();
+      this.#setState('playing');
+    } else if (this.#session === null) {
+      this.#begin(trigger, null);
+    }
+  }
+
+  /** The next button: skip to the next clip (starts a session when idle). */
+  next(): void {
+    if (this.#session === null) this.#begin('button', null);
+    else this.#ask({ kind: 'next' });
+  }
+
+  /** Long press: stop the session. */
+  stopPressed(): void {
+    this.#ask({ kind: 'stop', outcome: 'stopped' });
+  }
+
+  /** Plays one clip now (a remote command, or an emergency clip that interrupts what is playing). */
+  playClip(clip: PlayableClip, trigger: PlayTrigger): void {
+    if (this.#session === null) this.#begin(trigger, clip);
+    else this.#ask({ kind: 'clip', clip, trigger });
+  }
+
+  /** Stops the session because the policy says so (called by the cart's policy tick). */
+  block(reasons: BlockReason[]): void {
+    this.#reasons = reasons;
+    if (this.#session !== null) this.#ask({ kind: 'stop', outcome: 'blocked' });
+    else this.#setState('blocked');
+  }
+
+  /** The policy allows again: leave `blocked`. */
+  unblock(): void {
+    this.#reasons = [];
+    if (this.#state === 'blocked') this.#setState('idle');
+  }
+
+  async changeVolume(direction: 1 | -1): Promise<number> {
+    return this.setVolume(this.#volume + direction * this.#t.volumeStep);
+  }
+
+  async setVolume(percent: number): Promise<number> {
+    const cap = this.#o.gate().volumeCap;
+    const wanted = cap === null ? percent : Math.min(percent, cap);
+    this.#volume = (await this.#o.volume.set(wanted)).applied;
+    return this.#volume;
+  }
+
+  // --- the session ---------------------------------------------------------------------------------------------
+
+  #begin(trigger: PlayTrigger, first: PlayableClip | null): void {
+    const gate = this.#o.gate();
+    if (!gate.allowed) {
+      this.#refuse(gate.reasons);
+      return;
+    }
+    this.#request = first === null ? null : { kind: 'clip', clip: first, trigger };
+    this.#session = this.#run(trigger).finally(() => {
+      this.#session = null;
+    });
+  }
+
+  #refuse(reasons: BlockReason[]): void {
+    this.#reasons = reasons;
+    this.#setState('blocked');
+    this.emit('event', { kind: 'block', code: reasons.map((r) => r.code).join(',') || 'blocked', detail: reasons.map((r) => r.text).join('; ') });
+  }
+
+  #ask(request: Request): void {
+    if (this.#session === null) return;
+    // A stop outranks everything; otherwise the newest request wins.
+    if (this.#request?.kind === 'stop' && request.kind !== 'stop') return;
+    this.#request = request;
+    clearTimeout(this.#pauseTimer);
+    if (this.#o.audio.playing) void this.#o.audio.stop();
+    this.#wake?.();
+  }
+
+  async #run(trigger: PlayTrigger): Promise<void> {
+    let blocked: BlockReason[] | null = null;
+    try {
+      await this.#o.relay.on();
+      if (!(await this.#o.relay.isOn())) this.emit('event', { kind: 'fault', code: 'relay-mismatch', detail: 'relay read back off after switching on' });
+      this.#setState('warming');
+      await this.#sleep(this.#t.warmupMs);
+      let resume: PlayableClip | null = null;
+      let failures = 0;
+      for (;;) {
+        const req = this.#takeRequest();
+        if (req?.kind === 'stop') break;
+        let clip: PlayableClip | undefined;
+        let why: PlayTrigger = trigger;
+        if (req?.kind === 'clip') {
+          clip = req.clip;
+          why = req.trigger;
+        } else if (resume !== null) {
+          clip = resume;
+          resume = null;
+        } else {
+          clip = this.#pickNext();
+        }
+        if (clip === undefined) {
+          this.emit('event', { kind: 'info', code: 'playlist-empty', detail: 'no approved clip to play for this cart now' });
+          break;
+        }
+        const gate = this.#o.gate();
+        if (!gate.allowed) {
+          blocked = gate.reasons;
+          break;
+        }
+        if (!(await this.#o.verify(clip))) {
+          this.emit('event', { kind: 'rejected-clip', code: 'hash-mismatch', detail: `clip ${clip.id}: file no longer matches its SHA-256, not played` });
+          this.#lastClipId = clip.id;
+          if (++failures >= Math.max(3, this.#o.playlist().length)) break;
+          continue;
+        }
+        if (gate.volumeCap !== null && this.#volume > gate.volumeCap) await this.setVolume(gate.volumeCap);
+        const outcome = await this.#playOne(clip, why);
+        if (outcome === 'interrupted' && this.#request?.kind === 'clip') resume = clip;
+        if (outcome === 'blocked') blocked = this.#reasons;
+        failures = outcome === 'failed' ? failures + 1 : 0;
+        if (failures >= Math.max(3, this.#o.playlist().length)) {
+          this.emit('event', { kind: 'fault', code: 'nothing-playable', detail: `${failures} clips in a row could not be played; session ended` });
+          break;
+        }
+      }
+    } catch (err) {
+      this.#o.logger.error(`player session failed: ${(err as Error).message}`);
+      this.emit('event', { kind: 'fault', code: 'player', detail: (err as Error).message });
+    } finally {
+      this.#setState('cooling');
+      await this.#sleep(this.#t.tailMs).catch(() => undefined);
+      await this.#o.relay.off();
+      this.#request = null;
+      this.#clip = null;
+      if (blocked !== null) this.#refuse(blocked);
+      else this.#setState('idle');
+    }
+  }
+
+  #takeRequest(): Request | null {
+    const r = this.#request;
+    if (r?.kind !== 'stop') this.#request = null;
+    return r;
+  }
+
+  #pickNext(): PlayableClip | undefined {
+    const list = this.#o.playlist();
+    if (list.length === 0) return undefined;
+    const at = list.findIndex((c) => c.id === this.#lastClipId);
+    return list[(at + 1) % list.length];
+  }
+
+  async #playOne(clip: PlayableClip, trigger: PlayTrigger): Promise<PlayOutcome> {
+    const audio = this.#o.audio;
+    const start = this.#o.stamp();
+    const where = this.#o.position();
+    this.#clip = clip;
+    this.#lastClipId = clip.id;
+    const ended = new Promise<{ completed: boolean; reason: string; elapsedMs: number }>((resolve) => {
+      const onEnd = (e: { file: string; completed: boolean; reason: string; elapsedMs: number }): void => {
+        if (e.file !== clip.file) return;
+        audio.off('ended', onEnd);
+        resolve(e);
+      };
+      audio.on('ended', onEnd);
+    });
+    let outcome: PlayOutcome;
+    let seconds = 0;
+    try {
+      await audio.play(clip.file);
+      this.#setState('playing');
+      const end = await ended;
+      seconds = end.elapsedMs / 1000;
+      outcome = end.completed ? 'completed' : this.#outcomeOfRequest();
+    } catch (err) {
+      outcome = 'failed';
+      this.emit('event', { kind: 'fault', code: 'audio', detail: `clip ${clip.id}: ${(err as Error).message}` });
+    }
+    const record: PlayInput = {
+      start,
+      clip: clip.id,
+      manifestVersion: clip.manifestVersion,
+      seconds: Math.round(seconds * 10) / 10,
+      outcome,
+      trigger,
+      volume: this.#volume,
+    };
+    if (where !== undefined) record.where = where;
+    this.emit('play', record);
+    return outcome;
+  }
+
+  #outcomeOfRequest(): PlayOutcome {
+    const r = this.#request;
+    if (r === null) return 'failed';
+    if (r.kind === 'stop') return r.outcome;
+    if (r.kind === 'next') return 'next';
+    return 'interrupted';
+  }
+
+  /** Sleeps, but wakes early when a request arrives. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.#wake = null;
+        resolve();
+      }
+      this.#wake = () => (this.#request?.kind === 'stop' ? done() : undefined);
+    });
+  }
+
+  #setState(name: PlayerStateName): void {
+    this.#state = name;
+    this.emit('state', { name, clip: this.#clip?.id ?? null, reasons: name === 'blocked' ? this.#reasons : [] });
+  }
+}
