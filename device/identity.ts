@@ -1,0 +1,127 @@
+/**
+ * Who this cart is, written at provisioning: `identity.json` in the data folder, readable only by its owner. It holds
+ * the cart's secret key and the pinned district public key(s), so a cart never trusts a key it was not given.
+ */
+import type { KeyObject } from 'node:crypto';
+import { chmod, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { publicKeyFromRaw, TOPIC_NAME, UNIT_KEY_LENGTH } from '../protocol/index.js';
+import { writeDurably } from './content/files.js';
+
+export interface CartIdentity {
+  district: string;
+  /** Topic-safe name, e.g. `dan-luc-01`. */
+  unitName: string;
+  /** The number in the district registry, carried in every frame. */
+  unitNumber: number;
+  commune: string;
+  team: string;
+  /** 32-byte secret shared with the district only. */
+  unitKey: Buffer;
+  /** Pinned district public keys (raw Ed25519), newest last. */
+  districtKeys: KeyObject[];
+  broker: { url: string; username: string; password: string } | null;
+  /** Board profile name (hardware/board/profiles.ts). */
+  profile: string;
+  /** A throwaway identity made by `loa unit run --sim`: refused without --sim. */
+  simulation: boolean;
+}
+
+export class IdentityError extends Error {
+  readonly code = 'LOA_IDENTITY';
+}
+
+export const IDENTITY_FILE = 'identity.json';
+
+interface IdentityJson {
+  district: string;
+  unitName: string;
+  unitNumber: number;
+  commune: string;
+  team: string;
+  unitKey: string;
+  districtKeys: string[];
+  broker: { url: string; username: string; password: string } | null;
+  profile: string;
+  simulation?: boolean;
+}
+
+export function identityToJson(id: CartIdentity, districtKeysRaw: readonly string[]): IdentityJson {
+  return {
+    district: id.district,
+    unitName: id.unitName,
+    unitNumber: id.unitNumber,
+    commune: id.commune,
+    team: id.team,
+    unitKey: id.unitKey.toString('hex'),
+    districtKeys: [...districtKeysRaw],
+    broker: id.broker,
+    profile: id.profile,
+    simulation: id.simulation,
+  };
+}
+
+/** Validates parsed JSON; every problem is listed with the key that has it. */
+export function identityFromJson(value: unknown, where: string): CartIdentity {
+  const o = (typeof value === 'object' && value !== null ? value : {}) as Partial<Record<keyof IdentityJson, unknown>>;
+  const problems: string[] = [];
+  const name = (k: 'district' | 'unitName' | 'commune' | 'team'): string => {
+    const v = o[k];
+    if (typeof v !== 'string' || !TOPIC_NAME.test(v)) problems.push(`${k}: ${JSON.stringify(v)} must be a-z, 0-9 and - (1–32)`);
+    return String(v);
+  };
+  const district = name('district');
+  const unitName = name('unitName');
+  const commune = name('commune');
+  const team = name('team');
+  const unitNumber = o.unitNumber;
+  if (typeof unitNumber !== 'number' || !Number.isInteger(unitNumber) || unitNumber < 1) problems.push(`unitNumber: ${JSON.stringify(unitNumber)} must be a whole number ≥ 1`);
+  const unitKey = typeof o.unitKey === 'string' && /^[0-9a-f]{64}$/i.test(o.unitKey) ? Buffer.from(o.unitKey, 'hex') : null;
+  if (unitKey === null || unitKey.length !== UNIT_KEY_LENGTH) problems.push('unitKey: must be 64 hex digits (32 bytes)');
+  const keys: KeyObject[] = [];
+  if (!Array.isArray(o.districtKeys) || o.districtKeys.length === 0) problems.push('districtKeys: at least one pinned district public key (64 hex digits) is needed');
+  else
+    for (const [i, k] of o.districtKeys.entries()) {
+      if (typeof k === 'string' && /^[0-9a-f]{64}$/i.test(k)) keys.push(publicKeyFromRaw(Buffer.from(k, 'hex')));
+      else problems.push(`districtKeys[${i}]: ${JSON.stringify(k)} is not 64 hex digits`);
+    }
+  const broker = o.broker ?? null;
+  if (broker !== null && (typeof broker !== 'object' || typeof (broker as { url?: unknown }).url !== 'string')) problems.push('broker: must be null or { url, username, password }');
+  if (typeof o.profile !== 'string') problems.push(`profile: ${JSON.stringify(o.profile)} must be a board profile name`);
+  if (problems.length > 0) throw new IdentityError(`${where}: ${problems.join('; ')}`);
+  return {
+    district,
+    unitName,
+    unitNumber: unitNumber as number,
+    commune,
+    team,
+    unitKey: unitKey!,
+    districtKeys: keys,
+    broker: broker as CartIdentity['broker'],
+    profile: o.profile as string,
+    simulation: o.simulation === true,
+  };
+}
+
+/** Reads the identity, or null when the cart has not been provisioned. */
+export async function loadIdentity(dataDir: string): Promise<CartIdentity | null> {
+  const path = join(dataDir, IDENTITY_FILE);
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (text === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new IdentityError(`${path} is not valid JSON (${(err as Error).message}): provision the cart again`);
+  }
+  return identityFromJson(parsed, path);
+}
+
+export async function saveIdentity(dataDir: string, json: IdentityJson): Promise<void> {
+  const path = join(dataDir, IDENTITY_FILE);
+  await writeDurably(path, Buffer.from(JSON.stringify(json, null, 2) + '\n'));
+  await chmod(path, 0o600);
+}
