@@ -15,6 +15,10 @@ const groups: Record<string, Group> = {
     summary: { vi: 'mã hoá, giải mã và đo kích thước khung giao thức Loa', en: 'encode, decode and size Loa protocol frames' },
     load: async () => (await import('./proto.js')).runProto,
   },
+  unit: {
+    summary: { vi: 'phần mềm xe loa: tự kiểm tra, chạy, trạng thái', en: 'the cart: self-test, run, status' },
+    load: async () => (await import('./unit.js')).runUnit,
+  },
   hw: {
     summary: { vi: 'công cụ phần cứng cho kỹ thuật viên (đọc NMEA)', en: "technician's hardware tools (read NMEA)" },
     load: async () => (await import('./hw.js')).runHw,

@@ -1,0 +1,70 @@
+// `loa unit selftest`: all lines pass on the simulators; a broken part gives a failed line with what to check, and
+// a non-zero exit code.
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateCartConfig } from '../../device/config.js';
+import { createHardware } from '../../device/hardware.js';
+import { createLoggerFactory } from '../../device/logger.js';
+import { formatSelftest, runSelftest } from '../../device/selftest.js';
+import { loopAround, TRIEU_SON_COMMUNES } from '../../device/sim/places.js';
+import { runLoa } from '../support/cli.js';
+
+const quiet = createLoggerFactory({ out: { write: () => true }, level: 'error' });
+
+describe('selftest', () => {
+  it('passes every line on the simulators, in Vietnamese by default', async () => {
+    const r = await runLoa(['unit', 'selftest', '--sim']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Kết quả: 5\/5 đạt/);
+    expect(r.stdout.match(/\[ĐẠT\]/g)).toHaveLength(5);
+  });
+
+  it('fails the audio line when the player fails, says what to check, and leaves the relay off', async () => {
+    const config = validateCartConfig({}, { simulate: true });
+    const hw = createHardware(config.hardware, { logger: quiet, route: loopAround(TRIEU_SON_COMMUNES[1]!) });
+    hw.sim!.audio.fail('AUDIO_PLAYER_MISSING');
+    const lines = await runSelftest(hw, { gnssWaitMs: 5000, audioWaitMs: 2000 });
+    expect(lines.map((l) => [l.id, l.ok])).toEqual([
+      ['relay', true],
+      ['audio', false],
+      ['volume', true],
+      ['gnss', true],
+      ['power', true],
+    ]);
+    expect(hw.sim!.relay.history.at(-1)?.on).toBe(false);
+    const text = formatSelftest(lines, 'en', { vi: '', en: 'Cart self-test' });
+    expect(text).toMatch(/\[FAIL\]\s+Audio playback: error: .*\n\s+→ Check the ALSA device/);
+    expect(text).toMatch(/Result: 4\/5 passed/);
+  });
+
+  it('fails the GNSS line in bounded time when no receiver answers', async () => {
+    const config = validateCartConfig({}, { simulate: true });
+    const hw = createHardware(config.hardware, { logger: quiet }); // no route: the simulated receiver stays silent
+    const started = Date.now();
+    const lines = await runSelftest(hw, { gnssWaitMs: 300, audioWaitMs: 2000 });
+    expect(lines.find((l) => l.id === 'gnss')).toMatchObject({ ok: false, detail: { en: 'no NMEA sentence received in 0.3 s' } });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('exits non-zero on real hardware it cannot reach, with a line per part (this machine has no GPIO)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loa-selftest-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ hardware: { audio: { device: 'null' }, gnss: { path: join(dir, 'no-gnss') }, powerBoard: { path: join(dir, 'no-arduino'), readyTimeoutMs: 500 } } }));
+    const r = await runLoa(['unit', 'selftest', '--config', file, '--gnss-wait', '0.5']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\[LỖI\]\s+Rơ-le khuếch đại/);
+    expect(r.stdout).toMatch(/\[LỖI\]\s+Định vị GNSS: không nhận được câu NMEA nào/);
+  });
+
+  it('refuses a bad configuration naming the key and the value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loa-selftest-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ hardware: { relay: { pin: 41 } }, player: { warmupMs: -1 } }));
+    const r = await runLoa(['unit', 'selftest', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hardware\.relay\.pin: 41/);
+    expect(r.stderr).toMatch(/player\.warmupMs: -1 must be a number from 0/);
+  });
+});
