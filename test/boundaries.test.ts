@@ -1,19 +1,20 @@
-// The import rules of DESIGN.md, checked on every source file: protocol/ and hardware/ import nothing of the
-// project, the controller never imports the cart's code, the cart never imports the controller, and protocol/
-// does no I/O.
+// The import rules of DESIGN.md, checked on every source file: protocol/, hardware/ and lib/ (shared plumbing)
+// import nothing of the project, the controller never imports the cart's code, the cart never imports the
+// controller, and protocol/ does no I/O.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
-const layers = ['protocol', 'hardware', 'device', 'controller'] as const;
+const layers = ['protocol', 'hardware', 'lib', 'device', 'controller'] as const;
 type Layer = (typeof layers)[number];
 
 const allowed: Record<Layer, readonly Layer[]> = {
   protocol: [],
   hardware: [],
-  device: ['protocol', 'hardware'],
-  controller: ['protocol'],
+  lib: [],
+  device: ['protocol', 'hardware', 'lib'],
+  controller: ['protocol', 'lib'],
 };
 
 /** Node modules that would let protocol/ touch the outside world. */

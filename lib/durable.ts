@@ -1,0 +1,69 @@
+/**
+ * Files that survive a power cut at any instant (DESIGN.md): a file is written whole to a temporary name in the same
+ * folder, flushed to the disk, renamed over the old one, and the folder is flushed so the rename itself is on the
+ * disk. A reader sees the old file or the new one, never half of either. Used by the cart and the controller.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Writes `data` to `path` so that after a power cut the file holds either its old or its new content. */
+export async function writeFileDurably(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${JSON.stringify(path)}`);
+  const temp = tempName(path);
+  const file = await open(temp, 'wx', mode);
+  try {
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncFolder(dirname(path));
+}
+
+/** Copies `source` to `path` with the same guarantee as {@link writeFileDurably}. */
+export async function copyFileDurably(source: string, path: string): Promise<void> {
+  const temp = tempName(path);
+  try {
+    await copyFile(source, temp);
+    const file = await open(temp, 'r+');
+    try {
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncFolder(dirname(path));
+}
+
+/** Flushes a folder's entries (a rename, a new file) to the disk. */
+export async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** SHA-256 of a file's bytes, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
