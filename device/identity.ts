@@ -6,7 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { publicKeyFromRaw, TOPIC_NAME, UNIT_KEY_LENGTH } from '../protocol/index.js';
-import { writeDurably } from './content/files.js';
+import { writeFileDurably } from '../lib/durable.js';
 
 export interface CartIdentity {
   district: string;
@@ -122,6 +122,7 @@ export async function loadIdentity(dataDir: string): Promise<CartIdentity | null
 
 export async function saveIdentity(dataDir: string, json: IdentityJson): Promise<void> {
   const path = join(dataDir, IDENTITY_FILE);
-  await writeDurably(path, Buffer.from(JSON.stringify(json, null, 2) + '\n'));
+  // Written 0600 from the start: the file holds the cart's secret key.
+  await writeFileDurably(path, JSON.stringify(json, null, 2) + '\n', 0o600);
   await chmod(path, 0o600);
 }

@@ -13,7 +13,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../hardware/logger.js';
 import { checkManifest, openSigned, ProtocolError, type Manifest, type ManifestClip } from '../../protocol/index.js';
-import { copyDurably, sha256File, writeDurably } from './files.js';
+import { copyFileDurably, sha256File, writeFileDurably } from '../../lib/durable.js';
 
 export interface ActiveManifest {
   manifest: Manifest;
@@ -134,7 +134,7 @@ export class ClipCache {
     if (info.size !== clip.size) throw new ContentRefused('clip-size', `clip ${clip.id}: ${info.size} bytes, the manifest says ${clip.size}`);
     const hash = await sha256File(source);
     if (hash !== clip.sha256) throw new ContentRefused('clip-hash', `clip ${clip.id}: SHA-256 ${hash.slice(0, 12)}… does not match the manifest's ${clip.sha256.slice(0, 12)}…`);
-    await copyDurably(source, this.fileOf(clip));
+    await copyFileDurably(source, this.fileOf(clip));
     this.#verified.set(clip.sha256, clip.id);
   }
 
@@ -146,8 +146,8 @@ export class ClipCache {
     const m = this.check(bytes);
     const missing = await this.missing(m);
     if (missing.length > 0) throw new ContentRefused('clips-missing', `${missing.length} clip(s) missing: ${missing.map((c) => c.id).join(', ')}`);
-    if (this.#active !== null) await writeDurably(join(this.#o.dir, PREVIOUS), this.#active.signed);
-    await writeDurably(join(this.#o.dir, ACTIVE), bytes);
+    if (this.#active !== null) await writeFileDurably(join(this.#o.dir, PREVIOUS), this.#active.signed);
+    await writeFileDurably(join(this.#o.dir, ACTIVE), bytes);
     const previous = this.#active?.manifest;
     this.#active = { manifest: m, signed: bytes };
     await this.#removeUnreferenced([m, ...(previous ? [previous] : [])]);

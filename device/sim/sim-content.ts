@@ -9,7 +9,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeToneWav } from '../../hardware/audio/wav.js';
 import { rawPublicKey, signObject, type ManifestClip, type Priority } from '../../protocol/index.js';
-import { sha256File, writeDurably } from '../content/files.js';
+import { sha256File, writeFileDurably } from '../../lib/durable.js';
 import { saveIdentity } from '../identity.js';
 
 const TONES: { id: string; title: string; frequency: number; seconds: number; priority: Priority }[] = [
@@ -48,6 +48,6 @@ export async function ensureSimulationSetup(dataDir: string, now: number): Promi
     { type: 'manifest', manifest: { district: 'sim', version: 1, issued, expires: issued + 365 * 86_400, targets: [{ kind: 'district', id: 'sim' }], clips } },
     district,
   );
-  await writeDurably(join(incoming, 'manifest.bin'), manifest);
+  await writeFileDurably(join(incoming, 'manifest.bin'), manifest);
   return true;
 }
