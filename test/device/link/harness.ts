@@ -1,0 +1,68 @@
+// Builds an uplink with in-memory storage and the published test keys, and collects what it hands the cart.
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { privateKeyFromSeed, type Announcement, type Command, type CommandResult } from '../../../protocol/index.js';
+import { TEST_DISTRICT_SEED, TEST_UNIT_KEY } from '../../../tools/vector-cases.js';
+import { Uplink, type UplinkOptions } from '../../../device/link/uplink.js';
+import type { LinkTransport } from '../../../device/link/transport.js';
+import { FakeDistrict } from './fake-district.js';
+import { gnssStamp, MemoryOutbox, MemoryUplinkState } from './memory-store.js';
+
+export const DISTRICT = 'thach-thanh';
+export const UNIT = { number: 7, name: 'xe-loa-07' };
+export const districtKey = privateKeyFromSeed(TEST_DISTRICT_SEED);
+export const districtPublic = createPublicKey(districtKey);
+export const strangerKey = generateKeyPairSync('ed25519').privateKey;
+
+export interface Harness {
+  uplink: Uplink;
+  outbox: MemoryOutbox;
+  state: MemoryUplinkState;
+  obeyed: Command[];
+  results: Omit<CommandResult, 'record'>[];
+  announcements: Announcement[];
+}
+
+export function makeUplink(transport: LinkTransport, overrides: Partial<UplinkOptions> = {}): Harness {
+  const outbox = new MemoryOutbox();
+  const state = new MemoryUplinkState();
+  const obeyed: Command[] = [];
+  const results: Omit<CommandResult, 'record'>[] = [];
+  const announcements: Announcement[] = [];
+  const uplink = new Uplink({
+    transport,
+    unit: UNIT,
+    district: DISTRICT,
+    unitKey: TEST_UNIT_KEY,
+    boot: 5,
+    districtKeys: [districtPublic],
+    outbox,
+    state,
+    onCommand: (cmd) => {
+      obeyed.push(cmd);
+      return Promise.resolve({ status: 'ok', detail: `did ${cmd.action}` });
+    },
+    recordResult: (r) => {
+      // As the cart does: the result becomes a durable record in the outbox.
+      results.push(r);
+      outbox.add((record) => ({ ...r, record }));
+      return Promise.resolve();
+    },
+    onAnnouncement: (a) => announcements.push(a),
+    stamp: gnssStamp,
+    ...overrides,
+  });
+  return { uplink, outbox, state, obeyed, results, announcements };
+}
+
+export function makeDistrict(send: (bytes: Buffer) => Promise<void>, ackDelayMs = 0): FakeDistrict {
+  return new FakeDistrict({ unitKey: TEST_UNIT_KEY, unit: UNIT.number, signingKey: districtKey, send, ackDelayMs });
+}
+
+/** Waits until `check` is true, polling every 5 ms; fails with `what` after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
