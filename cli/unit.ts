@@ -1,6 +1,9 @@
 /**
  * `loa unit …`: the cart's commands.
- *   loa unit selftest [--sim] [--config FILE] [--gnss-wait S]   checklist of the cart's hardware
+ *   loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty]   the cart program
+ *   loa unit status [--json] [--data DIR]                                     what the running cart is doing
+ *   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]      a simulated button (--sim carts)
+ *   loa unit selftest [--sim] [--config FILE] [--gnss-wait S]                  checklist of the cart's hardware
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../hardware/board/config-error.js';
@@ -8,15 +11,27 @@ import { loadCartConfig } from '../device/config.js';
 import { createHardware } from '../device/hardware.js';
 import { createLoggerFactory } from '../device/logger.js';
 import { formatSelftest, runSelftest } from '../device/selftest.js';
+import { CartStartError, runCart } from '../device/cart-run.js';
+import { controlRequest } from '../device/control.js';
+import { IdentityError } from '../device/identity.js';
+import { join } from 'node:path';
 import { loopAround, TRIEU_SON_COMMUNES } from '../device/sim/places.js';
 import { chooseLang, pick, type Lang, type Text } from './i18n.js';
 import { UsageError, type CliIo } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
+  loa unit run [--sim] [--config TỆP] [--data THƯ_MỤC] [--speed N] [--pretty]
+      chạy phần mềm xe loa (--sim: phần cứng mô phỏng, tự tạo danh sách phát thử nếu thư mục trống)
+  loa unit status [--json] [--data THƯ_MỤC]      trạng thái xe đang chạy
+  loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data THƯ_MỤC]   bấm nút mô phỏng
   loa unit selftest [--sim] [--config TỆP] [--gnss-wait GIÂY] [--lang en]
       kiểm tra rơ-le, âm thanh, âm lượng, GNSS và bảng đo nguồn; mã thoát 0 khi tất cả đạt`,
   en: `Usage:
+  loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty]
+      run the cart (--sim: simulated hardware, and a test playlist made in an empty data folder)
+  loa unit status [--json] [--data DIR]          what the running cart is doing
+  loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]   press a simulated button
   loa unit selftest [--sim] [--config FILE] [--gnss-wait SECONDS] [--lang en]
       checks the relay, audio, volume, GNSS and the power board; exit code 0 only when all pass`,
 };
@@ -29,17 +44,29 @@ export async function runUnit(argv: string[], io: CliIo): Promise<number> {
       sim: { type: 'boolean', default: false },
       config: { type: 'string' },
       'gnss-wait': { type: 'string' },
+      data: { type: 'string' },
+      speed: { type: 'string' },
+      pretty: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      long: { type: 'boolean', default: false },
       lang: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const lang = chooseLang(values.lang, io.env);
-  const [command] = positionals;
+  const [command, arg] = positionals;
+  const dataDir = values.data ?? io.env.LOA_DATA ?? 'data/unit';
   if (values.help || command === undefined) {
     io.stdout.write(pick(lang, HELP) + '\n');
     return values.help ? 0 : 2;
   }
   switch (command) {
+    case 'run':
+      return run(io, lang, { dataDir, sim: values.sim, config: values.config, speed: values.speed, pretty: values.pretty });
+    case 'status':
+      return status(io, lang, dataDir, values.json);
+    case 'press':
+      return press(io, lang, dataDir, arg, values.long);
     case 'selftest':
       return selftest(io, lang, values.sim, values.config, values['gnss-wait']);
     default:
@@ -72,4 +99,93 @@ async function selftest(io: CliIo, lang: Lang, sim: boolean, configFile: string 
     : { vi: `Tự kiểm tra xe loa — bo mạch ${config.hardware.profile}`, en: `Cart self-test — board ${config.hardware.profile}` };
   io.stdout.write(formatSelftest(lines, lang, heading) + '\n');
   return lines.every((l) => l.ok) ? 0 : 1;
+}
+
+async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; config: string | undefined; speed: string | undefined; pretty: boolean }): Promise<number> {
+  const speed = o.speed === undefined ? 1 : Number(o.speed);
+  if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) throw new UsageError(`--speed ${o.speed}: ${pick(lang, { vi: 'phải là số từ 0 đến 1000', en: 'must be a number above 0, at most 1000' })}`);
+  const logger = createLoggerFactory({ out: io.stdout, pretty: o.pretty, level: io.env.LOA_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+  let running;
+  try {
+    running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed, logger });
+  } catch (err) {
+    if (err instanceof ConfigError) return configProblem(io, lang, err);
+    if (err instanceof CartStartError || err instanceof IdentityError) {
+      io.stderr.write(`loa unit run: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  io.stderr.write(
+    pick(lang, {
+      vi: `Xe ${running.identity.unitName} đang chạy${o.sim ? ' (mô phỏng)' : ''}. Dữ liệu: ${o.dataDir}. Xem trạng thái: loa unit status --data ${o.dataDir}. Ctrl-C để dừng.`,
+      en: `Cart ${running.identity.unitName} running${o.sim ? ' (simulated)' : ''}. Data: ${o.dataDir}. Status: loa unit status --data ${o.dataDir}. Ctrl-C stops it.`,
+    }) + '\n',
+  );
+  await new Promise<void>((resolve) => {
+    const done = (): void => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await running.stop();
+  return 0;
+}
+
+async function ask(io: CliIo, lang: Lang, dataDir: string, request: Parameters<typeof controlRequest>[1]): Promise<unknown> {
+  try {
+    const answer = await controlRequest(join(dataDir, 'control.sock'), request);
+    if (!answer.ok) {
+      io.stderr.write(`loa unit: ${answer.error}\n`);
+      return undefined;
+    }
+    return answer.result;
+  } catch (err) {
+    io.stderr.write(
+      pick(lang, {
+        vi: `loa unit: không liên lạc được với xe đang chạy (${(err as Error).message}). Xe có đang chạy với --data ${dataDir} không?`,
+        en: `loa unit: cannot reach the running cart (${(err as Error).message}). Is a cart running with --data ${dataDir}?`,
+      }) + '\n',
+    );
+    return undefined;
+  }
+}
+
+async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Promise<number> {
+  const s = (await ask(io, lang, dataDir, { cmd: 'status' })) as Record<string, any> | undefined;
+  if (s === undefined) return 1;
+  if (json) {
+    io.stdout.write(JSON.stringify(s, null, 2) + '\n');
+    return 0;
+  }
+  const state: Record<string, Text> = {
+    idle: { vi: 'nghỉ', en: 'idle' },
+    warming: { vi: 'đang khởi động âm ly', en: 'warming up' },
+    playing: { vi: 'đang phát', en: 'playing' },
+    paused: { vi: 'tạm dừng', en: 'paused' },
+    cooling: { vi: 'đang tắt âm ly', en: 'cooling down' },
+    blocked: { vi: 'bị chặn', en: 'blocked' },
+  };
+  const line = (label: Text, value: string): string => `${pick(lang, label).padEnd(14)} ${value}`;
+  const out = [
+    line({ vi: 'Xe', en: 'Cart' }, `${s.unit} (${s.commune})${s.simulated ? pick(lang, { vi: ' — mô phỏng', en: ' — simulated' }) : ''}`),
+    line({ vi: 'Trạng thái', en: 'State' }, pick(lang, state[s.state] ?? { vi: s.state, en: s.state }) + (s.clip ? ` — ${s.clip.title}` : '')),
+    ...(s.blocked.length ? [line({ vi: 'Lý do chặn', en: 'Blocked by' }, s.blocked.map((b: Record<string, string>) => b[lang]).join('; '))] : []),
+    line({ vi: 'Âm lượng', en: 'Volume' }, `${s.volume} %`),
+    line({ vi: 'Rơ-le', en: 'Relay' }, s.relay === null ? '?' : s.relay ? pick(lang, { vi: 'bật', en: 'on' }) : pick(lang, { vi: 'tắt', en: 'off' })),
+    line({ vi: 'Ắc quy', en: 'Battery' }, s.battery ? `${(s.battery.mv / 1000).toFixed(2)} V, ~${s.battery.soc} %, ${pick(lang, { vi: 'pin mặt trời', en: 'solar' })} ${(s.battery.solarMv / 1000).toFixed(1)} V` : '—'),
+    line({ vi: 'Vị trí', en: 'Position' }, s.position ? `${s.position.lat.toFixed(5)}, ${s.position.lon.toFixed(5)}` : pick(lang, { vi: 'chưa có', en: 'none yet' })),
+    line({ vi: 'Kết nối', en: 'Link' }, s.link.configured ? JSON.stringify(s.link.stats ?? {}) : pick(lang, { vi: 'không cấu hình', en: 'not configured' })),
+    line({ vi: 'Chờ gửi', en: 'Outbox' }, `${s.outbox.depth}${s.outbox.lost ? ` (${pick(lang, { vi: 'đã mất', en: 'lost' })} ${s.outbox.lost})` : ''}`),
+    line({ vi: 'Danh sách phát', en: 'Playlist' }, s.manifest ? `v${s.manifest.version}, ${s.manifest.playable}/${s.manifest.clips}` : pick(lang, { vi: 'chưa có', en: 'none' })),
+    ...(s.faults.length ? [line({ vi: 'Lỗi', en: 'Faults' }, s.faults.join(', '))] : []),
+    ...(s.lastError ? [line({ vi: 'Lỗi gần nhất', en: 'Last error' }, s.lastError)] : []),
+  ];
+  io.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+async function press(io: CliIo, lang: Lang, dataDir: string, button: string | undefined, long: boolean): Promise<number> {
+  if (button === undefined) throw new UsageError(pick(lang, { vi: 'cần tên nút: play, next, vol-up, vol-down, stop', en: 'which button: play, next, vol-up, vol-down, stop' }));
+  const r = await ask(io, lang, dataDir, { cmd: 'press', button, long });
+  return r === undefined ? 1 : 0;
 }

@@ -1,0 +1,72 @@
+/**
+ * What the cart knows of itself right now, and the live messages (telemetry, fix) and the status built from it.
+ */
+import type { GnssFix } from '../hardware/gnss/gnss.js';
+import type { PowerReading } from '../hardware/power/power.js';
+import type { Fix, FixQuality, PlayerState, Telemetry } from '../protocol/index.js';
+import type { PolicyDecision } from './logic/policy.js';
+import type { PlayerStateName } from './player/player.js';
+
+export interface LiveState {
+  fix: GnssFix | null;
+  power: PowerReading | null;
+  relayOn: boolean;
+  faults: Set<string>;
+  lastError: string | null;
+  decision: PolicyDecision | null;
+}
+
+const QUALITY: Record<string, FixQuality> = {
+  none: 'none',
+  gps: 'gps',
+  dgps: 'dgps',
+  pps: 'pps',
+  rtk: 'rtk',
+  'float-rtk': 'float-rtk',
+  estimated: 'estimated',
+  manual: 'manual',
+  simulation: 'simulated',
+  simulated: 'simulated',
+};
+
+export function fixMessage(f: GnssFix): Fix {
+  const m: Fix = {
+    type: 'fix',
+    time: Math.floor((f.time?.getTime() ?? Date.now()) / 1000),
+    lat: Math.round(f.latitude * 1e7) / 1e7,
+    lon: Math.round(f.longitude * 1e7) / 1e7,
+    speed: Math.round((f.speedMps ?? 0) * 10) / 10,
+    course: Math.round(f.courseDeg ?? 0) % 360,
+    satellites: Math.min(255, f.satellites ?? 0),
+    quality: QUALITY[f.quality] ?? 'gps',
+  };
+  if (f.hdop !== null) m.hdop = Math.min(25.4, Math.round(f.hdop * 10) / 10);
+  return m;
+}
+
+export function telemetryMessage(
+  live: LiveState,
+  player: { state: PlayerStateName; volume: number },
+  extra: { runtime: { uptimeS: number; amplifierS: number; audioS: number }; outboxDepth: number; manifestVersion: number; clipsMissing: number },
+): Telemetry {
+  const t: Telemetry = {
+    type: 'telemetry',
+    state: { amplifierOn: live.relayOn, relayOn: live.relayOn, player: player.state as PlayerState },
+    volume: Math.round(player.volume),
+    runtime: { uptimeS: Math.floor(extra.runtime.uptimeS), amplifierS: Math.floor(extra.runtime.amplifierS), audioS: Math.floor(extra.runtime.audioS) },
+    faults: [...live.faults],
+    outboxDepth: extra.outboxDepth,
+    sync: { manifestVersion: extra.manifestVersion, clipsMissing: extra.clipsMissing, bytesToGo: 0 },
+  };
+  const p = live.power;
+  if (p !== null) {
+    t.batteryMv = clamp(Math.round(p.batteryMv), 0, 0xffff);
+    t.batteryMa = Math.round(p.batteryMa);
+    t.solarMv = clamp(Math.round(p.solarMv), 0, 0xffff);
+    t.solarMa = Math.max(0, Math.round(p.solarMa));
+    t.soc = clamp(Math.round(p.socPercent), 0, 100);
+  }
+  return t;
+}
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));

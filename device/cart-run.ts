@@ -1,0 +1,158 @@
+/**
+ * `loa unit run`: the cart's composition root. Chooses real or simulated parts once, from the configuration and
+ * `--sim`, builds them, starts the cart and the local control socket, and stops everything (relay off) on SIGINT /
+ * SIGTERM.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SerialPortLink } from '../hardware/serial/serialport-link.js';
+import { Cart } from './cart.js';
+import { loadCartConfig } from './config.js';
+import { ClipCache } from './content/cache.js';
+import { ControlServer } from './control.js';
+import { createHardware } from './hardware.js';
+import { loadIdentity, type CartIdentity } from './identity.js';
+import { FailoverTransport } from './link/failover-transport.js';
+import { MqttTransport } from './link/mqtt-transport.js';
+import { SerialTransport } from './link/serial-transport.js';
+import type { LinkTransport } from './link/transport.js';
+import { Uplink } from './link/uplink.js';
+import { CartClock } from './logic/clock.js';
+import { systemClockSynchronised } from './logic/system-clock.js';
+import type { LoggerFactory } from './logger.js';
+import { ensureSimulationSetup } from './sim/sim-content.js';
+import { loopAround, TRIEU_SON_COMMUNES } from './sim/places.js';
+import { CartStore, nextBootCounter } from './store/index.js';
+
+export const FIRMWARE_VERSION = '0.1.0';
+
+export class CartStartError extends Error {
+  constructor(
+    readonly code: 'not-provisioned' | 'simulation-identity',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CartStartError';
+  }
+}
+
+export interface RunCartOptions {
+  dataDir: string;
+  configFile?: string;
+  simulate: boolean;
+  /** Simulated time runs this many times faster (audio, GNSS route). */
+  speed?: number;
+  logger: LoggerFactory;
+}
+
+export interface RunningCart {
+  cart: Cart;
+  identity: CartIdentity;
+  controlPath: string;
+  stop(): Promise<void>;
+}
+
+function linkFor(identity: CartIdentity, serial: { path: string; baudRate: number } | null, logger: LoggerFactory): LinkTransport | null {
+  const mqtt = identity.broker
+    ? new MqttTransport({ url: identity.broker.url, district: identity.district, unit: identity.unitName, password: identity.broker.password, logger: logger('loa:unit:mqtt') })
+    : null;
+  const ser = serial ? new SerialTransport({ link: new SerialPortLink({ path: serial.path, baudRate: serial.baudRate, logger: logger('loa:unit:serial') }), logger: logger('loa:unit:serial') }) : null;
+  if (mqtt && ser) return new FailoverTransport({ primary: mqtt, fallback: ser, logger: logger('loa:unit:link') });
+  return mqtt ?? ser;
+}
+
+export async function runCart(o: RunCartOptions): Promise<RunningCart> {
+  await mkdir(o.dataDir, { recursive: true });
+  const configFile = o.configFile ?? (existsSync(join(o.dataDir, 'config.json')) ? join(o.dataDir, 'config.json') : undefined);
+  const config = await loadCartConfig(configFile, { simulate: o.simulate });
+  if (o.simulate) await ensureSimulationSetup(o.dataDir, Date.now());
+  const identity = await loadIdentity(o.dataDir);
+  if (identity === null) {
+    throw new CartStartError('not-provisioned', `${o.dataDir} holds no cart identity: provision the cart first (loa unit provision --bundle FILE --data ${o.dataDir}), or run the simulation with --sim`);
+  }
+  if (identity.simulation && !o.simulate) {
+    throw new CartStartError('simulation-identity', `${o.dataDir} holds a throwaway simulation identity: it runs only with --sim. Provision the cart with a real bundle, in an empty data folder.`);
+  }
+  const boot = await nextBootCounter(o.dataDir);
+  const store = await CartStore.open({ path: join(o.dataDir, 'cart.db'), maxUnacked: config.storage.maxUnacked, logger: o.logger('loa:unit:store') });
+  const lastGood = await store.getSetting('lastGoodTime');
+  const clock = new CartClock({
+    wallNow: Date.now,
+    monotonicNow: () => performance.now(),
+    // The simulators run on this computer's clock, which is trusted; a cart trusts it only once timesyncd says so.
+    systemSynchronised: o.simulate ? () => true : () => systemClockSynchronised(),
+    ...(lastGood ? { lastKnownGood: lastGood.time * 1000 } : {}),
+  });
+  const cache = new ClipCache({ dir: join(o.dataDir, 'content'), district: identity.district, districtKeys: () => identity.districtKeys, now: () => Math.floor(clock.now().time / 1000), logger: o.logger('loa:unit:content') });
+  await cache.open();
+  const place = TRIEU_SON_COMMUNES.find((c) => c.id === identity.commune) ?? TRIEU_SON_COMMUNES[0]!;
+  const hardware = createHardware(config.hardware, { logger: o.logger, speed: o.speed ?? 1, route: loopAround(place), seed: identity.unitNumber });
+  const transport = linkFor(identity, config.link.serial, o.logger);
+  const cart: Cart = new Cart({
+    identity,
+    config,
+    hardware,
+    store,
+    cache,
+    clock,
+    boot,
+    firmware: FIRMWARE_VERSION,
+    logger: o.logger,
+    uplink: transport
+      ? (c) =>
+          new Uplink({
+            transport,
+            unit: { number: identity.unitNumber, name: identity.unitName },
+            district: identity.district,
+            unitKey: identity.unitKey,
+            boot,
+            districtKeys: identity.districtKeys,
+            outbox: store,
+            state: {
+              loadReplay: () => store.getSetting('districtReplay'),
+              saveReplay: (s) => store.setSetting('districtReplay', s),
+              loadLastCommandCounter: async () => (await store.getSetting('lastCommandCounter')) ?? 0,
+              saveLastCommandCounter: (n) => store.setSetting('lastCommandCounter', n),
+            },
+            onCommand: (cmd) => c.command(cmd),
+            recordResult: async (r) => {
+              await store.appendDurable([{ ...r, type: 'command-result' }]);
+            },
+            onAnnouncement: (a) => o.logger('loa:unit:content').info(`manifest ${a.version} announced by the district`),
+            stamp: () => c.stamp(),
+            maxFrameBytes: config.link.maxFrameBytes,
+            logger: o.logger('loa:unit:uplink'),
+          })
+      : null,
+  });
+  await cart.start();
+  const controlPath = join(o.dataDir, 'control.sock');
+  const sim = hardware.sim;
+  const control = new ControlServer(
+    controlPath,
+    {
+      status: () => cart.status(),
+      ...(sim
+        ? {
+            press: async (button: string, long: boolean) => {
+              const name = { play: 'playPause', next: 'next', 'vol-up': 'volumeUp', 'vol-down': 'volumeDown', stop: 'playPause' }[button];
+              if (name === undefined) throw new Error(`no button "${button}" (play, next, vol-up, vol-down, stop)`);
+              await sim.buttons.press(name, long || button === 'stop' ? config.hardware.buttons.longPressMs + 100 : 80);
+            },
+          }
+        : {}),
+    },
+    o.logger('loa:unit:control'),
+  );
+  await control.start();
+  return {
+    cart,
+    identity,
+    controlPath,
+    stop: async () => {
+      await control.stop();
+      await cart.stop();
+    },
+  };
+}

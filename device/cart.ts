@@ -1,0 +1,437 @@
+/**
+ * The cart: one composition of the player, the store, the clip cache, the policy, the track, the link and the
+ * hardware, with `start()` / `stop()`. Everything is built by the caller (cart-run.ts) and handed in; this file
+ * wires the events together and runs the cart's periodic work. A failing feature is logged, not fatal.
+ */
+import type { Logger } from '../hardware/logger.js';
+import type { GnssFix } from '../hardware/gnss/gnss.js';
+import type { ButtonName } from '../hardware/buttons/buttons.js';
+import type { SimPowerBoard } from '../hardware/power/sim-power.js';
+import type { Command, CommandStatus, EventKind, Stamp } from '../protocol/index.js';
+import type { CartConfig } from './config.js';
+import type { ClipCache } from './content/cache.js';
+import { fixMessage, telemetryMessage, type LiveState } from './cart-live.js';
+import type { CartHardware } from './hardware.js';
+import type { CartIdentity } from './identity.js';
+import type { CartClock } from './logic/clock.js';
+import { localDayStart } from './logic/local-time.js';
+import { buildPlaylist } from './logic/playlist.js';
+import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type PolicyConfig, type PolicyState } from './logic/policy.js';
+import { TrackThinner, type TrackPoint } from './logic/track.js';
+import type { Uplink } from './link/uplink.js';
+import { Player, type Gate, type PlayableClip } from './player/player.js';
+import type { CartStore } from './store/index.js';
+
+export interface CartOptions {
+  identity: CartIdentity;
+  config: CartConfig;
+  hardware: CartHardware;
+  store: CartStore;
+  cache: ClipCache;
+  clock: CartClock;
+  boot: number;
+  /** Builds the uplink once the cart's callbacks exist; null = no link configured. */
+  uplink: ((cart: Cart) => Uplink) | null;
+  logger: (namespace: string) => Logger;
+  firmware: string;
+}
+
+/** How often the cart looks at the policy, the runtime counters and the relay, ms. */
+const TICK_MS = 1000;
+/** Thinned track points go to the district in records of this many points (or every TRACK_FLUSH_MS). */
+const TRACK_BATCH = 20;
+const TRACK_FLUSH_MS = 10 * 60_000;
+const POWER_SAMPLE_MS = 60_000;
+
+export class Cart {
+  readonly player: Player;
+  readonly #o: CartOptions;
+  readonly #log: Logger;
+  readonly #policy: PolicyConfig;
+  #policyState: PolicyState = initialPolicyState();
+  readonly #live: LiveState = { fix: null, power: null, relayOn: false, faults: new Set(), lastError: null, decision: null };
+  readonly #thinner = new TrackThinner();
+  #trackBuffer: TrackPoint[] = [];
+  #trackSince = 0;
+  #uplink: Uplink | null = null;
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  #playlist: PlayableClip[] = [];
+  #sessionStart: number | null = null;
+  #playedToday = { day: 0, seconds: 0 };
+  #runtime = { uptimeS: 0, amplifierS: 0, audioS: 0 };
+  /** Runtime seconds not yet written to the store (written once a minute and at stop). */
+  #unsaved = { uptimeS: 0, amplifierS: 0, audioS: 0 };
+  #ticks = 0;
+  #lastTick = 0;
+  #outboxDepth = 0;
+  #stopped = false;
+
+  constructor(options: CartOptions) {
+    this.#o = options;
+    this.#log = options.logger('loa:unit:cart');
+    this.#policy = validatePolicyConfig(options.config.policy ?? {});
+    const hw = options.hardware;
+    this.player = new Player({
+      relay: hw.relay,
+      audio: hw.audio,
+      volume: hw.volume,
+      playlist: () => this.#playlist,
+      gate: () => this.#gate(),
+      verify: (clip) => this.#verify(clip),
+      stamp: () => this.stamp(),
+      position: () => (this.#live.fix ? { lat: this.#live.fix.latitude, lon: this.#live.fix.longitude } : undefined),
+      timing: options.config.player,
+      logger: options.logger('loa:unit:player'),
+    });
+  }
+
+  stamp(): Stamp {
+    return this.#o.clock.stamp();
+  }
+
+  /** Starts everything in a safe order: relay off first, the link last. */
+  async start(): Promise<void> {
+    const { hardware: hw, store } = this.#o;
+    await hw.relay.open(); // switches the relay off
+    hw.relay.events.on('changed', (c) => (this.#live.relayOn = c.on));
+    const runtime = await store.runtimeCounters();
+    this.#runtime = { uptimeS: runtime.uptimeS, amplifierS: runtime.amplifierS, audioS: runtime.audioS };
+    this.#outboxDepth = await store.depth();
+    await this.#importIncoming();
+    this.#refreshPlaylist();
+    await this.player.start((await store.getSetting('volume')) ?? this.#o.config.player.initialVolume);
+    this.#wirePlayer();
+    await this.#wireButtons();
+    await this.#wireGnss();
+    await this.#wirePower();
+    const active = this.#o.cache.active?.manifest.version ?? 0;
+    await this.#record([{ type: 'hello', firmware: this.#o.firmware, manifestVersion: active, capabilities: ['relay', 'buttons', 'audio', 'volume', 'gnss', 'power-board', ...(this.#o.uplink ? (['mqtt'] as const) : [])], bootTime: this.stamp() }]);
+    if (this.#o.uplink) {
+      this.#uplink = this.#o.uplink(this);
+      this.#uplink.on('acked', () => void this.#refreshDepth());
+      this.#uplink.on('refused', (reason, detail) => void this.#event(reason === 'command-bad-signature' || reason === 'announcement' ? 'rejected-signature' : 'link', reason, detail));
+      await this.#uplink.start();
+    }
+    this.#lastTick = performance.now();
+    this.#every(TICK_MS, () => this.#tick());
+    this.#every(this.#o.config.link.telemetryPeriodMs, () => this.#sendLive());
+    this.#every(POWER_SAMPLE_MS, () => this.#samplePower());
+    this.#every(6 * 3600_000, () => this.#prune());
+    this.#log.info(`cart ${this.#o.identity.unitName} started (boot ${this.#o.boot}, manifest ${active}, ${this.#playlist.length} clips playable)`);
+  }
+
+  /** Stops the session (relay off), then the link, the hardware and the store. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    await this.player.stop().catch((err: unknown) => this.#log.error(`stopping the player: ${String(err)}`));
+    await this.#o.hardware.relay.off().catch(() => undefined);
+    await this.#flushTrack(true);
+    this.#tickRuntime();
+    await this.#saveRuntime();
+    await this.#uplink?.stop().catch(() => undefined);
+    const hw = this.#o.hardware;
+    await Promise.allSettled([hw.buttons.close(), hw.gnss.close(), hw.power.close()]);
+    await hw.relay.close().catch(() => undefined);
+    await this.#o.store.close();
+    this.#log.info('cart stopped, relay off');
+  }
+
+  // --- status -----------------------------------------------------------------------------------------------------
+
+  async status(): Promise<Record<string, unknown>> {
+    const fix = this.#live.fix;
+    const power = this.#live.power;
+    const manifest = this.#o.cache.active?.manifest ?? null;
+    const stats = this.#uplink?.stats();
+    return {
+      unit: this.#o.identity.unitName,
+      commune: this.#o.identity.commune,
+      simulated: this.#o.hardware.sim !== null,
+      time: this.stamp(),
+      state: this.player.state,
+      clip: this.player.clip ? { id: this.player.clip.id, title: this.player.clip.title } : null,
+      blocked: this.player.state === 'blocked' ? (this.#live.decision?.reasons ?? []).map((r) => ({ code: r.code, ...r.detail })) : [],
+      warnings: (this.#live.decision?.warnings ?? []).map((w) => w.code),
+      volume: this.player.volume,
+      relay: await this.#o.hardware.relay.isOn().catch(() => null),
+      battery: power ? { mv: Math.round(power.batteryMv), soc: Math.round(power.socPercent), solarMv: Math.round(power.solarMv), ma: Math.round(power.batteryMa) } : null,
+      position: fix ? { lat: fix.latitude, lon: fix.longitude, time: fix.time?.toISOString() ?? null, satellites: fix.satellites } : null,
+      link: this.#uplink ? { configured: true, stats } : { configured: false },
+      outbox: { depth: this.#outboxDepth, lost: await this.#o.store.lostRecords() },
+      manifest: manifest ? { version: manifest.version, clips: manifest.clips.length, playable: this.#playlist.length } : null,
+      faults: [...this.#live.faults],
+      lastError: this.#live.lastError,
+    };
+  }
+
+  // --- the pieces ---------------------------------------------------------------------------------------------------
+
+  #every(ms: number, work: () => Promise<void> | void): void {
+    this.#timers.push(
+      setInterval(() => {
+        Promise.resolve()
+          .then(work)
+          .catch((err: unknown) => this.#fault('tick', err));
+      }, ms),
+    );
+  }
+
+  #fault(where: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#live.lastError = `${where}: ${message}`;
+    this.#log.error(`${where}: ${message}`);
+  }
+
+  async #record(records: Parameters<CartStore['appendDurable']>[0]): Promise<void> {
+    try {
+      await this.#o.store.appendDurable(records);
+      this.#outboxDepth += records.length;
+      void this.#uplink?.flush();
+    } catch (err) {
+      this.#live.faults.add('storage');
+      this.#fault('store', err);
+    }
+  }
+
+  async #event(kind: EventKind, code: string, detail: string): Promise<void> {
+    await this.#record([{ type: 'event', at: this.stamp(), kind, code, detail: detail.slice(0, 1000) }]);
+  }
+
+  async #refreshDepth(): Promise<void> {
+    this.#outboxDepth = await this.#o.store.depth();
+  }
+
+  #wirePlayer(): void {
+    this.player.on('play', (p) => void this.#record([{ type: 'play', ...p }]));
+    this.player.on('event', (e) => void this.#event(e.kind, e.code, e.detail));
+    this.player.on('state', (s) => {
+      if (s.name === 'warming') this.#sessionStart = Date.now();
+      if (s.name === 'idle' || s.name === 'blocked') this.#sessionStart = null;
+      this.#log.info(`player ${s.name}${s.clip ? ` (${s.clip})` : ''}`);
+    });
+  }
+
+  async #wireButtons(): Promise<void> {
+    const b = this.#o.hardware.buttons;
+    b.on('press', (e) => void this.#press(e.name, false));
+    b.on('longpress', (e) => void this.#press(e.name, true));
+    await b.open();
+  }
+
+  async #press(name: ButtonName, long: boolean): Promise<void> {
+    await this.#o.store.addRuntime({ buttonPresses: 1 }).catch(() => undefined);
+    if (long) this.player.stopPressed();
+    else if (name === 'playPause') this.player.playPause('button');
+    else if (name === 'next') this.player.next();
+    else if (name === 'volumeUp' || name === 'volumeDown') {
+      const v = await this.player.changeVolume(name === 'volumeUp' ? 1 : -1);
+      await this.#o.store.setSetting('volume', v);
+    }
+    await this.#event('button', long ? `${name}-long` : name, `state ${this.player.state}`);
+  }
+
+  async #wireGnss(): Promise<void> {
+    const g = this.#o.hardware.gnss;
+    g.on('fix', (f) => this.#onFix(f));
+    g.on('disconnected', () => this.#live.faults.add('gnss'));
+    g.on('connected', () => this.#live.faults.delete('gnss'));
+    await g.open().catch((err: unknown) => this.#fault('gnss', err));
+  }
+
+  #onFix(f: GnssFix): void {
+    this.#live.fix = f;
+    if (f.time) this.#o.clock.observeGnss(f.time.getTime());
+    const update = this.#thinner.push({ time: f.time?.getTime() ?? Date.now(), lat: f.latitude, lon: f.longitude, speedMps: f.speedMps });
+    for (const p of update.points) {
+      this.#o.store.addTrackPoint({ time: Math.floor(p.time / 1000), lat: p.lat, lon: p.lon, ...(f.speedMps !== null ? { speed: f.speedMps } : {}) });
+      this.#trackBuffer.push(p);
+    }
+    for (const e of update.events) void this.#event('info', e.kind, e.kind === 'stop-end' ? `stop of ${Math.round(e.durationS)} s` : 'stopped');
+    void this.#flushTrack(false);
+  }
+
+  async #flushTrack(force: boolean): Promise<void> {
+    const buf = this.#trackBuffer;
+    if (buf.length === 0) return;
+    if (!force && buf.length < TRACK_BATCH && Date.now() - this.#trackSince < TRACK_FLUSH_MS) return;
+    this.#trackBuffer = [];
+    this.#trackSince = Date.now();
+    await this.#record([{ type: 'track', source: this.stamp().source, points: buf.map((p) => ({ time: Math.floor(p.time / 1000), lat: p.lat, lon: p.lon })) }]);
+  }
+
+  async #wirePower(): Promise<void> {
+    const p = this.#o.hardware.power;
+    p.on('error', (err) => {
+      this.#live.faults.add('power-board');
+      this.#fault('power board', err);
+    });
+    await p.open().catch((err: unknown) => {
+      this.#live.faults.add('power-board');
+      this.#fault('power board', err);
+    });
+    await this.#readPower();
+  }
+
+  async #readPower(): Promise<void> {
+    try {
+      this.#live.power = await this.#o.hardware.power.read();
+      this.#live.faults.delete('power-board');
+    } catch (err) {
+      this.#live.faults.add('power-board');
+      this.#fault('power board', err);
+    }
+  }
+
+  async #samplePower(): Promise<void> {
+    await this.#readPower();
+    const r = this.#live.power;
+    if (r) this.#o.store.addPowerSample({ time: this.stamp().time, batteryMv: r.batteryMv, batteryMa: r.batteryMa, solarMv: r.solarMv, solarMa: r.solarMa, socPercent: r.socPercent });
+  }
+
+  // --- policy, playlist, content -----------------------------------------------------------------------------------
+
+  #gate(): Gate {
+    const now = this.#o.clock.now().time;
+    const day = localDayStart(now);
+    if (this.#playedToday.day !== day) this.#playedToday = { day, seconds: 0 };
+    const session = this.#sessionStart === null ? 0 : (Date.now() - this.#sessionStart) / 1000;
+    const fix = this.#live.fix;
+    const decision = evaluatePolicy(
+      { now, position: fix ? { lat: fix.latitude, lon: fix.longitude } : null, socPercent: this.#live.power?.socPercent ?? null, sessionSeconds: session, playedTodaySeconds: this.#playedToday.seconds + session },
+      this.#policyState,
+      this.#policy,
+    );
+    this.#policyState = decision.state;
+    this.#live.decision = decision;
+    if (decision.state.lowBattery) this.#live.faults.add('low-battery');
+    else this.#live.faults.delete('low-battery');
+    return { allowed: decision.allowed, reasons: decision.reasons.map((r) => ({ code: r.code, text: r.detail.vi })), volumeCap: decision.volumeCap };
+  }
+
+  async #verify(clip: PlayableClip): Promise<boolean> {
+    const m = this.#o.cache.active?.manifest.clips.find((c) => c.id === clip.id);
+    return m !== undefined && (await this.#o.cache.verifyClip(m));
+  }
+
+  #refreshPlaylist(): void {
+    const active = this.#o.cache.active;
+    if (active === null) {
+      this.#playlist = [];
+      this.#live.faults.add('no-manifest');
+      return;
+    }
+    this.#live.faults.delete('no-manifest');
+    const id = this.#o.identity;
+    const list = buildPlaylist({
+      manifest: active.manifest,
+      cart: { unitName: id.unitName, unitNumber: id.unitNumber, team: id.team, commune: id.commune, district: id.district },
+      verified: this.#o.cache.presentClipIds(),
+      now: this.#o.clock.now().time,
+    });
+    this.#playlist = list.clips.map((c) => ({ id: c.id, file: this.#o.cache.fileOf(c), title: c.title, priority: c.priority, manifestVersion: active.manifest.version }));
+  }
+
+  async #importIncoming(): Promise<void> {
+    try {
+      const m = await this.#o.cache.importIncoming();
+      if (m) {
+        await this.#o.store.setSetting('activeManifestVersion', m.version);
+        await this.#event('manifest', 'activated', `manifest ${m.version} with ${m.clips.length} clips activated from incoming/`);
+      }
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'refused';
+      const kind: EventKind = code === 'bad-signature' || code === 'unknown-key' ? 'rejected-signature' : code.startsWith('clip') ? 'rejected-clip' : 'manifest';
+      await this.#event(kind, code, (err as Error).message);
+      this.#fault('content', err);
+    }
+  }
+
+  // --- periodic work ------------------------------------------------------------------------------------------------
+
+  #tickRuntime(): { uptimeS: number; amplifierS: number; audioS: number } {
+    const now = performance.now();
+    const dt = (now - this.#lastTick) / 1000;
+    this.#lastTick = now;
+    const delta = { uptimeS: dt, amplifierS: this.#live.relayOn ? dt : 0, audioS: this.player.state === 'playing' ? dt : 0 };
+    for (const k of ['uptimeS', 'amplifierS', 'audioS'] as const) {
+      this.#runtime[k] += delta[k];
+      this.#unsaved[k] += delta[k];
+    }
+    if (this.player.state === 'playing') this.#playedToday.seconds += dt;
+    return delta;
+  }
+
+  async #saveRuntime(): Promise<void> {
+    // Whole seconds are saved; the fractions wait for the next save, so nothing is lost to rounding.
+    const whole = { uptimeS: Math.floor(this.#unsaved.uptimeS), amplifierS: Math.floor(this.#unsaved.amplifierS), audioS: Math.floor(this.#unsaved.audioS) };
+    for (const k of ['uptimeS', 'amplifierS', 'audioS'] as const) this.#unsaved[k] -= whole[k];
+    await this.#o.store.addRuntime(whole).catch((err: unknown) => this.#fault('store', err));
+  }
+
+  async #tick(): Promise<void> {
+    this.#tickRuntime();
+    const sim = this.#o.hardware.sim;
+    if (sim) (this.#o.hardware.power as SimPowerBoard).setLoad({ amplifierOn: this.#live.relayOn, volumePercent: this.player.volume });
+    const gate = this.#gate();
+    const busy = this.player.state === 'warming' || this.player.state === 'playing' || this.player.state === 'paused';
+    if (!gate.allowed && busy) this.player.block(gate.reasons);
+    else if (gate.allowed && this.player.state === 'blocked') this.player.unblock();
+    else if (gate.volumeCap !== null && busy && this.player.volume > gate.volumeCap) await this.player.setVolume(gate.volumeCap);
+    if (++this.#ticks % 60 === 0) {
+      await this.#saveRuntime();
+      const good = this.stamp();
+      if (good.source === 'system' || good.source === 'gnss') await this.#o.store.setSetting('lastGoodTime', good);
+      this.#refreshPlaylist();
+    }
+  }
+
+  #sendLive(): void {
+    if (!this.#uplink) return;
+    const manifest = this.#o.cache.active?.manifest;
+    const messages = [
+      telemetryMessage(this.#live, this.player, {
+        runtime: this.#runtime,
+        outboxDepth: this.#outboxDepth,
+        manifestVersion: manifest?.version ?? 0,
+        clipsMissing: 0,
+      }),
+      ...(this.#live.fix ? [fixMessage(this.#live.fix)] : []),
+    ];
+    this.#uplink.sendLive(messages);
+  }
+
+  async #prune(): Promise<void> {
+    const s = this.#o.config.storage;
+    await this.#o.store.prune({ trackDays: s.trackDays, samplesDays: s.samplesDays, ackedDays: s.ackedDays });
+  }
+
+  // --- commands from the district -----------------------------------------------------------------------------------
+
+  /** Obeys a verified command (its signature, unit, expiry and counter were checked by the uplink). */
+  async command(c: Command): Promise<{ status: CommandStatus; detail: string }> {
+    switch (c.action) {
+      case 'set-volume':
+        return { status: 'ok', detail: `volume ${await this.player.setVolume(c.volume)} %` };
+      case 'stop':
+        this.player.stopPressed();
+        return { status: 'ok', detail: 'stopped' };
+      case 'play-clip': {
+        const clip = this.#playlist.find((p) => p.id === c.clip);
+        if (!clip) return { status: 'refused', detail: `clip ${c.clip} is not playable on this cart now` };
+        this.player.playClip(clip, clip.priority === 'emergency' ? 'emergency' : 'remote');
+        return { status: this.player.state === 'blocked' ? 'refused' : 'ok', detail: this.player.state === 'blocked' ? this.player.reasons.map((r) => r.text).join('; ') : `playing ${clip.id}` };
+      }
+      case 'sync-now':
+        await this.#importIncoming();
+        this.#refreshPlaylist();
+        return { status: 'ok', detail: `manifest ${this.#o.cache.active?.manifest.version ?? 0}` };
+      case 'reboot':
+        setTimeout(() => process.kill(process.pid, 'SIGTERM'), 500).unref();
+        return { status: 'ok', detail: 'restarting' };
+      case 'set-config':
+        return { status: 'refused', detail: `configuration key ${c.key} cannot be changed remotely yet` };
+    }
+  }
+}
