@@ -1,0 +1,69 @@
+// The cart program in-process on the simulators: an empty data folder becomes a working cart that verifies and
+// plays its own signed test playlist, records every play, answers on its control socket, and refuses to run a
+// simulation identity without --sim.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CartStartError, runCart } from '../../device/cart-run.js';
+import { controlRequest } from '../../device/control.js';
+import { createLoggerFactory } from '../../device/logger.js';
+import { CartStore } from '../../device/store/index.js';
+
+const quiet = createLoggerFactory({ out: { write: () => true }, level: 'error' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('loa unit run --sim', () => {
+  it('plays its own signed test playlist, records the plays, and stops with the relay off', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loa-cart-'));
+    // Allowed all day, so the test does not depend on the hour it runs at.
+    const running = await runCart({ dataDir, simulate: true, speed: 40, logger: quiet, configFile: undefined });
+    try {
+      const status = async () => ((await controlRequest(running.controlPath, { cmd: 'status' })) as { ok: true; result: Record<string, unknown> }).result;
+      const first = await status();
+      expect(first).toMatchObject({ unit: 'sim-01', relay: false, manifest: { version: 1, clips: 3 } });
+      const blocked = first.state === 'blocked';
+      await controlRequest(running.controlPath, { cmd: 'press', button: 'play', long: false });
+      if (!blocked) {
+        await waitFor('playing', async () => ((await status()).state === 'playing' ? true : undefined));
+        expect((await status()).relay).toBe(true);
+        await sleep(1500);
+      }
+    } finally {
+      await running.stop();
+    }
+    const store = await CartStore.open({ path: join(dataDir, 'cart.db') });
+    const events = await store.eventsSince(0);
+    const plays = await store.playsSince(0);
+    await store.close();
+    expect(events.map((e) => e.code)).toContain('activated');
+    expect(events.filter((e) => e.kind === 'button')).toHaveLength(1);
+    if (plays.length > 0) {
+      expect(plays[0]).toMatchObject({ manifestVersion: 1, trigger: 'button' });
+      expect(plays.some((p) => p.outcome === 'completed')).toBe(true);
+    } else {
+      // Outside the default allowed hours the press is refused, and says why.
+      expect(events.some((e) => e.kind === 'block' && e.code.includes('outside-hours'))).toBe(true);
+    }
+  });
+
+  it('refuses a simulation identity without --sim, and an unprovisioned cart, saying what to do', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loa-cart-'));
+    await expect(runCart({ dataDir, simulate: false, logger: quiet })).rejects.toThrow(/provision the cart first/);
+    const sim = await runCart({ dataDir, simulate: true, logger: quiet });
+    await sim.stop();
+    await expect(runCart({ dataDir, simulate: false, logger: quiet })).rejects.toSatisfy(
+      (e) => e instanceof CartStartError && e.code === 'simulation-identity',
+    );
+  });
+});
