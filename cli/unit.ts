@@ -21,14 +21,14 @@ import { UsageError, type CliIo } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
-  loa unit run [--sim] [--config TỆP] [--data THƯ_MỤC] [--speed N] [--pretty]
+  loa unit run [--sim] [--config TỆP] [--data THƯ_MỤC] [--speed N] [--pretty] [--autoplay]
       chạy phần mềm xe loa (--sim: phần cứng mô phỏng, tự tạo danh sách phát thử nếu thư mục trống)
   loa unit status [--json] [--data THƯ_MỤC]      trạng thái xe đang chạy
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data THƯ_MỤC]   bấm nút mô phỏng
   loa unit selftest [--sim] [--config TỆP] [--gnss-wait GIÂY] [--lang en]
       kiểm tra rơ-le, âm thanh, âm lượng, GNSS và bảng đo nguồn; mã thoát 0 khi tất cả đạt`,
   en: `Usage:
-  loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty]
+  loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty] [--autoplay]
       run the cart (--sim: simulated hardware, and a test playlist made in an empty data folder)
   loa unit status [--json] [--data DIR]          what the running cart is doing
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]   press a simulated button
@@ -49,6 +49,7 @@ export async function runUnit(argv: string[], io: CliIo): Promise<number> {
       pretty: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       long: { type: 'boolean', default: false },
+      autoplay: { type: 'boolean', default: false },
       lang: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -62,7 +63,7 @@ export async function runUnit(argv: string[], io: CliIo): Promise<number> {
   }
   switch (command) {
     case 'run':
-      return run(io, lang, { dataDir, sim: values.sim, config: values.config, speed: values.speed, pretty: values.pretty });
+      return run(io, lang, { dataDir, sim: values.sim, config: values.config, speed: values.speed, pretty: values.pretty, autoplay: values.autoplay });
     case 'status':
       return status(io, lang, dataDir, values.json);
     case 'press':
@@ -101,7 +102,7 @@ async function selftest(io: CliIo, lang: Lang, sim: boolean, configFile: string 
   return lines.every((l) => l.ok) ? 0 : 1;
 }
 
-async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; config: string | undefined; speed: string | undefined; pretty: boolean }): Promise<number> {
+async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; config: string | undefined; speed: string | undefined; pretty: boolean; autoplay: boolean }): Promise<number> {
   const speed = o.speed === undefined ? 1 : Number(o.speed);
   if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) throw new UsageError(`--speed ${o.speed}: ${pick(lang, { vi: 'phải là số từ 0 đến 1000', en: 'must be a number above 0, at most 1000' })}`);
   const logger = createLoggerFactory({ out: io.stdout, pretty: o.pretty, level: io.env.LOA_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
@@ -122,6 +123,8 @@ async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; co
       en: `Cart ${running.identity.unitName} running${o.sim ? ' (simulated)' : ''}. Data: ${o.dataDir}. Status: loa unit status --data ${o.dataDir}. Ctrl-C stops it.`,
     }) + '\n',
   );
+  // --autoplay: start a session as a schedule would (the policy still decides), so `npm start` is heard at once.
+  if (o.autoplay) running.cart.player.playPause('schedule');
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
     process.once('SIGINT', done);
