@@ -20,6 +20,7 @@ import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type PolicyCo
 import { TrackThinner, type TrackPoint } from './logic/track.js';
 import type { Uplink } from './link/uplink.js';
 import { Player, type Gate, type PlayableClip } from './player/player.js';
+import { StatusLed } from './status-led.js';
 import type { CartStore } from './store/index.js';
 
 export interface CartOptions {
@@ -65,12 +66,14 @@ export class Cart {
   #lastTick = 0;
   #outboxDepth = 0;
   #stopped = false;
+  readonly #led: StatusLed | null;
 
   constructor(options: CartOptions) {
     this.#o = options;
     this.#log = options.logger('loa:unit:cart');
     this.#policy = validatePolicyConfig(options.config.policy ?? {});
     const hw = options.hardware;
+    this.#led = hw.statusLed ? new StatusLed(hw.statusLed) : null;
     this.player = new Player({
       relay: hw.relay,
       audio: hw.audio,
@@ -93,6 +96,7 @@ export class Cart {
   async start(): Promise<void> {
     const { hardware: hw, store } = this.#o;
     await hw.relay.open(); // switches the relay off
+    await this.#led?.open().catch((err: unknown) => this.#fault('status LED', err));
     hw.relay.events.on('changed', (c) => (this.#live.relayOn = c.on));
     const runtime = await store.runtimeCounters();
     this.#runtime = { uptimeS: runtime.uptimeS, amplifierS: runtime.amplifierS, audioS: runtime.audioS };
@@ -134,6 +138,7 @@ export class Cart {
     const hw = this.#o.hardware;
     await Promise.allSettled([hw.buttons.close(), hw.gnss.close(), hw.power.close()]);
     await hw.relay.close().catch(() => undefined);
+    await this.#led?.close().catch(() => undefined);
     await this.#o.store.close();
     this.#log.info('cart stopped, relay off');
   }
@@ -162,6 +167,7 @@ export class Cart {
       outbox: { depth: this.#outboxDepth, lost: await this.#o.store.lostRecords() },
       manifest: manifest ? { version: manifest.version, clips: manifest.clips.length, playable: this.#playlist.length } : null,
       faults: [...this.#live.faults],
+      led: this.#led ? this.#led.pattern.map((on) => (on ? '■' : '·')).join('') : null,
       lastError: this.#live.lastError,
     };
   }
@@ -209,6 +215,7 @@ export class Cart {
     this.player.on('state', (s) => {
       if (s.name === 'warming') this.#sessionStart = Date.now();
       if (s.name === 'idle' || s.name === 'blocked') this.#sessionStart = null;
+      this.#led?.show(s.name, s.reasons.map((r) => r.code));
       this.#log.info(`player ${s.name}${s.clip ? ` (${s.clip})` : ''}`);
     });
   }

@@ -24,6 +24,7 @@ import { SimulatedRelay } from '../hardware/relay/sim-relay.js';
 import { AmixerVolume } from '../hardware/volume/amixer-volume.js';
 import { SimulatedVolume } from '../hardware/volume/sim-volume.js';
 import type { Volume } from '../hardware/volume/volume.js';
+import { silentLogger } from '../hardware/logger.js';
 import type { LoggerFactory } from './logger.js';
 
 export interface SimulationControls {
@@ -36,6 +37,8 @@ export interface SimulationControls {
 
 export interface CartHardware {
   relay: Relay;
+  /** The team's status LED (an on/off output like the relay), or null when none is fitted. */
+  statusLed: Relay | null;
   buttons: Buttons;
   audio: AudioPlayer;
   volume: Volume;
@@ -77,11 +80,13 @@ export function createHardware(config: HardwareConfig, options: HardwareOptions)
       gnss: new SimGnss({ ...(options.route ? { route: options.route } : {}), speedFactor: options.speed ?? 1, logger: log('loa:hw:gnss') }),
       power: new SimPowerBoard({ now, battery, seed: options.seed ?? 1, logger: log('loa:hw:power') }),
     };
-    return { ...sim, volume: new SimulatedVolume({ max: config.volume.maxPercent, logger: log('loa:hw:volume') }), sim };
+    const statusLed = config.statusLed.pin === null ? null : new SimulatedRelay({ now, logger: silentLogger });
+    return { ...sim, statusLed, volume: new SimulatedVolume({ max: config.volume.maxPercent, logger: log('loa:hw:volume') }), sim };
   }
   const connection = new FirmataConnection({ path: config.powerBoard.path, baudRate: config.powerBoard.baudRate, readyTimeoutMs: config.powerBoard.readyTimeoutMs, logger: log('loa:hw:firmata') });
   return {
     relay: new GpioRelay({ pin: config.relay.pin, activeLow: config.relay.activeLow, logger: log('loa:hw:relay') }),
+    statusLed: config.statusLed.pin === null ? null : new GpioRelay({ pin: config.statusLed.pin, activeLow: false, logger: log('loa:hw:led') }),
     buttons: new GpioButtons({ ...timing, pins: buttonPins(config), activeLow: config.buttons.activeLow, logger: log('loa:hw:buttons') }),
     audio: new AplayPlayer({ device: config.audio.device, binary: config.audio.aplayPath, logger: log('loa:hw:audio') }),
     volume: new AmixerVolume({ max: config.volume.maxPercent, control: config.volume.control, ...(config.volume.card ? { card: config.volume.card } : {}), logger: log('loa:hw:volume') }),
