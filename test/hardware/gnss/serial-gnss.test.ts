@@ -1,7 +1,7 @@
 // The real GNSS driver: over serialport's MockBinding (injected), and over a real pty pair made by socat, fed
 // with real receiver captures.
 import { describe, it, expect, afterEach } from 'vitest';
-import { once } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { SerialPortMock } from 'serialport';
 
@@ -14,6 +14,14 @@ import type { SerialBinding } from '../../../hardware/serial/reconnecting-port.j
 import { missing } from '../../support/tools.js';
 import { socatPaths, startSocat, type SocatPair } from '../serial/socat.js';
 import { receiverBytes } from './capture-files.js';
+
+/**
+ * Waits for one event. Unlike `events.once`, a failed reconnection attempt (an `error` event while the device is
+ * still away, as on a loaded machine where socat is slow to come back) does not end the wait.
+ */
+function nextEvent(emitter: Pick<EventEmitter, 'once'>, name: string): Promise<unknown[]> {
+  return new Promise((resolve) => emitter.once(name, (...args: unknown[]) => resolve(args)));
+}
 
 /** MockBinding, keeping hold of each port it opens so the test can make the "receiver" talk. */
 function recordingMockBinding(): { binding: SerialBinding; opened: MockPortBinding[] } {
@@ -64,7 +72,7 @@ describe('SerialGnss over MockBinding', () => {
     expect(errors[0]?.message).toMatch(/\/dev\/ttyGNSS.*check the cable/);
     await until(() => errors.length >= 3);
 
-    const connected = once(gnss, 'connected');
+    const connected = nextEvent(gnss, 'connected');
     MockBinding.createPort('/dev/ttyGNSS');
     await connected;
     opened[0]?.emitData(receiverBytes('mt3339'));
@@ -127,12 +135,12 @@ describe.skipIf(missing('socat'))('SerialGnss over a real pty pair (socat)', () 
     await until(() => fixes.length === 30);
     expect(fixes.at(-1)?.time?.toISOString()).toBe('2015-04-13T20:27:09.000Z');
 
-    const disconnected = once(gnss, 'disconnected');
+    const disconnected = nextEvent(gnss, 'disconnected');
     await socat.stop();
     socat = null;
     await disconnected;
 
-    const connected = once(gnss, 'connected');
+    const connected = nextEvent(gnss, 'connected');
     socat = await startSocat(paths);
     await connected;
     await transmit(paths.pathB, receiverBytes('bu353s4'));

@@ -1,8 +1,16 @@
 // The SerialLink contract: the same cases for every implementation (the simulated pair, a real socat pty pair).
 import { describe, it, expect, afterEach } from 'vitest';
-import { once } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { SerialLink } from '../../../hardware/serial/serial-link.js';
+
+/**
+ * Waits for one event. Unlike `events.once`, a failed reconnection attempt (an `error` event while the device is
+ * still away, as on a loaded machine where socat is slow to come back) does not end the wait.
+ */
+function nextEvent(emitter: Pick<EventEmitter, 'once'>, name: string): Promise<unknown[]> {
+  return new Promise((resolve) => emitter.once(name, (...args: unknown[]) => resolve(args)));
+}
 
 /** Two linked ends and a way to pull and replug the cable between them. */
 export interface LinkPairHarness {
@@ -69,8 +77,8 @@ export function serialLinkContract(name: string, makePair: () => Promise<LinkPai
 
     it('survives a disconnection: close with a reason, writes refused, then open again and bytes flow', async () => {
       const { a, b } = await openPair();
-      const closedA = once(a, 'close');
-      const closedB = once(b, 'close');
+      const closedA = nextEvent(a, 'close');
+      const closedB = nextEvent(b, 'close');
       await pair!.disconnect();
       const [[reasonA], [reasonB]] = await Promise.all([closedA, closedB]);
       expect(reasonA).toBeInstanceOf(Error);
@@ -78,8 +86,8 @@ export function serialLinkContract(name: string, makePair: () => Promise<LinkPai
       expect(a.isOpen).toBe(false);
       await expect(a.write(Buffer.from('lost'))).rejects.toMatchObject({ code: 'SERIAL_NOT_OPEN' });
 
-      const openedA = once(a, 'open');
-      const openedB = once(b, 'open');
+      const openedA = nextEvent(a, 'open');
+      const openedB = nextEvent(b, 'open');
       await pair!.reconnect();
       await Promise.all([openedA, openedB]);
       const message = Buffer.from('back again\n');
@@ -94,7 +102,7 @@ export function serialLinkContract(name: string, makePair: () => Promise<LinkPai
 
     it('close() ends the link with a null reason and refuses writes', async () => {
       const { a } = await openPair();
-      const closed = once(a, 'close');
+      const closed = nextEvent(a, 'close');
       await a.close();
       expect((await closed)[0]).toBeNull();
       expect(a.isOpen).toBe(false);
