@@ -227,15 +227,16 @@ export class Cart {
     await b.open();
   }
 
+  /** Acts on the button first (a team member waits for the sound, not for the SD card), then records it. */
   async #press(name: ButtonName, long: boolean): Promise<void> {
-    await this.#o.store.addRuntime({ buttonPresses: 1 }).catch(() => undefined);
     if (long) this.player.stopPressed();
     else if (name === 'playPause') this.player.playPause('button');
     else if (name === 'next') this.player.next();
     else if (name === 'volumeUp' || name === 'volumeDown') {
-      const v = await this.player.changeVolume(name === 'volumeUp' ? 1 : -1);
-      await this.#o.store.setSetting('volume', v);
+      await this.player.changeVolume(name === 'volumeUp' ? 1 : -1);
+      await this.#o.store.setSetting('volume', this.player.teamVolume);
     }
+    await this.#o.store.addRuntime({ buttonPresses: 1 }).catch(() => undefined);
     await this.#event('button', long ? `${name}-long` : name, `state ${this.player.state}`);
   }
 
@@ -385,7 +386,7 @@ export class Cart {
     const busy = this.player.state === 'warming' || this.player.state === 'playing' || this.player.state === 'paused';
     if (!gate.allowed && busy) this.player.block(gate.reasons);
     else if (gate.allowed && this.player.state === 'blocked') this.player.unblock();
-    else if (gate.volumeCap !== null && busy && this.player.volume > gate.volumeCap) await this.player.setVolume(gate.volumeCap);
+    else if (busy) await this.player.applyCap(gate.volumeCap);
     if (++this.#ticks % 60 === 0) {
       await this.#saveRuntime();
       const good = this.stamp();
@@ -419,8 +420,11 @@ export class Cart {
   /** Obeys a verified command (its signature, unit, expiry and counter were checked by the uplink). */
   async command(c: Command): Promise<{ status: CommandStatus; detail: string }> {
     switch (c.action) {
-      case 'set-volume':
-        return { status: 'ok', detail: `volume ${await this.player.setVolume(c.volume)} %` };
+      case 'set-volume': {
+        const applied = await this.player.setVolume(c.volume);
+        await this.#o.store.setSetting('volume', this.player.teamVolume);
+        return { status: 'ok', detail: `volume ${this.player.teamVolume} % (applied ${applied} %)` };
+      }
       case 'stop':
         this.player.stopPressed();
         return { status: 'ok', detail: 'stopped' };

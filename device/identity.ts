@@ -21,6 +21,8 @@ export interface CartIdentity {
   /** Pinned district public keys (raw Ed25519), newest last. */
   districtKeys: KeyObject[];
   broker: { url: string; username: string; password: string } | null;
+  /** The district controller's HTTP address, where signed manifests and clips are fetched; null = none. */
+  contentUrl: string | null;
   /** Board profile name (hardware/board/profiles.ts). */
   profile: string;
   /** A throwaway identity made by `loa unit run --sim`: refused without --sim. */
@@ -42,6 +44,7 @@ interface IdentityJson {
   unitKey: string;
   districtKeys: string[];
   broker: { url: string; username: string; password: string } | null;
+  contentUrl?: string | null;
   profile: string;
   simulation?: boolean;
 }
@@ -56,6 +59,7 @@ export function identityToJson(id: CartIdentity, districtKeysRaw: readonly strin
     unitKey: id.unitKey.toString('hex'),
     districtKeys: [...districtKeysRaw],
     broker: id.broker,
+    contentUrl: id.contentUrl,
     profile: id.profile,
     simulation: id.simulation,
   };
@@ -87,6 +91,8 @@ export function identityFromJson(value: unknown, where: string): CartIdentity {
     }
   const broker = o.broker ?? null;
   if (broker !== null && (typeof broker !== 'object' || typeof (broker as { url?: unknown }).url !== 'string')) problems.push('broker: must be null or { url, username, password }');
+  const contentUrl = o.contentUrl ?? null;
+  if (contentUrl !== null && (typeof contentUrl !== 'string' || !/^https?:\/\//.test(contentUrl))) problems.push(`contentUrl: ${JSON.stringify(contentUrl)} must be null or an http(s) URL`);
   if (typeof o.profile !== 'string') problems.push(`profile: ${JSON.stringify(o.profile)} must be a board profile name`);
   if (problems.length > 0) throw new IdentityError(`${where}: ${problems.join('; ')}`);
   return {
@@ -98,6 +104,7 @@ export function identityFromJson(value: unknown, where: string): CartIdentity {
     unitKey: unitKey!,
     districtKeys: keys,
     broker: broker as CartIdentity['broker'],
+    contentUrl: contentUrl as string | null,
     profile: o.profile as string,
     simulation: o.simulation === true,
   };

@@ -91,7 +91,10 @@ export class Player extends EventEmitter<PlayerEvents> {
   #wake: (() => void) | null = null;
   #pauseTimer: ReturnType<typeof setTimeout> | undefined;
   #lastClipId: string | null = null;
+  /** The volume applied to the mixer now: the team's volume, capped where a quiet zone says so. */
   #volume = 0;
+  /** The volume the team chose (buttons, remote command): kept across quiet zones and restarts. */
+  #teamVolume = 0;
 
   constructor(options: PlayerOptions) {
     super();
@@ -111,15 +114,20 @@ export class Player extends EventEmitter<PlayerEvents> {
     return this.#reasons;
   }
 
-  /** The volume the player uses, %. */
+  /** The volume applied now, %. */
   get volume(): number {
     return this.#volume;
   }
 
-  /** Switches the relay off and reads the volume: call once at start. */
+  /** The volume the team chose, % (what to keep across restarts). */
+  get teamVolume(): number {
+    return this.#teamVolume;
+  }
+
+  /** Switches the relay off and sets the team's volume: call once at start. */
   async start(initialVolume: number): Promise<void> {
     await this.#o.relay.off();
-    this.#volume = (await this.#o.volume.set(initialVolume)).applied;
+    await this.setVolume(initialVolume);
   }
 
   /** Waits for any session to end (relay off). */
@@ -173,14 +181,21 @@ export class Player extends EventEmitter<PlayerEvents> {
     if (this.#state === 'blocked') this.#setState('idle');
   }
 
+  /** A volume button: changes the team's volume; returns the volume applied (capped in a quiet zone). */
   async changeVolume(direction: 1 | -1): Promise<number> {
-    return this.setVolume(this.#volume + direction * this.#t.volumeStep);
+    return this.setVolume(this.#teamVolume + direction * this.#t.volumeStep);
   }
 
+  /** Sets the team's volume (clamped to the hardware maximum) and applies it under the current cap. */
   async setVolume(percent: number): Promise<number> {
-    const cap = this.#o.gate().volumeCap;
-    const wanted = cap === null ? percent : Math.min(percent, cap);
-    this.#volume = (await this.#o.volume.set(wanted)).applied;
+    this.#teamVolume = Math.min(this.#o.volume.max, Math.max(0, Math.round(percent)));
+    return this.applyCap(this.#o.gate().volumeCap);
+  }
+
+  /** Applies the team's volume under `cap` (null = no cap): called when the cart moves in or out of a quiet zone. */
+  async applyCap(cap: number | null): Promise<number> {
+    const wanted = cap === null ? this.#teamVolume : Math.min(this.#teamVolume, cap);
+    if (wanted !== this.#volume) this.#volume = (await this.#o.volume.set(wanted)).applied;
     return this.#volume;
   }
 
@@ -225,7 +240,11 @@ export class Player extends EventEmitter<PlayerEvents> {
       let failures = 0;
       for (;;) {
         const req = this.#takeRequest();
-        if (req?.kind === 'stop') break;
+        if (req?.kind === 'stop') {
+          // A stop asked by the policy during the warm-up is still a block, with its reasons.
+          if (req.outcome === 'blocked') blocked = this.#reasons;
+          break;
+        }
         let clip: PlayableClip | undefined;
         let why: PlayTrigger = trigger;
         if (req?.kind === 'clip') {
@@ -252,7 +271,7 @@ export class Player extends EventEmitter<PlayerEvents> {
           if (++failures >= Math.max(3, this.#o.playlist().length)) break;
           continue;
         }
-        if (gate.volumeCap !== null && this.#volume > gate.volumeCap) await this.setVolume(gate.volumeCap);
+        await this.applyCap(gate.volumeCap);
         const outcome = await this.#playOne(clip, why);
         if (outcome === 'interrupted' && this.#request?.kind === 'clip') resume = clip;
         if (outcome === 'blocked') blocked = this.#reasons;
