@@ -47,7 +47,7 @@ export function fixMessage(f: GnssFix): Fix {
 export function telemetryMessage(
   live: LiveState,
   player: { state: PlayerStateName; volume: number },
-  extra: { runtime: { uptimeS: number; amplifierS: number; audioS: number }; outboxDepth: number; manifestVersion: number; clipsMissing: number },
+  extra: { runtime: { uptimeS: number; amplifierS: number; audioS: number }; outboxDepth: number; manifestVersion: number; clipsMissing: number; bytesToGo: number },
 ): Telemetry {
   const t: Telemetry = {
     type: 'telemetry',
@@ -56,7 +56,7 @@ export function telemetryMessage(
     runtime: { uptimeS: Math.floor(extra.runtime.uptimeS), amplifierS: Math.floor(extra.runtime.amplifierS), audioS: Math.floor(extra.runtime.audioS) },
     faults: [...live.faults],
     outboxDepth: extra.outboxDepth,
-    sync: { manifestVersion: extra.manifestVersion, clipsMissing: extra.clipsMissing, bytesToGo: 0 },
+    sync: { manifestVersion: extra.manifestVersion, clipsMissing: extra.clipsMissing, bytesToGo: Math.min(0xffff_ffff, extra.bytesToGo) },
   };
   const p = live.power;
   if (p !== null) {

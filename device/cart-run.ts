@@ -18,6 +18,7 @@ import { MqttTransport } from './link/mqtt-transport.js';
 import { SerialTransport } from './link/serial-transport.js';
 import type { LinkTransport } from './link/transport.js';
 import { Uplink } from './link/uplink.js';
+import { ContentSync } from './sync/sync.js';
 import { CartClock } from './logic/clock.js';
 import { systemClockSynchronised } from './logic/system-clock.js';
 import type { LoggerFactory } from './logger.js';
@@ -99,6 +100,16 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
     boot,
     firmware: FIRMWARE_VERSION,
     logger: o.logger,
+    sync: identity.contentUrl
+      ? (c) =>
+          new ContentSync({
+            cache,
+            baseUrl: identity.contentUrl!,
+            partialDir: join(o.dataDir, 'content', 'partial'),
+            onEvent: (kind, code, detail) => c.contentEvent(kind, code, detail),
+            logger: o.logger('loa:unit:sync'),
+          })
+      : null,
     uplink: transport
       ? (c) =>
           new Uplink({
@@ -119,7 +130,7 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
             recordResult: async (r) => {
               await store.appendDurable([{ ...r, type: 'command-result' }]);
             },
-            onAnnouncement: (a) => o.logger('loa:unit:content').info(`manifest ${a.version} announced by the district`),
+            onAnnouncement: (a) => c.announced(a),
             stamp: () => c.stamp(),
             maxFrameBytes: config.link.maxFrameBytes,
             logger: o.logger('loa:unit:uplink'),

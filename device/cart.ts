@@ -7,7 +7,7 @@ import type { Logger } from '../hardware/logger.js';
 import type { GnssFix } from '../hardware/gnss/gnss.js';
 import type { ButtonName } from '../hardware/buttons/buttons.js';
 import type { SimPowerBoard } from '../hardware/power/sim-power.js';
-import type { Command, CommandStatus, EventKind, Stamp } from '../protocol/index.js';
+import type { Announcement, Command, CommandStatus, EventKind, Stamp } from '../protocol/index.js';
 import type { CartConfig } from './config.js';
 import type { ClipCache } from './content/cache.js';
 import { fixMessage, telemetryMessage, type LiveState } from './cart-live.js';
@@ -19,6 +19,7 @@ import { buildPlaylist } from './logic/playlist.js';
 import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type PolicyConfig, type PolicyState } from './logic/policy.js';
 import { TrackThinner, type TrackPoint } from './logic/track.js';
 import type { Uplink } from './link/uplink.js';
+import type { ContentSync } from './sync/sync.js';
 import { Player, type Gate, type PlayableClip } from './player/player.js';
 import { StatusLed } from './status-led.js';
 import type { CartStore } from './store/index.js';
@@ -33,6 +34,8 @@ export interface CartOptions {
   boot: number;
   /** Builds the uplink once the cart's callbacks exist; null = no link configured. */
   uplink: ((cart: Cart) => Uplink) | null;
+  /** Builds the content sync (district HTTP); null = no controller address: content only by hand (incoming/). */
+  sync: ((cart: Cart) => ContentSync) | null;
   logger: (namespace: string) => Logger;
   firmware: string;
 }
@@ -55,6 +58,7 @@ export class Cart {
   #trackBuffer: TrackPoint[] = [];
   #trackSince = 0;
   #uplink: Uplink | null = null;
+  #sync: ContentSync | null = null;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   #playlist: PlayableClip[] = [];
   #sessionStart: number | null = null;
@@ -110,6 +114,17 @@ export class Cart {
     await this.#wirePower();
     const active = this.#o.cache.active?.manifest.version ?? 0;
     await this.#record([{ type: 'hello', firmware: this.#o.firmware, manifestVersion: active, capabilities: ['relay', 'buttons', 'audio', 'volume', 'gnss', 'power-board', ...(this.#o.uplink ? (['mqtt'] as const) : [])], bootTime: this.stamp() }]);
+    if (this.#o.sync) {
+      const sync = this.#o.sync(this);
+      this.#sync = sync;
+      sync.on('activated', (m) => {
+        void this.#o.store.setSetting('activeManifestVersion', m.version);
+        void this.#event('manifest', 'activated', `manifest ${m.version} with ${m.clips.length} clips downloaded, verified and activated`);
+        this.#refreshPlaylist();
+        this.#playEmergencies(m.clips.filter((c) => c.priority === 'emergency').map((c) => c.id));
+      });
+      await sync.start();
+    }
     if (this.#o.uplink) {
       this.#uplink = this.#o.uplink(this);
       this.#uplink.on('acked', () => void this.#refreshDepth());
@@ -135,6 +150,7 @@ export class Cart {
     this.#tickRuntime();
     await this.#saveRuntime();
     await this.#uplink?.stop().catch(() => undefined);
+    await this.#sync?.stop().catch(() => undefined);
     const hw = this.#o.hardware;
     await Promise.allSettled([hw.buttons.close(), hw.gnss.close(), hw.power.close()]);
     await hw.relay.close().catch(() => undefined);
@@ -166,6 +182,7 @@ export class Cart {
       link: this.#uplink ? { configured: true, stats } : { configured: false },
       outbox: { depth: this.#outboxDepth, lost: await this.#o.store.lostRecords() },
       manifest: manifest ? { version: manifest.version, clips: manifest.clips.length, playable: this.#playlist.length } : null,
+      sync: this.#sync?.state() ?? null,
       faults: [...this.#live.faults],
       led: this.#led ? this.#led.pattern.map((on) => (on ? '■' : '·')).join('') : null,
       lastError: this.#live.lastError,
@@ -199,6 +216,16 @@ export class Cart {
       this.#live.faults.add('storage');
       this.#fault('store', err);
     }
+  }
+
+  /** An event from a part built outside the cart (the content sync). */
+  contentEvent(kind: EventKind, code: string, detail: string): void {
+    void this.#event(kind, code, detail);
+  }
+
+  /** A manifest announcement from the district (through the uplink). */
+  announced(a: Announcement): void {
+    this.#sync?.announce(a);
   }
 
   async #event(kind: EventKind, code: string, detail: string): Promise<void> {
@@ -341,6 +368,14 @@ export class Cart {
     this.#playlist = list.clips.map((c) => ({ id: c.id, file: this.#o.cache.fileOf(c), title: c.title, priority: c.priority, manifestVersion: active.manifest.version }));
   }
 
+  /** A newly activated emergency clip is played at once (it interrupts what is playing), where the policy allows. */
+  #playEmergencies(ids: string[]): void {
+    for (const id of ids) {
+      const clip = this.#playlist.find((c) => c.id === id);
+      if (clip) this.player.playClip(clip, 'emergency');
+    }
+  }
+
   async #importIncoming(): Promise<void> {
     try {
       const m = await this.#o.cache.importIncoming();
@@ -398,12 +433,14 @@ export class Cart {
   #sendLive(): void {
     if (!this.#uplink) return;
     const manifest = this.#o.cache.active?.manifest;
+    const sync = this.#sync?.state();
     const messages = [
       telemetryMessage(this.#live, this.player, {
         runtime: this.#runtime,
         outboxDepth: this.#outboxDepth,
         manifestVersion: manifest?.version ?? 0,
-        clipsMissing: 0,
+        clipsMissing: sync?.clipsMissing ?? 0,
+        bytesToGo: sync?.bytesToGo ?? 0,
       }),
       ...(this.#live.fix ? [fixMessage(this.#live.fix)] : []),
     ];
@@ -435,6 +472,10 @@ export class Cart {
         return { status: this.player.state === 'blocked' ? 'refused' : 'ok', detail: this.player.state === 'blocked' ? this.player.reasons.map((r) => r.text).join('; ') : `playing ${clip.id}` };
       }
       case 'sync-now':
+        if (this.#sync) {
+          this.#sync.syncNow();
+          return { status: 'ok', detail: `sync started (active manifest ${this.#o.cache.active?.manifest.version ?? 0})` };
+        }
         await this.#importIncoming();
         this.#refreshPlaylist();
         return { status: 'ok', detail: `manifest ${this.#o.cache.active?.manifest.version ?? 0}` };

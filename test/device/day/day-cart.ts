@@ -127,7 +127,7 @@ export async function startDayCart(o: DayCartOptions): Promise<DayCart> {
   const hardware = createHardware(config.hardware, { logger, route: o.route, seed: 1 });
   const sim = hardware.sim;
   if (sim === null) throw new Error('createHardware gave real hardware for a simulated configuration');
-  const cart = new Cart({ identity, config, hardware, store, cache, clock, boot: o.boot ?? 1, uplink: null, logger, firmware: 'day-test' });
+  const cart = new Cart({ identity, config, hardware, store, cache, clock, boot: o.boot ?? 1, uplink: null, sync: null, logger, firmware: 'day-test' });
   const happenings: Happening[] = [];
   sim.relay.events.on('changed', (c) => happenings.push({ at: Date.now(), relay: c.on }));
   cart.player.on('state', (s) => happenings.push({ at: Date.now(), state: s.name, clip: s.clip }));
