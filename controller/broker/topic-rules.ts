@@ -1,0 +1,30 @@
+/**
+ * Who may publish and subscribe where (SPEC.md "MQTT mapping"), shared by the embedded broker and the Mosquitto ACL:
+ * a unit publishes only its own `up` (never retained) and `status` (retained allowed), and subscribes only to its
+ * own `down` and the district announcement, without wildcards; the controller's account may do anything under the
+ * district's topics. Nobody else gets in.
+ */
+import { announceTopic, TOPIC_ROOT, unitTopic } from '../../protocol/index.js';
+
+/** Who a broker connection is. */
+export type BrokerIdentity = { kind: 'unit'; id: string } | { kind: 'controller' };
+
+/** The controller's MQTT user name by default: `_` cannot appear in a unit name, so no unit can take it. */
+export const CONTROLLER_USER = 'loa_controller';
+
+export function districtPrefix(district: string): string {
+  return `${announceTopic(district).slice(0, -'manifest'.length)}`;
+}
+
+export function mayPublish(who: BrokerIdentity, district: string, topic: string, retain: boolean): boolean {
+  if (who.kind === 'controller') return topic.startsWith(districtPrefix(district)) && !/[+#]/.test(topic);
+  if (topic === unitTopic(district, who.id, 'up')) return !retain;
+  return topic === unitTopic(district, who.id, 'status');
+}
+
+export function maySubscribe(who: BrokerIdentity, district: string, filter: string): boolean {
+  if (who.kind === 'controller') return filter.startsWith(districtPrefix(district));
+  return filter === unitTopic(district, who.id, 'down') || filter === announceTopic(district);
+}
+
+export { TOPIC_ROOT };

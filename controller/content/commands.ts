@@ -1,0 +1,207 @@
+/**
+ * What stands behind the `loa content …` and `loa manifest publish` commands: each function does the work and returns
+ * the text to print (Vietnamese, or English with lang 'en'), or throws a domain error (`ContentError`, `UserError`)
+ * whose message says what to do. The acting user is named with `--as USER`; their role decides what they may do.
+ *
+ *   loa content add FILE | --tts TEXT --title … [--summary … --language vi --category … --priority P
+ *                   --target district|commune:ID|team:ID|unit:ID … --from dd/mm/yyyy --until dd/mm/yyyy] --as USER
+ *   loa content list [--status S]            loa content show ID
+ *   loa content approve ID [--priority P] --as USER
+ *   loa content reject ID --reason … --as USER       loa content changes ID --note … --as USER
+ *   loa content withdraw ID [--reason …] --as USER   loa manifest publish --as USER
+ */
+import { basename } from 'node:path';
+import { PRIORITIES, TARGET_KINDS, type Priority, type Target, type TargetKind } from '../../protocol/index.js';
+import { requireRole, type Actor } from '../users/roles.js';
+import { both, ContentError } from './errors.js';
+import type { ClipRecord, ClipStatus, ContentLibrary } from './library.js';
+import type { ManifestPublisher } from './manifests.js';
+import type { ContentWorkflow } from './workflow.js';
+
+export type Lang = 'vi' | 'en';
+
+export interface ContentCommandsOptions {
+  library: ContentLibrary;
+  workflow: ContentWorkflow;
+  manifests: ManifestPublisher;
+  /** Finds the user named by `--as` (a `UserStore` fits). */
+  users: { get(name: string): Promise<Actor> };
+  district: string;
+}
+
+export interface AddRequest {
+  /** An uploaded WAV or MP3, or… */
+  file?: string;
+  /** …Vietnamese text to speak (espeak-ng). */
+  tts?: string;
+  title: string;
+  summary?: string;
+  language?: string;
+  category?: string;
+  priority?: string;
+  /** `district`, `commune:ID`, `team:ID`, `unit:ID`; none = the whole district. */
+  targets?: string[];
+  /** dd/mm/yyyy [HH:MM], Vietnam time. */
+  validFrom?: string;
+  validUntil?: string;
+  as: string;
+}
+
+const VN_OFFSET = 7 * 3600;
+
+const PRIORITY_TEXT: Record<Priority, [string, string]> = { emergency: ['khẩn cấp', 'emergency'], priority: ['ưu tiên', 'priority'], ordinary: ['thường', 'ordinary'] };
+const STATUS_TEXT: Record<ClipStatus, [string, string]> = {
+  submitted: ['chờ duyệt', 'submitted'],
+  'changes-requested': ['cần sửa', 'changes requested'],
+  approved: ['đã duyệt', 'approved'],
+  rejected: ['bị từ chối', 'rejected'],
+  withdrawn: ['đã rút', 'withdrawn'],
+};
+
+function t(lang: Lang, pair: readonly [string, string]): string {
+  return lang === 'en' ? pair[1] : pair[0];
+}
+
+/** dd/mm/yyyy in Vietnam time (UTC+7). */
+export function formatDate(unix: number): string {
+  const d = new Date((unix + VN_OFFSET) * 1000);
+  return `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
+}
+
+/** `dd/mm/yyyy` or `dd/mm/yyyy HH:MM`, Vietnam time, to Unix seconds; a bare date is its start, or its end with `endOfDay`. */
+export function parseVnDate(name: string, text: string, endOfDay = false): number {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?$/.exec(text.trim());
+  const bad = (): ContentError =>
+    new ContentError('bad-field', both(`${name} phải có dạng dd/mm/yyyy hoặc dd/mm/yyyy HH:MM, nhận "${text}"`, `${name} must be dd/mm/yyyy or dd/mm/yyyy HH:MM, got "${text}"`));
+  if (!m) throw bad();
+  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [hour, minute] = m[4] === undefined ? (endOfDay ? [23, 59] : [0, 0]) : [Number(m[4]), Number(m[5])];
+  const utc = Date.UTC(year, month - 1, day, hour, minute, endOfDay && m[4] === undefined ? 59 : 0);
+  const check = new Date(utc);
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1 || hour > 23 || minute > 59) throw bad();
+  return utc / 1000 - VN_OFFSET;
+}
+
+/** `district`, `commune:ID`, `team:ID`, `unit:ID` to a protocol target. */
+export function parseTarget(text: string, district: string): Target {
+  if (text === 'district') return { kind: 'district', id: district };
+  const [kind, id] = text.split(':', 2) as [string, string | undefined];
+  if (!(TARGET_KINDS as readonly string[]).includes(kind) || !id) {
+    throw new ContentError('bad-field', both(`Đối tượng "${text}" không hợp lệ: dùng district, commune:ID, team:ID hoặc unit:ID`, `target "${text}" must be district, commune:ID, team:ID or unit:ID`));
+  }
+  return { kind: kind as TargetKind, id };
+}
+
+function parsePriority(text: string | undefined): Priority | undefined {
+  if (text === undefined) return undefined;
+  const found = PRIORITIES.find((p) => p === text);
+  if (!found) throw new ContentError('bad-field', both(`Mức ưu tiên "${text}" không hợp lệ: emergency, priority hoặc ordinary`, `priority "${text}" must be emergency, priority or ordinary`));
+  return found;
+}
+
+function seconds(ms: number, lang: Lang): string {
+  const s = (ms / 1000).toFixed(1);
+  return lang === 'en' ? `${s} s` : `${s.replace('.', ',')} giây`;
+}
+
+export class ContentCommands {
+  readonly #o: ContentCommandsOptions;
+
+  constructor(options: ContentCommandsOptions) {
+    this.#o = options;
+  }
+
+  async add(req: AddRequest, lang: Lang = 'vi'): Promise<string> {
+    const actor = await this.#o.users.get(req.as);
+    requireRole(actor, ['submitter', 'approver'], 'gửi bản tin / submit clips');
+    if ((req.file === undefined) === (req.tts === undefined)) {
+      throw new ContentError('bad-field', both('Cần đúng một trong hai: một tệp âm thanh hoặc --tts VĂN_BẢN', 'give exactly one of: an audio file or --tts TEXT'));
+    }
+    const details = {
+      title: req.title,
+      summary: req.summary,
+      language: req.language,
+      category: req.category,
+      priority: parsePriority(req.priority),
+      targets: (req.targets ?? []).map((x) => parseTarget(x, this.#o.district)),
+      validFrom: req.validFrom === undefined ? 0 : parseVnDate('--from', req.validFrom),
+      validUntil: req.validUntil === undefined ? 0 : parseVnDate('--until', req.validUntil, true),
+    };
+    const file = req.file !== undefined ? await this.#o.library.addFile(req.file) : await this.#o.library.addSpeech(req.tts!);
+    const clip = await this.#o.workflow.submit(actor, file, details, req.file !== undefined ? basename(req.file) : 'tts');
+    return lang === 'en'
+      ? `Submitted clip ${clip.id} "${clip.title}" (${seconds(clip.durationMs, lang)}, sha256 ${clip.sha256.slice(0, 12)}…), waiting for approval.`
+      : `Đã gửi bản tin ${clip.id} "${clip.title}" (${seconds(clip.durationMs, lang)}, sha256 ${clip.sha256.slice(0, 12)}…), đang chờ phê duyệt.`;
+  }
+
+  async list(filter: { status?: ClipStatus } = {}, lang: Lang = 'vi'): Promise<string> {
+    const clips = await this.#o.library.list(filter);
+    if (clips.length === 0) return lang === 'en' ? 'No clips.' : 'Chưa có bản tin nào.';
+    const head = lang === 'en' ? ['ID', 'Status', 'Priority', 'Length', 'Submitted', 'By', 'Title'] : ['Mã', 'Trạng thái', 'Ưu tiên', 'Thời lượng', 'Ngày gửi', 'Người gửi', 'Tiêu đề'];
+    const rows = clips.map((c) => [c.id, t(lang, STATUS_TEXT[c.status]), t(lang, PRIORITY_TEXT[c.approvedPriority ?? c.requestedPriority]), seconds(c.durationMs, lang), formatDate(c.submittedAt), c.submitter, c.title]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    return [head, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+  }
+
+  async show(id: string, lang: Lang = 'vi'): Promise<string> {
+    const c = await this.#o.library.get(id);
+    const audit = await this.#o.library.audit(c.id);
+    const en = lang === 'en';
+    const lines = [
+      `${c.id}  ${c.title}`,
+      `${en ? 'Status' : 'Trạng thái'}: ${t(lang, STATUS_TEXT[c.status])}${c.note ? ` — ${c.note}` : ''}`,
+      `${en ? 'Priority' : 'Ưu tiên'}: ${t(lang, PRIORITY_TEXT[c.approvedPriority ?? c.requestedPriority])}`,
+      `${en ? 'Targets' : 'Đối tượng'}: ${c.targets.length === 0 ? (en ? 'whole district' : 'toàn huyện') : c.targets.map((x) => `${x.kind}:${x.id}`).join(', ')}`,
+      `${en ? 'Valid' : 'Hiệu lực'}: ${c.validFrom ? formatDate(c.validFrom) : '…'} – ${c.validUntil ? formatDate(c.validUntil) : '…'}`,
+      `SHA-256: ${c.sha256}  (${c.size} bytes, ${seconds(c.durationMs, lang)})`,
+      en ? 'Audit trail:' : 'Nhật ký:',
+      ...audit.map((a) => `  ${formatDate(a.time)}  ${a.actor} (${a.actorRole})  ${a.action}  ${a.fromStatus ?? '—'} → ${a.toStatus}  ${a.sha256.slice(0, 12)}…${a.detail ? `  ${a.detail}` : ''}`),
+    ];
+    return lines.join('\n');
+  }
+
+  async approve(id: string, opts: { priority?: string; as: string }, lang: Lang = 'vi'): Promise<string> {
+    const actor = await this.#o.users.get(opts.as);
+    const clip = await this.#o.workflow.approve(actor, id, parsePriority(opts.priority));
+    const p = clip.approvedPriority ?? clip.requestedPriority;
+    let text = lang === 'en' ? `Approved ${clip.id} with priority ${t(lang, PRIORITY_TEXT[p])}.` : `Đã phê duyệt ${clip.id}, mức ưu tiên ${t(lang, PRIORITY_TEXT[p])}.`;
+    if (p === 'emergency') {
+      const m = (await this.#o.manifests.publishIfChanged(actor.name)) ?? (await this.#o.manifests.latest());
+      if (m) text += lang === 'en' ? ` Emergency: manifest ${m.version} published at once.` : ` Khẩn cấp: đã phát hành ngay danh sách phát phiên bản ${m.version}.`;
+    } else {
+      text += lang === 'en' ? ' It goes out with the next manifest (`loa manifest publish`).' : ' Bản tin sẽ có trong danh sách phát tới (`loa manifest publish`).';
+    }
+    return text;
+  }
+
+  async reject(id: string, opts: { reason: string; as: string }, lang: Lang = 'vi'): Promise<string> {
+    const clip = await this.#o.workflow.reject(await this.#o.users.get(opts.as), id, opts.reason);
+    return lang === 'en' ? `Rejected ${clip.id}: ${clip.note ?? ''}` : `Đã từ chối ${clip.id}: ${clip.note ?? ''}`;
+  }
+
+  async requestChanges(id: string, opts: { note: string; as: string }, lang: Lang = 'vi'): Promise<string> {
+    const clip = await this.#o.workflow.requestChanges(await this.#o.users.get(opts.as), id, opts.note);
+    return lang === 'en' ? `Asked ${clip.submitter} for changes to ${clip.id}: ${clip.note ?? ''}` : `Đã yêu cầu ${clip.submitter} sửa ${clip.id}: ${clip.note ?? ''}`;
+  }
+
+  async withdraw(id: string, opts: { reason?: string; as: string }, lang: Lang = 'vi'): Promise<string> {
+    const before = await this.#o.library.get(id);
+    const clip = await this.#o.workflow.withdraw(await this.#o.users.get(opts.as), id, opts.reason);
+    if (before.status !== 'approved') return lang === 'en' ? `Withdrew ${clip.id}.` : `Đã rút ${clip.id}.`;
+    const m = await this.#o.manifests.publishIfChanged(opts.as);
+    const version = m?.version ?? (await this.#o.manifests.latest())?.version;
+    return lang === 'en'
+      ? `Withdrew ${clip.id}; it is no longer served${version ? ` and manifest ${version} no longer lists it` : ''}.`
+      : `Đã rút ${clip.id}; bản tin không còn được tải xuống${version ? ` và danh sách phát phiên bản ${version} không còn nó` : ''}.`;
+  }
+
+  async publishManifest(opts: { as: string }, lang: Lang = 'vi'): Promise<string> {
+    const actor = await this.#o.users.get(opts.as);
+    requireRole(actor, ['approver'], 'phát hành danh sách phát / publish manifests');
+    const m = await this.#o.manifests.publish(actor.name);
+    const sent = m.announced ? (lang === 'en' ? 'announced over MQTT' : 'đã báo qua MQTT') : lang === 'en' ? 'NOT yet announced over MQTT' : 'CHƯA báo được qua MQTT';
+    return lang === 'en'
+      ? `Published manifest ${m.version}: ${m.clips} clips, ${m.signed.length} bytes, expires ${formatDate(m.expires)}; ${sent}.`
+      : `Đã phát hành danh sách phát phiên bản ${m.version}: ${m.clips} bản tin, ${m.signed.length} byte, hết hạn ${formatDate(m.expires)}; ${sent}.`;
+  }
+}

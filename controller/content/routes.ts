@@ -1,0 +1,118 @@
+/**
+ * The content routes the carts download from (the contract with the cart's downloader):
+ *
+ *   GET /content/manifest              the latest signed manifest (application/octet-stream, ETag "<sha256>")
+ *   GET /content/manifests/<version>   that version; 404 when unknown
+ *   GET /content/clips/<sha256>        the WAV bytes, Accept-Ranges: bytes; Range `bytes=N-`, `N-M` or `-N`
+ *                                      → 206 + Content-Range; 416 for a range it cannot serve; 404 for a file no
+ *                                      manifest lists or whose clip is no longer approved
+ *   GET /content/key-rotations/<n>     the n-th signed key rotation (1 = the first), for carts with an old key
+ *
+ * The ETag is the SHA-256 in hex, in the double quotes HTTP requires; `If-None-Match` gives 304.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { HttpError, type HttpRequest, type HttpServer } from '../http/server.js';
+import type { ContentLibrary } from './library.js';
+import type { StoredManifest } from './manifests.js';
+
+export interface ContentRoutesOptions {
+  library: ContentLibrary;
+  manifests: { latest(): Promise<StoredManifest | undefined>; get(version: number): Promise<StoredManifest | undefined> };
+  /** The signed key rotations, oldest first (`DistrictKey.rotations`). */
+  rotations?: () => Promise<Buffer[]>;
+}
+
+export type ByteRange = { start: number; end: number };
+
+/**
+ * The one range of a `Range` header for a file of `size` bytes: undefined when there is no header, 'bad' when it is
+ * malformed, asks for several ranges, or cannot be satisfied.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'bad' | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return 'bad';
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'bad';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (!Number.isSafeInteger(start) || start >= size || end < start) return 'bad';
+  return { start, end };
+}
+
+function etagMatches(req: HttpRequest, sha256: string): boolean {
+  const header = req.raw.headers['if-none-match'];
+  return header !== undefined && header.split(',').some((t) => t.trim().replace(/^W\//, '') === `"${sha256}"` || t.trim() === '*');
+}
+
+function sendSigned(req: HttpRequest, res: ServerResponse, m: StoredManifest): void {
+  const headers = { ETag: `"${m.sha256}"`, 'Cache-Control': 'no-cache', 'X-Loa-Manifest-Version': String(m.version) };
+  if (etagMatches(req, m.sha256)) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Length': m.signed.length });
+  res.end(m.signed);
+}
+
+/** Adds the content routes to `server`. */
+export function registerContentRoutes(server: HttpServer, o: ContentRoutesOptions): void {
+  server.route('GET', '/content/manifest', async (req, res) => {
+    const m = await o.manifests.latest();
+    if (!m) throw new HttpError(404, 'no-manifest', 'no manifest has been published yet');
+    sendSigned(req, res, m);
+  });
+
+  server.route('GET', '/content/manifests/:version', async (req, res) => {
+    const text = req.params.version!;
+    const version = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+    const m = Number.isInteger(version) ? await o.manifests.get(version) : undefined;
+    if (!m) throw new HttpError(404, 'unknown-manifest', `no manifest version ${JSON.stringify(text)}`);
+    sendSigned(req, res, m);
+  });
+
+  server.route('GET', '/content/clips/:sha256', async (req, res) => {
+    const sha256 = req.params.sha256!;
+    if (!/^[0-9a-f]{64}$/.test(sha256) || !(await o.library.servable(sha256))) {
+      throw new HttpError(404, 'unknown-clip', `no approved clip with SHA-256 ${JSON.stringify(sha256)}`);
+    }
+    const path = o.library.clipPath(sha256);
+    const size = (await stat(path)).size;
+    const base = { 'Accept-Ranges': 'bytes', ETag: `"${sha256}"`, 'Cache-Control': 'public, max-age=31536000, immutable' };
+    if (etagMatches(req, sha256)) {
+      res.writeHead(304, base);
+      res.end();
+      return;
+    }
+    const range = parseRange(req.raw.headers.range, size);
+    if (range === 'bad') {
+      res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}`, 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: `range ${JSON.stringify(req.raw.headers.range)} cannot be served from ${size} bytes`, code: 'bad-range' }));
+      return;
+    }
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    const headers = { ...base, 'Content-Type': 'audio/wav', 'Content-Length': end - start + 1 };
+    if (range) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}` });
+    else res.writeHead(200, headers);
+    if (req.raw.method === 'HEAD' || size === 0) {
+      res.end();
+      return;
+    }
+    await pipeline(createReadStream(path, { start, end }), res);
+  });
+
+  server.route('GET', '/content/key-rotations/:n', async (req, res) => {
+    const n = /^\d{1,6}$/.test(req.params.n!) ? Number(req.params.n) : 0;
+    const signed = n > 0 ? (await o.rotations?.())?.[n - 1] : undefined;
+    if (!signed) throw new HttpError(404, 'unknown-rotation', `no key rotation ${JSON.stringify(req.params.n)}`);
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': signed.length });
+    res.end(signed);
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * The approval workflow. A submitter (a department, a commune) submits a clip; an approver (police, youth union)
+ * approves it with its final priority, rejects it with a reason or asks for changes; the submitter resubmits after a
+ * change request; an approval can be withdrawn. Every step checks the actor's role and the clip's current status,
+ * and writes the clip row and its audit row in ONE transaction. Each committed step is emitted as `changed`, which
+ * the manifest publisher listens to (an emergency approval goes out at once).
+ *
+ *   submitted ──approve──► approved ──withdraw──► withdrawn
+ *       │ ├──reject────► rejected
+ *       │ └──request-changes──► changes-requested ──resubmit──► submitted
+ *       └──withdraw (the submitter, before a decision)──► withdrawn
+ */
+import { EventEmitter } from 'node:events';
+import { PRIORITIES, TARGET_KINDS, TOPIC_NAME, type Priority, type Target } from '../../protocol/index.js';
+import { requireRole, type Actor } from '../users/roles.js';
+import { both, ContentError } from './errors.js';
+import { normaliseClipId, toClip, type ClipRecord, type ClipRow, type ClipStatus, type ContentLibrary, type StoredFile } from './library.js';
+
+export type WorkflowAction = 'submit' | 'resubmit' | 'approve' | 'reject' | 'request-changes' | 'withdraw';
+
+export interface ClipChange {
+  action: WorkflowAction;
+  actor: Actor;
+  clip: ClipRecord;
+  from: ClipStatus | null;
+}
+
+export interface WorkflowEvents {
+  changed: [ClipChange];
+}
+
+/** What a submitter says about a clip. */
+export interface ClipDetails {
+  title: string;
+  summary?: string;
+  /** Default `vi`. */
+  language?: string;
+  /** Default `chung` (general). */
+  category?: string;
+  /** Default `ordinary`. */
+  priority?: Priority;
+  /** Default [] = the whole district. */
+  targets?: Target[];
+  /** Unix seconds; 0 = from the manifest's issue. */
+  validFrom?: number;
+  /** Unix seconds; 0 = until the manifest expires. */
+  validUntil?: number;
+}
+
+export interface ContentWorkflowOptions {
+  library: ContentLibrary;
+  /** Unix seconds now (default the system clock). */
+  clock?: () => number;
+}
+
+const MAX_TITLE = 200;
+const MAX_SUMMARY = 2000;
+
+export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
+  readonly #o: ContentWorkflowOptions;
+
+  constructor(options: ContentWorkflowOptions) {
+    super();
+    this.#o = options;
+  }
+
+  #now(): number {
+    return (this.#o.clock ?? (() => Math.floor(Date.now() / 1000)))();
+  }
+
+  /** A new clip, status `submitted`. `source` is the upload's file name or `tts`. */
+  async submit(actor: Actor, file: StoredFile, details: ClipDetails, source: string): Promise<ClipRecord> {
+    requireRole(actor, ['submitter', 'approver'], 'gửi bản tin / submit clips');
+    const d = this.#checkDetails(details);
+    const db = this.#o.library.db;
+    const now = this.#now();
+    const clip = await db.transaction(async () => {
+      const next = await db.get<{ n: number }>('SELECT coalesce(max(seq), 0) + 1 AS n FROM content_clips');
+      const id = `c-${String(next!.n).padStart(4, '0')}`;
+      await db.run(
+        `INSERT INTO content_clips (seq, id, sha256, size, duration_ms, title, summary, language, category, requested_priority, targets,
+           valid_from, valid_until, source, submitter, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted')`,
+        [next!.n, id, file.sha256, file.size, file.durationMs, d.title, d.summary, d.language, d.category, d.priority, JSON.stringify(d.targets), d.validFrom, d.validUntil, source.slice(0, 200), actor.name, now],
+      );
+      await this.#audit(id, now, actor, 'submit', file.sha256, null, 'submitted', null);
+      return this.#row(id);
+    });
+    this.emit('changed', { action: 'submit', actor, clip, from: null });
+    return clip;
+  }
+
+  /** After a change request: new details and/or a new file, back to `submitted`. Only the submitter (or an admin). */
+  async resubmit(actor: Actor, id: string, details: ClipDetails, file?: StoredFile): Promise<ClipRecord> {
+    requireRole(actor, ['submitter', 'approver'], 'gửi lại bản tin / resubmit clips');
+    const d = this.#checkDetails(details);
+    return this.#step(actor, id, 'resubmit', ['changes-requested'], 'submitted', async (clip) => {
+      this.#checkOwner(actor, clip, 'gửi lại', 'resubmit');
+      const f = file ?? clip;
+      await this.#o.library.db.run(
+        `UPDATE content_clips SET sha256 = ?, size = ?, duration_ms = ?, title = ?, summary = ?, language = ?, category = ?, requested_priority = ?,
+           targets = ?, valid_from = ?, valid_until = ?, status = 'submitted', submitted_at = ?, note = NULL WHERE id = ?`,
+        [f.sha256, f.size, f.durationMs, d.title, d.summary, d.language, d.category, d.priority, JSON.stringify(d.targets), d.validFrom, d.validUntil, this.#now(), clip.id],
+      );
+      return { sha256: f.sha256, detail: null };
+    });
+  }
+
+  /** Approves with the final priority (default: the one requested). */
+  async approve(actor: Actor, id: string, priority?: Priority): Promise<ClipRecord> {
+    requireRole(actor, ['approver'], 'phê duyệt bản tin / approve clips');
+    if (priority !== undefined && !PRIORITIES.includes(priority)) throw badField('priority', `emergency, priority or ordinary`, priority);
+    return this.#step(actor, id, 'approve', ['submitted'], 'approved', async (clip) => {
+      if (clip.validUntil !== 0 && clip.validUntil <= this.#now()) {
+        throw new ContentError('bad-status', both(`Bản tin ${clip.id} đã hết thời hạn hiệu lực: yêu cầu sửa thời hạn`, `clip ${clip.id} is past its valid-until time: request changes to it`));
+      }
+      const final = priority ?? clip.requestedPriority;
+      await this.#decide(actor, clip.id, 'approved', null, final);
+      return { sha256: clip.sha256, detail: `priority=${final}` };
+    });
+  }
+
+  async reject(actor: Actor, id: string, reason: string): Promise<ClipRecord> {
+    requireRole(actor, ['approver'], 'từ chối bản tin / reject clips');
+    const why = requiredText('reason', reason);
+    return this.#step(actor, id, 'reject', ['submitted', 'changes-requested'], 'rejected', async (clip) => {
+      await this.#decide(actor, clip.id, 'rejected', why, null);
+      return { sha256: clip.sha256, detail: why };
+    });
+  }
+
+  async requestChanges(actor: Actor, id: string, note: string): Promise<ClipRecord> {
+    requireRole(actor, ['approver'], 'yêu cầu sửa bản tin / request changes');
+    const what = requiredText('note', note);
+    return this.#step(actor, id, 'request-changes', ['submitted'], 'changes-requested', async (clip) => {
+      await this.#decide(actor, clip.id, 'changes-requested', what, null);
+      return { sha256: clip.sha256, detail: what };
+    });
+  }
+
+  /**
+   * Withdraws an approved clip (an approver; it leaves the next manifest and is no longer served), or a submission
+   * not yet decided (its submitter or an approver).
+   */
+  async withdraw(actor: Actor, id: string, reason = ''): Promise<ClipRecord> {
+    requireRole(actor, ['approver', 'submitter'], 'rút bản tin / withdraw clips');
+    return this.#step(actor, id, 'withdraw', ['approved', 'submitted', 'changes-requested'], 'withdrawn', async (clip) => {
+      if (clip.status === 'approved') requireRole(actor, ['approver'], 'rút bản tin đã duyệt / withdraw an approved clip');
+      else if (actor.role === 'submitter') this.#checkOwner(actor, clip, 'rút', 'withdraw');
+      await this.#o.library.db.run("UPDATE content_clips SET status = 'withdrawn', note = ? WHERE id = ?", [reason.trim() || null, clip.id]);
+      return { sha256: clip.sha256, detail: reason.trim() || null };
+    });
+  }
+
+  async #step(
+    actor: Actor,
+    id: string,
+    action: WorkflowAction,
+    from: readonly ClipStatus[],
+    to: ClipStatus,
+    apply: (clip: ClipRecord) => Promise<{ sha256: string; detail: string | null }>,
+  ): Promise<ClipRecord> {
+    const clipId = normaliseClipId(id);
+    const db = this.#o.library.db;
+    let before: ClipStatus | null = null;
+    const clip = await db.transaction(async () => {
+      const current = await db.get<ClipRow>('SELECT * FROM content_clips WHERE id = ?', [clipId]);
+      if (!current) throw new ContentError('unknown-clip', both(`Không có bản tin ${clipId}: xem \`loa content list\``, `no clip ${clipId}: see \`loa content list\``));
+      const record = toClip(current);
+      before = record.status;
+      if (!from.includes(record.status)) {
+        throw new ContentError(
+          'bad-status',
+          both(`Bản tin ${clipId} đang ở trạng thái "${record.status}", không thể ${action}`, `clip ${clipId} is ${record.status}; ${action} needs it ${from.join(' or ')}`),
+        );
+      }
+      const { sha256, detail } = await apply(record);
+      await this.#audit(clipId, this.#now(), actor, action, sha256, record.status, to, detail);
+      return this.#row(clipId);
+    });
+    this.emit('changed', { action, actor, clip, from: before });
+    return clip;
+  }
+
+  async #decide(actor: Actor, id: string, status: ClipStatus, note: string | null, priority: Priority | null): Promise<void> {
+    await this.#o.library.db.run('UPDATE content_clips SET status = ?, approver = ?, decided_at = ?, note = ?, approved_priority = ? WHERE id = ?', [
+      status, actor.name, this.#now(), note, priority, id,
+    ]);
+  }
+
+  async #audit(id: string, time: number, actor: Actor, action: WorkflowAction, sha256: string, from: ClipStatus | null, to: ClipStatus, detail: string | null): Promise<void> {
+    await this.#o.library.db.run(
+      'INSERT INTO content_audit (clip_id, time, actor, actor_role, action, sha256, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [id, time, actor.name, actor.role, action, sha256, from, to, detail],
+    );
+  }
+
+  async #row(id: string): Promise<ClipRecord> {
+    const row = await this.#o.library.db.get<ClipRow>('SELECT * FROM content_clips WHERE id = ?', [id]);
+    return toClip(row!);
+  }
+
+  #checkOwner(actor: Actor, clip: ClipRecord, vi: string, en: string): void {
+    if (actor.role === 'admin' || actor.role === 'approver' || clip.submitter === actor.name) return;
+    throw new ContentError('not-allowed', both(`Chỉ người gửi (${clip.submitter}) mới ${vi} được bản tin ${clip.id}`, `only its submitter (${clip.submitter}) may ${en} clip ${clip.id}`));
+  }
+
+  #checkDetails(d: ClipDetails): Required<ClipDetails> & { summary: string } {
+    const title = requiredText('title', d.title);
+    if ([...title].length > MAX_TITLE) throw badField('title', `at most ${MAX_TITLE} characters`, title);
+    const summary = (d.summary ?? '').trim();
+    if ([...summary].length > MAX_SUMMARY) throw badField('summary', `at most ${MAX_SUMMARY} characters`, `${summary.slice(0, 40)}…`);
+    const language = d.language ?? 'vi';
+    if (!/^[a-z]{2,3}(-[A-Za-z]{2})?$/.test(language)) throw badField('language', 'a language code such as vi or en', language);
+    const category = d.category ?? 'chung';
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(category)) throw badField('category', 'a-z, 0-9 and - (1–32)', category);
+    const priority = d.priority ?? 'ordinary';
+    if (!PRIORITIES.includes(priority)) throw badField('priority', 'emergency, priority or ordinary', priority);
+    const targets = d.targets ?? [];
+    for (const t of targets) {
+      if (!TARGET_KINDS.includes(t.kind) || !TOPIC_NAME.test(t.id)) throw badField('targets', 'district / commune / team / unit with an id of a-z, 0-9, -', `${t.kind}:${t.id}`);
+    }
+    const validFrom = d.validFrom ?? 0;
+    const validUntil = d.validUntil ?? 0;
+    for (const [name, v] of [['validFrom', validFrom], ['validUntil', validUntil]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw badField(name, 'Unix seconds or 0', String(v));
+    }
+    if (validUntil !== 0 && validUntil <= Math.max(validFrom, this.#now())) throw badField('validUntil', 'later than valid-from and than now', String(validUntil));
+    return { title, summary, language, category, priority, targets, validFrom, validUntil };
+  }
+}
+
+function requiredText(name: string, value: string): string {
+  const v = typeof value === 'string' ? value.trim() : '';
+  if (v === '') throw badField(name, 'some text', String(value));
+  return v;
+}
+
+function badField(name: string, expected: string, got: string): ContentError {
+  return new ContentError('bad-field', both(`Trường ${name} không hợp lệ: cần ${expected}, nhận ${JSON.stringify(got)}`, `${name} must be ${expected}, got ${JSON.stringify(got)}`));
+}

@@ -1,0 +1,169 @@
+/**
+ * What the ingest writes in one transaction: the frames accepted within a few milliseconds, turned into rows. Durable
+ * records go in with `ON CONFLICT DO NOTHING` (a record already committed is skipped, and still acknowledged); live
+ * telemetry and fixes move `unit_state` only forward (fixes by device time, telemetry by arrival); the replay state
+ * of each unit is committed with the records it protects.
+ */
+import type { SqliteDb, SqlParams } from '../../lib/sqlite.js';
+import { type DurableRecord, type Fix, type ReplayState, type Telemetry } from '../../protocol/index.js';
+import { insertIgnoring, runChunked, tuples } from '../db/database.js';
+
+/** One durable record of an accepted frame, with its bytes as received (`type | length | payload`). */
+export interface IncomingRecord {
+  message: DurableRecord;
+  bytes: Buffer;
+}
+
+/** One accepted frame of one unit. */
+export interface AcceptedFrame {
+  unitId: string;
+  boot: number;
+  /** Unix seconds at arrival. */
+  serverTime: number;
+  records: IncomingRecord[];
+  live: (Telemetry | Fix)[];
+}
+
+export interface StatusChange {
+  unitId: string;
+  online: boolean;
+  serverTime: number;
+}
+
+export interface IngestBatch {
+  frames: AcceptedFrame[];
+  statuses: StatusChange[];
+  /** Replay state to commit, per unit id (the newest). */
+  replay: Map<string, ReplayState>;
+  /** Counter increments by (day, name). */
+  counters: Map<string, number>;
+}
+
+export function emptyBatch(): IngestBatch {
+  return { frames: [], statuses: [], replay: new Map(), counters: new Map() };
+}
+
+export interface BatchResult {
+  records: number;
+  /** Records really inserted (the rest were already there). */
+  inserted: number;
+  /** Units whose online flag changed. */
+  statusChanges: StatusChange[];
+}
+
+function deviceTime(m: DurableRecord): { time: number; source: string } {
+  switch (m.type) {
+    case 'hello':
+      return m.bootTime;
+    case 'play':
+      return m.start;
+    case 'event':
+    case 'command-result':
+      return m.at;
+    case 'track':
+      return { time: m.points[0]?.time ?? 0, source: m.source };
+  }
+}
+
+/** Writes the batch; call inside a transaction. */
+export async function writeBatch(db: SqliteDb, batch: IngestBatch): Promise<BatchResult> {
+  const rows = { records: [] as SqlParams[], plays: [] as SqlParams[], events: [] as SqlParams[], points: [] as SqlParams[], hellos: [] as SqlParams[] };
+  const results: SqlParams[] = [];
+  const lastSeen = new Map<string, { time: number; boot: number }>();
+  const trackEnds = new Map<string, { time: number; lat: number; lon: number }>();
+  for (const f of batch.frames) {
+    lastSeen.set(f.unitId, { time: f.serverTime, boot: f.boot });
+    for (const { message: m, bytes } of f.records) {
+      const at = deviceTime(m);
+      rows.records.push([f.unitId, m.record, m.type, at.time, at.source, f.serverTime, bytes]);
+      switch (m.type) {
+        case 'play':
+          rows.plays.push([f.unitId, m.record, m.clip, m.manifestVersion, m.start.time, m.start.source, m.seconds, m.outcome, m.trigger, m.volume, m.where?.lat ?? null, m.where?.lon ?? null]);
+          break;
+        case 'event':
+          rows.events.push([f.unitId, m.record, m.at.time, m.at.source, m.kind, m.code, m.detail]);
+          break;
+        case 'track': {
+          m.points.forEach((p, i) => rows.points.push([f.unitId, m.record, i, p.time, p.lat, p.lon]));
+          const end = m.points[m.points.length - 1];
+          const known = trackEnds.get(f.unitId);
+          if (end && (!known || end.time > known.time)) trackEnds.set(f.unitId, end);
+          break;
+        }
+        case 'hello':
+          rows.hellos.push([f.unitId, m.record, m.firmware, m.manifestVersion, JSON.stringify(m.capabilities), m.bootTime.time, m.bootTime.source]);
+          break;
+        case 'command-result':
+          results.push([m.status, m.detail, m.at.time, f.unitId, m.counter]);
+          break;
+      }
+    }
+  }
+  const inserted = await insertIgnoring(db, 'records', ['unit_id', 'record', 'type', 'device_time', 'time_source', 'server_time', 'bytes'], rows.records);
+  await insertIgnoring(db, 'plays', ['unit_id', 'record', 'clip', 'manifest_version', 'start', 'time_source', 'seconds', 'outcome', 'trigger', 'volume', 'lat', 'lon'], rows.plays);
+  await insertIgnoring(db, 'events', ['unit_id', 'record', 'time', 'time_source', 'kind', 'code', 'detail'], rows.events);
+  await insertIgnoring(db, 'track_points', ['unit_id', 'record', 'idx', 'time', 'lat', 'lon'], rows.points);
+  await insertIgnoring(db, 'hellos', ['unit_id', 'record', 'firmware', 'manifest_version', 'capabilities', 'boot_time', 'time_source'], rows.hellos);
+  for (const r of results) {
+    await db.run("UPDATE commands SET status = ?, detail = ?, result_time = ? WHERE unit_id = ? AND counter = ? AND status IN ('sent', 'unsent')", r);
+  }
+  for (const f of batch.frames) for (const m of f.live) await writeLive(db, f, m);
+  for (const [unitId, p] of trackEnds) {
+    await db.run('UPDATE unit_state SET fix_time = ?, lat = ?, lon = ?, speed = NULL, fix_quality = NULL WHERE unit_id = ? AND (fix_time IS NULL OR fix_time < ?)', [p.time, p.lat, p.lon, unitId, p.time]);
+  }
+  // Last seen, boot and replay state of every unit of the batch, in as few statements as possible.
+  const seen = [...lastSeen].map(([unitId, s]): SqlParams => [unitId, s.time, s.boot, batch.replay.has(unitId) ? JSON.stringify(batch.replay.get(unitId)) : null]);
+  await runChunked(
+    db,
+    seen,
+    (n) =>
+      `UPDATE unit_state SET last_seen = v.column2, boot = v.column3, replay_state = coalesce(v.column4, replay_state)
+         FROM (VALUES ${tuples(n, 4)}) AS v WHERE unit_state.unit_id = v.column1`,
+  );
+  const statusChanges: StatusChange[] = [];
+  for (const s of batch.statuses) {
+    const changed = await db.run('UPDATE unit_state SET online = ? WHERE unit_id = ? AND online <> ?', [s.online ? 1 : 0, s.unitId, s.online ? 1 : 0]);
+    if (changed.changes > 0) {
+      await db.run('INSERT INTO status_changes (unit_id, time, online) VALUES (?, ?, ?)', [s.unitId, s.serverTime, s.online ? 1 : 0]);
+      statusChanges.push(s);
+    }
+  }
+  for (const [key, count] of batch.counters) {
+    const [day, name] = key.split('|') as [string, string];
+    await db.run('INSERT INTO ingest_counters (day, name, count) VALUES (?, ?, ?) ON CONFLICT (day, name) DO UPDATE SET count = count + excluded.count', [day, name, count]);
+  }
+  return { records: rows.records.length, inserted, statusChanges };
+}
+
+async function writeLive(db: SqliteDb, f: AcceptedFrame, m: Telemetry | Fix): Promise<void> {
+  if (m.type === 'fix') {
+    await db.run('UPDATE unit_state SET fix_time = ?, lat = ?, lon = ?, speed = ?, fix_quality = ? WHERE unit_id = ? AND (fix_time IS NULL OR fix_time < ?)', [
+      m.time, m.lat, m.lon, m.speed, m.quality, f.unitId, m.time,
+    ]);
+    return;
+  }
+  const b = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
+  const faults = m.faults === undefined ? null : JSON.stringify(m.faults);
+  await db.run(
+    `UPDATE unit_state SET telemetry_time = ?,
+       battery_mv = coalesce(?, battery_mv), battery_ma = coalesce(?, battery_ma), solar_mv = coalesce(?, solar_mv),
+       solar_ma = coalesce(?, solar_ma), soc = coalesce(?, soc), amplifier_on = coalesce(?, amplifier_on),
+       relay_on = coalesce(?, relay_on), player_state = coalesce(?, player_state), volume = coalesce(?, volume),
+       faults = coalesce(?, faults), outbox_depth = coalesce(?, outbox_depth),
+       manifest_version = coalesce(?, manifest_version), clips_missing = coalesce(?, clips_missing)
+     WHERE unit_id = ?`,
+    [
+      f.serverTime, m.batteryMv ?? null, m.batteryMa ?? null, m.solarMv ?? null, m.solarMa ?? null, m.soc ?? null, b(m.state?.amplifierOn),
+      b(m.state?.relayOn), m.state?.player ?? null, m.volume ?? null, faults, m.outboxDepth ?? null,
+      m.sync?.manifestVersion ?? null, m.sync?.clipsMissing ?? null, f.unitId,
+    ],
+  );
+  // One sample per unit per minute, from the merged state (a telemetry message carries only what changed).
+  await db.run(
+    `INSERT INTO telemetry_samples (unit_id, minute, battery_mv, battery_ma, solar_mv, solar_ma, soc, amplifier_on, player_state, volume,
+       uptime_s, amplifier_s, audio_s, faults)
+     SELECT unit_id, ?, battery_mv, battery_ma, solar_mv, solar_ma, soc, amplifier_on, player_state, volume, ?, ?, ?, faults
+       FROM unit_state WHERE unit_id = ? ON CONFLICT DO NOTHING`,
+    [Math.floor(f.serverTime / 60), m.runtime?.uptimeS ?? null, m.runtime?.amplifierS ?? null, m.runtime?.audioS ?? null, f.unitId],
+  );
+}

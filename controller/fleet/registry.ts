@@ -1,0 +1,231 @@
+/**
+ * The district's registry: communes, their teams and members, and the units (carts) with their keys. Adding a unit
+ * assigns the next unit number (numbers are never reused, retired units keep theirs), makes its 32-byte key and its
+ * MQTT password, and stores the password only as hashes (passwords.ts); the plain password is returned once.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SqliteDb } from '../../lib/sqlite.js';
+import { TOPIC_NAME, UNIT_KEY_LENGTH } from '../../protocol/index.js';
+import { hashPassword, mosquittoHash, newPassword, verifyPassword } from './passwords.js';
+import { RegistryError, type Commune, type Member, type MemberRole, type Team, type Unit, type UnitCredentials } from './registry-types.js';
+
+export * from './registry-types.js';
+
+export interface FleetRegistryOptions {
+  db: SqliteDb;
+  /** Unix milliseconds (default `Date.now`). */
+  clock?: () => number;
+}
+
+interface UnitRow {
+  id: string;
+  number: number;
+  commune_id: string;
+  team_id: string;
+  profile: string;
+  firmware: string | null;
+  provisioned_at: number;
+  unit_key: Buffer;
+  retired: number;
+}
+
+const UNIT_COLUMNS = 'id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, retired';
+
+function toUnit(r: UnitRow): Unit {
+  return {
+    id: r.id,
+    number: r.number,
+    commune: r.commune_id,
+    team: r.team_id,
+    profile: r.profile,
+    firmware: r.firmware,
+    provisionedAt: r.provisioned_at,
+    key: Buffer.from(r.unit_key),
+    retired: r.retired !== 0,
+  };
+}
+
+function checkId(what: string, id: unknown): string {
+  if (typeof id !== 'string' || !TOPIC_NAME.test(id)) {
+    throw new RegistryError('bad-id', `${what} ${JSON.stringify(id)}: chỉ dùng a-z, 0-9 và - (1–32 ký tự) (${what} may only use a-z, 0-9 and -, 1–32 long)`);
+  }
+  return id;
+}
+
+function checkText(what: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${what} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export class FleetRegistry {
+  readonly #db: SqliteDb;
+  readonly #clock: () => number;
+
+  constructor(options: FleetRegistryOptions) {
+    this.#db = options.db;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  async addCommune(c: { id: string; name: string; lat?: number; lon?: number }): Promise<Commune> {
+    const commune: Commune = { id: checkId('commune', c.id), name: checkText('name', c.name), lat: c.lat ?? null, lon: c.lon ?? null };
+    await this.#db.transaction(async () => {
+      if (await this.#db.get('SELECT 1 FROM communes WHERE id = ?', [commune.id])) {
+        throw new RegistryError('exists', `Đã có xã "${commune.id}" (commune "${commune.id}" already exists)`);
+      }
+      await this.#db.run('INSERT INTO communes (id, name, lat, lon) VALUES (?, ?, ?, ?)', [commune.id, commune.name, commune.lat, commune.lon]);
+    });
+    return commune;
+  }
+
+  listCommunes(): Promise<Commune[]> {
+    return this.#db.exclusive(() => this.#db.all<Commune>('SELECT id, name, lat, lon FROM communes ORDER BY id'));
+  }
+
+  async addTeam(t: { id: string; commune: string; name: string }): Promise<Team> {
+    const team: Team = { id: checkId('team', t.id), commune: checkId('commune', t.commune), name: checkText('name', t.name) };
+    await this.#db.transaction(async () => {
+      await this.#requireCommune(team.commune);
+      if (await this.#db.get('SELECT 1 FROM teams WHERE id = ?', [team.id])) {
+        throw new RegistryError('exists', `Đã có tổ "${team.id}" (team "${team.id}" already exists)`);
+      }
+      await this.#db.run('INSERT INTO teams (id, commune_id, name) VALUES (?, ?, ?)', [team.id, team.commune, team.name]);
+    });
+    return team;
+  }
+
+  listTeams(commune?: string): Promise<Team[]> {
+    const where = commune === undefined ? '' : 'WHERE commune_id = ?';
+    return this.#db.exclusive(() =>
+      this.#db.all<Team>(`SELECT id, commune_id AS commune, name FROM teams ${where} ORDER BY id`, commune === undefined ? [] : [commune]),
+    );
+  }
+
+  async addMember(m: { team: string; name: string; role?: MemberRole; phone?: string }): Promise<Member> {
+    const role = m.role ?? 'member';
+    if (role !== 'leader' && role !== 'member') throw new RangeError(`role must be leader or member, got ${JSON.stringify(role)}`);
+    const name = checkText('name', m.name);
+    const id = await this.#db.transaction(async () => {
+      await this.#requireTeam(m.team);
+      const r = await this.#db.run('INSERT INTO members (team_id, name, role, phone) VALUES (?, ?, ?, ?)', [m.team, name, role, m.phone ?? null]);
+      return r.lastId;
+    });
+    return { id, team: m.team, name, role, phone: m.phone ?? null };
+  }
+
+  listMembers(team?: string): Promise<Member[]> {
+    const where = team === undefined ? '' : 'WHERE team_id = ?';
+    return this.#db.exclusive(() =>
+      this.#db.all<Member>(`SELECT id, team_id AS team, name, role, phone FROM members ${where} ORDER BY id`, team === undefined ? [] : [team]),
+    );
+  }
+
+  /**
+   * Registers a cart: the next unit number, a fresh 32-byte key and MQTT password. The password is returned here
+   * and nowhere else; only its scrypt hash (embedded broker) and Mosquitto hash are stored.
+   */
+  async addUnit(u: { id: string; commune: string; team: string; profile: string; firmware?: string }): Promise<UnitCredentials> {
+    const id = checkId('unit', u.id);
+    const profile = checkText('profile', u.profile);
+    const password = newPassword();
+    const scryptHash = await hashPassword(password);
+    const now = Math.floor(this.#clock() / 1000);
+    const key = randomBytes(UNIT_KEY_LENGTH);
+    const unit = await this.#db.transaction(async () => {
+      const team = await this.#requireTeam(u.team);
+      if (team.commune_id !== u.commune) {
+        throw new RegistryError('wrong-commune', `Tổ "${u.team}" thuộc xã "${team.commune_id}", không phải "${u.commune}" (team "${u.team}" belongs to commune "${team.commune_id}")`);
+      }
+      if (await this.#db.get('SELECT 1 FROM units WHERE id = ?', [id])) {
+        throw new RegistryError('exists', `Đã có xe loa "${id}" (unit "${id}" already exists): chọn tên khác`);
+      }
+      const top = await this.#db.get<{ n: number | null }>('SELECT max(number) AS n FROM units');
+      const number = (top?.n ?? 0) + 1;
+      await this.#db.run(
+        'INSERT INTO units (id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, number, u.commune, u.team, profile, u.firmware ?? null, now, key, scryptHash],
+      );
+      await this.#db.run('INSERT INTO unit_broker_credentials (unit_id, mosquitto_hash, changed_at) VALUES (?, ?, ?)', [id, mosquittoHash(password), now]);
+      await this.#db.run('INSERT INTO unit_state (unit_id) VALUES (?)', [id]);
+      return { id, number, commune: u.commune, team: u.team, profile, firmware: u.firmware ?? null, provisionedAt: now, key, retired: false };
+    });
+    return { unit, password };
+  }
+
+  /** A new MQTT password for a unit (a lost provisioning bundle): returned once, the old one stops working. */
+  async resetUnitPassword(id: string): Promise<UnitCredentials> {
+    const password = newPassword();
+    const scryptHash = await hashPassword(password);
+    const now = Math.floor(this.#clock() / 1000);
+    const unit = await this.#db.transaction(async () => {
+      const unit = await this.#requireUnit(id);
+      await this.#db.run('UPDATE units SET password_hash = ? WHERE id = ?', [scryptHash, id]);
+      await this.#db.run('UPDATE unit_broker_credentials SET mosquitto_hash = ?, changed_at = ? WHERE unit_id = ?', [mosquittoHash(password), now, id]);
+      return unit;
+    });
+    return { unit, password };
+  }
+
+  /** True when `password` is the unit's MQTT password and the unit is not retired. */
+  async verifyUnitPassword(id: string, password: string): Promise<boolean> {
+    const row = await this.#db.exclusive(() => this.#db.get<{ password_hash: string; retired: number }>('SELECT password_hash, retired FROM units WHERE id = ?', [id]));
+    if (!row || row.retired !== 0) return false;
+    return verifyPassword(password, row.password_hash);
+  }
+
+  async unitById(id: string): Promise<Unit | undefined> {
+    const row = await this.#db.exclusive(() => this.#db.get<UnitRow>(`SELECT ${UNIT_COLUMNS} FROM units WHERE id = ?`, [id]));
+    return row && toUnit(row);
+  }
+
+  async unitByNumber(n: number): Promise<Unit | undefined> {
+    const row = await this.#db.exclusive(() => this.#db.get<UnitRow>(`SELECT ${UNIT_COLUMNS} FROM units WHERE number = ?`, [n]));
+    return row && toUnit(row);
+  }
+
+  /** Units, by number; retired ones only when asked; narrowed to a team or a commune when given. */
+  async listUnits(filter: { team?: string; commune?: string; includeRetired?: boolean } = {}): Promise<Unit[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (!filter.includeRetired) where.push('retired = 0');
+    if (filter.team !== undefined) (where.push('team_id = ?'), params.push(filter.team));
+    if (filter.commune !== undefined) (where.push('commune_id = ?'), params.push(filter.commune));
+    const sql = `SELECT ${UNIT_COLUMNS} FROM units ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY number`;
+    const rows = await this.#db.exclusive(() => this.#db.all<UnitRow>(sql, params));
+    return rows.map(toUnit);
+  }
+
+  /** Mosquitto password-file hashes of the active units (retired units are left out, so they cannot log in). */
+  brokerAccounts(): Promise<{ id: string; mosquittoHash: string }[]> {
+    return this.#db.exclusive(() =>
+      this.#db.all<{ id: string; mosquittoHash: string }>(
+        'SELECT u.id AS id, c.mosquitto_hash AS mosquittoHash FROM units u JOIN unit_broker_credentials c ON c.unit_id = u.id WHERE u.retired = 0 ORDER BY u.number',
+      ),
+    );
+  }
+
+  /** Retires a unit: it can no longer log in, and its frames are dropped. Its number and history stay. */
+  async retireUnit(id: string): Promise<void> {
+    await this.#db.transaction(async () => {
+      await this.#requireUnit(id);
+      await this.#db.run('UPDATE units SET retired = 1 WHERE id = ?', [id]);
+    });
+  }
+
+  async #requireCommune(id: string): Promise<void> {
+    if (!(await this.#db.get('SELECT 1 FROM communes WHERE id = ?', [id]))) {
+      throw new RegistryError('unknown-commune', `Không có xã "${id}": thêm xã trước (no commune "${id}": add it first)`);
+    }
+  }
+
+  async #requireTeam(id: string): Promise<{ commune_id: string }> {
+    const team = await this.#db.get<{ commune_id: string }>('SELECT commune_id FROM teams WHERE id = ?', [id]);
+    if (!team) throw new RegistryError('unknown-team', `Không có tổ "${id}": thêm tổ trước (no team "${id}": add it first)`);
+    return team;
+  }
+
+  async #requireUnit(id: string): Promise<Unit> {
+    const row = await this.#db.get<UnitRow>(`SELECT ${UNIT_COLUMNS} FROM units WHERE id = ?`, [id]);
+    if (!row) throw new RegistryError('unknown-unit', `Không có xe loa "${id}" (no unit "${id}")`);
+    return toUnit(row);
+  }
+}

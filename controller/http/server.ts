@@ -1,0 +1,218 @@
+/**
+ * The controller's small HTTP server (node:http, no framework). Modules register routes as `(method, pattern,
+ * handler)`; a pattern is a path whose `:name` segments capture one segment each (`/content/manifests/:version`).
+ * A handler throws {@link HttpError} for an answer other than success; the client then gets the status and the JSON
+ * body `{ error, code }`. Anything else thrown is logged and answered 500. HEAD is answered by the GET route
+ * (node:http drops the body). Limits: URL length, header size, request body size, request time.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger, type Logger } from '../logger.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: Method;
+  /** The path, percent-decoded per segment. */
+  path: string;
+  /** The `:name` segments of the pattern. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  raw: IncomingMessage;
+  /** The request body, up to the server's limit (413 beyond it). */
+  body(): Promise<Buffer>;
+}
+
+export type Handler = (req: HttpRequest, res: ServerResponse) => Promise<void> | void;
+
+/** An answer other than success: the status, a machine code and a message for people. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface HttpServerOptions {
+  /** 0 = any free port. */
+  port: number;
+  /** Default 127.0.0.1; `0.0.0.0` for carts on the network. */
+  host?: string;
+  /** Largest request body, bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Longest URL, characters (default 2048). */
+  maxUrlLength?: number;
+  /** Longest time for a whole request, ms (default 30 s). */
+  requestTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface HttpServerEvents {
+  /** A handler threw something that is not an HttpError (answered 500). */
+  failure: [{ method: string; path: string; error: unknown }];
+}
+
+interface Route {
+  method: Method;
+  pattern: string;
+  parts: string[];
+  handler: Handler;
+}
+
+const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Sends a JSON body with a status. */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
+  res.end(body);
+}
+
+export class HttpServer extends EventEmitter<HttpServerEvents> {
+  readonly #o: HttpServerOptions;
+  readonly #routes: Route[] = [];
+  readonly #log: Logger;
+  #server: Server | undefined;
+  #port = 0;
+
+  constructor(options: HttpServerOptions) {
+    super();
+    this.#o = options;
+    this.#log = options.logger ?? silentLogger;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    return `http://${this.#o.host ?? '127.0.0.1'}:${this.#port}`;
+  }
+
+  /** Adds a route. Patterns are matched in the order they were added. */
+  route(method: Method, pattern: string, handler: Handler): void {
+    if (!METHODS.includes(method)) throw new RangeError(`method must be one of ${METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+    if (!pattern.startsWith('/')) throw new RangeError(`pattern must start with /, got ${JSON.stringify(pattern)}`);
+    this.#routes.push({ method, pattern, parts: pattern.split('/').slice(1), handler });
+  }
+
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const o = this.#o;
+    if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new RangeError(`port must be 0..65535, got ${String(o.port)}`);
+    const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: o.requestTimeoutMs ?? 30_000 }, (req, res) => {
+      void this.#handle(req, res);
+    });
+    server.maxHeadersCount = 64;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    this.#port = (server.address() as AddressInfo).port;
+    this.#log.info(`HTTP server listening on ${this.url}`);
+  }
+
+  /** Stops listening and closes every open connection. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    let path = rawUrl;
+    try {
+      if (rawUrl.length > (this.#o.maxUrlLength ?? 2048)) throw new HttpError(414, 'url-too-long', `URL longer than ${this.#o.maxUrlLength ?? 2048} characters`);
+      const url = new URL(rawUrl, 'http://localhost');
+      path = url.pathname;
+      const segments = path.split('/').slice(1).map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          throw new HttpError(400, 'bad-url', `bad percent-encoding in ${JSON.stringify(path)}`);
+        }
+      });
+      let pathMatched = false;
+      for (const route of this.#routes) {
+        const params = match(route.parts, segments);
+        if (!params) continue;
+        pathMatched = true;
+        if (route.method !== method) continue;
+        const request: HttpRequest = { method: route.method, path, params, query: url.searchParams, raw: req, body: () => this.#readBody(req) };
+        await route.handler(request, res);
+        return;
+      }
+      if (pathMatched) throw new HttpError(405, 'method-not-allowed', `${req.method ?? ''} is not allowed on ${path}`);
+      throw new HttpError(404, 'not-found', `nothing at ${path}`);
+    } catch (err) {
+      this.#fail(req, res, path, err);
+    }
+  }
+
+  #fail(req: IncomingMessage, res: ServerResponse, path: string, err: unknown): void {
+    let status = 500;
+    let body = { error: 'internal error', code: 'internal' };
+    if (err instanceof HttpError) {
+      status = err.status;
+      body = { error: err.message, code: err.code };
+    } else {
+      this.#log.error(`${req.method ?? '?'} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.emit('failure', { method: req.method ?? '?', path, error: err });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, status, body);
+  }
+
+  #readBody(req: IncomingMessage): Promise<Buffer> {
+    const limit = this.#o.maxBodyBytes ?? 1024 * 1024;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return Promise.reject(new HttpError(413, 'body-too-large', `request body of ${declared} bytes is over the ${limit}-byte limit`));
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          reject(new HttpError(413, 'body-too-large', `request body is over the ${limit}-byte limit`));
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  }
+}
+
+function match(parts: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  if (parts.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const segment = segments[i]!;
+    if (part.startsWith(':')) {
+      if (segment === '') return undefined;
+      params[part.slice(1)] = segment;
+    } else if (part !== segment) return undefined;
+  }
+  return params;
+}

@@ -1,0 +1,239 @@
+/**
+ * `computeReport`: the figures of a periodic report from the fleet tables (read only), in one read transaction so
+ * that ingest writing at the same time cannot make the figures disagree with each other.
+ */
+import type { SqliteDb } from '../../lib/sqlite.js';
+import { Tally, round } from './aggregate.js';
+import { distanceToBoxM } from './geo.js';
+import { vnDay, type Period } from './period.js';
+import * as q from './queries.js';
+import type { ClipRow, CommuneRow, Report, ReportNote, TeamRank, UnitRow } from './report.js';
+
+/** A new session starts after a gap of more than this between plays, seconds. */
+export const SESSION_GAP_S = 600;
+/** Track segments faster than this are GNSS glitches, km/h. */
+export const MAX_TRACK_KMH = 30;
+/** A commune is reached when a play happened within this distance of its centre, metres. */
+export const REACH_M = 3000;
+/** A day counts as a low-battery day when the state of charge fell below this, %. */
+export const LOW_SOC = 30;
+/** The cart player's defaults (relay on → warm-up → plays → tail → relay off), for the amplifier estimate. */
+export const WARMUP_S = 1.5;
+export const TAIL_S = 1;
+
+export interface ReportOptions {
+  period: Period;
+  /** Limit the report to the units of this commune (communes reached still counts every commune of the district). */
+  commune?: string;
+  /** The current time, Unix seconds (default: the system clock): days after it are not counted as offline. */
+  now?: number;
+  /** Clip titles from the content library, by clip id. */
+  clipTitles?: ReadonlyMap<string, string>;
+}
+
+/** A commune id that is not in the communes table. */
+export class UnknownCommuneError extends Error {
+  readonly code = 'unknown-commune';
+  constructor(readonly commune: string) {
+    super(`Không có xã ${JSON.stringify(commune)} trong danh sách xã (unknown commune)`);
+    this.name = 'UnknownCommuneError';
+  }
+}
+
+interface Data {
+  units: q.UnitInfo[];
+  communes: q.CommuneInfo[];
+  playDays: q.PlayDay[];
+  clips: q.ClipCount[];
+  sessions: q.UnitCount[];
+  cells: q.PlayCell[];
+  metres: q.UnitSum[];
+  amplifier: q.UnitSum[];
+  soc: q.SocCount[];
+  lowDays: q.UnitCount[];
+  faults: q.FaultRow[];
+  online: q.UnitCount[];
+}
+
+async function read(db: SqliteDb, s: q.Scope): Promise<Data> {
+  return db.exclusive(async () => {
+    await db.exec('BEGIN');
+    try {
+      return {
+        units: await q.units(db, s),
+        communes: await q.communes(db),
+        playDays: await q.playDays(db, s),
+        clips: await q.clipCounts(db, s),
+        sessions: await q.sessions(db, s, SESSION_GAP_S),
+        cells: await q.playCells(db, s),
+        metres: await q.trackMetres(db, s, MAX_TRACK_KMH / 3.6),
+        amplifier: await q.amplifierSeconds(db, s),
+        soc: await q.socHistogram(db, s),
+        lowDays: await q.lowSocDays(db, s, LOW_SOC),
+        faults: await q.faults(db, s),
+        online: await q.onlineDays(db, s),
+      };
+    } finally {
+      await db.exec('COMMIT');
+    }
+  });
+}
+
+/** Computes the report of `options.period` (all communes, or one). */
+export async function computeReport(db: SqliteDb, options: ReportOptions): Promise<Report> {
+  const { period } = options;
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  if (!Number.isFinite(now)) throw new RangeError(`now must be Unix seconds, got ${String(now)}`);
+  const commune = options.commune ?? null;
+  const stop = Math.max(period.start, Math.min(period.end, now));
+  const data = await read(db, { start: period.start, end: period.end, stop, commune });
+  if (commune !== null && !data.communes.some((c) => c.id === commune)) throw new UnknownCommuneError(commune);
+
+  const tallies = new Map<string, Tally>();
+  const tally = (u: string): Tally => {
+    let t = tallies.get(u);
+    if (t === undefined) tallies.set(u, (t = new Tally()));
+    return t;
+  };
+  for (const r of data.playDays) {
+    const t = tally(r.u);
+    t.plays += r.n;
+    t.broadcastSeconds += r.s;
+    t.days.add(r.day);
+    t.activeUnitDays++;
+  }
+  for (const r of data.clips) tally(r.u).clips.add(r.clip);
+  for (const r of data.sessions) tally(r.u).sessions = r.n;
+  for (const r of data.metres) tally(r.u).metres = r.v;
+  for (const r of data.soc) tally(r.u).soc.set(r.soc, r.n);
+  for (const r of data.lowDays) tally(r.u).daysBelow30 = r.n;
+  for (const r of data.faults) tally(r.u).faults.set(r.code, r.n);
+  const counters = new Map(data.amplifier.map((r) => [r.u, r]));
+  const online = new Map(data.online.map((r) => [r.u, r.n]));
+  const placed = data.communes.filter((c) => c.lat !== null && c.lon !== null);
+  for (const cell of data.cells) {
+    const t = tally(cell.u);
+    t.areas.add(`${Math.floor(cell.cy / 10)}:${Math.floor(cell.cx / 10)}`);
+    for (const c of placed) {
+      if (!t.communes.has(c.id) && distanceToBoxM(c.lat!, c.lon!, cell) <= REACH_M) t.communes.add(c.id);
+    }
+  }
+
+  const firstDay = vnDay(period.start);
+  const stopDay = stop > period.start ? vnDay(stop - 1) + 1 : firstDay; // days before stopDay have begun
+  const estimated: string[] = [];
+  const retired: string[] = [];
+  const rows: UnitRow[] = [];
+  for (const u of data.units) {
+    const t = tallies.get(u.unitId) ?? new Tally();
+    if (u.retired && t.plays === 0) continue;
+    t.units = 1;
+    const counter = counters.get(u.unitId);
+    let amplifierEstimated = false;
+    if (counter !== undefined && counter.n > 0) t.amplifierSeconds = counter.v;
+    else if (t.plays > 0) {
+      t.amplifierSeconds = t.broadcastSeconds + t.sessions * (WARMUP_S + TAIL_S);
+      t.amplifierEstimatedUnits = 1;
+      amplifierEstimated = true;
+      estimated.push(u.unitId);
+    }
+    if (u.retired) retired.push(u.unitId);
+    else {
+      t.daysCounted = Math.max(0, stopDay - Math.max(firstDay, vnDay(u.provisionedAt)));
+      t.offlineDays = Math.max(0, t.daysCounted - (online.get(u.unitId) ?? 0));
+    }
+    rows.push({
+      unitId: u.unitId,
+      number: u.number,
+      communeId: u.communeId,
+      teamId: u.teamId,
+      teamName: u.teamName,
+      retired: u.retired !== 0,
+      amplifierEstimated,
+      ...t.figures(),
+    });
+    tallies.set(u.unitId, t);
+  }
+
+  const names = new Map(data.communes.map((c) => [c.id, c.name]));
+  const byCommune = new Map<string, UnitRow[]>();
+  for (const r of rows) byCommune.set(r.communeId, [...(byCommune.get(r.communeId) ?? []), r]);
+  const total = new Tally();
+  const communeRows: CommuneRow[] = [...byCommune]
+    .map(([id, units]) => {
+      const sum = new Tally();
+      for (const r of units) sum.add(tallies.get(r.unitId)!);
+      total.add(sum);
+      return { communeId: id, name: names.get(id) ?? id, units, totals: sum.figures() };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name, 'vi') || cmp(a.communeId, b.communeId));
+
+  const daysElapsed = Math.max(1, stopDay - firstDay);
+  const notes: ReportNote[] = [{ code: 'method' }, { code: 'gnss-glitches', maxKmh: MAX_TRACK_KMH }, { code: 'areas-not-villages' }];
+  if (estimated.length > 0) notes.push({ code: 'amplifier-estimated', units: estimated, warmupSeconds: WARMUP_S, tailSeconds: TAIL_S });
+  if (now < period.end) notes.push({ code: 'period-incomplete', asOf: now });
+  if (retired.length > 0) notes.push({ code: 'retired-units', units: retired });
+  if (total.plays === 0) notes.push({ code: 'no-data' });
+
+  return {
+    period,
+    commune,
+    generatedAt: now,
+    communes: communeRows,
+    totals: total.figures(),
+    clips: clipRows(data.clips, new Set(rows.map((r) => r.unitId)), options.clipTitles),
+    ranking: rank(rows, tallies, names, daysElapsed),
+    notes,
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function clipRows(counts: q.ClipCount[], inReport: ReadonlySet<string>, titles?: ReadonlyMap<string, string>): ClipRow[] {
+  const clips = new Map<string, ClipRow>();
+  for (const r of counts) {
+    if (!inReport.has(r.u)) continue;
+    const row = clips.get(r.clip) ?? { clip: r.clip, title: titles?.get(r.clip) ?? null, plays: 0, seconds: 0, units: 0 };
+    row.plays += r.n;
+    row.seconds += r.s;
+    row.units++;
+    clips.set(r.clip, row);
+  }
+  return [...clips.values()]
+    .map((r) => ({ ...r, seconds: round(r.seconds, 1) }))
+    .sort((a, b) => b.plays - a.plays || b.seconds - a.seconds || cmp(a.clip, b.clip));
+}
+
+/**
+ * The thi đua ranking of teams. Score = broadcast hours × (active days ÷ days of the period elapsed), where a team's
+ * active days are the days on which any of its carts played: it rewards both the volume of broadcasting and its
+ * regularity (two hours every day scores far above the same hours in one week). Ties (to 0.01) are broken by more
+ * active days, then more broadcast seconds, then more plays, then the team id, so the order never depends on
+ * the database.
+ */
+function rank(rows: UnitRow[], tallies: ReadonlyMap<string, Tally>, communeNames: ReadonlyMap<string, string>, daysElapsed: number): TeamRank[] {
+  const teams = new Map<string, { row: UnitRow; sum: Tally }>();
+  for (const r of rows) {
+    const team = teams.get(r.teamId) ?? { row: r, sum: new Tally() };
+    team.sum.add(tallies.get(r.unitId)!);
+    teams.set(r.teamId, team);
+  }
+  const ranked = [...teams.values()].map(({ row, sum }) => ({
+    teamId: row.teamId,
+    teamName: row.teamName,
+    communeId: row.communeId,
+    communeName: communeNames.get(row.communeId) ?? row.communeId,
+    broadcastSeconds: round(sum.broadcastSeconds, 1),
+    activeDays: sum.days.size,
+    daysElapsed,
+    score: round((sum.broadcastSeconds / 3600) * (sum.days.size / daysElapsed), 2),
+    plays: sum.plays,
+  }));
+  ranked.sort(
+    (a, b) =>
+      b.score - a.score || b.activeDays - a.activeDays || b.broadcastSeconds - a.broadcastSeconds || b.plays - a.plays || cmp(a.teamId, b.teamId),
+  );
+  return ranked.map(({ plays: _plays, ...r }, i) => ({ rank: i + 1, ...r }));
+}

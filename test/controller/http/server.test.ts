@@ -1,0 +1,65 @@
+// The small router over node:http on a loopback port: params, JSON errors with their status, 405, size limits,
+// 500 for a handler that fails, and stop().
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpError, HttpServer, sendJson } from '../../../controller/http/server.js';
+
+let server: HttpServer;
+beforeEach(async () => {
+  server = new HttpServer({ port: 0, maxBodyBytes: 100, maxUrlLength: 200 });
+  server.route('GET', '/things/:id', (req, res) => sendJson(res, 200, { id: req.params.id, q: req.query.get('q') }));
+  server.route('POST', '/things', async (req, res) => sendJson(res, 201, { got: (await req.body()).length }));
+  server.route('GET', '/teapot', () => {
+    throw new HttpError(418, 'teapot', 'tôi là ấm trà');
+  });
+  server.route('GET', '/boom', () => {
+    throw new Error('secret detail');
+  });
+  await server.start();
+});
+afterEach(() => server.stop());
+
+describe('HttpServer', () => {
+  it('routes by method and pattern, with decoded params and the query', async () => {
+    const r = await fetch(`${server.url}/things/dan%20luc?q=1`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ id: 'dan luc', q: '1' });
+    const head = await fetch(`${server.url}/things/a`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+  });
+
+  it('answers errors as JSON { error, code } with the status', async () => {
+    const missing = await fetch(`${server.url}/nothing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'not-found' });
+    const tea = await fetch(`${server.url}/teapot`);
+    expect(tea.status).toBe(418);
+    expect(await tea.json()).toEqual({ error: 'tôi là ấm trà', code: 'teapot' });
+    const wrongMethod = await fetch(`${server.url}/things/1`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+  });
+
+  it('answers 500 without the detail when a handler fails, and reports it', async () => {
+    const failures: unknown[] = [];
+    server.on('failure', (f) => failures.push(f.error));
+    const r = await fetch(`${server.url}/boom`);
+    expect(r.status).toBe(500);
+    expect(await r.json()).toEqual({ error: 'internal error', code: 'internal' });
+    expect(failures).toHaveLength(1);
+  });
+
+  it('limits the body and the URL', async () => {
+    const ok = await fetch(`${server.url}/things`, { method: 'POST', body: 'x'.repeat(100) });
+    expect(await ok.json()).toEqual({ got: 100 });
+    const big = await fetch(`${server.url}/things`, { method: 'POST', body: 'x'.repeat(101) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: 'body-too-large' });
+    const long = await fetch(`${server.url}/things/${'a'.repeat(300)}`);
+    expect(long.status).toBe(414);
+  });
+
+  it('stops listening on stop()', async () => {
+    const url = server.url;
+    await server.stop();
+    await expect(fetch(`${url}/things/1`)).rejects.toThrow();
+  });
+});
