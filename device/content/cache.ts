@@ -75,7 +75,17 @@ export class ClipCache {
       this.#active = { manifest: this.#verify(bytes, 0, { ignoreExpiry: true }), signed: bytes };
     } catch (err) {
       this.#o.logger.error(`active manifest refused at start: ${(err as Error).message}`);
+      return;
     }
+    // Clips present with the right size are playable; each is hashed again before it plays (verifyClip), so a
+    // start does not hash the whole cache on a slow SD card.
+    const absent: string[] = [];
+    for (const c of this.#active.manifest.clips) {
+      const size = await stat(this.fileOf(c)).then((st) => st.size, () => -1);
+      if (size === c.size) this.#verified.set(c.sha256, c.id);
+      else absent.push(c.id);
+    }
+    if (absent.length > 0) this.#o.logger.warn(`clips of the active manifest missing or damaged at start: ${absent.join(', ')}`);
   }
 
   /** The file of a clip of the active manifest. */

@@ -129,3 +129,15 @@ describe('ClipCache', () => {
     expect(existsSync(join(cache.clipsDir, `${sha(b)}.wav`))).toBe(false);
   });
 });
+
+describe('ClipCache after a restart', () => {
+  it('still has every clip of the active manifest playable (sizes checked at start, hashes at play time)', async () => {
+    await place(manifest(5));
+    await cache.importIncoming();
+    const clip = cache.active!.manifest.clips[1]!;
+    writeFileSync(cache.fileOf(clip), Buffer.alloc(10));
+    const again = new ClipCache({ dir, district: 'trieu-son', districtKeys: () => [pinned], now: () => NOW, logger: silentLogger });
+    await again.open();
+    expect([...again.presentClipIds()]).toEqual(['a']);
+  });
+});
