@@ -93,7 +93,7 @@ async function selftest(io: CliIo, lang: Lang, sim: boolean, configFile: string 
   const waitS = gnssWait === undefined ? (config.hardware.simulate ? 5 : 90) : Number(gnssWait);
   if (!Number.isFinite(waitS) || waitS <= 0) throw new UsageError(`--gnss-wait ${gnssWait}: ${pick(lang, { vi: 'phải là số giây > 0', en: 'must be a number of seconds > 0' })}`);
   const logger = createLoggerFactory({ out: io.stderr, level: 'warn', pretty: true });
-  const hw = createHardware(config.hardware, { logger, route: loopAround(TRIEU_SON_COMMUNES[0]!) });
+  const hw = await createHardware(config.hardware, { logger, route: loopAround(TRIEU_SON_COMMUNES[0]!) });
   const lines = await runSelftest(hw, { gnssWaitMs: waitS * 1000, audioWaitMs: 10_000 });
   const heading = config.hardware.simulate
     ? { vi: `Tự kiểm tra xe loa — bo mạch ${config.hardware.profile}, PHẦN CỨNG MÔ PHỎNG`, en: `Cart self-test — board ${config.hardware.profile}, SIMULATED hardware` }

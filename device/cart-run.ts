@@ -6,16 +6,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SerialPortLink } from '../hardware/serial/serialport-link.js';
 import { Cart } from './cart.js';
 import { loadCartConfig } from './config.js';
 import { ClipCache } from './content/cache.js';
 import { ControlServer } from './control.js';
 import { createHardware } from './hardware.js';
 import { loadIdentity, type CartIdentity } from './identity.js';
-import { FailoverTransport } from './link/failover-transport.js';
-import { MqttTransport } from './link/mqtt-transport.js';
-import { SerialTransport } from './link/serial-transport.js';
 import type { LinkTransport } from './link/transport.js';
 import { Uplink } from './link/uplink.js';
 import { ContentSync } from './sync/sync.js';
@@ -54,12 +50,22 @@ export interface RunningCart {
   stop(): Promise<void>;
 }
 
-function linkFor(identity: CartIdentity, serial: { path: string; baudRate: number } | null, logger: LoggerFactory): LinkTransport | null {
-  const mqtt = identity.broker
-    ? new MqttTransport({ url: identity.broker.url, district: identity.district, unit: identity.unitName, password: identity.broker.password, logger: logger('loa:unit:mqtt') })
-    : null;
-  const ser = serial ? new SerialTransport({ link: new SerialPortLink({ path: serial.path, baudRate: serial.baudRate, logger: logger('loa:unit:serial') }), logger: logger('loa:unit:serial') }) : null;
-  if (mqtt && ser) return new FailoverTransport({ primary: mqtt, fallback: ser, logger: logger('loa:unit:link') });
+/** The link to the district, from the identity (broker) and the configuration (serial); loaded only when used. */
+async function linkFor(identity: CartIdentity, serial: { path: string; baudRate: number } | null, logger: LoggerFactory): Promise<LinkTransport | null> {
+  let mqtt: LinkTransport | null = null;
+  let ser: LinkTransport | null = null;
+  if (identity.broker) {
+    const { MqttTransport } = await import('./link/mqtt-transport.js');
+    mqtt = new MqttTransport({ url: identity.broker.url, district: identity.district, unit: identity.unitName, password: identity.broker.password, logger: logger('loa:unit:mqtt') });
+  }
+  if (serial) {
+    const [{ SerialTransport }, { SerialPortLink }] = await Promise.all([import('./link/serial-transport.js'), import('../hardware/serial/serialport-link.js')]);
+    ser = new SerialTransport({ link: new SerialPortLink({ path: serial.path, baudRate: serial.baudRate, logger: logger('loa:unit:serial') }), logger: logger('loa:unit:serial') });
+  }
+  if (mqtt && ser) {
+    const { FailoverTransport } = await import('./link/failover-transport.js');
+    return new FailoverTransport({ primary: mqtt, fallback: ser, logger: logger('loa:unit:link') });
+  }
   return mqtt ?? ser;
 }
 
@@ -88,8 +94,8 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
   const cache = new ClipCache({ dir: join(o.dataDir, 'content'), district: identity.district, districtKeys: () => identity.districtKeys, now: () => Math.floor(clock.now().time / 1000), logger: o.logger('loa:unit:content') });
   await cache.open();
   const place = TRIEU_SON_COMMUNES.find((c) => c.id === identity.commune) ?? TRIEU_SON_COMMUNES[0]!;
-  const hardware = createHardware(config.hardware, { logger: o.logger, speed: o.speed ?? 1, route: loopAround(place), seed: identity.unitNumber });
-  const transport = linkFor(identity, config.link.serial, o.logger);
+  const hardware = await createHardware(config.hardware, { logger: o.logger, speed: o.speed ?? 1, route: loopAround(place), seed: identity.unitNumber });
+  const transport = await linkFor(identity, config.link.serial, o.logger);
   const cart: Cart = new Cart({
     identity,
     config,

@@ -1,27 +1,21 @@
 /**
  * Builds the cart's hardware from its configuration, once, in one place: the real drivers on a Raspberry Pi, or the
- * simulators (`simulate: true`, `loa unit run --sim`). Nothing else in the cart knows which it has — except the
+ * simulators (`simulate: true`, `loa unit run --sim`). The real drivers (johnny-five, serialport, onoff) are loaded
+ * only when they are used: a simulated cart does not pay their memory. Nothing else in the cart knows which it has — except the
  * simulation controls, which only a simulated set exposes (for `loa unit press` and the demo).
  */
 import type { AudioPlayer } from '../hardware/audio/audio.js';
-import { AplayPlayer } from '../hardware/audio/aplay-player.js';
 import { SimulatedAudioPlayer } from '../hardware/audio/sim-player.js';
 import type { HardwareConfig } from '../hardware/board/config.js';
 import type { Buttons } from '../hardware/buttons/buttons.js';
-import { GpioButtons } from '../hardware/buttons/gpio-buttons.js';
 import { SimulatedButtons } from '../hardware/buttons/sim-buttons.js';
 import type { GnssReceiver } from '../hardware/gnss/gnss.js';
-import { SerialGnss } from '../hardware/gnss/serial-gnss.js';
 import { SimGnss } from '../hardware/gnss/sim-gnss.js';
 import type { SimRoute } from '../hardware/gnss/sim-route.js';
-import { FirmataConnection } from '../hardware/power/firmata-connection.js';
-import { FirmataPowerBoard } from '../hardware/power/firmata-power.js';
 import type { PowerBoard } from '../hardware/power/power.js';
 import { SimPowerBoard } from '../hardware/power/sim-power.js';
-import { GpioRelay } from '../hardware/relay/gpio-relay.js';
 import type { Relay } from '../hardware/relay/relay.js';
 import { SimulatedRelay } from '../hardware/relay/sim-relay.js';
-import { AmixerVolume } from '../hardware/volume/amixer-volume.js';
 import { SimulatedVolume } from '../hardware/volume/sim-volume.js';
 import type { Volume } from '../hardware/volume/volume.js';
 import { silentLogger } from '../hardware/logger.js';
@@ -67,7 +61,7 @@ function buttonPins(c: HardwareConfig): Record<string, number> {
   return pins;
 }
 
-export function createHardware(config: HardwareConfig, options: HardwareOptions): CartHardware {
+export async function createHardware(config: HardwareConfig, options: HardwareOptions): Promise<CartHardware> {
   const log = options.logger;
   const timing = { debounceMs: config.buttons.debounceMs, longPressMs: config.buttons.longPressMs };
   const battery = config.powerBoard.battery;
@@ -83,15 +77,6 @@ export function createHardware(config: HardwareConfig, options: HardwareOptions)
     const statusLed = config.statusLed.pin === null ? null : new SimulatedRelay({ now, logger: silentLogger });
     return { ...sim, statusLed, volume: new SimulatedVolume({ max: config.volume.maxPercent, logger: log('loa:hw:volume') }), sim };
   }
-  const connection = new FirmataConnection({ path: config.powerBoard.path, baudRate: config.powerBoard.baudRate, readyTimeoutMs: config.powerBoard.readyTimeoutMs, logger: log('loa:hw:firmata') });
-  return {
-    relay: new GpioRelay({ pin: config.relay.pin, activeLow: config.relay.activeLow, logger: log('loa:hw:relay') }),
-    statusLed: config.statusLed.pin === null ? null : new GpioRelay({ pin: config.statusLed.pin, activeLow: false, logger: log('loa:hw:led') }),
-    buttons: new GpioButtons({ ...timing, pins: buttonPins(config), activeLow: config.buttons.activeLow, logger: log('loa:hw:buttons') }),
-    audio: new AplayPlayer({ device: config.audio.device, binary: config.audio.aplayPath, logger: log('loa:hw:audio') }),
-    volume: new AmixerVolume({ max: config.volume.maxPercent, control: config.volume.control, ...(config.volume.card ? { card: config.volume.card } : {}), logger: log('loa:hw:volume') }),
-    gnss: new SerialGnss({ path: config.gnss.path, baudRate: config.gnss.baudRate, logger: log('loa:hw:gnss') }),
-    power: new FirmataPowerBoard({ connection, calibration: config.powerBoard.calibration, battery, vrefMv: config.powerBoard.vrefMv, logger: log('loa:hw:power') }),
-    sim: null,
-  };
+  const { createRealHardware } = await import('./hardware-real.js');
+  return createRealHardware(config, log, timing, buttonPins(config));
 }

@@ -235,6 +235,9 @@ export class Player extends EventEmitter<PlayerEvents> {
       await this.#o.relay.on();
       if (!(await this.#o.relay.isOn())) this.emit('event', { kind: 'fault', code: 'relay-mismatch', detail: 'relay read back off after switching on' });
       this.#setState('warming');
+      // The first clip's SHA-256 is checked while the amplifier warms up, so the check does not delay the sound.
+      const first = this.#request?.kind === 'clip' ? this.#request.clip : this.#pickNext();
+      let checked: { id: string; ok: Promise<boolean> } | null = first ? { id: first.id, ok: this.#o.verify(first).catch(() => false) } : null;
       await this.#sleep(this.#t.warmupMs);
       let resume: PlayableClip | null = null;
       let failures = 0;
@@ -265,7 +268,9 @@ export class Player extends EventEmitter<PlayerEvents> {
           blocked = gate.reasons;
           break;
         }
-        if (!(await this.#o.verify(clip))) {
+        const verified = checked?.id === clip.id ? checked.ok : this.#o.verify(clip);
+        checked = null;
+        if (!(await verified)) {
           this.emit('event', { kind: 'rejected-clip', code: 'hash-mismatch', detail: `clip ${clip.id}: file no longer matches its SHA-256, not played` });
           this.#lastClipId = clip.id;
           if (++failures >= Math.max(3, this.#o.playlist().length)) break;

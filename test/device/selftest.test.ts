@@ -23,7 +23,7 @@ describe('selftest', () => {
 
   it('fails the audio line when the player fails, says what to check, and leaves the relay off', async () => {
     const config = validateCartConfig({}, { simulate: true });
-    const hw = createHardware(config.hardware, { logger: quiet, route: loopAround(TRIEU_SON_COMMUNES[1]!) });
+    const hw = await createHardware(config.hardware, { logger: quiet, route: loopAround(TRIEU_SON_COMMUNES[1]!) });
     hw.sim!.audio.fail('AUDIO_PLAYER_MISSING');
     const lines = await runSelftest(hw, { gnssWaitMs: 5000, audioWaitMs: 2000 });
     expect(lines.map((l) => [l.id, l.ok])).toEqual([
@@ -41,7 +41,7 @@ describe('selftest', () => {
 
   it('fails the GNSS line in bounded time when no receiver answers', async () => {
     const config = validateCartConfig({}, { simulate: true });
-    const hw = createHardware(config.hardware, { logger: quiet }); // no route: the simulated receiver stays silent
+    const hw = await createHardware(config.hardware, { logger: quiet }); // no route: the simulated receiver stays silent
     const started = Date.now();
     const lines = await runSelftest(hw, { gnssWaitMs: 300, audioWaitMs: 2000 });
     expect(lines.find((l) => l.id === 'gnss')).toMatchObject({ ok: false, detail: { en: 'no NMEA sentence received in 0.3 s' } });

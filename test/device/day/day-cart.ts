@@ -124,7 +124,7 @@ export async function startDayCart(o: DayCartOptions): Promise<DayCart> {
     logger: logger('loa:unit:content'),
   });
   await cache.open();
-  const hardware = createHardware(config.hardware, { logger, route: o.route, seed: 1 });
+  const hardware = await createHardware(config.hardware, { logger, route: o.route, seed: 1 });
   const sim = hardware.sim;
   if (sim === null) throw new Error('createHardware gave real hardware for a simulated configuration');
   const cart = new Cart({ identity, config, hardware, store, cache, clock, boot: o.boot ?? 1, uplink: null, sync: null, logger, firmware: 'day-test' });
