@@ -15,6 +15,10 @@ import { CartStartError, runCart } from '../device/cart-run.js';
 import { controlRequest } from '../device/control.js';
 import { IdentityError } from '../device/identity.js';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { SerialPortLink } from '../hardware/serial/serialport-link.js';
+import { provision, ProvisionError, type ProvisionResult } from '../device/provision.js';
+import { listenForBundle, sendBundle, type ProvisionAnswer } from '../device/provision-serial.js';
 import { loopAround, TRIEU_SON_COMMUNES } from '../device/sim/places.js';
 import { chooseLang, pick, type Lang, type Text } from './i18n.js';
 import { UsageError, type CliIo } from './io.js';
@@ -24,6 +28,9 @@ const HELP: Text = {
   loa unit run [--sim] [--config TỆP] [--data THƯ_MỤC] [--speed N] [--pretty] [--autoplay]
       chạy phần mềm xe loa (--sim: phần cứng mô phỏng, tự tạo danh sách phát thử nếu thư mục trống)
   loa unit status [--json] [--data THƯ_MỤC]      trạng thái xe đang chạy
+  loa unit provision --bundle TỆP [--data THƯ_MỤC]       cài gói cấp phát của huyện cho xe
+  loa unit provision --bundle TỆP --serial CỔNG          gửi gói qua cáp USB tới xe đang chờ
+  loa unit provision --listen CỔNG [--data THƯ_MỤC]      xe chờ nhận gói qua cáp USB
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data THƯ_MỤC]   bấm nút mô phỏng
   loa unit selftest [--sim] [--config TỆP] [--gnss-wait GIÂY] [--lang en]
       kiểm tra rơ-le, âm thanh, âm lượng, GNSS và bảng đo nguồn; mã thoát 0 khi tất cả đạt`,
@@ -31,6 +38,9 @@ const HELP: Text = {
   loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty] [--autoplay]
       run the cart (--sim: simulated hardware, and a test playlist made in an empty data folder)
   loa unit status [--json] [--data DIR]          what the running cart is doing
+  loa unit provision --bundle FILE [--data DIR]  install the district's provisioning bundle on this cart
+  loa unit provision --bundle FILE --serial PORT send the bundle over a USB cable to a waiting cart
+  loa unit provision --listen PORT [--data DIR]  wait for a bundle over a USB cable
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]   press a simulated button
   loa unit selftest [--sim] [--config FILE] [--gnss-wait SECONDS] [--lang en]
       checks the relay, audio, volume, GNSS and the power board; exit code 0 only when all pass`,
@@ -50,6 +60,9 @@ export async function runUnit(argv: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean', default: false },
       long: { type: 'boolean', default: false },
       autoplay: { type: 'boolean', default: false },
+      bundle: { type: 'string' },
+      serial: { type: 'string' },
+      listen: { type: 'string' },
       lang: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,6 +81,8 @@ export async function runUnit(argv: string[], io: CliIo): Promise<number> {
       return status(io, lang, dataDir, values.json);
     case 'press':
       return press(io, lang, dataDir, arg, values.long);
+    case 'provision':
+      return provisionCommand(io, lang, dataDir, values.bundle, values.serial, values.listen);
     case 'selftest':
       return selftest(io, lang, values.sim, values.config, values['gnss-wait']);
     default:
@@ -191,4 +206,65 @@ async function press(io: CliIo, lang: Lang, dataDir: string, button: string | un
   if (button === undefined) throw new UsageError(pick(lang, { vi: 'cần tên nút: play, next, vol-up, vol-down, stop', en: 'which button: play, next, vol-up, vol-down, stop' }));
   const r = await ask(io, lang, dataDir, { cmd: 'press', button, long });
   return r === undefined ? 1 : 0;
+}
+
+function printProvisioned(io: CliIo, lang: Lang, r: ProvisionResult, dataDir: string): void {
+  io.stdout.write(
+    [
+      pick(lang, { vi: r.again ? 'Đã cấp phát lại xe (giữ nguyên dữ liệu đã ghi):' : 'Đã cấp phát xe:', en: r.again ? 'Cart provisioned again (its records are kept):' : 'Cart provisioned:' }),
+      `  ${pick(lang, { vi: 'xe', en: 'unit' })}: ${r.unitName} (#${r.unitNumber}), ${pick(lang, { vi: 'huyện', en: 'district' })} ${r.district}, ${pick(lang, { vi: 'xã', en: 'commune' })} ${r.commune}, ${pick(lang, { vi: 'tổ', en: 'team' })} ${r.team}`,
+      `  broker: ${r.broker ?? '—'}; ${pick(lang, { vi: 'máy chủ nội dung', en: 'content server' })}: ${r.contentUrl ?? '—'}; ${pick(lang, { vi: 'bo mạch', en: 'board' })}: ${r.profile}`,
+      `  ${pick(lang, { vi: 'thư mục dữ liệu', en: 'data folder' })}: ${dataDir}`,
+    ].join('\n') + '\n',
+  );
+}
+
+async function provisionCommand(io: CliIo, lang: Lang, dataDir: string, bundle: string | undefined, serial: string | undefined, listen: string | undefined): Promise<number> {
+  const refuse = (err: unknown): number => {
+    io.stderr.write(`loa unit provision: ${(err as Error).message}\n`);
+    return 1;
+  };
+  if (listen !== undefined) {
+    const link = new SerialPortLink({ path: listen, baudRate: 115_200 });
+    await link.open();
+    io.stderr.write(pick(lang, { vi: `Đang chờ gói cấp phát trên ${listen}…`, en: `Waiting for a provisioning bundle on ${listen}…` }) + '\n');
+    try {
+      const answer = await listenForBundle(link, dataDir);
+      if (!answer.ok) return refuse(new Error(answer.message));
+      printProvisioned(io, lang, answer.result, dataDir);
+      return 0;
+    } catch (err) {
+      return refuse(err);
+    } finally {
+      await link.close();
+    }
+  }
+  if (bundle === undefined) throw new UsageError(pick(lang, { vi: 'cần --bundle TỆP (hoặc --listen CỔNG)', en: '--bundle FILE (or --listen PORT) is required' }));
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(bundle);
+  } catch (err) {
+    return refuse(new Error(`${bundle}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+  }
+  if (serial !== undefined) {
+    const link = new SerialPortLink({ path: serial, baudRate: 115_200 });
+    await link.open();
+    try {
+      const answer: ProvisionAnswer = await sendBundle(link, bytes);
+      if (!answer.ok) return refuse(new Error(`${pick(lang, { vi: 'xe từ chối', en: 'the cart refused' })}: ${answer.message}`));
+      printProvisioned(io, lang, answer.result, pick(lang, { vi: '(trên xe)', en: '(on the cart)' }));
+      return 0;
+    } catch (err) {
+      return refuse(err);
+    } finally {
+      await link.close();
+    }
+  }
+  try {
+    printProvisioned(io, lang, await provision(dataDir, bytes), dataDir);
+    return 0;
+  } catch (err) {
+    if (err instanceof ProvisionError) return refuse(err);
+    throw err;
+  }
 }

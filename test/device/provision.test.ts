@@ -1,0 +1,112 @@
+// Provisioning a cart from the district's bundle: from a file, and over a serial cable (a simulated pair and a real
+// socat pseudo-terminal pair), with the refusals a technician can meet.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLinkedSerialPair } from '../../hardware/serial/sim-serial-link.js';
+import { SerialPortLink } from '../../hardware/serial/serialport-link.js';
+import { loadIdentity } from '../../device/identity.js';
+import { bundleDigest, provision } from '../../device/provision.js';
+import { listenForBundle, sendBundle } from '../../device/provision-serial.js';
+import { ensureSimulationSetup } from '../../device/sim/sim-content.js';
+import { CartStore } from '../../device/store/index.js';
+import { TEST_DISTRICT_PUBLIC } from '../../tools/vector-cases.js';
+import { runLoa } from '../support/cli.js';
+import { missing } from '../support/tools.js';
+import { startSocat } from '../hardware/serial/socat.js';
+
+function bundle(over: Record<string, unknown> = {}): Buffer {
+  const b: Record<string, unknown> = {
+    format: 'loa-bundle-1',
+    district: 'trieu-son',
+    unitName: 'dan-luc-01',
+    unitNumber: 3,
+    commune: 'dan-luc',
+    team: 'dan-luc',
+    unitKey: createHash('sha256').update('k').digest('hex'),
+    districtKeys: [TEST_DISTRICT_PUBLIC],
+    broker: { url: 'mqtt://127.0.0.1:1883', username: 'dan-luc-01', password: 'secret' },
+    contentUrl: 'http://127.0.0.1:8080',
+    profile: 'pi-zero-2w',
+    ...over,
+  };
+  delete b.sha256;
+  b.sha256 = bundleDigest(b);
+  return Buffer.from(JSON.stringify(b, null, 2));
+}
+
+const dir = () => mkdtempSync(join(tmpdir(), 'loa-prov-'));
+
+describe('loa unit provision', () => {
+  it('installs a bundle from a file, identity readable by its owner only, and says what it configured', async () => {
+    const data = dir();
+    const file = join(data, '..', `bundle-${Date.now()}.json`);
+    writeFileSync(file, bundle());
+    const r = await runLoa(['unit', 'provision', '--bundle', file, '--data', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Đã cấp phát xe:\n\s+xe: dan-luc-01 \(#3\), huyện trieu-son, xã dan-luc/);
+    expect(statSync(join(data, 'identity.json')).mode & 0o777).toBe(0o600);
+    const id = await loadIdentity(data);
+    expect(id).toMatchObject({ unitName: 'dan-luc-01', unitNumber: 3, contentUrl: 'http://127.0.0.1:8080', simulation: false });
+  });
+
+  it('refuses a damaged bundle and one for another district, keeping what is there', async () => {
+    const data = dir();
+    await provision(data, bundle());
+    const damaged = bundle().toString().replace('dan-luc-01', 'dan-luc-02');
+    await expect(provision(data, damaged)).rejects.toMatchObject({ code: 'damaged' });
+    await expect(provision(data, bundle({ district: 'nong-cong' }))).rejects.toMatchObject({ code: 'other-district' });
+    await expect(provision(data, '{"format":"x"}')).rejects.toMatchObject({ code: 'bad-bundle' });
+    await expect(provision(data, bundle({ unitKey: 'short' }))).rejects.toMatchObject({ code: 'bad-bundle' });
+    expect((await loadIdentity(data))?.unitName).toBe('dan-luc-01');
+  });
+
+  it('provisioning again keeps the cart records, and a simulation folder is refused', async () => {
+    const data = dir();
+    await provision(data, bundle());
+    const store = await CartStore.open({ path: join(data, 'cart.db') });
+    await store.appendDurable([{ type: 'event', at: { time: 1_795_914_000, source: 'gnss' }, kind: 'info', code: 'x', detail: 'kept' }]);
+    await store.close();
+    const again = await provision(data, bundle({ broker: { url: 'mqtt://10.0.0.9:1883', username: 'dan-luc-01', password: 'new' } }));
+    expect(again.again).toBe(true);
+    const reopened = await CartStore.open({ path: join(data, 'cart.db') });
+    expect((await reopened.eventsSince(0)).map((e) => e.detail)).toEqual(['kept']);
+    await reopened.close();
+    const sim = dir();
+    await ensureSimulationSetup(sim, Date.now());
+    await expect(provision(sim, bundle())).rejects.toMatchObject({ code: 'simulation-data' });
+  });
+
+  it('sends a bundle over a serial cable to a waiting cart (simulated pair), and a refusal comes back', async () => {
+    const data = dir();
+    const { a: laptop, b: cart } = createLinkedSerialPair();
+    await Promise.all([laptop.open(), cart.open()]);
+    const waiting = listenForBundle(cart, data, 5000);
+    const answer = await sendBundle(laptop, bundle(), 5000);
+    expect(answer).toMatchObject({ ok: true, result: { unitName: 'dan-luc-01' } });
+    await waiting;
+    expect(existsSync(join(data, 'identity.json'))).toBe(true);
+    const refusing = listenForBundle(cart, data, 5000);
+    expect(await sendBundle(laptop, bundle({ district: 'nong-cong' }), 5000)).toMatchObject({ ok: false, code: 'other-district' });
+    await refusing;
+  });
+
+  it.skipIf(missing('socat'))('does the same over a real pseudo-terminal pair (socat)', async () => {
+    const socat = await startSocat();
+    const data = dir();
+    const laptop = new SerialPortLink({ path: socat.pathA, baudRate: 115_200 });
+    const cart = new SerialPortLink({ path: socat.pathB, baudRate: 115_200 });
+    try {
+      await Promise.all([laptop.open(), cart.open()]);
+      const waiting = listenForBundle(cart, data, 5000);
+      expect(await sendBundle(laptop, bundle(), 5000)).toMatchObject({ ok: true, result: { unitNumber: 3 } });
+      await waiting;
+      expect((await loadIdentity(data))?.unitName).toBe('dan-luc-01');
+    } finally {
+      await Promise.allSettled([laptop.close(), cart.close()]);
+      await socat.stop();
+    }
+  });
+});
