@@ -94,7 +94,11 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
   const cache = new ClipCache({ dir: join(o.dataDir, 'content'), district: identity.district, districtKeys: () => identity.districtKeys, now: () => Math.floor(clock.now().time / 1000), logger: o.logger('loa:unit:content') });
   await cache.open();
   const place = TRIEU_SON_COMMUNES.find((c) => c.id === identity.commune) ?? TRIEU_SON_COMMUNES[0]!;
-  const hardware = await createHardware(config.hardware, { logger: o.logger, speed: o.speed ?? 1, route: loopAround(place), seed: identity.unitNumber });
+  // The simulators' own clock runs `speed` times faster, so the simulated sun, battery and route move on with it;
+  // the cart's records keep real time.
+  const speed = o.speed ?? 1;
+  const simStart = Date.now();
+  const hardware = await createHardware(config.hardware, { logger: o.logger, speed, now: () => simStart + (Date.now() - simStart) * speed, route: loopAround(place), seed: identity.unitNumber });
   const transport = await linkFor(identity, config.link.serial, o.logger);
   const cart: Cart = new Cart({
     identity,

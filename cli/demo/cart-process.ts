@@ -1,0 +1,84 @@
+/**
+ * One demo cart as its own process (`loa unit run --sim`), as on a real cart: it has its own data folder, its own
+ * identity from the district's bundle, and talks to the district only over MQTT and HTTP. The demo reaches it
+ * through its control socket (status, simulated button presses).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { controlRequest } from '../../device/control.js';
+
+export interface CartProcessOptions {
+  name: string;
+  dataDir: string;
+  configFile: string;
+  speed: number;
+  /** The compiled `loa` entry point. */
+  loaBin: string;
+  /** Each line the cart logs (JSON). */
+  onLog?: (name: string, line: string) => void;
+}
+
+export class CartProcess {
+  #child: ChildProcess | null = null;
+  #exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(readonly options: CartProcessOptions) {}
+
+  get controlPath(): string {
+    return join(this.options.dataDir, 'control.sock');
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const child = spawn(process.execPath, [o.loaBin, 'unit', 'run', '--sim', '--data', o.dataDir, '--config', o.configFile, '--speed', String(o.speed)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOA_LANG: 'vi' },
+    });
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    let buffer = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        o.onLog?.(o.name, buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    child.stderr?.resume();
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const ok = await controlRequest(this.controlPath, { cmd: 'status' }, 1000).then(
+        (a) => a.ok,
+        () => false,
+      );
+      if (ok) return;
+      if (child.exitCode !== null) throw new Error(`cart ${o.name} exited with code ${child.exitCode} at start`);
+      if (Date.now() > until) throw new Error(`cart ${o.name} did not start within 20 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async status(): Promise<Record<string, unknown> | null> {
+    const a = await controlRequest(this.controlPath, { cmd: 'status' }, 2000).catch(() => null);
+    return a?.ok ? (a.result as Record<string, unknown>) : null;
+  }
+
+  async press(button: 'play' | 'next' | 'stop', long = false): Promise<void> {
+    await controlRequest(this.controlPath, { cmd: 'press', button, long }, 2000).catch(() => undefined);
+  }
+
+  /** SIGTERM: the cart stops its session, switches the relay off and closes its database. */
+  async stop(): Promise<number | null> {
+    const child = this.#child;
+    if (child === null || child.exitCode !== null) return child?.exitCode ?? null;
+    child.kill('SIGTERM');
+    const code = await Promise.race([this.#exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+    if (code === 'timeout') {
+      child.kill('SIGKILL');
+      return this.#exited;
+    }
+    return code;
+  }
+}
