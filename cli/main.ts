@@ -11,6 +11,10 @@ interface Group {
 }
 
 const groups: Record<string, Group> = {
+  demo: {
+    summary: { vi: 'chạy thử cả huyện: máy chủ và các xe loa mô phỏng (npm start)', en: 'the whole district on one machine: controller and simulated carts (npm start)' },
+    load: async () => (await import('./demo.js')).runDemo,
+  },
   proto: {
     summary: { vi: 'mã hoá, giải mã và đo kích thước khung giao thức Loa', en: 'encode, decode and size Loa protocol frames' },
     load: async () => (await import('./proto.js')).runProto,
@@ -22,6 +26,22 @@ const groups: Record<string, Group> = {
   hw: {
     summary: { vi: 'công cụ phần cứng cho kỹ thuật viên (đọc NMEA)', en: "technician's hardware tools (read NMEA)" },
     load: async () => (await import('./hw.js')).runHw,
+  },
+  controller: {
+    summary: { vi: 'bộ điều khiển huyện: chạy, đăng ký xe loa, người dùng', en: 'the district controller: run, register carts, users' },
+    load: async () => (await import('./controller.js')).runController,
+  },
+  content: {
+    summary: { vi: 'bản tin: gửi, duyệt, từ chối, rút', en: 'clips: submit, approve, reject, withdraw' },
+    load: async () => (await import('./content.js')).runContent,
+  },
+  manifest: {
+    summary: { vi: 'phát hành danh sách phát đã ký', en: 'publish the signed playlist' },
+    load: async () => (await import('./content.js')).runManifest,
+  },
+  report: {
+    summary: { vi: 'báo cáo tháng / quý / 6 tháng / năm', en: 'monthly / quarterly / half-year / yearly report' },
+    load: async () => (await import('./report.js')).runReport,
   },
 };
 

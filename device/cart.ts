@@ -45,6 +45,8 @@ const TICK_MS = 1000;
 /** Thinned track points go to the district in records of this many points (or every TRACK_FLUSH_MS). */
 const TRACK_BATCH = 20;
 const TRACK_FLUSH_MS = 10 * 60_000;
+/** The power board is read this often for the status and the policy; a sample is stored once a minute. */
+const POWER_READ_MS = 5000;
 const POWER_SAMPLE_MS = 60_000;
 
 export class Cart {
@@ -134,6 +136,7 @@ export class Cart {
     this.#lastTick = performance.now();
     this.#every(TICK_MS, () => this.#tick());
     this.#every(this.#o.config.link.telemetryPeriodMs, () => this.#sendLive());
+    this.#every(POWER_READ_MS, () => this.#readPower());
     this.#every(POWER_SAMPLE_MS, () => this.#samplePower());
     this.#every(6 * 3600_000, () => this.#prune());
     this.#log.info(`cart ${this.#o.identity.unitName} started (boot ${this.#o.boot}, manifest ${active}, ${this.#playlist.length} clips playable)`);
@@ -319,8 +322,7 @@ export class Cart {
     }
   }
 
-  async #samplePower(): Promise<void> {
-    await this.#readPower();
+  #samplePower(): void {
     const r = this.#live.power;
     if (r) this.#o.store.addPowerSample({ time: this.stamp().time, batteryMv: r.batteryMv, batteryMa: r.batteryMa, solarMv: r.solarMv, solarMa: r.solarMa, socPercent: r.socPercent });
   }

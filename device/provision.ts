@@ -5,7 +5,7 @@
  * again keeps the cart's records (`cart.db`, the clip cache): only `identity.json` is replaced.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { identityFromJson, loadIdentity, saveIdentity } from './identity.js';
 
 export const BUNDLE_FORMAT = 'loa-bundle-1';
@@ -102,6 +102,7 @@ export async function provision(dataDir: string, bytes: Buffer | string): Promis
   } catch (err) {
     throw new ProvisionError('bad-bundle', (err as Error).message);
   }
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await saveIdentity(dataDir, json);
   return {
     unitName: b.unitName,
