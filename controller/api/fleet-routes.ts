@@ -1,0 +1,186 @@
+/**
+ * The fleet part of the JSON API: units with their last state, a unit's track of a day (GeoJSON or GPX), plays,
+ * events, and commands (send and list). Described in openapi.ts.
+ */
+import type { SqliteDb } from '../../lib/sqlite.js';
+import { CLIP_ID, COMMAND_ACTIONS, EVENT_KINDS, type CommandAction } from '../../protocol/index.js';
+import type { CommandService, CommandTarget } from '../fleet/commands.js';
+import type { FleetRegistry, Unit } from '../fleet/registry.js';
+import { listUnitStates, type UnitStateView } from '../fleet/unit-state.js';
+import { HttpError, type HttpServer } from '../http/server.js';
+import { apiRoute, APPROVERS, badField, jsonBody, READERS, UNIT_READERS, type SessionLookup } from './guard.js';
+import { choiceParam, intParam, nameParam, rangeParams } from './params.js';
+import { listEvents, listPlays, trackPoints, unitStateExtras, type UnitStateExtra } from './queries.js';
+import { trackGeoJson, trackGpx, vnDayRange } from './track.js';
+
+export interface FleetRoutesOptions {
+  db: SqliteDb;
+  registry: FleetRegistry;
+  commands: CommandService;
+  sessions: SessionLookup;
+  /** Seconds a command stays valid when the request gives none. */
+  commandTtlSeconds: number;
+  /** A unit counts as online when heard within this many seconds. */
+  staleAfterSeconds: number;
+  /** Unix milliseconds (default `Date.now`). */
+  clock?: () => number;
+}
+
+/** A unit as the API shows it: registry facts and last known state. */
+export interface UnitView {
+  id: string;
+  number: number;
+  commune: string;
+  communeName: string;
+  team: string;
+  teamName: string;
+  profile: string;
+  firmware: string | null;
+  provisionedAt: number;
+  online: boolean;
+  lastSeen: number | null;
+  position: { time: number; lat: number; lon: number; quality: string | null; speed: number | null } | null;
+  battery: { mv: number | null; ma: number | null; soc: number | null; solarMv: number | null; solarMa: number | null };
+  playerState: string | null;
+  amplifierOn: boolean | null;
+  volume: number | null;
+  faults: string[];
+  manifestVersion: number | null;
+  clipsMissing: number | null;
+  outboxDepth: number | null;
+}
+
+function view(u: Unit, s: UnitStateView | undefined, x: UnitStateExtra | undefined, communes: Map<string, string>, teams: Map<string, string>): UnitView {
+  return {
+    id: u.id,
+    number: u.number,
+    commune: u.commune,
+    communeName: communes.get(u.commune) ?? u.commune,
+    team: u.team,
+    teamName: teams.get(u.team) ?? u.team,
+    profile: u.profile,
+    firmware: u.firmware,
+    provisionedAt: u.provisionedAt,
+    online: s?.online ?? false,
+    lastSeen: s?.lastSeen ?? null,
+    position: s?.fix ? { ...s.fix, quality: x?.fixQuality ?? null, speed: x?.speed ?? null } : null,
+    battery: { mv: s?.batteryMv ?? null, ma: x?.batteryMa ?? null, soc: s?.soc ?? null, solarMv: x?.solarMv ?? null, solarMa: x?.solarMa ?? null },
+    playerState: s?.playerState ?? null,
+    amplifierOn: x?.amplifierOn ?? null,
+    volume: s?.volume ?? null,
+    faults: s?.faults ?? [],
+    manifestVersion: x?.manifestVersion ?? null,
+    clipsMissing: x?.clipsMissing ?? null,
+    outboxDepth: s?.outboxDepth ?? null,
+  };
+}
+
+const COMMAND_KINDS = ['unit', 'team', 'commune'] as const;
+
+/** The protocol action of a request's `action` and `args`, every field checked. */
+export function commandAction(action: unknown, args: unknown): CommandAction {
+  const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
+  switch (action) {
+    case 'set-volume':
+      if (!Number.isInteger(a.volume) || (a.volume as number) < 0 || (a.volume as number) > 100) throw badField('args.volume', 'a whole number 0–100', a.volume);
+      return { action, volume: a.volume as number };
+    case 'play-clip':
+      if (typeof a.clip !== 'string' || !CLIP_ID.test(a.clip)) throw badField('args.clip', 'a clip id such as c-0007', a.clip);
+      return { action, clip: a.clip };
+    case 'set-config':
+      if (typeof a.key !== 'string' || !/^[a-zA-Z0-9._-]{1,64}$/.test(a.key)) throw badField('args.key', 'a setting name (a-z, 0-9, . _ -, 1–64)', a.key);
+      if (typeof a.value !== 'string' || a.value.length > 256) throw badField('args.value', 'a string of at most 256 characters', a.value);
+      return { action, key: a.key, value: a.value };
+    case 'stop':
+    case 'sync-now':
+    case 'reboot':
+      return { action };
+    default:
+      throw badField('action', COMMAND_ACTIONS.join(' | '), action);
+  }
+}
+
+export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): void {
+  const nowS = (): number => Math.floor((o.clock ?? Date.now)() / 1000);
+  const get = (pattern: string, roles: typeof READERS, h: Parameters<typeof apiRoute>[5]): void => apiRoute(server, o.sessions, 'GET', pattern, roles, h);
+
+  async function units(only?: string): Promise<UnitView[]> {
+    const all = await o.registry.listUnits();
+    const list = only === undefined ? all : all.filter((u) => u.id === only);
+    if (list.length === 0) return [];
+    const states = new Map((await listUnitStates(o.db, { now: nowS(), staleAfterSeconds: o.staleAfterSeconds })).map((s) => [s.unitId, s]));
+    const extras = await unitStateExtras(o.db);
+    const communes = new Map((await o.registry.listCommunes()).map((c) => [c.id, c.name]));
+    const teams = new Map((await o.registry.listTeams()).map((t) => [t.id, t.name]));
+    return list.map((u) => view(u, states.get(u.id), extras.get(u.id), communes, teams));
+  }
+
+  async function requireUnit(id: string): Promise<Unit> {
+    const unit = await o.registry.unitById(id);
+    if (!unit) throw new HttpError(404, 'unknown-unit', `Không có xe loa "${id}" (no unit "${id}")`);
+    return unit;
+  }
+
+  get('/api/units', UNIT_READERS, async () => ({ units: await units() }));
+
+  get('/api/units/:id', UNIT_READERS, async ({ req }) => {
+    const unit = await requireUnit(req.params.id!);
+    const [found] = await units(unit.id);
+    if (!found) throw new HttpError(404, 'unknown-unit', `Xe loa "${unit.id}" đã ngừng hoạt động (unit "${unit.id}" is retired)`);
+    return found;
+  });
+
+  get('/api/units/:id/track', UNIT_READERS, async ({ req, res }) => {
+    const unit = await requireUnit(req.params.id!);
+    const day = req.query.get('day') ?? '';
+    const range = vnDayRange(day);
+    if (!range) throw badField('day', 'a day YYYY-MM-DD (Vietnam time)', day);
+    const format = choiceParam(req.query, 'format', ['geojson', 'gpx'] as const, 'geojson');
+    const points = await trackPoints(o.db, unit.id, range.start, range.end);
+    const body =
+      format === 'gpx' ? Buffer.from(trackGpx(unit.id, day, points)) : Buffer.from(JSON.stringify(trackGeoJson(unit.id, day, points)));
+    res.writeHead(200, {
+      'Content-Type': format === 'gpx' ? 'application/gpx+xml; charset=utf-8' : 'application/geo+json; charset=utf-8',
+      'Content-Length': body.length,
+      ...(format === 'gpx' ? { 'Content-Disposition': `attachment; filename="${unit.id}-${day}.gpx"` } : {}),
+    });
+    res.end(body);
+  });
+
+  get('/api/plays', READERS, async ({ req }) => {
+    const { from, to } = rangeParams(req.query, nowS());
+    const unit = nameParam(req.query, 'unit');
+    const limit = intParam(req.query, 'limit', 1000, 1, 10_000);
+    const plays = await listPlays(o.db, { from, to, limit, ...(unit === undefined ? {} : { unit }) });
+    return { from, to, count: plays.length, truncated: plays.length === limit, plays };
+  });
+
+  get('/api/events', UNIT_READERS, async ({ req }) => {
+    const { from, to } = rangeParams(req.query, nowS());
+    const unit = nameParam(req.query, 'unit');
+    const kindText = req.query.get('kind');
+    const kind = kindText === null || kindText === '' ? undefined : choiceParam(req.query, 'kind', EVENT_KINDS, 'info');
+    const limit = intParam(req.query, 'limit', 1000, 1, 10_000);
+    const events = await listEvents(o.db, { from, to, limit, ...(unit === undefined ? {} : { unit }), ...(kind === undefined ? {} : { kind }) });
+    return { from, to, count: events.length, truncated: events.length === limit, events };
+  });
+
+  apiRoute(server, o.sessions, 'POST', '/api/commands', APPROVERS, async ({ req, user }) => {
+    const body = await jsonBody(req);
+    const t = (typeof body.target === 'object' && body.target !== null ? body.target : {}) as Record<string, unknown>;
+    const kind = COMMAND_KINDS.find((k) => k === t.kind);
+    if (kind === undefined) throw badField('target.kind', COMMAND_KINDS.join(' | '), t.kind);
+    if (typeof t.id !== 'string' || t.id === '') throw badField('target.id', 'the id of the unit, team or commune', t.id);
+    const target: CommandTarget = { kind, id: t.id };
+    const ttl = body.ttlSeconds ?? o.commandTtlSeconds;
+    if (!Number.isInteger(ttl) || (ttl as number) < 1 || (ttl as number) > 7 * 86_400) throw badField('ttlSeconds', 'a whole number of seconds 1–604800', ttl);
+    const sent = await o.commands.sendCommand({ target, action: commandAction(body.action, body.args), ttlSeconds: ttl as number, issuedBy: user!.name });
+    return { sent };
+  });
+
+  get('/api/commands', UNIT_READERS, async ({ req }) => {
+    const unit = nameParam(req.query, 'unit');
+    const limit = intParam(req.query, 'limit', 200, 1, 5000);
+    return { commands: await o.commands.listCommands({ limit, ...(unit === undefined ? {} : { unitId: unit }) }) };
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * How every API route is guarded and answered: the session from `Authorization: Bearer <token>` (401 without a valid
+ * one), the route's roles (403 for another role; admin always passes), domain errors turned into HTTP statuses with
+ * the JSON body `{ error, code }`, and a returned value sent as JSON (undefined = 204).
+ */
+import type { ServerResponse } from 'node:http';
+import { ContentError, type ContentErrorCode } from '../content/errors.js';
+import { RegistryError } from '../fleet/registry.js';
+import { HttpError, sendJson, type HttpRequest, type HttpServer, type Method } from '../http/server.js';
+import { InvalidPeriodError, UnknownCommuneError } from '../reports/index.js';
+import { requireRole, UserError, type Role, type UserErrorCode } from '../users/roles.js';
+import type { User } from '../users/users.js';
+
+/** What the guard needs of the user store (UserStore fits). */
+export interface SessionLookup {
+  sessionUser(token: string): Promise<User>;
+}
+
+/** `public`: no session needed; a list: a session whose role is in it (or admin). */
+export type Access = 'public' | readonly Role[];
+
+/** Everyone who may read the fleet and the reports. */
+export const READERS: readonly Role[] = ['viewer', 'approver'];
+/** Readers and technicians: units, their tracks, commands. */
+export const UNIT_READERS: readonly Role[] = ['viewer', 'approver', 'technician'];
+/** Readers and submitters: the content list. */
+export const CONTENT_READERS: readonly Role[] = ['viewer', 'approver', 'submitter'];
+export const APPROVERS: readonly Role[] = ['approver'];
+
+export interface ApiRequest {
+  req: HttpRequest;
+  res: ServerResponse;
+  /** The session's user; undefined only on public routes. */
+  user: User | undefined;
+  /** The bearer token of the request, when one was given. */
+  token: string | undefined;
+}
+
+export type ApiHandler = (r: ApiRequest) => Promise<unknown>;
+
+const bothText = (vi: string, en: string): string => `${vi} (${en})`;
+
+function bearer(req: HttpRequest): string | undefined {
+  const header = req.raw.headers.authorization;
+  const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return m?.[1];
+}
+
+const USER_STATUS: Record<UserErrorCode, number> = {
+  'unknown-user': 404,
+  'bad-password': 401,
+  'bad-session': 401,
+  'session-expired': 401,
+  forbidden: 403,
+  'user-exists': 409,
+  'bad-field': 400,
+};
+
+const CONTENT_STATUS: Partial<Record<ContentErrorCode, number>> = {
+  'unknown-clip': 404,
+  'no-manifest': 404,
+  'bad-status': 409,
+  'not-allowed': 403,
+  'unknown-user': 404,
+  'key-permissions': 500,
+  'key-owner': 500,
+  'key-corrupt': 500,
+  'key-not-started': 503,
+};
+
+/** The HTTP form of a domain error; undefined for anything else (the server answers 500 and logs it). */
+export function httpErrorOf(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof UserError) return new HttpError(USER_STATUS[err.code], err.code, err.message);
+  if (err instanceof ContentError) return new HttpError(CONTENT_STATUS[err.code] ?? 400, err.code, err.message);
+  if (err instanceof RegistryError) {
+    const status = err.code.startsWith('unknown-') ? 404 : err.code === 'exists' || err.code === 'retired' ? 409 : 400;
+    return new HttpError(status, err.code, err.message);
+  }
+  if (err instanceof InvalidPeriodError) return new HttpError(400, err.code, err.message);
+  if (err instanceof UnknownCommuneError) return new HttpError(404, err.code, err.message);
+  return undefined;
+}
+
+/** Registers one API route on `server`: session and role checks, error mapping, JSON answer. */
+export function apiRoute(server: HttpServer, sessions: SessionLookup, method: Method, pattern: string, access: Access, handler: ApiHandler): void {
+  server.route(method, pattern, async (req, res) => {
+    try {
+      const token = bearer(req);
+      let user: User | undefined;
+      if (access !== 'public') {
+        if (token === undefined) {
+          throw new HttpError(401, 'no-session', bothText('Cần đăng nhập: gửi Authorization: Bearer <mã phiên> (POST /api/login)', 'log in first: send Authorization: Bearer <token> from POST /api/login'));
+        }
+        user = await sessions.sessionUser(token);
+        requireRole(user, access, `${method} ${pattern}`);
+      }
+      const value = await handler({ req, res, user, token });
+      if (res.headersSent || res.writableEnded) return;
+      if (value === undefined) {
+        res.writeHead(204);
+        res.end();
+      } else sendJson(res, 200, value);
+    } catch (err) {
+      throw httpErrorOf(err) ?? err;
+    }
+  });
+}
+
+/** The request body as a JSON object (400 when it is not one). */
+export async function jsonBody(req: HttpRequest): Promise<Record<string, unknown>> {
+  const raw = await req.body();
+  if (raw.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'bad-json', bothText('Nội dung yêu cầu không phải JSON hợp lệ', 'the request body is not valid JSON'));
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HttpError(400, 'bad-json', bothText('Nội dung yêu cầu phải là một đối tượng JSON', 'the request body must be a JSON object'));
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A 400 naming the field and repeating the value. */
+export function badField(name: string, expected: string, got: unknown): HttpError {
+  const shown = JSON.stringify(got) ?? String(got);
+  return new HttpError(400, 'bad-field', bothText(`Trường ${name} không hợp lệ: cần ${expected}, nhận ${shown}`, `${name} must be ${expected}, got ${shown}`));
+}

@@ -1,0 +1,111 @@
+/**
+ * The office part of the JSON API: sessions (login, logout), the periodic reports, the content list and the approval
+ * steps, and the OpenAPI document itself. Described in openapi.ts.
+ */
+import type { SqliteDb } from '../../lib/sqlite.js';
+import { PRIORITIES } from '../../protocol/index.js';
+import { CLIP_STATUSES, type ContentLibrary } from '../content/library.js';
+import type { ContentWorkflow } from '../content/workflow.js';
+import type { HttpServer } from '../http/server.js';
+import { computeReport, parsePeriod, renderCsv, renderHtml, renderJson, type Lang } from '../reports/index.js';
+import { ROLES } from '../users/roles.js';
+import type { Session, User } from '../users/users.js';
+import { apiRoute, APPROVERS, badField, CONTENT_READERS, jsonBody, READERS, type SessionLookup } from './guard.js';
+import { openApiDocument } from './openapi.js';
+import { choiceParam, nameParam } from './params.js';
+
+/** What the routes need of the user store (UserStore fits). */
+export interface SessionStore extends SessionLookup {
+  login(name: string, password: string): Promise<Session>;
+  logout(token: string): Promise<void>;
+}
+
+export interface OfficeRoutesOptions {
+  db: SqliteDb;
+  users: SessionStore;
+  library: ContentLibrary;
+  workflow: ContentWorkflow;
+  district: { id: string; name: string };
+  /** Unix milliseconds (default `Date.now`). */
+  clock?: () => number;
+}
+
+const userView = (u: User): Record<string, unknown> => ({ name: u.name, displayName: u.displayName, role: u.role });
+
+export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions): void {
+  const nowS = (): number => Math.floor((o.clock ?? Date.now)() / 1000);
+  const doc = openApiDocument(o.district);
+
+  apiRoute(server, o.users, 'GET', '/api/openapi.json', 'public', async () => doc);
+
+  apiRoute(server, o.users, 'POST', '/api/login', 'public', async ({ req }) => {
+    const body = await jsonBody(req);
+    if (typeof body.user !== 'string' || body.user === '') throw badField('user', 'the user name', body.user);
+    if (typeof body.password !== 'string' || body.password === '') throw badField('password', 'the password', '…');
+    const session = await o.users.login(body.user, body.password);
+    return { token: session.token, expiresAt: session.expiresAt, user: userView(session.user) };
+  });
+
+  apiRoute(server, o.users, 'POST', '/api/logout', ROLES, async ({ token }) => {
+    await o.users.logout(token!);
+    return undefined;
+  });
+
+  apiRoute(server, o.users, 'GET', '/api/reports', READERS, async ({ req, res }) => {
+    const lang = choiceParam(req.query, 'lang', ['vi', 'en'] as const, 'vi') satisfies Lang;
+    const periodText = req.query.get('period');
+    if (periodText === null || periodText === '') throw badField('period', '2026-11, 2026-Q4, 2026-H2 or 2026', periodText);
+    const period = parsePeriod(periodText, lang);
+    const commune = nameParam(req.query, 'commune');
+    const format = choiceParam(req.query, 'format', ['json', 'csv', 'html'] as const, 'json');
+    const titles = new Map((await o.library.list()).map((c) => [c.id, c.title]));
+    const report = await computeReport(o.db, { period, now: nowS(), clipTitles: titles, ...(commune === undefined ? {} : { commune }) });
+    const name = `bao-cao-${period.id}${commune === undefined ? '' : `-${commune}`}`;
+    const [type, text] =
+      format === 'csv'
+        ? ['text/csv; charset=utf-8', renderCsv(report, lang)]
+        : format === 'html'
+          ? ['text/html; charset=utf-8', renderHtml(report, { lang, district: o.district.name })]
+          : ['application/json; charset=utf-8', renderJson(report, lang)];
+    const body = Buffer.from(text, 'utf8');
+    res.writeHead(200, {
+      'Content-Type': type,
+      'Content-Length': body.length,
+      ...(format === 'csv' ? { 'Content-Disposition': `attachment; filename="${name}.csv"` } : {}),
+    });
+    res.end(body);
+  });
+
+  apiRoute(server, o.users, 'GET', '/api/content', CONTENT_READERS, async ({ req }) => {
+    const statusText = req.query.get('status');
+    const status = statusText === null || statusText === '' ? undefined : choiceParam(req.query, 'status', CLIP_STATUSES, 'submitted');
+    return { clips: await o.library.list(status === undefined ? {} : { status }) };
+  });
+
+  apiRoute(server, o.users, 'GET', '/api/content/:id', CONTENT_READERS, async ({ req }) => {
+    const clip = await o.library.get(req.params.id!);
+    return { clip, audit: await o.library.audit(clip.id) };
+  });
+
+  apiRoute(server, o.users, 'POST', '/api/content/:id/approve', APPROVERS, async ({ req, user }) => {
+    const body = await jsonBody(req);
+    const priority = body.priority === undefined ? undefined : PRIORITIES.find((p) => p === body.priority);
+    if (body.priority !== undefined && priority === undefined) throw badField('priority', PRIORITIES.join(' | '), body.priority);
+    return { clip: await o.workflow.approve(user!, req.params.id!, priority) };
+  });
+
+  apiRoute(server, o.users, 'POST', '/api/content/:id/reject', APPROVERS, async ({ req, user }) => {
+    const body = await jsonBody(req);
+    return { clip: await o.workflow.reject(user!, req.params.id!, typeof body.reason === 'string' ? body.reason : '') };
+  });
+
+  apiRoute(server, o.users, 'POST', '/api/content/:id/request-changes', APPROVERS, async ({ req, user }) => {
+    const body = await jsonBody(req);
+    return { clip: await o.workflow.requestChanges(user!, req.params.id!, typeof body.note === 'string' ? body.note : '') };
+  });
+
+  apiRoute(server, o.users, 'POST', '/api/content/:id/withdraw', ['approver', 'submitter'], async ({ req, user }) => {
+    const body = await jsonBody(req);
+    return { clip: await o.workflow.withdraw(user!, req.params.id!, typeof body.reason === 'string' ? body.reason : '') };
+  });
+}

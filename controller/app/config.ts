@@ -1,0 +1,252 @@
+/**
+ * The district controller's configuration: a JSON file (`loa controller run --config FILE`) over embedded defaults,
+ * checked at start. Every problem is listed at once with its key path and the bad value ({@link ConfigError}).
+ *
+ *   {
+ *     "district": { "id": "trieu-son", "name": "Triệu Sơn" },
+ *     "dataDir": "data/controller",
+ *     "broker": { "embedded": { "port": 1883, "host": "127.0.0.1" } },
+ *         or    { "url": "mqtt://127.0.0.1:1883", "username": "loa_controller", "password": "…",
+ *                 "files": { "passwordFile": "/etc/mosquitto/loa.pw", "aclFile": "/etc/mosquitto/loa.acl" } }
+ *     "http": { "port": 8080, "host": "127.0.0.1" },
+ *     "publicUrls": { "broker": "mqtt://10.0.0.5:1883", "content": "http://10.0.0.5:8080" },
+ *     "serial": null,   or { "path": "/dev/ttyUSB0", "baudRate": 57600 }
+ *     "manifestExpiryDays": 30,
+ *     "commandTtlSeconds": 3600,
+ *     "staleAfterSeconds": 900
+ *   }
+ *
+ * `publicUrls` are the addresses written into provisioning bundles (what a cart dials); by default the listening
+ * addresses. An external broker's `files` are the Mosquitto password and ACL files the controller rewrites from its
+ * registry when a unit is added (send Mosquitto SIGHUP afterwards).
+ */
+import { readFile } from 'node:fs/promises';
+import { TOPIC_NAME } from '../../protocol/index.js';
+
+export interface EmbeddedBrokerConfig {
+  embedded: { port: number; host: string };
+}
+
+export interface ExternalBrokerConfig {
+  url: string;
+  username: string;
+  password: string;
+  files: { passwordFile: string; aclFile: string } | null;
+}
+
+export interface ControllerConfig {
+  district: { id: string; name: string };
+  dataDir: string;
+  broker: EmbeddedBrokerConfig | ExternalBrokerConfig;
+  http: { port: number; host: string };
+  publicUrls: { broker: string | null; content: string | null };
+  serial: { path: string; baudRate: number } | null;
+  manifestExpiryDays: number;
+  commandTtlSeconds: number;
+  staleAfterSeconds: number;
+}
+
+export const DEFAULT_CONFIG: ControllerConfig = {
+  district: { id: 'trieu-son', name: 'Triệu Sơn' },
+  dataDir: 'data/controller',
+  broker: { embedded: { port: 1883, host: '127.0.0.1' } },
+  http: { port: 8080, host: '127.0.0.1' },
+  publicUrls: { broker: null, content: null },
+  serial: null,
+  manifestExpiryDays: 30,
+  commandTtlSeconds: 3600,
+  staleAfterSeconds: 900,
+};
+
+export function isEmbedded(broker: ControllerConfig['broker']): broker is EmbeddedBrokerConfig {
+  return 'embedded' in broker;
+}
+
+/** One thing wrong in a configuration: where, and what (the message repeats the bad value). */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** A configuration that cannot be used; `problems` lists all of them, one a line in the message. */
+export class ConfigError extends Error {
+  readonly code = 'bad-config';
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `Cấu hình bộ điều khiển không hợp lệ (the controller configuration is not valid):\n` + problems.map((p) => `- ${p.path}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (isPlain(value)) return 'an object';
+  return JSON.stringify(value);
+}
+
+/** Reads the keys of one object section, reporting unknown keys; undefined when the section is not an object. */
+function section(path: string, value: unknown, known: readonly string[], problems: ConfigProblem[]): Plain | undefined {
+  if (!isPlain(value)) {
+    problems.push({ path, message: `${show(value)} must be an object` });
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) problems.push({ path: `${path}.${key}`, message: `is not a known setting (known: ${known.join(', ')})` });
+  }
+  return value;
+}
+
+function integer(path: string, value: unknown, fallback: number, min: number, max: number, problems: ConfigProblem[]): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    problems.push({ path, message: `${show(value)} must be a whole number from ${min} to ${max}` });
+    return fallback;
+  }
+  return value;
+}
+
+function text(path: string, value: unknown, fallback: string | undefined, problems: ConfigProblem[], pattern?: RegExp, expected?: string): string {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '' || (pattern && !pattern.test(value))) {
+    problems.push({ path, message: `${show(value)} must be ${expected ?? 'a non-empty string'}` });
+    return fallback ?? '';
+  }
+  return value;
+}
+
+function url(path: string, value: unknown, protocols: readonly string[], problems: ConfigProblem[]): string | null {
+  if (value === undefined || value === null) return null;
+  let ok = false;
+  if (typeof value === 'string') {
+    try {
+      ok = protocols.includes(new URL(value).protocol);
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) problems.push({ path, message: `${show(value)} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` });
+  return ok ? (value as string).replace(/\/+$/, '') : null;
+}
+
+const HOST = /^[A-Za-z0-9.:[\]-]{1,253}$/;
+const TOP_KEYS = ['district', 'dataDir', 'broker', 'http', 'publicUrls', 'serial', 'manifestExpiryDays', 'commandTtlSeconds', 'staleAfterSeconds'];
+
+function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerConfig['broker'] {
+  const d = DEFAULT_CONFIG.broker as EmbeddedBrokerConfig;
+  if (value === undefined) return { embedded: { ...d.embedded } };
+  if (isPlain(value) && 'embedded' in value) {
+    const b = section('broker', value, ['embedded'], problems);
+    const e = b && section('broker.embedded', b.embedded, ['port', 'host'], problems);
+    return {
+      embedded: {
+        port: integer('broker.embedded.port', e?.port, d.embedded.port, 0, 65_535, problems),
+        host: text('broker.embedded.host', e?.host, d.embedded.host, problems, HOST, 'an address such as 127.0.0.1 or 0.0.0.0'),
+      },
+    };
+  }
+  const b = section('broker', value, ['url', 'username', 'password', 'files'], problems);
+  if (!b) return { embedded: { ...d.embedded } };
+  const brokerUrl = url('broker.url', b.url, ['mqtt:', 'mqtts:'], problems);
+  if (b.url === undefined) problems.push({ path: 'broker.url', message: 'is missing: an external broker needs { "url", "username", "password" } (or use { "embedded": { "port": 1883 } })' });
+  let files: ExternalBrokerConfig['files'] = null;
+  if (b.files !== undefined && b.files !== null) {
+    const f = section('broker.files', b.files, ['passwordFile', 'aclFile'], problems);
+    files = { passwordFile: text('broker.files.passwordFile', f?.passwordFile, undefined, problems), aclFile: text('broker.files.aclFile', f?.aclFile, undefined, problems) };
+  }
+  return {
+    url: brokerUrl ?? '',
+    username: text('broker.username', b.username, undefined, problems),
+    password: text('broker.password', b.password, undefined, problems, /^.{8,}$/u, 'a string of at least 8 characters'),
+    files,
+  };
+}
+
+/** Checks a parsed configuration (undefined = all defaults). Throws {@link ConfigError} listing every problem. */
+export function validateControllerConfig(input: unknown): ControllerConfig {
+  const problems: ConfigProblem[] = [];
+  const o = section('(file)', input === undefined ? {} : input, TOP_KEYS, problems) ?? {};
+  const dd = DEFAULT_CONFIG;
+  let district = { ...dd.district };
+  if (o.district !== undefined) {
+    const s = section('district', o.district, ['id', 'name'], problems);
+    district = {
+      id: text('district.id', s?.id, dd.district.id, problems, TOPIC_NAME, 'a-z, 0-9 and - (1–32, not starting with -), e.g. "trieu-son"'),
+      name: text('district.name', s?.name, dd.district.name, problems),
+    };
+  }
+  const http = { ...dd.http };
+  if (o.http !== undefined) {
+    const s = section('http', o.http, ['port', 'host'], problems);
+    http.port = integer('http.port', s?.port, dd.http.port, 0, 65_535, problems);
+    http.host = text('http.host', s?.host, dd.http.host, problems, HOST, 'an address such as 127.0.0.1 or 0.0.0.0');
+  }
+  const publicUrls = { ...dd.publicUrls };
+  if (o.publicUrls !== undefined) {
+    const s = section('publicUrls', o.publicUrls, ['broker', 'content'], problems);
+    publicUrls.broker = url('publicUrls.broker', s?.broker, ['mqtt:', 'mqtts:'], problems);
+    publicUrls.content = url('publicUrls.content', s?.content, ['http:', 'https:'], problems);
+  }
+  let serial: ControllerConfig['serial'] = null;
+  if (o.serial !== undefined && o.serial !== null) {
+    const s = section('serial', o.serial, ['path', 'baudRate'], problems);
+    serial = { path: text('serial.path', s?.path, undefined, problems, undefined, 'a serial port path such as /dev/ttyUSB0'), baudRate: integer('serial.baudRate', s?.baudRate, 57_600, 300, 4_000_000, problems) };
+  }
+  const config: ControllerConfig = {
+    district,
+    dataDir: text('dataDir', o.dataDir, dd.dataDir, problems, undefined, 'a folder path'),
+    broker: validateBroker(o.broker, problems),
+    http,
+    publicUrls,
+    serial,
+    manifestExpiryDays: integer('manifestExpiryDays', o.manifestExpiryDays, dd.manifestExpiryDays, 1, 365, problems),
+    commandTtlSeconds: integer('commandTtlSeconds', o.commandTtlSeconds, dd.commandTtlSeconds, 1, 7 * 86_400, problems),
+    staleAfterSeconds: integer('staleAfterSeconds', o.staleAfterSeconds, dd.staleAfterSeconds, 30, 7 * 86_400, problems),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * Reads and checks a configuration file (no file = the defaults); `overrides.dataDir` (the `--data` option) wins
+ * over the file.
+ */
+export async function loadControllerConfig(path: string | undefined, overrides: { dataDir?: string } = {}): Promise<ControllerConfig> {
+  let parsed: unknown;
+  if (path !== undefined) {
+    let body: string;
+    try {
+      body = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError([{ path: '(file)', message: `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+    }
+    try {
+      parsed = JSON.parse(body);
+    } catch (err) {
+      throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}` }]);
+    }
+  }
+  const config = validateControllerConfig(parsed);
+  return overrides.dataDir === undefined ? config : { ...config, dataDir: overrides.dataDir };
+}
+
+/** The broker address written into bundles: the public one, else the external URL, else the embedded listener. */
+export function bundleBrokerUrl(config: ControllerConfig, listeningUrl?: string): string {
+  if (config.publicUrls.broker) return config.publicUrls.broker;
+  if (!isEmbedded(config.broker)) return config.broker.url;
+  if (listeningUrl) return listeningUrl;
+  const host = config.broker.embedded.host === '0.0.0.0' ? '127.0.0.1' : config.broker.embedded.host;
+  return `mqtt://${host}:${config.broker.embedded.port}`;
+}
+
+/** The content (HTTP) address written into bundles: the public one, else the listener. */
+export function bundleContentUrl(config: ControllerConfig, listeningUrl?: string): string {
+  if (config.publicUrls.content) return config.publicUrls.content;
+  if (listeningUrl) return listeningUrl;
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  return `http://${host}:${config.http.port}`;
+}

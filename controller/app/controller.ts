@@ -1,0 +1,255 @@
+/**
+ * The district controller as a running program: the composition root that builds and wires every part from the
+ * configuration, in one place, and takes it down again.
+ *
+ * `start()`, in order: the data folder, the database, the boot counter (district frames), the district key (made on
+ * the first start), the users, the registry, the MQTT broker (embedded, with the controller's own account whose
+ * random password is kept in the data folder, 0600; or an external one), the controller's mqtt.js client, the ingest
+ * (subscribed to every cart's `up` and `status`), commands, the content library, workflow and manifest publisher
+ * (announcing through the client), the HTTP server (carts' content routes + the JSON API), and the optional serial
+ * gateway. The parts without which nothing works (database, key, broker, client, ingest, HTTP) make `start()` fail,
+ * after undoing what had started; the others (manifest announcements, serial gateway, Mosquitto files) are
+ * *features*: one that fails is logged and listed in `features`, and the controller runs without it.
+ * `stop()` takes everything down in the reverse order, after the ingest has committed and acknowledged what it took.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { SqliteDb } from '../../lib/sqlite.js';
+import { EmbeddedBroker } from '../broker/embedded-broker.js';
+import { writeMosquittoFiles } from '../broker/mosquitto-files.js';
+import { CONTROLLER_USER } from '../broker/topic-rules.js';
+import { SoxAudio } from '../content/audio.js';
+import { DistrictKey } from '../content/district-key.js';
+import { ContentLibrary } from '../content/library.js';
+import { ManifestPublisher } from '../content/manifests.js';
+import { registerContentRoutes } from '../content/routes.js';
+import { ContentWorkflow } from '../content/workflow.js';
+import { openControllerDb } from '../db/database.js';
+import { CommandService, mqttDownlink } from '../fleet/commands.js';
+import { DistrictFramer, raiseBootCounter } from '../fleet/district-frames.js';
+import { FleetIngest } from '../fleet/ingest.js';
+import { FleetRegistry } from '../fleet/registry.js';
+import { SerialGateway } from '../fleet/serial-gateway.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { UserStore } from '../users/users.js';
+import { ListedHttpServer, registerApiRoutes } from '../api/index.js';
+import { isEmbedded, type ControllerConfig } from './config.js';
+import { controllerBrokerPassword, dataPaths, ensureDataDir } from './data-dir.js';
+
+/** Makes the logger of one part, named for it (`loa:ctl:ingest`). */
+export type LoggerFactory = (namespace: string) => Logger;
+
+export interface DistrictControllerOptions {
+  config: ControllerConfig;
+  logger?: LoggerFactory;
+  /** Unix milliseconds (default `Date.now`). */
+  clock?: () => number;
+}
+
+export interface FeatureState {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface DistrictControllerEvents {
+  /** An optional feature failed to start; the controller runs without it. */
+  featureFailed: [{ name: string; error: Error }];
+}
+
+interface Parts {
+  db: SqliteDb;
+  key: DistrictKey;
+  users: UserStore;
+  registry: FleetRegistry;
+  broker: EmbeddedBroker | undefined;
+  brokerUrl: string;
+  mqtt: MqttClient;
+  ingest: FleetIngest;
+  commands: CommandService;
+  library: ContentLibrary;
+  workflow: ContentWorkflow;
+  publisher: ManifestPublisher;
+  http: ListedHttpServer;
+  serial: SerialGateway | undefined;
+}
+
+export class DistrictController extends EventEmitter<DistrictControllerEvents> {
+  readonly #o: DistrictControllerOptions;
+  #parts: Parts | undefined;
+  #undo: (() => Promise<void>)[] = [];
+  #features: FeatureState[] = [];
+
+  constructor(options: DistrictControllerOptions) {
+    super();
+    this.#o = options;
+  }
+
+  #log(ns: string): Logger {
+    return this.#o.logger?.(`loa:ctl:${ns}`) ?? silentLogger;
+  }
+
+  async start(): Promise<void> {
+    if (this.#parts) return;
+    try {
+      this.#parts = await this.#build();
+    } catch (err) {
+      await this.#unwind();
+      throw err;
+    }
+    this.#log('app').info(`district ${this.#o.config.district.id} controller running: broker ${this.brokerUrl}, HTTP ${this.httpUrl}, data ${this.#o.config.dataDir}`);
+  }
+
+  /** Takes everything down, newest first; safe to call twice. */
+  async stop(): Promise<void> {
+    this.#parts = undefined;
+    await this.#unwind();
+  }
+
+  async #unwind(): Promise<void> {
+    const undo = this.#undo.reverse();
+    this.#undo = [];
+    for (const step of undo) {
+      try {
+        await step();
+      } catch (err) {
+        this.#log('app').error(`while stopping: ${String(err)}`);
+      }
+    }
+  }
+
+  async #build(): Promise<Parts> {
+    const c = this.#o.config;
+    const clock = this.#o.clock ?? Date.now;
+    const seconds = (): number => Math.floor(clock() / 1000);
+    const district = c.district.id;
+    const paths = dataPaths(c.dataDir);
+    this.#features = [];
+    await ensureDataDir(c.dataDir);
+    const db = await openControllerDb(paths.db);
+    this.#undo.push(() => db.close());
+    const framer = new DistrictFramer({ boot: await raiseBootCounter(paths.bootCounter) });
+    const key = new DistrictKey({ dir: c.dataDir, district, clock: seconds, logger: this.#log('key') });
+    await key.start();
+    this.#undo.push(() => key.stop());
+    const users = new UserStore({ db, clock: seconds });
+    await users.start();
+    const registry = new FleetRegistry({ db, clock });
+
+    let broker: EmbeddedBroker | undefined;
+    let account: { url: string; username: string; password: string };
+    if (isEmbedded(c.broker)) {
+      const password = await controllerBrokerPassword(paths.brokerSecret);
+      const b = new EmbeddedBroker({ district, ...c.broker.embedded, units: registry, controller: { password }, logger: this.#log('broker') });
+      await b.start();
+      this.#undo.push(() => b.stop());
+      broker = b;
+      account = { url: b.url, username: CONTROLLER_USER, password };
+    } else {
+      const ext = c.broker;
+      account = { url: ext.url, username: ext.username, password: ext.password };
+      if (ext.files) {
+        const files = ext.files;
+        await this.#feature('mosquitto-files', async () =>
+          writeMosquittoFiles({ district, units: await registry.brokerAccounts(), controller: { username: ext.username, password: ext.password }, ...files }),
+        );
+      }
+    }
+    const client = await mqtt.connectAsync(account.url, {
+      protocolVersion: 4,
+      clientId: `loa-controller-${district}`,
+      username: account.username,
+      password: account.password,
+      reconnectPeriod: 2000,
+      connectTimeout: 10_000,
+    });
+    this.#undo.push(() => endClient(client));
+    const mqttLog = this.#log('mqtt');
+    client.on('error', (err) => mqttLog.warn(`MQTT: ${err.message}`));
+    client.on('offline', () => mqttLog.warn(`MQTT broker ${account.url} unreachable; trying again`));
+
+    const ingestLog = this.#log('ingest');
+    const ingest = new FleetIngest({ db, registry, district, framer, mqtt: client, clock, logger: ingestLog });
+    ingest.on('failed', (err) => ingestLog.error(`batch not committed: ${err.message}`));
+    await ingest.start();
+    this.#undo.push(() => ingest.stop());
+    const commands = new CommandService({ db, registry, framer, downlink: mqttDownlink(client, district), districtKey: key.privateKey, clock });
+
+    const library = new ContentLibrary({ db, dataDir: c.dataDir, audio: new SoxAudio({ tempDir: c.dataDir, logger: this.#log('audio') }) });
+    await library.start();
+    const workflow = new ContentWorkflow({ library, clock: seconds });
+    const publisher = new ManifestPublisher({
+      db, library, signer: key, district, mqtt: client, workflow, expirySeconds: c.manifestExpiryDays * 86_400, clock: seconds, logger: this.#log('manifests'),
+    });
+    if (await this.#feature('manifests', () => publisher.start())) this.#undo.push(() => publisher.stop());
+
+    const http = new ListedHttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http') });
+    registerContentRoutes(http, { library, manifests: publisher, rotations: () => key.rotations() });
+    registerApiRoutes(http, {
+      db, registry, commands, users, library, workflow, district: c.district, clock,
+      commandTtlSeconds: c.commandTtlSeconds, staleAfterSeconds: c.staleAfterSeconds,
+    });
+    await http.start();
+    this.#undo.push(() => http.stop());
+
+    let serial: SerialGateway | undefined;
+    if (c.serial) {
+      const gateway = new SerialGateway({ ...c.serial, ingest, logger: this.#log('serial') });
+      if (await this.#feature('serial', () => gateway.start())) {
+        serial = gateway;
+        // Undone first (last in): nothing arrives from the port while the ingest commits its last batch.
+        this.#undo.push(() => gateway.stop());
+      }
+    }
+    return { db, key, users, registry, broker, brokerUrl: account.url, mqtt: client, ingest, commands, library, workflow, publisher, http, serial };
+  }
+
+  /** Starts one optional feature: true when it started; a failure is logged, emitted and listed, not thrown. */
+  async #feature(name: string, start: () => Promise<void>): Promise<boolean> {
+    try {
+      await start();
+      this.#features.push({ name, ok: true });
+      return true;
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.#log('app').error(`feature "${name}" failed to start, the controller runs without it: ${error.message}`);
+      this.#features.push({ name, ok: false, error: error.message });
+      this.emit('featureFailed', { name, error });
+      return false;
+    }
+  }
+
+  #part<K extends keyof Parts>(name: K): Parts[K] {
+    if (!this.#parts) throw new Error(`the controller is not running: call start() before reading ${name}`);
+    return this.#parts[name];
+  }
+
+  get db(): SqliteDb { return this.#part('db'); }
+  get registry(): FleetRegistry { return this.#part('registry'); }
+  get users(): UserStore { return this.#part('users'); }
+  get ingest(): FleetIngest { return this.#part('ingest'); }
+  get commands(): CommandService { return this.#part('commands'); }
+  get library(): ContentLibrary { return this.#part('library'); }
+  get workflow(): ContentWorkflow { return this.#part('workflow'); }
+  get publisher(): ManifestPublisher { return this.#part('publisher'); }
+  get districtKey(): DistrictKey { return this.#part('key'); }
+  /** The HTTP server (its `routes` list what it answers). */
+  get http(): ListedHttpServer { return this.#part('http'); }
+  /** The broker the controller is connected to (the embedded one's real port when 0 was asked for). */
+  get brokerUrl(): string { return this.#part('brokerUrl'); }
+  get httpUrl(): string { return this.#part('http').url; }
+  /** The raw district public key in hex: what carts pin. */
+  get districtPublicKeyHex(): string { return this.#part('key').publicKeyHex; }
+  /** The optional features and whether each started. */
+  get features(): readonly FeatureState[] { return this.#features; }
+}
+
+/** Ends the client, waiting at most 2 s for what it still has in flight. */
+async function endClient(client: MqttClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => void client.endAsync(true).then(resolve, resolve), 2000);
+  });
+  await Promise.race([client.endAsync(), late]);
+  clearTimeout(timer);
+}
