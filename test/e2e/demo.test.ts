@@ -1,0 +1,80 @@
+// End to end: the demo runs a district at high speed — the controller in this process, each cart its own
+// `loa unit run --sim` process talking MQTT and HTTP — and the district's records are checked against the carts' own.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startDemo, type DemoRun } from '../../cli/demo/demo.js';
+import { CartStore } from '../../device/store/index.js';
+import { SqliteDb } from '../../lib/sqlite.js';
+import { runLoa } from '../support/cli.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+
+const loaBin = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'loa.js');
+const built = existsSync(loaBin);
+if (!built) console.warn('[skip] dist/ is not built (npm test builds it first): the end-to-end demo test is skipped.');
+
+interface PlayRow {
+  unit_id: string;
+  record: number;
+  clip: string;
+  seconds: number;
+}
+
+describe.skipIf(!built)('the demo, end to end', () => {
+  it('every cart syncs and reports; every play is stored once; the offline cart delivers its backlog; nothing unapproved plays; the report agrees', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loa-e2e-'));
+    const lines: string[] = [];
+    const run: DemoRun = await startDemo({ dataDir, carts: 3, speed: 120, durationS: 45, liveEveryMs: 0, out: (l) => lines.push(l), loaBin, lang: 'vi' });
+    await run.stopped;
+    expect(lines.join('\n')).toMatch(/mất kết nối[\s\S]*có kết nối trở lại[\s\S]*mọi xe đã tắt rơ-le/);
+
+    const db = await SqliteDb.open(join(dataDir, 'controller', 'controller.db'));
+    try {
+      const latest = await db.get<{ v: number }>('SELECT max(version) AS v FROM content_manifests');
+      const states = await db.all<{ unit_id: string; manifest_version: number | null }>('SELECT unit_id, manifest_version FROM unit_state');
+      expect(states.map((s) => s.unit_id).sort()).toEqual(run.carts.map((c) => c.name).sort());
+      for (const s of states) expect(s.manifest_version, s.unit_id).toBe(latest?.v);
+      const hellos = await db.all<{ unit_id: string }>('SELECT DISTINCT unit_id FROM hellos');
+      expect(hellos).toHaveLength(run.carts.length);
+
+      const districtPlays = await db.all<PlayRow>('SELECT unit_id, record, clip, seconds FROM plays ORDER BY unit_id, record');
+      let cartSeconds = 0;
+      let cartPlays = 0;
+      for (const cart of run.carts) {
+        const store = await CartStore.open({ path: join(cart.dataDir, 'cart.db') });
+        const own = await store.playsSince(0);
+        await store.close();
+        const theirs = districtPlays.filter((p) => p.unit_id === cart.name);
+        // Every play the cart recorded is at the district exactly once (the primary key makes "once"; the count
+        // and the record numbers make "every").
+        expect(theirs.map((p) => p.record), cart.name).toEqual(own.map((p) => p.record).sort((a, b) => a - b));
+        cartSeconds += own.reduce((s, p) => s + p.seconds, 0);
+        cartPlays += own.length;
+        expect(own.length, `${cart.name} played`).toBeGreaterThan(0);
+      }
+      // The cart that lost its link recorded while away and delivered it all later: the equality above covers
+      // "all"; these records reached the district well after they were made.
+      const late = await db.all<{ n: number }>(
+        "SELECT count(*) AS n FROM records WHERE unit_id = ? AND type = 'play' AND server_time - device_time >= 5",
+        [run.offlineCart],
+      );
+      expect(late[0]!.n, 'plays of the offline cart delivered late').toBeGreaterThan(0);
+      // A clip that was never approved never sounded, anywhere.
+      expect(districtPlays.filter((p) => p.clip === run.unapprovedClip)).toEqual([]);
+      expect(new Set(districtPlays.map((p) => p.clip)).size).toBeGreaterThan(0);
+      for (const p of districtPlays) expect(run.approvedClips).toContain(p.clip);
+
+      // The district's report for the period holding today shows the carts' own totals.
+      const month = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 7);
+      const r = await runLoa(['report', '--period', month, '--format', 'json', '--data', join(dataDir, 'controller')]);
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as { totals: { plays: number; broadcastSeconds: number } };
+      expect(report.totals.plays).toBe(cartPlays);
+      expect(report.totals.broadcastSeconds).toBeCloseTo(cartSeconds, 1);
+    } finally {
+      await db.close();
+    }
+  }, 240_000);
+});
