@@ -11,7 +11,8 @@ import { loadCartConfig } from './config.js';
 import { ClipCache } from './content/cache.js';
 import { ControlServer } from './control.js';
 import { createHardware } from './hardware.js';
-import { loadIdentity, type CartIdentity } from './identity.js';
+import { identityToJson, loadIdentity, saveIdentity, type CartIdentity } from './identity.js';
+import { rawPublicKey } from '../protocol/index.js';
 import type { LinkTransport } from './link/transport.js';
 import { Uplink } from './link/uplink.js';
 import { ContentSync } from './sync/sync.js';
@@ -117,6 +118,14 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
             baseUrl: identity.contentUrl!,
             partialDir: join(o.dataDir, 'content', 'partial'),
             onEvent: (kind, code, detail) => c.contentEvent(kind, code, detail),
+            keyRing: {
+              district: identity.district,
+              keys: () => identity.districtKeys,
+              pin: async (key) => {
+                identity.districtKeys.push(key);
+                await saveIdentity(o.dataDir, identityToJson(identity, identity.districtKeys.map((k) => rawPublicKey(k).toString('hex'))));
+              },
+            },
             logger: o.logger('loa:unit:sync'),
           })
       : null,

@@ -25,6 +25,7 @@ import { ContentRefused, type ActiveManifest } from '../content/cache.js';
 import { checkBackoff, jitteredDelay, type BackoffOptions } from '../link/backoff.js';
 import { ClipDownloader, type ClipSink } from './downloader.js';
 import { manifestRefusalKind, storageError, SyncError, type SyncEventKind } from './errors.js';
+import { followRotations, type KeyRing } from './key-rotation.js';
 import { DEFAULT_TIMEOUTS, fetchBytes, type HttpTimeouts } from './http-get.js';
 
 /** What the sync needs of the clip cache (`ClipCache` is one). */
@@ -51,6 +52,8 @@ export interface ContentSyncOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** Free space kept on the disk, bytes (default 16 MiB). */
   reserveBytes?: number;
+  /** The pinned district keys, to follow a key rotation when a manifest is signed by a key not pinned yet. */
+  keyRing?: KeyRing;
   logger?: Logger;
 }
 
@@ -288,11 +291,27 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
     return bytes;
   }
 
+  /** The cache's check; a manifest signed by a key not pinned yet first makes the sync follow the rotation chain. */
+  async #checkFollowingRotations(bytes: Buffer): Promise<Manifest> {
+    try {
+      return this.#o.cache.check(bytes);
+    } catch (err) {
+      const ring = this.#o.keyRing;
+      if (!(err instanceof ContentRefused) || err.code !== 'unknown-key' || ring === undefined) throw err;
+      const pinned = await followRotations(this.#base, ring, this.#timeouts, AbortSignal.timeout(120_000), (detail) =>
+        this.#o.onEvent('rejected-signature', 'key-rotation', detail),
+      );
+      if (pinned === 0) throw err;
+      this.#o.onEvent('manifest', 'key-rotated', `${pinned} new district key(s) pinned, each vouched for by a key already pinned`);
+      return this.#o.cache.check(bytes);
+    }
+  }
+
   /** The cache's checks; a pending manifest that no longer passes (expired, superseded) is dropped quietly. */
   async #check(bytes: Buffer, job: Job): Promise<Manifest | null> {
     let m: Manifest;
     try {
-      m = this.#o.cache.check(bytes);
+      m = await this.#checkFollowingRotations(bytes);
     } catch (err) {
       if (!(err instanceof ContentRefused)) throw err;
       if (job.from === 'pending') {

@@ -21,6 +21,8 @@ export class ContentServer {
   /** What `GET /content/manifest` answers; null = 404. */
   latest: Buffer | null = null;
   readonly clips = new Map<string, Buffer>();
+  /** `GET /content/key-rotations/<n>` answers rotations[n - 1]; past the end, 404. */
+  readonly rotations: Buffer[] = [];
   /** Every request: path and Range header. */
   readonly requests: { path: string; range: string | undefined }[] = [];
   clipHook: ClipHook | null = null;
@@ -65,6 +67,8 @@ export class ContentServer {
     const version = /^\/content\/manifests\/(\d+)$/.exec(path);
     const clip = /^\/content\/clips\/([0-9a-f]{64})$/.exec(path);
     if (path === '/content/manifest') return send(res, this.latest);
+    const rotation = /^\/content\/key-rotations\/(\d+)$/.exec(path);
+    if (rotation) return send(res, this.rotations[Number(rotation[1]) - 1] ?? null);
     if (version) return send(res, this.manifests.get(Number(version[1])) ?? null);
     const bytes = clip ? this.clips.get(clip[1]!) : undefined;
     if (!clip || bytes === undefined) return send(res, null);
