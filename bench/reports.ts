@@ -1,24 +1,28 @@
 /**
- * `npm run bench:reports`: generates a year of data for 100 carts into a temporary SQLite file, then times
- * `computeReport` for the year and for one month (goal for the year: under 2 s), beside the time SQLite needs just
- * to count the same rows with plain `SELECT count(*)` in the same run (these machines are shared and noisy, so only
- * same-run comparisons mean much). Prints figures; fails nothing. `LOA_BENCH_DB=path` reuses a generated file.
+ * `npm run bench:reports`: generates a finished year (2025) of data for 100 carts into a temporary SQLite file, then
+ * times `computeReport` for the year — without the rollup, cold (rolling the year up), warm (reading the rollup) —
+ * and for one month, beside the time SQLite needs just to count the same rows with plain `SELECT count(*)` in the
+ * same run (these machines are shared and noisy, so only same-run comparisons mean much). Goal for the warm year:
+ * under 2 s. Prints figures and whether the three ways gave the same report; fails nothing. `LOA_BENCH_DB=path`
+ * reuses a generated file (its rollup is emptied for the cold run).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FLEET_SCHEMA_V1 } from '../controller/db/fleet-schema.js';
-import { computeReport } from '../controller/reports/compute.js';
+import { computeReport, type ReportOptions } from '../controller/reports/compute.js';
 import { generateFleet } from '../controller/reports/generate.js';
 import { parsePeriod, type Period } from '../controller/reports/period.js';
 import { renderCsv } from '../controller/reports/render-csv.js';
 import { renderHtml } from '../controller/reports/render-html.js';
+import type { Report } from '../controller/reports/report.js';
+import { DAY_TABLES } from '../controller/reports/rollup-schema.js';
 import { SqliteDb } from '../lib/sqlite.js';
 
 const UNITS = 100;
-const year = parsePeriod('2026');
-const month = parsePeriod('2026-11');
+const year = parsePeriod('2025');
+const month = parsePeriod('2025-11');
 const kept = process.env['LOA_BENCH_DB'];
 const dir = kept === undefined ? mkdtempSync(join(tmpdir(), 'loa-bench-reports-')) : null;
 const path = kept ?? join(dir!, 'fleet.db');
@@ -56,28 +60,56 @@ async function countRows(p: Period): Promise<void> {
   console.log(`  plain count(*) of the same rows   ${ms(t0)}   ${parts.join(', ')}`);
 }
 
-async function timeReport(p: Period, label: string): Promise<void> {
-  console.log(`\n${label} (${p.id})`);
-  const runs: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    const report = await computeReport(db, { period: p, now: year.end + 86_400 });
-    runs.push(performance.now() - t0);
-    if (i === 0) {
-      const t1 = performance.now();
-      const html = renderHtml(report, { district: 'Hậu Lộc' });
-      const csv = renderCsv(report);
-      console.log(`  render HTML ${(html.length / 1024).toFixed(0)} KiB + CSV ${(csv.length / 1024).toFixed(0)} KiB       ${ms(t1)}`);
-      const t = report.totals;
-      console.log(`  totals: ${t.plays.toLocaleString('en-US')} plays, ${(t.broadcastSeconds / 3600).toFixed(0)} h broadcast, ${(t.amplifierSeconds / 3600).toFixed(0)} h amplifier, ${t.sessions} sessions, ${t.km.toFixed(0)} km, ${t.offlineDays} unit-days offline`);
-    }
-  }
-  const sorted = [...runs].sort((a, b) => a - b);
-  console.log(`  computeReport (3 runs)             ${sorted.map((r) => `${r.toFixed(0)} ms`).join(', ')}   median ${sorted[1]!.toFixed(0)} ms${label.startsWith('Year') ? '   (goal < 2000 ms)' : ''}`);
-  await countRows(p);
+const now = year.end + 86_400;
+
+async function emptyRollup(): Promise<void> {
+  const area = await db.get<{ n: number }>("SELECT count(*) n FROM sqlite_master WHERE name = 'report_days'");
+  if (!area?.n) return;
+  await db.transaction(async () => {
+    for (const t of ['report_days', ...DAY_TABLES]) await db.run(`DELETE FROM main.${t}`);
+  });
 }
 
-await timeReport(year, 'Year report, 100 carts');
-await timeReport(month, 'Month report, 100 carts');
+/** Times `runs` reports of `p`; prints the first one's totals and rendering time. Returns the last report. */
+async function timeReport(p: Period, label: string, runs: number, options: Partial<ReportOptions> = {}): Promise<Report> {
+  const times: number[] = [];
+  let report: Report | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    report = await computeReport(db, { period: p, now, ...options });
+    times.push(performance.now() - t0);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(runs / 2)]!;
+  console.log(`  ${label.padEnd(34)} ${sorted.map((r) => `${r.toFixed(0)} ms`).join(', ')}${runs > 1 ? `   median ${median.toFixed(0)} ms` : ''}`);
+  return report!;
+}
+
+function describe(report: Report): void {
+  const t1 = performance.now();
+  const html = renderHtml(report, { district: 'Hậu Lộc' });
+  const csv = renderCsv(report);
+  console.log(`  render HTML ${(html.length / 1024).toFixed(0)} KiB + CSV ${(csv.length / 1024).toFixed(0)} KiB       ${ms(t1)}`);
+  const t = report.totals;
+  console.log(`  totals: ${t.plays.toLocaleString('en-US')} plays, ${(t.broadcastSeconds / 3600).toFixed(0)} h broadcast, ${(t.amplifierSeconds / 3600).toFixed(0)} h amplifier, ${t.sessions} sessions, ${t.km.toFixed(0)} km, ${t.offlineDays} unit-days offline`);
+}
+
+const same = (a: Report, b: Report): string => (JSON.stringify(a) === JSON.stringify(b) ? 'identical' : 'DIFFERENT');
+
+console.log(`\nYear report, ${UNITS} carts (${year.id})`);
+const live = await timeReport(year, 'without the rollup (rollup: false)', 1, { rollup: false });
+await emptyRollup();
+const cold = await timeReport(year, 'cold (rolls the year up)', 1);
+const warm = await timeReport(year, 'warm (reads the rollup)', 3);
+describe(warm);
+console.log(`  the three reports are ${same(live, cold)} / ${same(cold, warm)}   (goal for warm: < 2000 ms)`);
+await countRows(year);
+
+console.log(`\nMonth report, ${UNITS} carts (${month.id})`);
+const monthLive = await timeReport(month, 'without the rollup (rollup: false)', 1, { rollup: false });
+const monthWarm = await timeReport(month, 'warm (reads the rollup)', 3);
+describe(monthWarm);
+console.log(`  the two reports are ${same(monthLive, monthWarm)}`);
+await countRows(month);
 await db.close();
 if (dir !== null) rmSync(dir, { recursive: true, force: true });

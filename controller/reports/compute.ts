@@ -1,12 +1,14 @@
 /**
- * `computeReport`: the figures of a periodic report from the fleet tables (read only), in one read transaction so
- * that ingest writing at the same time cannot make the figures disagree with each other.
+ * `computeReport`: the figures of a periodic report from the fleet tables, in one read transaction so that ingest
+ * writing at the same time cannot make the figures disagree with each other. The heavy per-day figures of finished
+ * days come from the report rollup (rollup.ts), which the report fills first, in short write transactions of its own.
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { Tally, round } from './aggregate.js';
 import { distanceToBoxM } from './geo.js';
-import { vnDay, type Period } from './period.js';
+import { vnDateParts, vnDay, type Period } from './period.js';
 import * as q from './queries.js';
+import { fillRollup, migrateRollup, refreshRollup, selectDays, type DaySelection } from './rollup.js';
 import type { ClipRow, CommuneRow, Report, ReportNote, TeamRank, UnitRow } from './report.js';
 
 /** A new session starts after a gap of more than this between plays, seconds. */
@@ -25,10 +27,19 @@ export interface ReportOptions {
   period: Period;
   /** Limit the report to the units of this commune (communes reached still counts every commune of the district). */
   commune?: string;
-  /** The current time, Unix seconds (default: the system clock): days after it are not counted as offline. */
+  /**
+   * The current time, Unix seconds (default: the system clock): days after it are not counted as offline, and the
+   * rollup keeps only the days that ended before both it and the system clock.
+   */
   now?: number;
   /** Clip titles from the content library, by clip id. */
   clipTitles?: ReadonlyMap<string, string>;
+  /**
+   * Use and fill the rollup of past days (default true; rollup.ts): the first report of a period rolls its finished
+   * days up (a year for 100 carts: ~20 s), later ones read them. false: read the fleet tables only and write nothing
+   * to the database file (a read-only copy).
+   */
+  rollup?: boolean;
 }
 
 /** A commune id that is not in the communes table. */
@@ -55,24 +66,47 @@ interface Data {
   online: q.UnitCount[];
 }
 
-async function read(db: SqliteDb, s: q.Scope): Promise<Data> {
+const CONSTANTS = { sessionGapS: SESSION_GAP_S, maxSpeedMs: MAX_TRACK_KMH / 3.6 };
+
+interface ReadWindow {
+  start: number;
+  end: number;
+  stop: number;
+  commune: string | null;
+}
+
+/**
+ * Everything the report needs, in one read transaction: the days that the rollup cannot give are computed into the
+ * connection's `temp` tables inside it (which takes no lock on the database file).
+ */
+async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ data: Data; selection: DaySelection }> {
   return db.exclusive(async () => {
     await db.exec('BEGIN');
     try {
-      return {
+      const selection = await selectDays(db, w, CONSTANTS, useRollup);
+      const s: q.Scope = {
+        ...w,
+        firstDay: vnDay(w.start),
+        afterDay: vnDay(w.end - 1) + 1,
+        firstYear: vnDateParts(w.start).year,
+        lastYear: vnDateParts(w.end - 1).year,
+        mainDays: selection.main,
+      };
+      const data: Data = {
         units: await q.units(db, s),
         communes: await q.communes(db),
         playDays: await q.playDays(db, s),
         clips: await q.clipCounts(db, s),
         sessions: await q.sessions(db, s, SESSION_GAP_S),
         cells: await q.playCells(db, s),
-        metres: await q.trackMetres(db, s, MAX_TRACK_KMH / 3.6),
+        metres: await q.trackMetres(db, s),
         amplifier: await q.amplifierSeconds(db, s),
         soc: await q.socHistogram(db, s),
         lowDays: await q.lowSocDays(db, s, LOW_SOC),
         faults: await q.faults(db, s),
         online: await q.onlineDays(db, s),
       };
+      return { data, selection };
     } finally {
       await db.exec('COMMIT');
     }
@@ -86,8 +120,19 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   if (!Number.isFinite(now)) throw new RangeError(`now must be Unix seconds, got ${String(now)}`);
   const commune = options.commune ?? null;
   const stop = Math.max(period.start, Math.min(period.end, now));
-  const data = await read(db, { start: period.start, end: period.end, stop, commune });
-  if (commune !== null && !data.communes.some((c) => c.id === commune)) throw new UnknownCommuneError(commune);
+  if (commune !== null) {
+    const known = await db.exclusive(() => db.all('SELECT 1 FROM communes WHERE id = ?', [commune]));
+    if (known.length === 0) throw new UnknownCommuneError(commune);
+  }
+  const useRollup = options.rollup ?? true;
+  if (useRollup) {
+    await migrateRollup(db);
+    // Live rows are final once their day is over by the clock, and `now` may be a time to come: take the earlier.
+    const horizon = Math.min(now, Math.floor(Date.now() / 1000));
+    await fillRollup(db, vnDay(period.start), vnDay(period.end - 1) + 1, horizon, CONSTANTS);
+  }
+  const { data, selection } = await read(db, { start: period.start, end: period.end, stop, commune }, useRollup);
+  if (useRollup && selection.stale.plays.length + selection.stale.track.length > 0) await refreshRollup(db, selection.stale, CONSTANTS);
 
   const tallies = new Map<string, Tally>();
   const tally = (u: string): Tally => {

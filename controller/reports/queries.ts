@@ -1,37 +1,68 @@
 /**
- * The SQL behind a report. Every query aggregates in SQLite (GROUP BY, window functions) and returns at most a row
- * per unit and day, clip, fault code, state-of-charge value or ~100 m cell, never a row per play or sample.
+ * The SQL behind a report. The heavy figures are read from the per-day tables of the rollup (rollup-schema.ts):
+ * `main` rows for the days that rollup.ts found right, `temp` rows for the days it computed for this report; both
+ * hold the same per-day figures (day-sql.ts), so each query adds up days. Every query aggregates in SQLite and
+ * returns at most a row per unit and day, clip, fault code, state-of-charge value or ~100 m cell.
  *
- * Parameters are numbered: ?1 start, ?2 end of the period (Unix seconds), ?3 "stop" = min(end, now), ?5 a constant; ?9 the commune when the report is limited to one (the scope fragment below). Local days
- * are `(t + 25200) / 86400` (integer division: Vietnam is UTC+7 all year).
+ * Parameters are numbered: ?1 the first day, ?2 the day after the last (local day numbers), ?3 the JSON array of
+ * the days to take from `main`, ?4 a constant, ?5 and ?6 the local years of the first and last day; ?9 the commune
+ * when the report is limited to one.
  */
 import type { SqliteDb, SqlValue } from '../../lib/sqlite.js';
-import { sqlHaversineM } from './geo.js';
-import { DAY_S, VN_OFFSET_S } from './period.js';
+import { DAY } from './day-sql.js';
+import type { Source } from './rollup.js';
 
 /** What a query is asked about. */
 export interface Scope {
+  /** Period start and end, Unix seconds. */
   start: number;
   end: number;
-  /** min(end, now): days after it have not happened yet. */
-  stop: number;
+  /** Its local days: the first and the one after the last. */
+  firstDay: number;
+  afterDay: number;
+  /** The local years of its first and last day (the same for every period of period.ts). */
+  firstYear: number;
+  lastYear: number;
   commune: string | null;
+  /** Per source, the days to read from the rollup (`main`); every other day is in `temp`. */
+  mainDays: Readonly<Record<Source, readonly number[]>>;
 }
 
-const DAY = (t: string) => `((${t} + ${VN_OFFSET_S}) / ${DAY_S})`;
+const inScope = (s: Scope): string => (s.commune === null ? 'unit_id IN (SELECT id FROM units)' : 'unit_id IN (SELECT id FROM units WHERE commune_id = ?9)');
 
-/** The scope fragment: `f()` filters on `unit_id`, `f('x.unit_id')` on another column; it is never empty. */
-type InScope = (column?: string) => string;
+/** The rows of a per-day table in `schema` that the report takes. */
+function part(s: Scope, schema: 'main' | 'temp', table: string, byYear: boolean): string {
+  // Tables keyed by `year` first are read for the period's year; `year = ?5` (one value) lets SQLite read them in key
+  // order, so that grouping by the key needs no sort.
+  const year = !byYear ? '' : s.firstYear === s.lastYear ? ' AND year = ?5' : ' AND year BETWEEN ?5 AND ?6';
+  const days = schema === 'main' ? ' AND day >= ?1 AND day < ?2 AND day IN (SELECT value FROM json_each(?3))' : '';
+  return `${schema}.${table} WHERE ${inScope(s)}${year}${days}`;
+}
 
-/** Runs `sql` with the numbered parameters, adding the commune as ?9 when the scope has one. */
-function all<T>(db: SqliteDb, scope: Scope, sql: (f: InScope) => string, params: SqlValue[]): Promise<T[]> {
-  // Without a commune the fragment still names the units: SQLite then reads each unit's range of a (unit_id, time)
-  // key instead of scanning the whole table for a time range (telemetry_samples and track_points have no time index).
-  if (scope.commune === null) return db.all<T>(sql((column = 'unit_id') => ` AND ${column} IN (SELECT id FROM units)`), params);
-  const padded: SqlValue[] = [...params];
-  while (padded.length < 8) padded.push(null);
-  padded.push(scope.commune);
-  return db.all<T>(sql((column = 'unit_id') => ` AND ${column} IN (SELECT id FROM units WHERE commune_id = ?9)`), padded);
+/** The rows of a per-day table for the report, `main` and `temp` together, as a subquery. */
+function days(s: Scope, source: Source, table: string, columns: string): string {
+  const temp = `SELECT ${columns} FROM ${part(s, 'temp', table, false)}`;
+  if (s.mainDays[source].length === 0) return `(${temp})`;
+  return `(SELECT ${columns} FROM ${part(s, 'main', table, false)} UNION ALL ${temp})`;
+}
+
+/**
+ * `SELECT keys, outer FROM <main and temp rows> GROUP BY keys`, grouped in each schema first (`inner`, with the
+ * same column names) so that the many `main` rows are grouped in key order.
+ */
+function grouped(s: Scope, source: Source, table: string, keys: string, inner: string, outer: string, where = '', byYear = true): string {
+  const one = (schema: 'main' | 'temp') => `SELECT ${keys}, ${inner} FROM ${part(s, schema, table, byYear)}${where} GROUP BY ${keys}`;
+  if (s.mainDays[source].length === 0) return one('temp');
+  return `SELECT ${keys}, ${outer} FROM (${one('main')} UNION ALL ${one('temp')}) GROUP BY ${keys}`;
+}
+
+/** Runs `sql` with the numbered parameters (the main days of `source` as ?3, `constant` as ?4, the commune as ?9). */
+function all<T>(db: SqliteDb, s: Scope, source: Source, sql: string, constant: SqlValue = null): Promise<T[]> {
+  const params: SqlValue[] = [s.firstDay, s.afterDay, JSON.stringify(s.mainDays[source]), constant, s.firstYear, s.lastYear];
+  if (s.commune !== null) params.push(null, null, s.commune);
+  // SQLite refuses parameters that a statement does not use: keep only up to the highest one it names.
+  const used = Math.max(0, ...[...sql.matchAll(/\?(\d)/g)].map((m) => Number(m[1])));
+  return db.all<T>(sql, params.slice(0, used));
 }
 
 export interface UnitInfo {
@@ -67,10 +98,9 @@ export interface PlayDay {
   n: number;
   s: number;
 }
-/** Plays and broadcast seconds per unit and local day. */
+/** Plays and broadcast seconds per unit and local day, in unit and day order. */
 export const playDays = (db: SqliteDb, s: Scope) =>
-  all<PlayDay>(db, s, (f) => `SELECT unit_id u, ${DAY('start')} day, count(*) n, total(seconds) s
-       FROM plays WHERE start >= ?1 AND start < ?2${f()} GROUP BY unit_id, day`, [s.start, s.end]);
+  all<PlayDay>(db, s, 'plays', `SELECT unit_id u, day, n, s FROM ${days(s, 'plays', 'report_plays', 'unit_id, day, n, s')} ORDER BY u, day`);
 
 export interface ClipCount {
   u: string;
@@ -79,23 +109,23 @@ export interface ClipCount {
   s: number;
 }
 export const clipCounts = (db: SqliteDb, s: Scope) =>
-  all<ClipCount>(db, s, (f) => `SELECT unit_id u, clip, count(*) n, total(seconds) s
-       FROM plays WHERE start >= ?1 AND start < ?2${f()} GROUP BY unit_id, clip`, [s.start, s.end]);
+  all<ClipCount>(db, s, 'plays', `SELECT unit_id u, clip, n, s
+       FROM (${grouped(s, 'plays', 'report_clips', 'unit_id, clip', 'sum(n) n, total(s) s', 'sum(n) n, total(s) s')}) ORDER BY u, clip`);
 
 export interface UnitCount {
   u: string;
   n: number;
 }
 /**
- * Sessions per unit: a play starts a new session when it begins more than `?5` seconds after every earlier play of
- * the unit has ended (the running maximum of start + seconds, so an overlapping emergency clip does not split one).
+ * Sessions per unit, from each day's own session starts (day-sql.ts): a start counts when it also begins more than
+ * ?4 seconds after the latest end of the unit's plays on the earlier days of the period.
  */
 export const sessions = (db: SqliteDb, s: Scope, gapSeconds: number) =>
-  all<UnitCount>(db, s, (f) => `SELECT u, count(*) n FROM (
-         SELECT unit_id u, start, max(start + seconds) OVER (PARTITION BY unit_id ORDER BY start, record
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) prev_end
-           FROM plays WHERE start >= ?1 AND start < ?2${f()})
-      WHERE prev_end IS NULL OR start - prev_end > ?5 GROUP BY u`, [s.start, s.end, null, null, gapSeconds]);
+  all<UnitCount>(db, s, 'plays', `SELECT st.unit_id u, count(*) n
+       FROM ${days(s, 'plays', 'report_sessions', 'unit_id, day, start')} st
+       JOIN (SELECT unit_id, day, max(e) OVER (PARTITION BY unit_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) before
+               FROM ${days(s, 'plays', 'report_plays', 'unit_id, day, e')}) pd ON pd.unit_id = st.unit_id AND pd.day = st.day
+      WHERE pd.before IS NULL OR st.start - pd.before > ?4 GROUP BY st.unit_id`, gapSeconds);
 
 export interface PlayCell {
   u: string;
@@ -108,55 +138,21 @@ export interface PlayCell {
 }
 /** Play positions per unit, gathered into 0.001° cells (~110 m) with the box of the actual positions in each. */
 export const playCells = (db: SqliteDb, s: Scope) =>
-  all<PlayCell>(db, s, (f) => `SELECT unit_id u, CAST(floor(lat * 1000) AS INTEGER) cy, CAST(floor(lon * 1000) AS INTEGER) cx,
-            min(lat) lat0, max(lat) lat1, min(lon) lon0, max(lon) lon1
-       FROM plays WHERE start >= ?1 AND start < ?2 AND lat IS NOT NULL AND lon IS NOT NULL${f()}
-      GROUP BY unit_id, cy, cx`, [s.start, s.end]);
+  all<PlayCell>(db, s, 'plays', `SELECT unit_id u, cy, cx, lat0, lat1, lon0, lon1 FROM (${grouped(s, 'plays', 'report_cells', 'unit_id, cy, cx',
+       'min(lat0) lat0, max(lat1) lat1, min(lon0) lon0, max(lon1) lon1', 'min(lat0) lat0, max(lat1) lat1, min(lon0) lon0, max(lon1) lon1')})`);
 
 export interface UnitSum {
   u: string;
   v: number;
   n: number;
 }
-/**
- * Metres travelled per unit: haversine between consecutive track points, for the segments that end in the period; a
- * segment faster than ?5 m/s is a GNSS glitch and is left out (a lone bad point drops both its segments). Points are
- * taken in the cart's order — record number, then index — which is time order (points never go back in time and
- * records are numbered as they are made), and lets SQLite find the previous point by primary key instead of sorting:
- * the point before index i is (record, i − 1); before index 0 it is the last point of the unit's previous track
- * record, however old, so consecutive periods add up exactly.
- */
-export const trackMetres = (db: SqliteDb, s: Scope, maxSpeedMs: number) => {
-  const prev = (col: string) => `CASE WHEN t.idx > 0 THEN p.${col} ELSE (SELECT q.${col} FROM track_points q
-       WHERE q.unit_id = t.unit_id AND q.record < t.record ORDER BY q.record DESC, q.idx DESC LIMIT 1) END`;
-  return all<UnitSum>(db, s, (f) => `SELECT u, total(d) v, count(*) n FROM (
-         SELECT u, t - pt dt, ${sqlHaversineM('plat', 'plon', 'lat', 'lon')} d FROM (
-           SELECT t.unit_id u, t.time t, t.lat lat, t.lon lon, ${prev('time')} pt, ${prev('lat')} plat, ${prev('lon')} plon
-             FROM track_points t LEFT JOIN track_points p ON p.unit_id = t.unit_id AND p.record = t.record AND p.idx = t.idx - 1
-            WHERE t.time >= ?1 AND t.time < ?2${f('t.unit_id')}))
-      WHERE d <= dt * ?5 GROUP BY u`, [s.start, s.end, null, null, maxSpeedMs]);
-};
+/** Metres travelled per unit (see `trackStatement`), n = track points. */
+export const trackMetres = (db: SqliteDb, s: Scope) =>
+  all<UnitSum>(db, s, 'track', `SELECT unit_id u, v, n FROM (${grouped(s, 'track', 'report_track', 'unit_id', 'total(m) v, sum(n) n', 'total(v) v, sum(n) n', '', false)})`);
 
-/**
- * Amplifier-on seconds per unit from the runtime counters of the telemetry samples. The counter `amplifier_s` counts
- * from the cart's boot, so the amplifier time between two samples is the difference of their counters; when the
- * counter (or the uptime) went down, the cart rebooted in between and the new value is the time since that boot (the
- * amplifier time between the last sample before the reboot and the power cut is lost: seconds when samples come each
- * minute while the cart is out). A delta belongs to the period of the later sample, and the previous sample is looked
- * up however old (usually the minute before, by primary key), so consecutive periods add up with nothing counted
- * twice; a unit's first sample ever counts its whole counter. `n` is the number of samples with a counter in the
- * period: 0 means the amplifier time is not derivable.
- */
-export const amplifierSeconds = (db: SqliteDb, s: Scope) => {
-  const prev = (col: string) => `CASE WHEN p.amplifier_s IS NOT NULL THEN p.${col} ELSE (SELECT q.${col} FROM telemetry_samples q
-       WHERE q.unit_id = t.unit_id AND q.minute < t.minute AND q.amplifier_s IS NOT NULL ORDER BY q.minute DESC LIMIT 1) END`;
-  return all<UnitSum>(db, s, (f) => `SELECT u, total(CASE WHEN pa IS NOT NULL AND a >= pa AND coalesce(up >= pup, 1) THEN a - pa ELSE a END) v,
-            count(*) n FROM (
-         SELECT t.unit_id u, t.amplifier_s a, t.uptime_s up, ${prev('amplifier_s')} pa, ${prev('uptime_s')} pup
-           FROM telemetry_samples t LEFT JOIN telemetry_samples p ON p.unit_id = t.unit_id AND p.minute = t.minute - 1
-          WHERE t.amplifier_s IS NOT NULL AND t.minute >= ?1 / 60 AND t.minute < ?2 / 60${f('t.unit_id')})
-      GROUP BY u`, [s.start, s.end]);
-};
+/** Amplifier-on seconds per unit (see `telemetryStatements`); n = samples with a counter: 0 means not derivable. */
+export const amplifierSeconds = (db: SqliteDb, s: Scope) =>
+  all<UnitSum>(db, s, 'telemetry', `SELECT unit_id u, v, n FROM (${grouped(s, 'telemetry', 'report_amplifier', 'unit_id', 'total(v) v, sum(n) n', 'total(v) v, sum(n) n', '', false)})`);
 
 export interface SocCount {
   u: string;
@@ -165,15 +161,16 @@ export interface SocCount {
 }
 /** How many samples had each state-of-charge value, per unit (the median and minimum come from this histogram). */
 export const socHistogram = (db: SqliteDb, s: Scope) =>
-  all<SocCount>(db, s, (f) => `SELECT unit_id u, soc, count(*) n FROM telemetry_samples
-      WHERE soc IS NOT NULL AND minute >= ?1 / 60 AND minute < ?2 / 60${f()} GROUP BY unit_id, soc`, [s.start, s.end]);
+  all<SocCount>(db, s, 'telemetry', `SELECT unit_id u, soc, n FROM (${grouped(s, 'telemetry', 'report_soc', 'unit_id, soc', 'sum(n) n', 'sum(n) n')})`);
 
-/** Local days per unit on which the state of charge was below ?5 % at some sample. */
+/** Local days per unit on which the state of charge was below ?4 % at some sample. */
 export const lowSocDays = (db: SqliteDb, s: Scope, threshold: number) =>
-  all<UnitCount>(db, s, (f) => `SELECT u, count(*) n FROM (
-         SELECT unit_id u, ${DAY('minute * 60')} day FROM telemetry_samples
-          WHERE soc < ?5 AND minute >= ?1 / 60 AND minute < ?2 / 60${f()} GROUP BY unit_id, day)
-      GROUP BY u`, [s.start, s.end, null, null, threshold]);
+  all<UnitCount>(db, s, 'telemetry', `SELECT unit_id u, n FROM (${grouped(s, 'telemetry', 'report_soc', 'unit_id', 'count(DISTINCT day) n', 'sum(n) n', ' AND soc < ?4')})`, threshold);
+
+/** Local days per unit, from the period start (or the unit's provisioning) to "stop", on which the unit was online. */
+export const onlineDays = (db: SqliteDb, s: Scope) =>
+  all<UnitCount>(db, s, 'online', `SELECT o.unit_id u, count(*) n FROM ${days(s, 'online', 'report_online', 'unit_id, day')} o
+       JOIN units ON units.id = o.unit_id WHERE o.day >= ${DAY('units.provisioned_at')} GROUP BY o.unit_id`);
 
 export interface FaultRow {
   u: string;
@@ -181,22 +178,5 @@ export interface FaultRow {
   n: number;
 }
 export const faults = (db: SqliteDb, s: Scope) =>
-  all<FaultRow>(db, s, (f) => `SELECT unit_id u, code, count(*) n FROM events
-      WHERE kind = 'fault' AND time >= ?1 AND time < ?2${f()} GROUP BY unit_id, code`, [s.start, s.end]);
-
-/**
- * Local days per unit, between the period start (or the unit's provisioning) and ?3, on which the unit was online:
- * an online interval of `status_changes` touched the day, or a durable record arrived that day (`records.server_time`,
- * which also covers carts on a serial link that have no MQTT status).
- */
-export const onlineDays = (db: SqliteDb, s: Scope) =>
-  all<UnitCount>(db, s, (f) => `WITH RECURSIVE
-       sc AS (SELECT unit_id u, time t, online, lead(time) OVER (PARTITION BY unit_id ORDER BY time, rowid) nt
-                FROM status_changes WHERE time < ?3${f()}),
-       iv AS MATERIALIZED (SELECT u, max(t, ?1) a, coalesce(nt, ?3) b FROM sc WHERE online = 1 AND coalesce(nt, ?3) > ?1),
-       days(d) AS (SELECT ${DAY('?1')} UNION ALL SELECT d + 1 FROM days WHERE d + 1 < ${DAY('?3 - 1')} + 1),
-       od AS (SELECT iv.u u, days.d d FROM iv JOIN days ON days.d BETWEEN ${DAY('iv.a')} AND ${DAY('iv.b - 1')} WHERE iv.b > iv.a
-              UNION
-              SELECT unit_id, ${DAY('server_time')} FROM records WHERE server_time >= ?1 AND server_time < ?3${f()})
-     SELECT od.u u, count(*) n FROM od JOIN units ON units.id = od.u
-      WHERE od.d >= ${DAY('units.provisioned_at')} GROUP BY od.u`, [s.start, s.end, s.stop]);
+  db.all<FaultRow>(`SELECT unit_id u, code, count(*) n FROM events
+      WHERE kind = 'fault' AND time >= ?1 AND time < ?2 AND ${inScope(s)} GROUP BY unit_id, code`, s.commune === null ? [s.start, s.end] : [s.start, s.end, null, null, null, null, null, null, s.commune]);

@@ -1,0 +1,146 @@
+/**
+ * The per-day SQL of the reports: for a time range [?1, ?2) of Unix seconds, what each local day in it contributes,
+ * per unit, written into the rollup tables of a schema ('main' to keep, 'temp' for one report). The figures are those
+ * of the former period-wide queries, split by the local day of the row that a figure belongs to (a play's start, a
+ * track segment's end, a telemetry sample's minute), so that adding up the days of a period gives the period's figure:
+ *
+ * - amplifier time: the counter `amplifier_s` counts from the cart's boot, so the amplifier time between two samples is
+ *   the difference of their counters; when the counter (or the uptime) went down, the cart rebooted in between and the
+ *   new value is the time since that boot. A delta belongs to the day of the later sample; the previous sample is
+ *   looked up however old (usually the minute before, by primary key), so consecutive days add up with nothing
+ *   counted twice; a unit's first sample ever counts its whole counter.
+ * - track: haversine between consecutive points, for the segments that end in the day; a segment faster than the
+ *   glitch speed is left out (a lone bad point drops both its segments). Points are taken in the cart's order —
+ *   record number, then index — which is time order; the point before index 0 is the last point of the unit's
+ *   previous track record, however old.
+ * - sessions: a play starts a new session when it begins more than the gap after every earlier play of the unit has
+ *   ended (the running maximum of start + seconds, so an overlapping emergency clip does not split one). Per day only
+ *   the plays of that day are looked at; the reader then drops the day's first "starts" that the previous days'
+ *   latest end (column `e` of report_plays) covers — exact, as start − max(a, b) > gap ⇔ start − a > gap and
+ *   start − b > gap (also in floating point: rounding is monotonic).
+ * - online days: an online interval of `status_changes` touched the day, or a durable record arrived that day
+ *   (`records.server_time`, which also covers carts on a serial link that have no MQTT status); ?2 may be any time.
+ */
+import type { SqlValue } from '../../lib/sqlite.js';
+import { sqlHaversineM } from './geo.js';
+import { DAY_S, VN_OFFSET_S } from './period.js';
+
+/** The local day number of a time expression, in SQL (integer division: Vietnam is UTC+7 all year). */
+export const DAY = (t: string): string => `((${t} + ${VN_OFFSET_S}) / ${DAY_S})`;
+
+/** The local calendar year of a day number expression, in SQL. */
+const YEAR = (day: string): string => `CAST(strftime('%Y', ${day} * ${DAY_S}, 'unixepoch') AS INTEGER)`;
+
+/** Every unit: lets SQLite read each unit's range of a (unit_id, time) key instead of scanning a whole table. */
+const UNITS = (column = 'unit_id') => `${column} IN (SELECT id FROM units)`;
+
+export interface DayStatement {
+  sql: string;
+  params: SqlValue[];
+}
+
+export interface DayConstants {
+  /** A new session starts after a gap of more than this between plays, seconds. */
+  sessionGapS: number;
+  /** Track segments faster than this are GNSS glitches, m/s. */
+  maxSpeedMs: number;
+}
+
+/** The statements that write the plays of [from, to) into `schema`'s report_plays, _clips, _sessions and _cells. */
+export function playStatements(schema: string, from: number, to: number, c: DayConstants): DayStatement[] {
+  const range = `start >= ?1 AND start < ?2 AND ${UNITS()}`;
+  return [
+    {
+      sql: `INSERT INTO ${schema}.report_plays (unit_id, day, n, s, e)
+            SELECT unit_id, ${DAY('start')} d, count(*), total(seconds), max(start + seconds) FROM plays WHERE ${range} GROUP BY unit_id, d`,
+      params: [from, to],
+    },
+    {
+      sql: `INSERT INTO ${schema}.report_clips (unit_id, year, day, clip, n, s)
+            SELECT unit_id, ${YEAR(DAY('start'))}, ${DAY('start')} d, clip, count(*), total(seconds) FROM plays WHERE ${range} GROUP BY unit_id, d, clip`,
+      params: [from, to],
+    },
+    {
+      sql: `INSERT INTO ${schema}.report_sessions (unit_id, day, start, record)
+            SELECT u, d, start, record FROM (
+              SELECT unit_id u, ${DAY('start')} d, start, record, max(start + seconds) OVER (PARTITION BY unit_id, ${DAY('start')}
+                     ORDER BY start, record ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) prev_end
+                FROM plays WHERE ${range})
+             WHERE prev_end IS NULL OR start - prev_end > ?3`,
+      params: [from, to, c.sessionGapS],
+    },
+    {
+      sql: `INSERT INTO ${schema}.report_cells (unit_id, year, day, cy, cx, lat0, lat1, lon0, lon1)
+            SELECT unit_id, ${YEAR(DAY('start'))}, ${DAY('start')} d, CAST(floor(lat * 1000) AS INTEGER) cy, CAST(floor(lon * 1000) AS INTEGER) cx,
+                   min(lat), max(lat), min(lon), max(lon)
+              FROM plays WHERE ${range} AND lat IS NOT NULL AND lon IS NOT NULL GROUP BY unit_id, d, cy, cx`,
+      params: [from, to],
+    },
+  ];
+}
+
+/**
+ * The statement that writes the track of [from, to) into `schema`.report_track. Besides the day's points (n) and
+ * metres (m) it keeps `lo` (the unit's track record just before the day's first one, −1 if none), `hi` (the day's
+ * last record) and `span` (how many points records lo..hi had): the day's metres depend only on the day's points and
+ * on which records lie between lo and hi, so they stay right as long as n and span do (rollup.ts checks both).
+ */
+export function trackStatement(schema: string, from: number, to: number, c: DayConstants): DayStatement {
+  const prev = (col: string) => `CASE WHEN t.idx > 0 THEN p.${col} ELSE (SELECT q.${col} FROM track_points q
+       WHERE q.unit_id = t.unit_id AND q.record < t.record ORDER BY q.record DESC, q.idx DESC LIMIT 1) END`;
+  return {
+    sql: `WITH pts AS (SELECT unit_id u, ${DAY('time')} d, count(*) n, min(record) rmin, max(record) hi
+                        FROM track_points WHERE time >= ?1 AND time < ?2 AND ${UNITS()} GROUP BY unit_id, d),
+               seg AS (SELECT u, ${DAY('t')} d, t - pt dt, ${sqlHaversineM('plat', 'plon', 'lat', 'lon')} dist FROM (
+                        SELECT t.unit_id u, t.time t, t.lat lat, t.lon lon, ${prev('time')} pt, ${prev('lat')} plat, ${prev('lon')} plon
+                          FROM track_points t LEFT JOIN track_points p ON p.unit_id = t.unit_id AND p.record = t.record AND p.idx = t.idx - 1
+                         WHERE t.time >= ?1 AND t.time < ?2 AND ${UNITS('t.unit_id')})),
+               met AS (SELECT u, d, total(dist) m FROM seg WHERE dist <= dt * ?3 GROUP BY u, d),
+               b AS (SELECT pts.u u, pts.d d, pts.n n, coalesce(met.m, 0) m, pts.hi hi,
+                            coalesce((SELECT q.record FROM track_points q WHERE q.unit_id = pts.u AND q.record < pts.rmin
+                                       ORDER BY q.record DESC LIMIT 1), -1) lo
+                       FROM pts LEFT JOIN met ON met.u = pts.u AND met.d = pts.d)
+          INSERT INTO ${schema}.report_track (unit_id, day, n, m, lo, hi, span)
+          SELECT u, d, n, m, lo, hi, (SELECT count(*) FROM track_points z WHERE z.unit_id = b.u AND z.record BETWEEN b.lo AND b.hi) FROM b`,
+    params: [from, to, c.maxSpeedMs],
+  };
+}
+
+/** The statements that write the telemetry of [from, to) (whole minutes) into report_amplifier and report_soc. */
+export function telemetryStatements(schema: string, from: number, to: number): DayStatement[] {
+  const prev = (col: string) => `CASE WHEN p.amplifier_s IS NOT NULL THEN p.${col} ELSE (SELECT q.${col} FROM telemetry_samples q
+       WHERE q.unit_id = t.unit_id AND q.minute < t.minute AND q.amplifier_s IS NOT NULL ORDER BY q.minute DESC LIMIT 1) END`;
+  return [
+    {
+      sql: `INSERT INTO ${schema}.report_amplifier (unit_id, day, v, n)
+            SELECT u, d, total(CASE WHEN pa IS NOT NULL AND a >= pa AND coalesce(up >= pup, 1) THEN a - pa ELSE a END), count(*) FROM (
+              SELECT t.unit_id u, ${DAY('t.minute * 60')} d, t.amplifier_s a, t.uptime_s up, ${prev('amplifier_s')} pa, ${prev('uptime_s')} pup
+                FROM telemetry_samples t LEFT JOIN telemetry_samples p ON p.unit_id = t.unit_id AND p.minute = t.minute - 1
+               WHERE t.amplifier_s IS NOT NULL AND t.minute >= ?1 / 60 AND t.minute < ?2 / 60 AND ${UNITS('t.unit_id')})
+             GROUP BY u, d`,
+      params: [from, to],
+    },
+    {
+      sql: `INSERT INTO ${schema}.report_soc (unit_id, year, day, soc, n)
+            SELECT unit_id, ${YEAR(DAY('minute * 60'))}, ${DAY('minute * 60')} d, soc, count(*) FROM telemetry_samples
+             WHERE soc IS NOT NULL AND minute >= ?1 / 60 AND minute < ?2 / 60 AND ${UNITS()} GROUP BY unit_id, d, soc`,
+      params: [from, to],
+    },
+  ];
+}
+
+/** The statement that writes the online days of [from, to) into report_online (`to` may be any time: "now"). */
+export function onlineStatement(schema: string, from: number, to: number): DayStatement {
+  return {
+    sql: `WITH RECURSIVE
+            sc AS (SELECT unit_id u, time t, online, lead(time) OVER (PARTITION BY unit_id ORDER BY time, rowid) nt
+                     FROM status_changes WHERE time < ?2 AND ${UNITS()}),
+            iv AS (SELECT u, max(t, ?1) a, coalesce(nt, ?2) b FROM sc WHERE online = 1 AND coalesce(nt, ?2) > ?1),
+            span(u, d, last) AS (SELECT u, ${DAY('a')}, ${DAY('b - 1')} FROM iv WHERE b > a
+                                 UNION ALL SELECT u, d + 1, last FROM span WHERE d < last)
+          INSERT INTO ${schema}.report_online (unit_id, day)
+          SELECT u, d FROM span
+          UNION SELECT unit_id, ${DAY('server_time')} FROM records WHERE server_time >= ?1 AND server_time < ?2 AND ${UNITS()}`,
+    params: [from, to],
+  };
+}

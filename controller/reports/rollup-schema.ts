@@ -1,0 +1,60 @@
+/**
+ * The report rollup's tables (schema area `reports`): what a report needs of one local day (Vietnam time), per unit,
+ * computed once from the fleet tables and reused by every later report. The same tables exist in the connection's
+ * `temp` schema, where a report puts the days it must compute afresh (days not over yet, or whose durable rows changed
+ * after the rollup was made): the read queries take `main` rows for the valid days and `temp` rows for the others, so
+ * every figure goes through the same per-day SQL whichever way it was made.
+ *
+ * Day numbers are days since 1970-01-01 in UTC+7 (`vnDay`). Which days are rolled up, and how each source stays
+ * correct, is explained in rollup.ts.
+ */
+
+/** The per-day tables, without the `CREATE TABLE name` part. */
+const TABLES: readonly [string, string][] = [
+  // Plays of the unit that started that day: count, seconds, and the latest end (start + seconds).
+  ['report_plays', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, s REAL NOT NULL, e REAL NOT NULL, PRIMARY KEY (unit_id, day))'],
+  // Plays per clip. `year` (the day's local calendar year) leads the key so that a period (never longer than a year)
+  // is read in clip order, without a sort.
+  [
+    'report_clips',
+    '(unit_id TEXT NOT NULL, year INTEGER NOT NULL, clip TEXT NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, s REAL NOT NULL, PRIMARY KEY (unit_id, year, clip, day))',
+  ],
+  // Plays that start a session when only the plays of that day are looked at (compute.ts adds the days up).
+  ['report_sessions', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, start INTEGER NOT NULL, record INTEGER NOT NULL, PRIMARY KEY (unit_id, day, start, record))'],
+  // Play positions in 0.001° cells, with the box of the positions in each (`year` as in report_clips).
+  [
+    'report_cells',
+    '(unit_id TEXT NOT NULL, year INTEGER NOT NULL, cy INTEGER NOT NULL, cx INTEGER NOT NULL, day INTEGER NOT NULL, lat0 REAL NOT NULL, lat1 REAL NOT NULL, lon0 REAL NOT NULL, lon1 REAL NOT NULL, PRIMARY KEY (unit_id, year, cy, cx, day))',
+  ],
+  // Track: n points that day, m metres of the segments ending that day; span = the points of records lo..hi when made.
+  [
+    'report_track',
+    '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, m REAL NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, span INTEGER NOT NULL, PRIMARY KEY (unit_id, day))',
+  ],
+  // Amplifier seconds (sum of the counter deltas of the samples of that day) and the samples with a counter.
+  ['report_amplifier', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, v REAL NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (unit_id, day))'],
+  // Samples per state-of-charge value (`year` as in report_clips).
+  ['report_soc', '(unit_id TEXT NOT NULL, year INTEGER NOT NULL, soc NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (unit_id, year, soc, day))'],
+  // Days on which the unit was online (status or a durable record arriving).
+  ['report_online', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY (unit_id, day))'],
+];
+
+/** The per-unit tables' names. */
+export const DAY_TABLES: readonly string[] = TABLES.map(([name]) => name);
+
+/** `CREATE TABLE` statements of the per-unit tables in `schema` ('main' in the migration, 'temp' for a report). */
+export function dayTablesSql(schema: 'main' | 'temp'): string {
+  const ifNot = schema === 'temp' ? 'IF NOT EXISTS ' : '';
+  return TABLES.map(([name, columns]) => `CREATE TABLE ${ifNot}${schema}.${name} ${columns} WITHOUT ROWID;`).join('\n');
+}
+
+/** The `reports` area's migrations, in order (see `migrateArea` in controller/db/database.ts). */
+export const REPORT_MIGRATIONS: readonly string[] = [
+  `-- The days rolled up (for every unit), with what their rows were computed with.
+CREATE TABLE report_days (
+  day INTEGER PRIMARY KEY,   -- local day number
+  method TEXT NOT NULL,      -- the constants of the computation (session gap, glitch speed); other values: not rolled up
+  plays INTEGER NOT NULL     -- plays of every unit with a start in the day when it was rolled up
+);
+${dayTablesSql('main')}`,
+];

@@ -1,0 +1,240 @@
+/**
+ * The report rollup: the per-day figures of day-sql.ts, kept in the `reports` area for the days that are over, so
+ * that a year report reads ~36,000 small rows per table instead of millions of samples, points and plays.
+ *
+ * When a day's rows are right, by source:
+ * - telemetry samples, status changes and `records.server_time` are written live, stamped with the server's clock: once
+ *   a local day has ended (plus {@link SETTLE_S} for a batch still being written) nothing more can be added to it. A
+ *   day is rolled up only after that, measured on min(report's `now`, system clock), and its rows never change.
+ * - plays and track points are durable records that a cart may deliver weeks late (stamped with the cart's time), so
+ *   a rolled-up day is checked by every report, in the same read transaction as the figures, against a count kept
+ *   with it: the plays of the day (all units, from the `plays_by_start` index), and per unit the day's track points
+ *   and the points of the records around them (`span`, see `trackStatement`). The fleet tables only ever gain rows
+ *   (ingest inserts each record once and never updates or deletes them), so an unchanged count is an unchanged set
+ *   of rows, and equal totals over the period mean equal counts on every day (each can only have grown). A day that
+ *   fails its check is computed afresh for that report (in `temp`) and rewritten in the rollup afterwards.
+ * Days not rolled up (not over yet, or after `now`) are computed for each report into the `temp` tables.
+ */
+import type { SqliteDb } from '../../lib/sqlite.js';
+import { migrateArea } from '../db/database.js';
+import { DAY, onlineStatement, playStatements, telemetryStatements, trackStatement, type DayConstants, type DayStatement } from './day-sql.js';
+import { DAY_S, VN_OFFSET_S, vnDay } from './period.js';
+import { DAY_TABLES, dayTablesSql, REPORT_MIGRATIONS } from './rollup-schema.js';
+
+/** How long after the end of a local day its live rows (telemetry, status, arrivals) may still be being written, s. */
+export const SETTLE_S = 3600;
+/** Days rolled up per write transaction: short enough (~2 s for 100 carts) not to hold up ingest on another connection. */
+const CHUNK_DAYS = 31;
+
+export type Source = 'plays' | 'track' | 'telemetry' | 'online';
+const SOURCES: readonly Source[] = ['plays', 'track', 'telemetry', 'online'];
+const TABLES_OF: Record<Source, readonly string[]> = {
+  plays: ['report_plays', 'report_clips', 'report_sessions', 'report_cells'],
+  track: ['report_track'],
+  telemetry: ['report_amplifier', 'report_soc'],
+  online: ['report_online'],
+};
+
+/** Unix seconds of 00:00 (Vietnam time) of a local day. */
+export const dayStart = (day: number): number => day * DAY_S - VN_OFFSET_S;
+
+/** The rollup's version of the constants: days rolled up with other values are rolled up again. */
+const methodOf = (c: DayConstants): string => `v1 gap=${c.sessionGapS} speed=${c.maxSpeedMs}`;
+
+/** Contiguous runs of ascending day numbers, as [first, after-last). */
+function runs(days: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const d of days) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last[1] === d) last[1] = d + 1;
+    else out.push([d, d + 1]);
+  }
+  return out;
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+
+function statements(source: Source, schema: string, from: number, to: number, c: DayConstants): DayStatement[] {
+  switch (source) {
+    case 'plays':
+      return playStatements(schema, from, to, c);
+    case 'track':
+      return [trackStatement(schema, from, to, c)];
+    case 'telemetry':
+      return telemetryStatements(schema, from, to);
+    case 'online':
+      return [onlineStatement(schema, from, to)];
+  }
+}
+
+async function write(db: SqliteDb, source: Source, schema: string, from: number, to: number, c: DayConstants): Promise<void> {
+  for (const s of statements(source, schema, from, to, c)) await db.run(s.sql, s.params);
+}
+
+/** Plays per local day of [first, after) (all units), as the check count of report_days. */
+async function playCounts(db: SqliteDb, first: number, after: number): Promise<Map<number, number>> {
+  const rows = await db.all<{ d: number; n: number }>(
+    `SELECT ${DAY('start')} d, count(*) n FROM plays WHERE start >= ? AND start < ? GROUP BY d`,
+    [dayStart(first), dayStart(after)],
+  );
+  return new Map(rows.map((r) => [r.d, r.n]));
+}
+
+async function deleteDays(db: SqliteDb, tables: readonly string[], days: readonly number[]): Promise<void> {
+  const json = JSON.stringify(days);
+  for (const t of tables) await db.run(`DELETE FROM main.${t} WHERE unit_id IN (SELECT id FROM units) AND day IN (SELECT value FROM json_each(?))`, [json]);
+}
+
+/** The days [first, after) that have ended, settled, before `horizon`. */
+function finalDays(first: number, after: number, horizon: number): [number, number] {
+  return [first, Math.max(first, Math.min(after, vnDay(horizon - SETTLE_S)))];
+}
+
+/** Creates or updates the rollup tables (the `reports` area). */
+export async function migrateRollup(db: SqliteDb): Promise<void> {
+  await migrateArea(db, 'reports', REPORT_MIGRATIONS);
+}
+
+/**
+ * Rolls up the days of [first, after) that are over by `horizon` and not rolled up yet (or with other constants),
+ * CHUNK_DAYS days per write transaction. Returns how many days it rolled up.
+ */
+export async function fillRollup(db: SqliteDb, first: number, after: number, horizon: number, c: DayConstants): Promise<number> {
+  const [a, b] = finalDays(first, after, horizon);
+  if (b <= a) return 0;
+  const method = methodOf(c);
+  const have = await db.exclusive(() => db.all<{ day: number }>('SELECT day FROM report_days WHERE day >= ? AND day < ? AND method = ?', [a, b, method]));
+  const done = new Set(have.map((r) => r.day));
+  const missing = range(a, b).filter((d) => !done.has(d));
+  let built = 0;
+  for (let i = 0; i < missing.length; i += CHUNK_DAYS) {
+    const chunk = missing.slice(i, i + CHUNK_DAYS);
+    built += await db.transaction(async () => {
+      // Again inside the write transaction: another report may have rolled up some of these days meanwhile.
+      const rows = await db.all<{ day: number; method: string }>('SELECT day, method FROM report_days WHERE day IN (SELECT value FROM json_each(?))', [JSON.stringify(chunk)]);
+      const current = new Set(rows.filter((r) => r.method === method).map((r) => r.day));
+      const stale = rows.filter((r) => r.method !== method).map((r) => r.day);
+      const todo = chunk.filter((d) => !current.has(d));
+      if (stale.length > 0) {
+        await deleteDays(db, DAY_TABLES, stale);
+        await db.run('DELETE FROM report_days WHERE day IN (SELECT value FROM json_each(?))', [JSON.stringify(stale)]);
+      }
+      for (const [from, to] of runs(todo)) {
+        for (const source of SOURCES) await write(db, source, 'main', dayStart(from), dayStart(to), c);
+        const counts = await playCounts(db, from, to);
+        await db.insertMany('report_days', ['day', 'method', 'plays'], range(from, to).map((d) => [d, method, counts.get(d) ?? 0]));
+      }
+      return todo.length;
+    });
+  }
+  return built;
+}
+
+/**
+ * Local days of [lo, hi) whose rolled-up track may be out of date: a unit's points of the day are not the count kept
+ * (compared day by day only when the totals differ, as for the plays), or the points of the records lo..hi around
+ * them changed (a late record between two of the unit's records: see `trackStatement`).
+ */
+async function changedTrackDays(db: SqliteDb, lo: number, hi: number): Promise<number[]> {
+  const [from, to] = [dayStart(lo), dayStart(hi)];
+  const units = 'unit_id IN (SELECT id FROM units)';
+  const now = await db.all<{ n: number }>(`SELECT count(*) n FROM track_points WHERE time >= ? AND time < ? AND ${units}`, [from, to]);
+  const kept = await db.all<{ n: number }>(`SELECT total(n) n FROM main.report_track WHERE day >= ? AND day < ? AND ${units}`, [lo, hi]);
+  const counts =
+    now[0]!.n === kept[0]!.n
+      ? ''
+      : `SELECT c.d d FROM (SELECT unit_id u, ${DAY('time')} d, count(*) n FROM track_points WHERE time >= ?1 AND time < ?2 AND ${units} GROUP BY unit_id, d) c
+           LEFT JOIN main.report_track r ON r.unit_id = c.u AND r.day = c.d WHERE r.n IS NOT c.n UNION `;
+  const rows = await db.all<{ d: number }>(
+    `${counts}SELECT r.day d FROM main.report_track r WHERE r.day >= ?3 AND r.day < ?4 AND r.${units}
+        AND r.span != (SELECT count(*) FROM track_points z WHERE z.unit_id = r.unit_id AND z.record BETWEEN r.lo AND r.hi)`,
+    counts === '' ? [null, null, lo, hi] : [from, to, lo, hi],
+  );
+  return rows.map((r) => r.d);
+}
+
+/** Which days of a report come from the rollup (`main`), per source; the others were computed into `temp`. */
+export interface DaySelection {
+  /** Per source, the rolled-up days whose `main` rows are right for this report. */
+  readonly main: Readonly<Record<Source, readonly number[]>>;
+  /** Rolled-up days whose plays or track changed since: rewrite them with {@link refreshRollup}. */
+  readonly stale: { plays: number[]; track: number[] };
+}
+
+/**
+ * Inside the report's read transaction: checks the rolled-up days of [first, after) against the fleet tables and
+ * computes into `temp` every day that the rollup cannot give, for each source: plays, track and telemetry over
+ * [start, end), online days over [start, stop). With `useRollup` false, computes every day into `temp`.
+ */
+export async function selectDays(
+  db: SqliteDb,
+  p: { start: number; end: number; stop: number },
+  c: DayConstants,
+  useRollup: boolean,
+): Promise<DaySelection> {
+  const first = vnDay(p.start);
+  const after = vnDay(p.end - 1) + 1;
+  const onlineAfter = p.stop > p.start ? vnDay(p.stop - 1) + 1 : first;
+  const built = new Map<number, number>();
+  const badTrack = new Set<number>();
+  if (useRollup) {
+    const rows = await db.all<{ day: number; plays: number }>('SELECT day, plays FROM main.report_days WHERE day >= ? AND day < ? AND method = ?', [first, after, methodOf(c)]);
+    for (const r of rows) built.set(r.day, r.plays);
+  }
+  const builtDays = [...built.keys()].sort((x, y) => x - y);
+  let badPlays: number[] = [];
+  if (builtDays.length > 0) {
+    const lo = builtDays[0]!;
+    const hi = builtDays[builtDays.length - 1]! + 1;
+    // Rows are only ever added, so a count now is at least the count kept: the totals of [lo, hi) are equal only when
+    // every day's are, and the day by day comparison is needed only when they are not.
+    const plays = await db.all<{ n: number }>('SELECT count(*) n FROM plays WHERE start >= ? AND start < ?', [dayStart(lo), dayStart(hi)]);
+    if (plays[0]!.n !== builtDays.reduce((n, d) => n + built.get(d)!, 0)) {
+      const counts = await playCounts(db, lo, hi);
+      badPlays = builtDays.filter((d) => (counts.get(d) ?? 0) !== built.get(d));
+    }
+    for (const d of await changedTrackDays(db, lo, hi)) if (built.has(d)) badTrack.add(d);
+  }
+  const badPlaySet = new Set(badPlays);
+  const main: Record<Source, number[]> = {
+    plays: builtDays.filter((d) => !badPlaySet.has(d)),
+    track: builtDays.filter((d) => !badTrack.has(d)),
+    telemetry: builtDays,
+    online: builtDays.filter((d) => dayStart(d + 1) <= p.stop),
+  };
+
+  await db.exec(dayTablesSql('temp'));
+  for (const t of DAY_TABLES) await db.run(`DELETE FROM temp.${t}`);
+  for (const source of SOURCES) {
+    const inMain = new Set(main[source]);
+    const last = source === 'online' ? onlineAfter : after;
+    const limit = source === 'online' ? p.stop : p.end;
+    for (const [a, b] of runs(range(first, last).filter((d) => !inMain.has(d)))) {
+      await write(db, source, 'temp', Math.max(p.start, dayStart(a)), Math.min(limit, dayStart(b)), c);
+    }
+  }
+  return { main, stale: { plays: badPlays, track: [...badTrack].sort((x, y) => x - y) } };
+}
+
+/** Rewrites rolled-up days whose plays or track changed after they were rolled up (late records). */
+export async function refreshRollup(db: SqliteDb, stale: DaySelection['stale'], c: DayConstants): Promise<void> {
+  const method = methodOf(c);
+  for (const source of ['plays', 'track'] as const) {
+    const days = stale[source];
+    for (let i = 0; i < days.length; i += CHUNK_DAYS) {
+      const chunk = days.slice(i, i + CHUNK_DAYS);
+      await db.transaction(async () => {
+        const rows = await db.all<{ day: number }>('SELECT day FROM report_days WHERE method = ? AND day IN (SELECT value FROM json_each(?))', [method, JSON.stringify(chunk)]);
+        const todo = rows.map((r) => r.day).sort((x, y) => x - y);
+        await deleteDays(db, TABLES_OF[source], todo);
+        for (const [from, to] of runs(todo)) {
+          await write(db, source, 'main', dayStart(from), dayStart(to), c);
+          if (source === 'plays') {
+            const counts = await playCounts(db, from, to);
+            for (const d of range(from, to)) await db.run('UPDATE report_days SET plays = ? WHERE day = ?', [counts.get(d) ?? 0, d]);
+          }
+        }
+      });
+    }
+  }
+}
