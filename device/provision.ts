@@ -4,26 +4,9 @@
  * damaged one (its SHA-256 does not match), or one that would overwrite a simulation's data is refused. Provisioning
  * again keeps the cart's records (`cart.db`, the clip cache): only `identity.json` is replaced.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
+import { BundleError, parseBundle } from '../protocol/index.js';
 import { identityFromJson, loadIdentity, saveIdentity } from './identity.js';
-
-export const BUNDLE_FORMAT = 'loa-bundle-1';
-
-export interface Bundle {
-  format: typeof BUNDLE_FORMAT;
-  district: string;
-  unitName: string;
-  unitNumber: number;
-  commune: string;
-  team: string;
-  unitKey: string;
-  districtKeys: string[];
-  broker: { url: string; username: string; password: string } | null;
-  contentUrl: string | null;
-  profile: string;
-  sha256: string;
-}
 
 export class ProvisionError extends Error {
   constructor(
@@ -33,30 +16,6 @@ export class ProvisionError extends Error {
     super(message);
     this.name = 'ProvisionError';
   }
-}
-
-/** The SHA-256 a bundle carries: of its JSON without the `sha256` field, keys in the order written. */
-export function bundleDigest(bundle: Record<string, unknown>): string {
-  const { sha256: _omit, ...rest } = bundle;
-  void _omit;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
-
-export function parseBundle(bytes: Buffer | string): Bundle {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString());
-  } catch (err) {
-    throw new ProvisionError('damaged', `the bundle is not valid JSON (${(err as Error).message}): ask the district for a new one`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || (parsed as { format?: unknown }).format !== BUNDLE_FORMAT) {
-    throw new ProvisionError('bad-bundle', `this is not a Loa provisioning bundle (format "${BUNDLE_FORMAT}" expected)`);
-  }
-  const b = parsed as Bundle;
-  if (typeof b.sha256 !== 'string' || bundleDigest(b as unknown as Record<string, unknown>) !== b.sha256) {
-    throw new ProvisionError('damaged', 'the bundle is damaged (its SHA-256 does not match its content): copy it again from the district, or ask for a new one');
-  }
-  return b;
 }
 
 export interface ProvisionResult {
@@ -74,7 +33,13 @@ export interface ProvisionResult {
 
 /** Installs a bundle into a cart's data folder. */
 export async function provision(dataDir: string, bytes: Buffer | string): Promise<ProvisionResult> {
-  const b = parseBundle(bytes);
+  let b;
+  try {
+    b = parseBundle(bytes);
+  } catch (err) {
+    if (err instanceof BundleError) throw new ProvisionError(err.code, err.message);
+    throw err;
+  }
   const current = await loadIdentity(dataDir).catch(() => null);
   if (current?.simulation) {
     throw new ProvisionError('simulation-data', `${dataDir} holds a simulation's identity and records: provision the cart in an empty data folder`);
@@ -110,7 +75,7 @@ export async function provision(dataDir: string, bytes: Buffer | string): Promis
     district: b.district,
     commune: b.commune,
     team: b.team,
-    broker: b.broker?.url ?? null,
+    broker: b.broker.url,
     contentUrl: b.contentUrl,
     profile: b.profile,
     again: current !== null,

@@ -10,4 +10,5 @@ export * from './signed-bodies.js';
 export * from './serial.js';
 export * from './topics.js';
 export * from './json.js';
+export * from './bundle.js';
 export type { Logger, LogMessage } from './logger.js';

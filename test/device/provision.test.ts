@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createLinkedSerialPair } from '../../hardware/serial/sim-serial-link.js';
 import { SerialPortLink } from '../../hardware/serial/serialport-link.js';
 import { loadIdentity } from '../../device/identity.js';
-import { bundleDigest, provision } from '../../device/provision.js';
+import { provision } from '../../device/provision.js';
+import { bundleDigest } from '../../protocol/index.js';
 import { listenForBundle, sendBundle } from '../../device/provision-serial.js';
 import { ensureSimulationSetup } from '../../device/sim/sim-content.js';
 import { CartStore } from '../../device/store/index.js';
@@ -33,7 +34,7 @@ function bundle(over: Record<string, unknown> = {}): Buffer {
     ...over,
   };
   delete b.sha256;
-  b.sha256 = bundleDigest(b);
+  b.sha256 = bundleDigest(b as unknown as Parameters<typeof bundleDigest>[0]);
   return Buffer.from(JSON.stringify(b, null, 2));
 }
 
