@@ -2,12 +2,12 @@
 // and ACL files the controller writes from its registry.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mosquittoConfText, writeMosquittoFiles } from '../../../controller/broker/mosquitto-files.js';
 import { mosquittoHash, verifyMosquittoHash } from '../../../controller/fleet/passwords.js';
+import { accepts, freePort } from '../../support/net.js';
 import { missing } from '../../support/tools.js';
 import { CONTROLLER, DISTRICT, makeFleet, until, type Fleet } from '../fleet/harness.js';
 import {
@@ -18,25 +18,6 @@ import {
   oldBacklogKeepsNewestPosition,
   strangersAreRefused,
 } from '../fleet/scenarios.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe.skipIf(missing('mosquitto_passwd'))('Mosquitto password hashes', () => {
   it('are the ones mosquitto_passwd -b writes', async () => {

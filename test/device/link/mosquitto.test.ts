@@ -1,37 +1,15 @@
 // The backlog scenario against a real Mosquitto broker, started here on a free loopback port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { MqttTransport } from '../../../device/link/mqtt-transport.js';
+import { accepts, freePort } from '../../support/net.js';
 import { missing } from '../../support/tools.js';
 import { DISTRICT, UNIT, until } from './harness.js';
 import { mqttDistrict } from './mqtt-district.js';
 import { backlogDrains } from './scenarios.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe.skipIf(missing('mosquitto'))('the uplink through Mosquitto', () => {
   let dir: string;
