@@ -75,6 +75,8 @@ interface ManifestRow {
   sha256: string;
   signed: Buffer;
   content_digest: string;
+  /** Null until the announcement reached the broker. */
+  announced_at: number | null;
 }
 
 function toStored(r: ManifestRow): StoredManifest {
@@ -158,7 +160,10 @@ export class ManifestPublisher extends EventEmitter<ManifestEvents> {
     return this.#serial(() => this.#publish(by));
   }
 
-  /** Publishes only when the clip list changed or the latest manifest is near its expiry; undefined otherwise. */
+  /**
+   * Publishes only when the clip list changed or the latest manifest is near its expiry; undefined otherwise. A
+   * latest manifest never announced (published elsewhere) is announced.
+   */
   publishIfChanged(by?: string): Promise<PublishedManifest | undefined> {
     return this.#serial(async () => {
       const latest = await this.#latestRow();
@@ -166,7 +171,11 @@ export class ManifestPublisher extends EventEmitter<ManifestEvents> {
         const clips = await this.#o.library.playable(this.#now());
         const expiry = this.#o.expirySeconds ?? 30 * 86_400;
         const renew = this.#o.renewBeforeSeconds ?? Math.floor(expiry / 3);
-        if (this.#digest(clips) === latest.content_digest && latest.expires - this.#now() > renew) return undefined;
+        if (this.#digest(clips) === latest.content_digest && latest.expires - this.#now() > renew) {
+          // Published by the office CLI while this controller ran (it could not reach the broker): announce it now.
+          if (latest.announced_at === null) await this.#announce(toStored(latest));
+          return undefined;
+        }
       }
       return this.#publish(by);
     });

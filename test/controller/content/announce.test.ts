@@ -7,6 +7,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { announceTopic, openSigned, publicKeyFromRaw } from '../../../protocol/index.js';
 import { TEST_DISTRICT_PUBLIC } from '../../../tools/vector-cases.js';
+import { ManifestPublisher } from '../../../controller/content/manifests.js';
+import { privateKeyFromSeed } from '../../../protocol/index.js';
+import { TEST_DISTRICT_SEED } from '../../../tools/vector-cases.js';
 import { DISTRICT, makeContent, police, type ContentRig } from './harness.js';
 
 let broker: Aedes;
@@ -58,5 +61,19 @@ describe('the manifest announcement', () => {
     expect(opened.body).toEqual({ type: 'announcement', announcement: { district: DISTRICT, version: 2, sha256: second.sha256, size: second.signed.length } });
     const row = await rig.db.exclusive(() => rig.db.get<{ announced_at: number | null }>('SELECT announced_at FROM content_manifests WHERE version = 2'));
     expect(row?.announced_at).not.toBeNull();
+  });
+
+  it('is sent by the running controller for a manifest the office published without reaching the broker', async () => {
+    const clip = await rig.submit();
+    await rig.workflow.approve(police, clip.id);
+    // `loa manifest publish` on the office machine: same database, no broker.
+    const office = new ManifestPublisher({ db: rig.db, library: rig.library, signer: { privateKey: privateKeyFromSeed(TEST_DISTRICT_SEED) }, district: DISTRICT, checkIntervalMs: 0, clock: () => rig.clock.now });
+    const published = await office.publish('van-phong');
+    expect(published.announced).toBe(false);
+    // The running controller's periodic check finds it unannounced and announces it.
+    expect(await rig.manifests.publishIfChanged()).toBeUndefined();
+    const { payload } = await retainedAnnouncement();
+    const opened = openSigned(payload, [publicKeyFromRaw(Buffer.from(TEST_DISTRICT_PUBLIC, 'hex'))]);
+    expect(opened.body).toMatchObject({ announcement: { version: published.version, sha256: published.sha256 } });
   });
 });
