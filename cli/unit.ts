@@ -12,6 +12,7 @@ import { createHardware } from '../device/hardware.js';
 import { createLoggerFactory } from '../device/logger.js';
 import { formatSelftest, runSelftest } from '../device/selftest.js';
 import { CartStartError, runCart } from '../device/cart-run.js';
+import type { CartStatus } from '../device/cart-status.js';
 import { controlRequest } from '../device/control.js';
 import { IdentityError } from '../device/identity.js';
 import { join } from 'node:path';
@@ -169,7 +170,7 @@ async function ask(io: CliIo, lang: Lang, dataDir: string, request: Parameters<t
 }
 
 async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Promise<number> {
-  const s = (await ask(io, lang, dataDir, { cmd: 'status' })) as Record<string, any> | undefined;
+  const s = (await ask(io, lang, dataDir, { cmd: 'status' })) as CartStatus | undefined;
   if (s === undefined) return 1;
   if (json) {
     io.stdout.write(JSON.stringify(s, null, 2) + '\n');
@@ -187,7 +188,7 @@ async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Pr
   const out = [
     line({ vi: 'Xe', en: 'Cart' }, `${s.unit} (${s.commune})${s.simulated ? pick(lang, { vi: ' — mô phỏng', en: ' — simulated' }) : ''}`),
     line({ vi: 'Trạng thái', en: 'State' }, pick(lang, state[s.state] ?? { vi: s.state, en: s.state }) + (s.clip ? ` — ${s.clip.title}` : '')),
-    ...(s.blocked.length ? [line({ vi: 'Lý do chặn', en: 'Blocked by' }, s.blocked.map((b: Record<string, string>) => b[lang]).join('; '))] : []),
+    ...(s.blocked.length ? [line({ vi: 'Lý do chặn', en: 'Blocked by' }, s.blocked.map((b) => b[lang]).join('; '))] : []),
     line({ vi: 'Âm lượng', en: 'Volume' }, `${s.volume} %`),
     line({ vi: 'Rơ-le', en: 'Relay' }, s.relay === null ? '?' : s.relay ? pick(lang, { vi: 'bật', en: 'on' }) : pick(lang, { vi: 'tắt', en: 'off' })),
     line({ vi: 'Ắc quy', en: 'Battery' }, s.battery ? `${(s.battery.mv / 1000).toFixed(2)} V, ~${s.battery.soc} %, ${pick(lang, { vi: 'pin mặt trời', en: 'solar' })} ${(s.battery.solarMv / 1000).toFixed(1)} V` : '—'),
@@ -195,6 +196,10 @@ async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Pr
     line({ vi: 'Kết nối', en: 'Link' }, s.link.configured ? JSON.stringify(s.link.stats ?? {}) : pick(lang, { vi: 'không cấu hình', en: 'not configured' })),
     line({ vi: 'Chờ gửi', en: 'Outbox' }, `${s.outbox.depth}${s.outbox.lost ? ` (${pick(lang, { vi: 'đã mất', en: 'lost' })} ${s.outbox.lost})` : ''}`),
     line({ vi: 'Danh sách phát', en: 'Playlist' }, s.manifest ? `v${s.manifest.version}, ${s.manifest.playable}/${s.manifest.clips}` : pick(lang, { vi: 'chưa có', en: 'none' })),
+    ...(s.sync && s.sync.targetVersion !== null
+      ? [line({ vi: 'Đồng bộ', en: 'Sync' }, `→ v${s.sync.targetVersion}: ${s.sync.clipsMissing} ${pick(lang, { vi: 'bản tin, còn', en: 'clips, ' })} ${Math.ceil(s.sync.bytesToGo / 1024)} kB${s.sync.lastError ? ` (${s.sync.lastError})` : ''}`)]
+      : []),
+    ...(s.led ? [line({ vi: 'Đèn báo', en: 'Status LED' }, s.led)] : []),
     ...(s.faults.length ? [line({ vi: 'Lỗi', en: 'Faults' }, s.faults.join(', '))] : []),
     ...(s.lastError ? [line({ vi: 'Lỗi gần nhất', en: 'Last error' }, s.lastError)] : []),
   ];

@@ -11,6 +11,7 @@ import type { Announcement, Command, CommandStatus, EventKind, Stamp } from '../
 import type { CartConfig } from './config.js';
 import type { ClipCache } from './content/cache.js';
 import { fixMessage, telemetryMessage, type LiveState } from './cart-live.js';
+import type { CartStatus } from './cart-status.js';
 import type { CartHardware } from './hardware.js';
 import type { CartIdentity } from './identity.js';
 import type { CartClock } from './logic/clock.js';
@@ -164,7 +165,7 @@ export class Cart {
 
   // --- status -----------------------------------------------------------------------------------------------------
 
-  async status(): Promise<Record<string, unknown>> {
+  async status(): Promise<CartStatus> {
     const fix = this.#live.fix;
     const power = this.#live.power;
     const manifest = this.#o.cache.active?.manifest ?? null;

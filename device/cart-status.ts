@@ -1,0 +1,30 @@
+/** What `loa unit status` shows: the cart's answer on its control socket, as JSON. */
+import type { Stamp } from '../protocol/index.js';
+import type { UplinkStats } from './link/uplink.js';
+import type { PlayerStateName } from './player/player.js';
+import type { SyncState } from './sync/sync.js';
+
+export interface CartStatus {
+  unit: string;
+  commune: string;
+  simulated: boolean;
+  time: Stamp;
+  state: PlayerStateName;
+  clip: { id: string; title: string } | null;
+  /** Why plays are refused, when blocked: a code and the text in both languages. */
+  blocked: { code: string; vi: string; en: string }[];
+  warnings: string[];
+  volume: number;
+  /** The relay read back; null when it cannot be read. */
+  relay: boolean | null;
+  battery: { mv: number; soc: number; solarMv: number; ma: number } | null;
+  position: { lat: number; lon: number; time: string | null; satellites: number | null } | null;
+  link: { configured: false } | { configured: true; stats: UplinkStats | undefined };
+  outbox: { depth: number; lost: number };
+  manifest: { version: number; clips: number; playable: number } | null;
+  sync: SyncState | null;
+  faults: string[];
+  /** The status LED's pattern, ■ on and · off per step; null without an LED. */
+  led: string | null;
+  lastError: string | null;
+}
