@@ -21,6 +21,7 @@ import { CONTROLLER_USER } from '../broker/topic-rules.js';
 import { SoxAudio } from '../content/audio.js';
 import { DistrictKey } from '../content/district-key.js';
 import { ContentLibrary } from '../content/library.js';
+import { RollupWarmer } from '../reports/warmer.js';
 import { ManifestPublisher } from '../content/manifests.js';
 import { registerContentRoutes } from '../content/routes.js';
 import { ContentWorkflow } from '../content/workflow.js';
@@ -191,6 +192,10 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     });
     await http.start();
     this.#undo.push(() => http.stop());
+
+    // Reports read a per-day rollup; filling it as days end keeps the yearly report under a second.
+    const warmer = new RollupWarmer({ db, now: seconds, logger: this.#log('reports') });
+    if (await this.#feature('report-rollup', () => warmer.start())) this.#undo.push(() => warmer.stop());
 
     let serial: SerialGateway | undefined;
     if (c.serial) {
