@@ -5,38 +5,21 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes `data` to `path` so that after a power cut the file holds either its old or its new content. */
-export async function writeFileDurably(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${JSON.stringify(path)}`);
-  const temp = tempName(path);
-  const file = await open(temp, 'wx', mode);
-  try {
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await syncFolder(dirname(path));
-}
-
-/** Copies `source` to `path` with the same guarantee as {@link writeFileDurably}. */
-export async function copyFileDurably(source: string, path: string): Promise<void> {
+/**
+ * The one durable write: `fill` puts the whole content into a temporary file beside `path`, which is flushed,
+ * renamed over `path`, and the folder flushed. On any failure the temporary file is removed and `path` untouched.
+ */
+async function replaceDurably(path: string, fill: (temp: string) => Promise<void>): Promise<void> {
   const temp = tempName(path);
   try {
-    await copyFile(source, temp);
+    await fill(temp);
     const file = await open(temp, 'r+');
     try {
       await file.sync();
@@ -49,6 +32,17 @@ export async function copyFileDurably(source: string, path: string): Promise<voi
     throw err;
   }
   await syncFolder(dirname(path));
+}
+
+/** Writes `data` to `path` so that after a power cut the file holds either its old or its new content. */
+export async function writeFileDurably(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`path must be a file path, got ${JSON.stringify(path)}`);
+  await replaceDurably(path, (temp) => writeFile(temp, data, { flag: 'wx', mode }));
+}
+
+/** Copies `source` to `path` with the same guarantee as {@link writeFileDurably}. */
+export async function copyFileDurably(source: string, path: string): Promise<void> {
+  await replaceDurably(path, (temp) => copyFile(source, temp));
 }
 
 /** Flushes a folder's entries (a rename, a new file) to the disk. */

@@ -65,6 +65,21 @@ const uart: readonly ReservedPin[] = [
 // `miniuart-bt` in config.txt); otherwise it is the mini UART, whose speed drifts with the core clock.
 const gnss = { path: '/dev/serial0', baudRate: 9600 };
 
+/** The Pi 3 and Pi 4 analogue output. */
+const headphoneJack = {
+  device: 'plughw:CARD=Headphones,DEV=0',
+  mixerCard: 'Headphones',
+  mixerControl: 'PCM',
+  note: 'The 3.5 mm jack: ALSA card "Headphones", mixer control "PCM" (called "Headphone" on older images).',
+};
+
+/** An Arduino on one of the Pi 3/4's full-size USB ports. */
+const unoOnUsb = {
+  path: '/dev/ttyACM0',
+  baudRate: 57_600,
+  note: 'An Arduino Uno (its own USB chip) shows as /dev/ttyACM0; a CH340 clone as /dev/ttyUSB0.',
+};
+
 export const boardProfiles: Readonly<Record<BoardProfileName, BoardProfile>> = {
   'pi-zero-2w': {
     name: 'pi-zero-2w',
@@ -94,18 +109,9 @@ export const boardProfiles: Readonly<Record<BoardProfileName, BoardProfile>> = {
     gpio: { min: 2, max: 27 },
     reserved: uart,
     pins: commonPins,
-    audio: {
-      device: 'plughw:CARD=Headphones,DEV=0',
-      mixerCard: 'Headphones',
-      mixerControl: 'PCM',
-      note: 'The 3.5 mm jack: ALSA card "Headphones", mixer control "PCM" (called "Headphone" on older images).',
-    },
+    audio: headphoneJack,
     gnss,
-    powerBoard: {
-      path: '/dev/ttyACM0',
-      baudRate: 57_600,
-      note: 'An Arduino Uno (its own USB chip) shows as /dev/ttyACM0; a CH340 clone as /dev/ttyUSB0.',
-    },
+    powerBoard: unoOnUsb,
   },
   'pi-4': {
     name: 'pi-4',
@@ -113,18 +119,9 @@ export const boardProfiles: Readonly<Record<BoardProfileName, BoardProfile>> = {
     gpio: { min: 2, max: 27 },
     reserved: uart,
     pins: commonPins,
-    audio: {
-      device: 'plughw:CARD=Headphones,DEV=0',
-      mixerCard: 'Headphones',
-      mixerControl: 'PCM',
-      note: 'The 3.5 mm jack: ALSA card "Headphones", mixer control "PCM" (called "Headphone" on older images).',
-    },
+    audio: headphoneJack,
     gnss,
-    powerBoard: {
-      path: '/dev/ttyACM0',
-      baudRate: 57_600,
-      note: 'An Arduino Uno (its own USB chip) shows as /dev/ttyACM0; a CH340 clone as /dev/ttyUSB0.',
-    },
+    powerBoard: unoOnUsb,
   },
 };
 
