@@ -20,12 +20,13 @@ import {
   MESSAGE_TYPES,
   toSerial,
   hexField,
+  type FixContext,
   type Frame,
   type Message,
   type ProtocolErrorCode,
   type SignedBody,
 } from '../protocol/index.js';
-import { frameCases, signedCases, TEST_DISTRICT_SEED, TEST_UNIT_KEY } from '../tools/vector-cases.js';
+import { frameCases, signedCases, TEST_DISTRICT_SEED, TEST_FIX_CONTEXT, TEST_UNIT_KEY } from '../tools/vector-cases.js';
 import { chooseLang, pick, type Lang, type Text } from './i18n.js';
 import { UsageError, type CliIo } from './io.js';
 
@@ -47,19 +48,23 @@ const EXPLAIN: Record<ProtocolErrorCode, Text> = {
 
 const HELP: Text = {
   vi: `Cách dùng:
-  loa proto encode <loại> --json '<đối tượng>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district]
-  loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX]
+  loa proto encode <loại> --json '<đối tượng>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district] [--origin VĨ,KINH]
+  loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX] [--origin VĨ,KINH] [--now GIÂY_UNIX]
   loa proto sizes
 Loại tin: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; đối tượng ký: ${SIGNED_TYPES.join(', ')}.
 --json nhận một đối tượng hoặc một mảng (nhiều tin trong một khung). Không có --unit-key thì dùng khoá thử nghiệm công khai.
-Lệnh (command) không có trường "signed" sẽ được ký bằng --district-seed HEX (mặc định: khoá thử nghiệm RFC 8032).`,
+Lệnh (command) không có trường "signed" sẽ được ký bằng --district-seed HEX (mặc định: khoá thử nghiệm RFC 8032).
+Tin vị trí (fix) mang toạ độ lệch so với gốc toạ độ của huyện: --origin phải là gốc ghi trong gói cài đặt của xe
+(mặc định 0,0); thời điểm của fix được đặt gần đồng hồ máy này, hoặc gần --now.`,
   en: `Usage:
-  loa proto encode <type> --json '<object>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district]
-  loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX]
+  loa proto encode <type> --json '<object>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district] [--origin LAT,LON]
+  loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX] [--origin LAT,LON] [--now UNIX_SECONDS]
   loa proto sizes
 Message types: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; signed objects: ${SIGNED_TYPES.join(', ')}.
 --json takes one object or an array (several messages in one frame). Without --unit-key the public test key is used.
-A command without a "signed" field is signed with --district-seed HEX (default: the RFC 8032 test key).`,
+A command without a "signed" field is signed with --district-seed HEX (default: the RFC 8032 test key).
+A fix carries its position as offsets from the district origin: --origin must be the one in the cart's provisioning
+bundle (default 0,0); its time is placed next to this machine's clock, or next to --now.`,
 };
 
 const options = {
@@ -72,6 +77,8 @@ const options = {
   boot: { type: 'string', default: '1' },
   seq: { type: 'string', default: '0' },
   district: { type: 'boolean', default: false },
+  origin: { type: 'string' },
+  now: { type: 'string' },
   lang: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -122,6 +129,22 @@ function counter(value: string | undefined, name: string): number {
   return n;
 }
 
+/** The district origin and clock fixes are read with (SPEC 0x03). */
+function fixContextOf(values: Values): Partial<FixContext> {
+  const ctx: Partial<FixContext> = {};
+  if (values.origin !== undefined) {
+    const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(values.origin);
+    const lat = Number(m?.[1]);
+    const lon = Number(m?.[2]);
+    if (!m || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+      throw new UsageError(`--origin ${values.origin}: cần "vĩ độ,kinh độ" tính bằng độ, ví dụ 19.82,105.6 (needs "lat,lon" in degrees)`);
+    }
+    ctx.origin = { lat, lon };
+  }
+  if (values.now !== undefined) ctx.now = counter(values.now, 'now');
+  return ctx;
+}
+
 function encode(type: string, values: Values, lang: Lang): string {
   if (values.json === undefined) throw new UsageError(pick(lang, { vi: 'cần --json với nội dung tin', en: '--json with the message is required' }));
   let parsed: unknown;
@@ -150,18 +173,19 @@ function encode(type: string, values: Values, lang: Lang): string {
     seq: counter(values.seq, 'seq'),
     messages,
   };
-  const bytes = encodeFrame(frame, unitKey(values));
+  const bytes = encodeFrame(frame, unitKey(values), fixContextOf(values));
   return (values.serial ? toSerial(bytes) : bytes).toString('hex');
 }
 
 function decode(hex: string, values: Values): unknown {
+  const ctx = fixContextOf(values);
   let bytes = hexField(hex.replace(/\s+/g, ''), 'hex');
   if (values.serial) bytes = fromSerial(bytes[bytes.length - 1] === 0 ? bytes.subarray(0, -1) : bytes);
   if (frameKind(bytes) === 'signed') {
     if (values['district-key'] === undefined) return { verified: false, ...readSigned(bytes), signature: undefined };
     return { verified: true, ...openSigned(bytes, [publicKeyFromRaw(hexField(values['district-key'], '--district-key'))]) };
   }
-  const { messages, ...header } = decodeFrame(bytes, unitKey(values));
+  const { messages, ...header } = decodeFrame(bytes, unitKey(values), ctx);
   return {
     ...header,
     messages: messages.map((m) => {
@@ -179,7 +203,7 @@ function decode(hex: string, values: Values): unknown {
 export function sizeTable(): { name: string; mqtt: number; serial: number; json: number }[] {
   const districtKey = privateKeyFromSeed(TEST_DISTRICT_SEED);
   const rows = Object.entries(frameCases).map(([name, frame]) => {
-    const bytes = encodeFrame(frame, TEST_UNIT_KEY);
+    const bytes = encodeFrame(frame, TEST_UNIT_KEY, TEST_FIX_CONTEXT);
     const { messages, ...header } = frame;
     return { name, mqtt: bytes.length, serial: toSerial(bytes).length, json: Buffer.byteLength(JSON.stringify({ ...header, messages: messages.map(messageToJson) })) };
   });

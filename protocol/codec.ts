@@ -21,6 +21,34 @@ import {
   type Telemetry,
 } from './messages.js';
 
+/**
+ * What a fix needs from outside its bytes (SPEC.md, 0x03 fix): positions travel as offsets from the district's
+ * origin, fixed when the cart is registered and written in its provisioning bundle, and the fix time as its low 16
+ * bits, placed by the receiver next to its own clock.
+ */
+export interface FixContext {
+  /** The district origin, degrees. Carts registered without one use 0, 0 (their fixes are then longer). */
+  origin: { lat: number; lon: number };
+  /** The receiver's clock, Unix seconds: a fix time is read as the one nearest to it (within ±9 h). */
+  now: number;
+}
+
+const NO_ORIGIN = { lat: 0, lon: 0 } as const;
+
+/** The context for reading and writing fixes, defaults filled: origin 0, 0 and the system clock. */
+export function fixContext(c: Partial<FixContext> = {}): FixContext {
+  return { origin: c.origin ?? NO_ORIGIN, now: c.now ?? Math.floor(Date.now() / 1000) };
+}
+
+/** How many seconds the 16-bit fix time covers. */
+export const FIX_TIME_SPAN = 65_536;
+
+/** The full Unix time whose low 16 bits are `low`, nearest to `now`. */
+export function placeFixTime(low: number, now: number): number {
+  const back = (((Math.floor(now) - low) % FIX_TIME_SPAN) + FIX_TIME_SPAN) % FIX_TIME_SPAN;
+  return back <= FIX_TIME_SPAN / 2 ? Math.floor(now) - back : Math.floor(now) - back + FIX_TIME_SPAN;
+}
+
 export const MESSAGE_CODES: Record<Exclude<MessageType, 'unknown'>, number> = {
   hello: 0x01,
   telemetry: 0x02,
@@ -100,6 +128,10 @@ export function toE7(deg: number, limit: number, what: string): number {
 function fromE7(v: number, limit: number, what: string): number {
   if (Math.abs(v) > limit * 1e7) throw new ProtocolError('bad-value', `${what} ${v / 1e7} is beyond ±${limit}°`);
   return v / 1e7;
+}
+
+function originE7(ctx: FixContext): { lat: number; lon: number } {
+  return { lat: toE7(ctx.origin.lat, 90, 'origin latitude'), lon: toE7(ctx.origin.lon, 180, 'origin longitude') };
 }
 
 const readLat = (r: ByteReader): number => fromE7(r.i32('latitude'), 90, 'latitude');
@@ -184,7 +216,7 @@ function percent(v: number, what: string): number {
 // --- one message --------------------------------------------------------------------------------------------------
 
 /** Writes a message's payload (without type and length). */
-export function writePayload(w: ByteWriter, m: Message): void {
+export function writePayload(w: ByteWriter, m: Message, ctx: FixContext = fixContext()): void {
   switch (m.type) {
     case 'hello':
       w.varint(m.record).str(m.firmware).varint(m.manifestVersion).varint(bitsOf(CAPABILITIES, m.capabilities, 'capability'));
@@ -193,13 +225,17 @@ export function writePayload(w: ByteWriter, m: Message): void {
     case 'telemetry':
       writeTelemetry(w, m);
       return;
-    case 'fix':
-      w.u32(m.time).i32(toE7(m.lat, 90, 'latitude')).i32(toE7(m.lon, 180, 'longitude'));
+    case 'fix': {
+      if (!Number.isInteger(m.time) || m.time < 0 || m.time > 0xffff_ffff) throw new ProtocolError('bad-value', `fix time ${String(m.time)} is not Unix seconds`);
+      const o = originE7(ctx);
+      // Offsets wrap modulo 2^32 like track steps, so a longitude across ±180° from the origin still fits.
+      w.u16(m.time % FIX_TIME_SPAN).svarint((toE7(m.lat, 90, 'latitude') - o.lat) | 0).svarint((toE7(m.lon, 180, 'longitude') - o.lon) | 0);
       w.varint(scaled(m.speed, 10, 'speed'));
       w.varint(Math.round(((m.course % 360) + 360) % 360) % 360);
       w.u8(m.hdop === undefined ? 255 : Math.min(254, scaled(m.hdop, 10, 'hdop')));
       w.u8(m.satellites).u8(enumIndex(FIX_QUALITIES, m.quality, 'fix quality'));
       return;
+    }
     case 'play':
       w.varint(m.record);
       writeStamp(w, m.start);
@@ -250,7 +286,7 @@ export function writePayload(w: ByteWriter, m: Message): void {
 }
 
 /** Reads a message's payload of the given type code. */
-export function readPayload(code: number, r: ByteReader): Message {
+export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixContext()): Message {
   const type = TYPE_BY_CODE.get(code);
   if (type === undefined) return { type: 'unknown', code, payload: r.bytes(r.remaining, 'payload') };
   switch (type) {
@@ -266,9 +302,10 @@ export function readPayload(code: number, r: ByteReader): Message {
     case 'telemetry':
       return readTelemetry(r);
     case 'fix': {
-      const time = r.u32('time');
-      const lat = readLat(r);
-      const lon = readLon(r);
+      const time = placeFixTime(r.u16('time'), ctx.now);
+      const o = originE7(ctx);
+      const lat = fromE7((o.lat + r.svarint('latitude offset')) | 0, 90, 'latitude');
+      const lon = fromE7((o.lon + r.svarint('longitude offset')) | 0, 180, 'longitude');
       const speed = r.varint('speed') / 10;
       const course = r.varint('course');
       const hdop = r.u8('hdop');
@@ -349,34 +386,34 @@ export function readPayload(code: number, r: ByteReader): Message {
 
 
 /** `type | length | payload`. */
-export function writeMessage(w: ByteWriter, m: Message): void {
+export function writeMessage(w: ByteWriter, m: Message, ctx?: FixContext): void {
   const code = m.type === 'unknown' ? m.code : MESSAGE_CODES[m.type];
-  const payload = encodePayload(m);
+  const payload = encodePayload(m, ctx);
   if (payload.length > MAX_PAYLOAD) throw new ProtocolError('too-long', `${m.type} payload is ${payload.length} bytes, over ${MAX_PAYLOAD}`);
   w.u8(code).blob(payload);
 }
 
 /** One message as it travels inside a frame (`type | length | payload`): what a cart's outbox keeps and resends. */
-export function encodeMessage(m: Message): Buffer {
+export function encodeMessage(m: Message, ctx?: FixContext): Buffer {
   const w = new ByteWriter(64);
-  writeMessage(w, m);
+  writeMessage(w, m, ctx);
   return w.finish();
 }
 
-export function encodePayload(m: Message): Buffer {
+export function encodePayload(m: Message, ctx?: FixContext): Buffer {
   const w = new ByteWriter(64);
-  writePayload(w, m);
+  writePayload(w, m, ctx);
   return w.finish();
 }
 
 /** Reads messages until the reader is exhausted. */
-export function readMessages(r: ByteReader): Message[] {
+export function readMessages(r: ByteReader, ctx: FixContext = fixContext()): Message[] {
   const out: Message[] = [];
   while (r.remaining > 0) {
     const code = r.u8('message type');
     const len = r.varint('message length');
     if (len > MAX_PAYLOAD) throw new ProtocolError('too-long', `message of ${len} bytes is over ${MAX_PAYLOAD}`);
-    out.push(readPayload(code, r.sub(len, 'message payload')));
+    out.push(readPayload(code, r.sub(len, 'message payload'), ctx));
   }
   return out;
 }

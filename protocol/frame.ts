@@ -9,7 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ByteReader, ByteWriter, varintLength } from './bytes.js';
-import { readMessages, writeMessage } from './codec.js';
+import { fixContext, readMessages, writeMessage, type FixContext } from './codec.js';
 import { ProtocolError } from './errors.js';
 import type { Message } from './messages.js';
 
@@ -63,11 +63,15 @@ export function computeTag(key: Uint8Array, bytes: Uint8Array): Buffer {
   return createHmac('sha256', key).update(bytes).digest().subarray(0, TAG_LENGTH);
 }
 
-/** Encodes and tags a frame. Throws `ProtocolError('bad-value')` for a value that does not fit its field. */
-export function encodeFrame(frame: Frame, key: Uint8Array): Buffer {
+/**
+ * Encodes and tags a frame. Throws `ProtocolError('bad-value')` for a value that does not fit its field. `context`
+ * (the district origin) matters only to fixes.
+ */
+export function encodeFrame(frame: Frame, key: Uint8Array, context?: Partial<FixContext>): Buffer {
   checkKey(key);
   const w = writeHeader(frame);
-  for (const m of frame.messages) writeMessage(w, m);
+  const ctx = fixContext(context);
+  for (const m of frame.messages) writeMessage(w, m, ctx);
   return tag(w.finish(), key);
 }
 
@@ -107,9 +111,9 @@ export function peekHeader(bytes: Uint8Array): FrameHeader {
 
 /**
  * Verifies the tag and decodes the frame. The tag is checked before any message is parsed, so a forged frame costs
- * one HMAC and nothing more.
+ * one HMAC and nothing more. `context` (the unit's district origin, the receiver's clock) matters only to fixes.
  */
-export function decodeFrame(bytes: Uint8Array, key: Uint8Array): Frame {
+export function decodeFrame(bytes: Uint8Array, key: Uint8Array, context?: Partial<FixContext>): Frame {
   checkKey(key);
   const header = peekHeader(bytes);
   if (bytes.length < 1 + 3 + TAG_LENGTH) throw new ProtocolError('truncated', `frame of ${bytes.length} bytes is too short to carry a tag`);
@@ -122,5 +126,5 @@ export function decodeFrame(bytes: Uint8Array, key: Uint8Array): Frame {
   r.varint('unit');
   r.varint('boot');
   r.varint('seq');
-  return { ...header, messages: readMessages(r) };
+  return { ...header, messages: readMessages(r, fixContext(context)) };
 }

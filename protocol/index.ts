@@ -11,4 +11,5 @@ export * from './serial.js';
 export * from './topics.js';
 export * from './json.js';
 export * from './bundle.js';
+export * from './origin.js';
 export type { Logger, LogMessage } from './logger.js';

@@ -97,9 +97,14 @@ export interface Telemetry {
   sync?: { manifestVersion: number; clipsMissing: number; bytesToGo: number };
 }
 
-/** Live GNSS fix, latest-wins. */
+/**
+ * Live GNSS fix, latest-wins. On the wire the time is only its low 16 bits and the position an offset from the
+ * district origin (`FixContext`), so a fix must reach the receiver within 9 h of its time: a cart sends only fresh
+ * fixes.
+ */
 export interface Fix {
   type: 'fix';
+  /** Unix seconds, GNSS UTC. */
   time: number;
   lat: number;
   lon: number;

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeFrame, messageToJson, privateKeyFromSeed, signObject, toSerial } from '../protocol/index.js';
-import { frameCases, signedCases, TEST_DISTRICT_PUBLIC, TEST_DISTRICT_SEED, TEST_UNIT_KEY } from './vector-cases.js';
+import { encodeFrame, messageToJson, privateKeyFromSeed, signObject, toSerial, type Message } from '../protocol/index.js';
+import { frameCases, signedCases, TEST_DISTRICT_PUBLIC, TEST_DISTRICT_SEED, TEST_FIX_CONTEXT, TEST_UNIT_KEY } from './vector-cases.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'protocol', 'vectors');
 mkdirSync(dir, { recursive: true });
@@ -23,10 +23,12 @@ const commandInFrame = signObject(signedCases['command-set-volume']!, districtKe
 const frames = { ...frameCases, 'command-down': { kind: 'district' as const, unit: 7, boot: 3, seq: 78, messages: [{ type: 'command' as const, signed: commandInFrame }] } };
 
 for (const [name, frame] of Object.entries(frames)) {
-  const bytes = encodeFrame(frame, TEST_UNIT_KEY);
+  const bytes = encodeFrame(frame, TEST_UNIT_KEY, TEST_FIX_CONTEXT);
+  const fixes = (frame.messages as readonly Message[]).some((m) => m.type === 'fix');
   write(`frame-${name}`, {
     what: 'tagged frame',
     'unit-key': TEST_UNIT_KEY.toString('hex'),
+    ...(fixes ? { origin: `${TEST_FIX_CONTEXT.origin.lat},${TEST_FIX_CONTEXT.origin.lon}`, now: String(TEST_FIX_CONTEXT.now) } : {}),
     header: JSON.stringify({ kind: frame.kind, unit: frame.unit, boot: frame.boot, seq: frame.seq }),
     messages: JSON.stringify(frame.messages.map(messageToJson)),
     hex: bytes.toString('hex'),

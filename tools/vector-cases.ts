@@ -10,6 +10,9 @@ export const TEST_DISTRICT_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa
 
 /** 2026-11-29 08:00:00 +07:00 */
 const T = 1_795_914_000;
+
+/** The district origin of the vectors' fixes (Triệu Sơn), and the receiver clock they are read with. */
+export const TEST_FIX_CONTEXT = { origin: { lat: 19.82, lon: 105.6 }, now: T + 5 };
 const head = { kind: 'unit' as const, unit: 7, boot: 42, seq: 1000 };
 
 export const liveTelemetry = {

@@ -9,15 +9,19 @@ const key = '11'.repeat(32);
 describe('loa proto', () => {
   it('encodes a message and decodes it back, plain and on serial', async () => {
     for (const serial of [[], ['--serial']]) {
-      const enc = await runLoa(['proto', 'encode', 'fix', '--json', '{"time":1795914000,"lat":19.88,"lon":105.6,"speed":1.2,"course":87,"satellites":9,"quality":"gps"}', '--unit-key', key, '--unit', '7', ...serial]);
+      const origin = ['--origin', '19.82,105.6'];
+      const enc = await runLoa(['proto', 'encode', 'fix', '--json', '{"time":1795914000,"lat":19.88,"lon":105.6,"speed":1.2,"course":87,"satellites":9,"quality":"gps"}', '--unit-key', key, '--unit', '7', ...origin, ...serial]);
       expect(enc.code, enc.stderr).toBe(0);
       const hex = enc.stdout.trim();
       expect(hex).toMatch(/^[0-9a-f]+$/);
-      const dec = await runLoa(['proto', 'decode', hex, '--unit-key', key, ...serial]);
+      const dec = await runLoa(['proto', 'decode', hex, '--unit-key', key, ...origin, '--now', '1795920000', ...serial]);
       expect(dec.code, dec.stderr).toBe(0);
       const json = JSON.parse(dec.stdout) as { unit: number; messages: { lat: number; quality: string }[] };
       expect(json.unit).toBe(7);
-      expect(json.messages[0]).toMatchObject({ lat: 19.88, quality: 'gps' });
+      expect(json.messages[0]).toMatchObject({ time: 1795914000, lat: 19.88, lon: 105.6, quality: 'gps' });
+      // Read with another origin the same bytes give another place: the origin belongs with the unit key.
+      const elsewhere = await runLoa(['proto', 'decode', hex, '--unit-key', key, '--origin', '0,0', '--now', '1795920000', ...serial]);
+      expect(JSON.parse(elsewhere.stdout)).toMatchObject({ messages: [{ lat: 0.06, lon: 0 }] });
     }
   });
 
@@ -44,6 +48,12 @@ describe('loa proto', () => {
     }
   });
 
+  it('refuses an origin that is not "lat,lon" in degrees, saying what it needs', async () => {
+    const r = await runLoa(['proto', 'decode', '00', '--origin', '19.82']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/vĩ độ,kinh độ.*lat,lon/);
+  });
+
   it('names the missing field of a message, in English on request', async () => {
     const r = await runLoa(['proto', 'encode', 'fix', '--json', '{"time":1}', '--lang', 'en']);
     expect(r.code).toBe(1);
@@ -59,7 +69,7 @@ describe('loa proto', () => {
 
   it('prints sizes beside JSON', async () => {
     const r = await runLoa(['proto', 'sizes', '--lang', 'en']);
-    expect(r.stdout).toMatch(/telemetry-and-fix\s+46\s+50\s+\d+/);
+    expect(r.stdout).toMatch(/telemetry-and-fix\s+42\s+46\s+\d+/);
   });
 
   const bin = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'loa.js');

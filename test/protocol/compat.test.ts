@@ -1,7 +1,7 @@
 // Forward compatibility: a newer peer may add message types and trailing fields; this decoder skips them.
 import { describe, expect, it } from 'vitest';
 import { ByteReader, ByteWriter, computeTag, decodeFrame, encodePayload, MESSAGE_CODES, ProtocolError, readMessages, versionByte } from '../../protocol/index.js';
-import { liveFix, liveTelemetry } from '../../tools/vector-cases.js';
+import { liveFix, liveTelemetry, TEST_FIX_CONTEXT as ctx } from '../../tools/vector-cases.js';
 
 const key = Buffer.alloc(32, 3);
 
@@ -14,18 +14,18 @@ function frameOf(...messages: [number, Buffer][]): Buffer {
 
 describe('forward compatibility', () => {
   it('reads the known fields of a payload and skips trailing fields it does not know', () => {
-    const fix = Buffer.concat([encodePayload(liveFix), Buffer.from('c0ffee', 'hex')]);
+    const fix = Buffer.concat([encodePayload(liveFix, ctx), Buffer.from('c0ffee', 'hex')]);
     // A telemetry presence bit this decoder does not know (bit 20) with its field after every known one.
     const known = encodePayload(liveTelemetry);
     const r = new ByteReader(known);
     const present = r.varint();
     const tele = new ByteWriter().varint(present | (1 << 20)).bytes(known.subarray(r.offset)).bytes(Buffer.from('0102', 'hex')).finish();
-    const frame = decodeFrame(frameOf([MESSAGE_CODES.fix, fix], [MESSAGE_CODES.telemetry, tele]), key);
+    const frame = decodeFrame(frameOf([MESSAGE_CODES.fix, fix], [MESSAGE_CODES.telemetry, tele]), key, ctx);
     expect(frame.messages).toEqual([liveFix, liveTelemetry]);
   });
 
   it('skips a message type it does not know and keeps the ones after it', () => {
-    const frame = decodeFrame(frameOf([0x55, Buffer.from('0102', 'hex')], [MESSAGE_CODES.fix, encodePayload(liveFix)]), key);
+    const frame = decodeFrame(frameOf([0x55, Buffer.from('0102', 'hex')], [MESSAGE_CODES.fix, encodePayload(liveFix, ctx)]), key, ctx);
     expect(frame.messages[0]).toEqual({ type: 'unknown', code: 0x55, payload: Buffer.from('0102', 'hex') });
     expect(frame.messages[1]).toEqual(liveFix);
   });
@@ -36,7 +36,7 @@ describe('forward compatibility', () => {
   });
 
   it('refuses another protocol version with a message that says which', () => {
-    const f = frameOf([MESSAGE_CODES.fix, encodePayload(liveFix)]);
+    const f = frameOf([MESSAGE_CODES.fix, encodePayload(liveFix, ctx)]);
     f[0] = 0x20;
     expect(() => decodeFrame(f, key)).toThrow(/protocol version 2/);
   });
