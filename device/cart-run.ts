@@ -138,6 +138,8 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
             unitKey: identity.unitKey,
             boot,
             districtKeys: identity.districtKeys,
+            // The origin the district stored with this cart's key: it reads our fixes from the same one.
+            origin: identity.origin,
             outbox: store,
             state: {
               loadReplay: () => store.getSetting('districtReplay'),

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { publicKeyFromRaw, TOPIC_NAME, UNIT_KEY_LENGTH } from '../protocol/index.js';
+import { NO_ORIGIN, originProblem, publicKeyFromRaw, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin } from '../protocol/index.js';
 import { writeFileDurably } from '../lib/durable.js';
 
 export interface CartIdentity {
@@ -25,6 +25,11 @@ export interface CartIdentity {
   contentUrl: string | null;
   /** Board profile name (hardware/board/profiles.ts). */
   profile: string;
+  /**
+   * The district origin the cart's live fixes are sent as offsets from: the one in its bundle, which the district
+   * keeps with its key. 0, 0 for a cart provisioned before origins existed (its district stored 0, 0 for it too).
+   */
+  origin: DistrictOrigin;
   /** A throwaway identity made by `loa unit run --sim`: refused without --sim. */
   simulation: boolean;
 }
@@ -46,6 +51,8 @@ interface IdentityJson {
   broker: { url: string; username: string; password: string } | null;
   contentUrl?: string | null;
   profile: string;
+  /** Missing from identities written before origins existed: 0, 0. */
+  origin?: DistrictOrigin;
   simulation?: boolean;
 }
 
@@ -61,6 +68,7 @@ export function identityToJson(id: CartIdentity, districtKeysRaw: readonly strin
     broker: id.broker,
     contentUrl: id.contentUrl,
     profile: id.profile,
+    origin: { ...id.origin },
     simulation: id.simulation,
   };
 }
@@ -94,6 +102,8 @@ export function identityFromJson(value: unknown, where: string): CartIdentity {
   const contentUrl = o.contentUrl ?? null;
   if (contentUrl !== null && (typeof contentUrl !== 'string' || !/^https?:\/\//.test(contentUrl))) problems.push(`contentUrl: ${JSON.stringify(contentUrl)} must be null or an http(s) URL`);
   if (typeof o.profile !== 'string') problems.push(`profile: ${JSON.stringify(o.profile)} must be a board profile name`);
+  const originBad = o.origin === undefined ? null : originProblem(o.origin);
+  if (originBad !== null) problems.push(`origin: ${originBad}`);
   if (problems.length > 0) throw new IdentityError(`${where}: ${problems.join('; ')}`);
   return {
     district,
@@ -106,6 +116,7 @@ export function identityFromJson(value: unknown, where: string): CartIdentity {
     broker: broker as CartIdentity['broker'],
     contentUrl: contentUrl as string | null,
     profile: o.profile as string,
+    origin: o.origin === undefined ? { ...NO_ORIGIN } : toOrigin(o.origin),
     simulation: o.simulation === true,
   };
 }

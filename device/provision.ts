@@ -58,6 +58,8 @@ export async function provision(dataDir: string, bytes: Buffer | string): Promis
     broker: b.broker,
     contentUrl: b.contentUrl,
     profile: b.profile,
+    // The origin the district stored for this unit: the cart's fixes must be offsets from the same one.
+    origin: b.origin,
     simulation: false,
   };
   // The same validation the cart runs at start, before anything is written: a bad value fails here, not at the next

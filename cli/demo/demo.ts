@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeToneWav } from '../../hardware/audio/wav.js';
-import { makeBundle } from '../../controller/app/bundle.js';
+import { unitBundle } from '../../controller/app/bundle.js';
 import { validateControllerConfig } from '../../controller/app/config.js';
 import { DistrictController } from '../../controller/app/controller.js';
 import { listUnitStates } from '../../controller/fleet/unit-state.js';
@@ -119,17 +119,12 @@ export async function startDemo(o: DemoOptions): Promise<DemoRun> {
     const name = `${place.id}-01`;
     const cred = await controller.registry.addUnit({ id: name, commune: place.id, team: place.id, profile: 'pi-zero-2w' });
     const brokerUrl = name === offlineCart ? `mqtt://127.0.0.1:${cut.port}` : controller.brokerUrl;
-    const bundle = makeBundle({
+    const bundle = unitBundle(cred.unit, {
       district: config.district.id,
-      unitName: name,
-      unitNumber: cred.unit.number,
-      commune: place.id,
-      team: place.id,
-      unitKey: cred.unit.key.toString('hex'),
+      password: cred.password,
       districtKeys: [controller.districtPublicKeyHex],
-      broker: { url: brokerUrl, username: name, password: cred.password },
+      brokerUrl,
       contentUrl: controller.httpUrl,
-      profile: 'pi-zero-2w',
     });
     const dataDir = join(root, 'carts', name);
     await provision(dataDir, JSON.stringify(bundle));

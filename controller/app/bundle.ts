@@ -1,8 +1,40 @@
 /** Writing the provisioning bundle (protocol/bundle.ts defines it): a 0600 file, because it holds secrets. */
 import { writeFileDurably } from '../../lib/durable.js';
-import type { ProvisioningBundle } from '../../protocol/index.js';
+import { makeBundle, type ProvisioningBundle } from '../../protocol/index.js';
+import type { Unit } from '../fleet/registry.js';
 
 export { BUNDLE_FORMAT, BundleError, bundleDigest, checkBundle, makeBundle, parseBundle, type BundleFields, type ProvisioningBundle } from '../../protocol/index.js';
+
+/** What a unit's bundle needs beside the registry's unit. */
+export interface UnitBundleOptions {
+  district: string;
+  /** The unit's MQTT password: known only right after `addUnit` or `resetUnitPassword`. */
+  password: string;
+  /** Raw Ed25519 public keys, hex, that the cart pins. */
+  districtKeys: string[];
+  brokerUrl: string;
+  contentUrl: string;
+}
+
+/**
+ * The bundle of a registered unit. Name, number, key and origin all come from the registry's row, so the cart
+ * encodes its fixes from the very origin the ingest reads them with.
+ */
+export function unitBundle(unit: Unit, o: UnitBundleOptions): ProvisioningBundle {
+  return makeBundle({
+    district: o.district,
+    unitName: unit.id,
+    unitNumber: unit.number,
+    commune: unit.commune,
+    team: unit.team,
+    unitKey: unit.key.toString('hex'),
+    districtKeys: [...o.districtKeys],
+    broker: { url: o.brokerUrl, username: unit.id, password: o.password },
+    contentUrl: o.contentUrl,
+    profile: unit.profile,
+    origin: unit.origin,
+  });
+}
 
 /** Writes the bundle durably, mode 0600, as indented JSON (sha256 last). */
 export async function writeBundle(path: string, bundle: ProvisioningBundle): Promise<void> {

@@ -3,7 +3,7 @@
  * checked at start. Every problem is listed at once with its key path and the bad value ({@link ConfigError}).
  *
  *   {
- *     "district": { "id": "trieu-son", "name": "Triệu Sơn" },
+ *     "district": { "id": "trieu-son", "name": "Triệu Sơn", "origin": { "lat": 19.82, "lon": 105.6 } },
  *     "dataDir": "data/controller",
  *     "broker": { "embedded": { "port": 1883, "host": "127.0.0.1" } },
  *         or    { "url": "mqtt://127.0.0.1:1883", "username": "loa_controller", "password": "…",
@@ -16,12 +16,16 @@
  *     "staleAfterSeconds": 900
  *   }
  *
+ * `district.origin` (degrees) is the point the carts' live positions are sent as offsets from (protocol SPEC.md, 0x03
+ * fix): pick one near the middle of the district, where offsets are shortest. Each unit keeps the origin it was
+ * registered with (it is in its provisioning bundle), so changing it later changes only the carts registered after.
+ *
  * `publicUrls` are the addresses written into provisioning bundles (what a cart dials); by default the listening
  * addresses. An external broker's `files` are the Mosquitto password and ACL files the controller rewrites from its
  * registry when a unit is added (send Mosquitto SIGHUP afterwards).
  */
 import { readFile } from 'node:fs/promises';
-import { TOPIC_NAME } from '../../protocol/index.js';
+import { TOPIC_NAME, type DistrictOrigin } from '../../protocol/index.js';
 
 export interface EmbeddedBrokerConfig {
   embedded: { port: number; host: string };
@@ -35,7 +39,7 @@ export interface ExternalBrokerConfig {
 }
 
 export interface ControllerConfig {
-  district: { id: string; name: string };
+  district: { id: string; name: string; origin: DistrictOrigin };
   dataDir: string;
   broker: EmbeddedBrokerConfig | ExternalBrokerConfig;
   http: { port: number; host: string };
@@ -47,7 +51,8 @@ export interface ControllerConfig {
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
-  district: { id: 'trieu-son', name: 'Triệu Sơn' },
+  // Triệu Sơn (Thanh Hóa): near the middle of the district the demo and the simulators use.
+  district: { id: 'trieu-son', name: 'Triệu Sơn', origin: { lat: 19.82, lon: 105.6 } },
   dataDir: 'data/controller',
   broker: { embedded: { port: 1883, host: '127.0.0.1' } },
   http: { port: 8080, host: '127.0.0.1' },
@@ -110,6 +115,14 @@ function integer(path: string, value: unknown, fallback: number, min: number, ma
   return value;
 }
 
+function degrees(path: string, value: unknown, fallback: number, limit: number, problems: ConfigProblem[]): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > limit) {
+    problems.push({ path, message: `${show(value)} must be a number of degrees from -${limit} to ${limit}` });
+    return fallback;
+  }
+  return value;
+}
+
 function text(path: string, value: unknown, fallback: string | undefined, problems: ConfigProblem[], pattern?: RegExp, expected?: string): string {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'string' || value.trim() === '' || (pattern && !pattern.test(value))) {
@@ -166,19 +179,32 @@ function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerCo
   };
 }
 
+/** The origin, both coordinates required: half an origin is a typo, not a point. */
+function validateOrigin(value: unknown, problems: ConfigProblem[]): DistrictOrigin {
+  const d = DEFAULT_CONFIG.district.origin;
+  if (value === undefined) return { ...d };
+  const s = section('district.origin', value, ['lat', 'lon'], problems);
+  if (!s) return { ...d };
+  return { lat: degrees('district.origin.lat', s.lat, d.lat, 90, problems), lon: degrees('district.origin.lon', s.lon, d.lon, 180, problems) };
+}
+
+function validateDistrict(value: unknown, problems: ConfigProblem[]): ControllerConfig['district'] {
+  const d = DEFAULT_CONFIG.district;
+  if (value === undefined) return { ...d, origin: { ...d.origin } };
+  const s = section('district', value, ['id', 'name', 'origin'], problems);
+  return {
+    id: text('district.id', s?.id, d.id, problems, TOPIC_NAME, 'a-z, 0-9 and - (1–32, not starting with -), e.g. "trieu-son"'),
+    name: text('district.name', s?.name, d.name, problems),
+    origin: validateOrigin(s?.origin, problems),
+  };
+}
+
 /** Checks a parsed configuration (undefined = all defaults). Throws {@link ConfigError} listing every problem. */
 export function validateControllerConfig(input: unknown): ControllerConfig {
   const problems: ConfigProblem[] = [];
   const o = section('(file)', input === undefined ? {} : input, TOP_KEYS, problems) ?? {};
   const dd = DEFAULT_CONFIG;
-  let district = { ...dd.district };
-  if (o.district !== undefined) {
-    const s = section('district', o.district, ['id', 'name'], problems);
-    district = {
-      id: text('district.id', s?.id, dd.district.id, problems, TOPIC_NAME, 'a-z, 0-9 and - (1–32, not starting with -), e.g. "trieu-son"'),
-      name: text('district.name', s?.name, dd.district.name, problems),
-    };
-  }
+  const district = validateDistrict(o.district, problems);
   const http = { ...dd.http };
   if (o.http !== undefined) {
     const s = section('http', o.http, ['port', 'host'], problems);

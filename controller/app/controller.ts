@@ -135,7 +135,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     this.#undo.push(() => key.stop());
     const users = new UserStore({ db, clock: seconds });
     await users.start();
-    const registry = new FleetRegistry({ db, clock });
+    const registry = new FleetRegistry({ db, origin: c.district.origin, clock });
 
     let broker: EmbeddedBroker | undefined;
     let account: { url: string; username: string; password: string };

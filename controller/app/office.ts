@@ -15,7 +15,7 @@ import { openControllerDb } from '../db/database.js';
 import { FleetRegistry, RegistryError } from '../fleet/registry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { UserStore } from '../users/users.js';
-import { makeBundle, writeBundle, type ProvisioningBundle } from './bundle.js';
+import { unitBundle, writeBundle, type ProvisioningBundle } from './bundle.js';
 import { bundleBrokerUrl, bundleContentUrl, isEmbedded, type ControllerConfig } from './config.js';
 import { dataPaths, ensureDataDir } from './data-dir.js';
 
@@ -57,7 +57,8 @@ export async function openOffice(config: ControllerConfig, logger: Logger = sile
   const office: Office = {
     config,
     db,
-    registry: new FleetRegistry({ db }),
+    // Units registered here get the configured district origin, which goes into their bundles.
+    registry: new FleetRegistry({ db, origin: config.district.origin }),
     users,
     async key() {
       if (!key) {
@@ -134,17 +135,12 @@ export async function provisionUnit(office: Office, r: ProvisionRequest): Promis
   }
   if (!team) await registry.addTeam({ id: r.team, commune: r.commune, name: r.teamName ?? r.team });
   const { unit, password } = await registry.addUnit({ id: r.unit, commune: r.commune, team: r.team, profile: r.profile });
-  const bundle = makeBundle({
+  const bundle = unitBundle(unit, {
     district: config.district.id,
-    unitName: unit.id,
-    unitNumber: unit.number,
-    commune: unit.commune,
-    team: unit.team,
-    unitKey: unit.key.toString('hex'),
+    password,
     districtKeys: [key.publicKeyHex],
-    broker: { url: bundleBrokerUrl(config), username: unit.id, password },
+    brokerUrl: bundleBrokerUrl(config),
     contentUrl: bundleContentUrl(config),
-    profile: unit.profile,
   });
   const path = r.out ?? join(dataPaths(config.dataDir).bundles, `${unit.id}.json`);
   if (r.out === undefined) await ensureDataDir(dataPaths(config.dataDir).bundles);

@@ -2,12 +2,12 @@
  * The ingest: every frame a cart sends, over MQTT or a serial gateway, checked and stored.
  *
  * For each frame, in arrival order: `peekHeader` → the unit by number (the link's unit name, when it vouches for
- * one, must be that unit) → tag verified with the unit's key (`decodeFrame`) → `checkReplay` against the unit's
- * replay state. Anything refused is dropped and counted in `ingest_counters` (by day, Asia/Ho_Chi_Minh). Accepted
- * frames gather for `batchDelayMs` (or until `maxBatchRecords`) and are written in ONE transaction
- * (ingest-batch.ts); only after the commit does each unit get an ack covering every durable record of its frames,
- * duplicates included, on the link the frames came by. While a batch commits the next one gathers, so batches grow
- * by themselves when the disk is slow.
+ * one, must be that unit) → tag verified with the unit's key (`decodeFrame`; fixes are read from the unit's stored
+ * origin and placed next to the ingest's clock) → `checkReplay` against the unit's replay state. Anything refused
+ * is dropped and counted in `ingest_counters` (by day, Asia/Ho_Chi_Minh). Accepted frames gather for `batchDelayMs`
+ * (or until `maxBatchRecords`) and are written in ONE transaction (ingest-batch.ts); only after the commit does each
+ * unit get an ack covering every durable record of its frames, duplicates included, on the link the frames came by.
+ * While a batch commits the next one gathers, so batches grow by themselves when the disk is slow.
  */
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
@@ -209,7 +209,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     }
     let frame;
     try {
-      frame = decodeFrame(bytes, entry.unit.key);
+      // The origin the unit was registered with is the one in its bundle, the one its cart encodes fixes from.
+      frame = decodeFrame(bytes, entry.unit.key, { origin: entry.unit.origin, now: this.#seconds() });
     } catch (err) {
       return this.#drop(isProtocolError(err) && err.code === 'bad-tag' ? 'bad-tag' : 'malformed', origin, header.unit, String(err));
     }

@@ -1,4 +1,5 @@
 /** The registry's values and its domain error (registry.ts). */
+import type { DistrictOrigin } from '../../protocol/index.js';
 
 export interface Commune {
   /** Topic-safe name, e.g. `dan-luc`. */
@@ -39,6 +40,11 @@ export interface Unit {
   provisionedAt: number;
   /** 32-byte HMAC key shared with the cart. */
   key: Buffer;
+  /**
+   * The district origin the cart's fixes are offsets from, fixed at registration and written in its bundle; 0, 0 for
+   * a unit registered before origins existed.
+   */
+  origin: DistrictOrigin;
   retired: boolean;
 }
 

@@ -1,11 +1,13 @@
 /**
  * The district's registry: communes, their teams and members, and the units (carts) with their keys. Adding a unit
  * assigns the next unit number (numbers are never reused, retired units keep theirs), makes its 32-byte key and its
- * MQTT password, and stores the password only as hashes (passwords.ts); the plain password is returned once.
+ * MQTT password, and stores the password only as hashes (passwords.ts); the plain password is returned once. It also
+ * stores the district origin the unit was registered with: its cart encodes fixes from it, and the ingest reads
+ * them from it.
  */
 import { randomBytes } from 'node:crypto';
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { TOPIC_NAME, UNIT_KEY_LENGTH } from '../../protocol/index.js';
+import { NO_ORIGIN, originProblem, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin } from '../../protocol/index.js';
 import { hashPassword, mosquittoHash, newPassword, verifyPassword } from './passwords.js';
 import { RegistryError, type Commune, type Member, type MemberRole, type Team, type Unit, type UnitCredentials } from './registry-types.js';
 
@@ -13,6 +15,11 @@ export * from './registry-types.js';
 
 export interface FleetRegistryOptions {
   db: SqliteDb;
+  /**
+   * The district origin stored with every unit registered from now on (the configuration's `district.origin`).
+   * Default 0, 0: fixes then travel as whole positions, which is right but longer.
+   */
+  origin?: DistrictOrigin;
   /** Unix milliseconds (default `Date.now`). */
   clock?: () => number;
 }
@@ -26,10 +33,12 @@ interface UnitRow {
   firmware: string | null;
   provisioned_at: number;
   unit_key: Buffer;
+  origin_lat: number;
+  origin_lon: number;
   retired: number;
 }
 
-const UNIT_COLUMNS = 'id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, retired';
+const UNIT_COLUMNS = 'id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, origin_lat, origin_lon, retired';
 
 function toUnit(r: UnitRow): Unit {
   return {
@@ -41,6 +50,7 @@ function toUnit(r: UnitRow): Unit {
     firmware: r.firmware,
     provisionedAt: r.provisioned_at,
     key: Buffer.from(r.unit_key),
+    origin: { lat: r.origin_lat, lon: r.origin_lon },
     retired: r.retired !== 0,
   };
 }
@@ -60,10 +70,14 @@ function checkText(what: string, value: unknown): string {
 export class FleetRegistry {
   readonly #db: SqliteDb;
   readonly #clock: () => number;
+  readonly #origin: DistrictOrigin;
 
   constructor(options: FleetRegistryOptions) {
+    const problem = options.origin === undefined ? null : originProblem(options.origin);
+    if (problem !== null) throw new RangeError(`origin: ${problem}`);
     this.#db = options.db;
     this.#clock = options.clock ?? Date.now;
+    this.#origin = options.origin === undefined ? NO_ORIGIN : toOrigin(options.origin);
   }
 
   async addCommune(c: { id: string; name: string; lat?: number; lon?: number }): Promise<Commune> {
@@ -120,8 +134,9 @@ export class FleetRegistry {
   }
 
   /**
-   * Registers a cart: the next unit number, a fresh 32-byte key and MQTT password. The password is returned here
-   * and nowhere else; only its scrypt hash (embedded broker) and Mosquitto hash are stored.
+   * Registers a cart: the next unit number, a fresh 32-byte key and MQTT password, and the registry's district
+   * origin. The password is returned here and nowhere else; only its scrypt hash (embedded broker) and Mosquitto
+   * hash are stored.
    */
   async addUnit(u: { id: string; commune: string; team: string; profile: string; firmware?: string }): Promise<UnitCredentials> {
     const id = checkId('unit', u.id);
@@ -130,6 +145,7 @@ export class FleetRegistry {
     const scryptHash = await hashPassword(password);
     const now = Math.floor(this.#clock() / 1000);
     const key = randomBytes(UNIT_KEY_LENGTH);
+    const origin = { ...this.#origin };
     const unit = await this.#db.transaction(async () => {
       const team = await this.#requireTeam(u.team);
       if (team.commune_id !== u.commune) {
@@ -141,12 +157,12 @@ export class FleetRegistry {
       const top = await this.#db.get<{ n: number | null }>('SELECT max(number) AS n FROM units');
       const number = (top?.n ?? 0) + 1;
       await this.#db.run(
-        'INSERT INTO units (id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [id, number, u.commune, u.team, profile, u.firmware ?? null, now, key, scryptHash],
+        'INSERT INTO units (id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, origin_lat, origin_lon, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, number, u.commune, u.team, profile, u.firmware ?? null, now, key, origin.lat, origin.lon, scryptHash],
       );
       await this.#db.run('INSERT INTO unit_broker_credentials (unit_id, mosquitto_hash, changed_at) VALUES (?, ?, ?)', [id, mosquittoHash(password), now]);
       await this.#db.run('INSERT INTO unit_state (unit_id) VALUES (?)', [id]);
-      return { id, number, commune: u.commune, team: u.team, profile, firmware: u.firmware ?? null, provisionedAt: now, key, retired: false };
+      return { id, number, commune: u.commune, team: u.team, profile, firmware: u.firmware ?? null, provisionedAt: now, key, origin, retired: false };
     });
     return { unit, password };
   }

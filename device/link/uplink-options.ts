@@ -1,5 +1,5 @@
 /** Argument checks for the uplink's options: each error names the option and repeats the bad value. */
-import { frameOverhead, MAX_FRAME, TOPIC_NAME, UNIT_KEY_LENGTH } from '../../protocol/index.js';
+import { frameOverhead, MAX_FRAME, originProblem, TOPIC_NAME, UNIT_KEY_LENGTH } from '../../protocol/index.js';
 import type { UplinkOptions } from './uplink.js';
 
 const MAX_U32 = 0xffff_ffff;
@@ -24,6 +24,8 @@ export function checkUplinkOptions(o: UplinkOptions): void {
   if (!Array.isArray(o.districtKeys) || o.districtKeys.length === 0 || o.districtKeys.some((k) => k?.asymmetricKeyType !== 'ed25519')) {
     throw new TypeError('districtKeys must be a non-empty array of pinned Ed25519 public keys (KeyObject)');
   }
+  const originBad = originProblem(o.origin);
+  if (originBad !== null) throw new RangeError(`origin: ${originBad}`);
   for (const name of ['onCommand', 'recordResult', 'onAnnouncement', 'stamp'] as const) {
     if (typeof o[name] !== 'function') throw new TypeError(`${name} must be a function, got ${typeof o[name]}`);
   }

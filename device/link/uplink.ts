@@ -15,6 +15,7 @@ import {
   decodeFrame,
   encodeFrameFromParts,
   encodeMessage,
+  fixContext,
   freshReplayState,
   frameOverhead,
   checkReplay,
@@ -23,6 +24,7 @@ import {
   openSigned,
   peekHeader,
   type Announcement,
+  type DistrictOrigin,
   type Fix,
   type FrameHeader,
   type ReplayState,
@@ -50,6 +52,11 @@ export interface UplinkOptions {
   boot: number;
   /** The pinned district public keys. */
   districtKeys: readonly KeyObject[];
+  /**
+   * The district origin from the cart's identity (its provisioning bundle): live fixes are sent as offsets from it,
+   * and the district reads them with the origin it stored for this unit. No default: a wrong one is silent.
+   */
+  origin: DistrictOrigin;
   outbox: OutboxSource;
   state: UplinkStateStore;
   onCommand: CommandHandler;
@@ -185,7 +192,8 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
     if (!Array.isArray(messages) || messages.length === 0 || messages.some((m) => m?.type !== 'telemetry' && m?.type !== 'fix')) {
       throw new TypeError(`messages must be a non-empty array of telemetry and fix messages, got ${JSON.stringify(messages)}`);
     }
-    const parts = messages.map((m) => encodeMessage(m));
+    const ctx = fixContext({ origin: this.#o.origin });
+    const parts = messages.map((m) => encodeMessage(m, ctx));
     const bytes = parts.reduce((n, p) => n + p.length, 0);
     if (bytes > this.#frameLimit() - this.#overhead) {
       throw new RangeError(`messages take ${bytes} bytes, more than one frame of ${this.#frameLimit()} bytes carries`);

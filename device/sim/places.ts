@@ -11,6 +11,12 @@ export interface Place {
   lon: number;
 }
 
+/**
+ * The district origin of the simulation identity (`loa unit run --sim`): Triệu Sơn, the default district origin of
+ * the controller's configuration.
+ */
+export const TRIEU_SON_ORIGIN = { lat: 19.82, lon: 105.6 } as const;
+
 export const TRIEU_SON_COMMUNES: readonly Place[] = [
   { id: 'tt-trieu-son', name: 'Thị trấn Triệu Sơn', lat: 19.8185, lon: 105.6015 },
   { id: 'dan-luc', name: 'Xã Dân Lực', lat: 19.8390, lon: 105.6180 },

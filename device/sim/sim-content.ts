@@ -11,6 +11,7 @@ import { writeToneWav } from '../../hardware/audio/wav.js';
 import { rawPublicKey, signObject, type ManifestClip, type Priority } from '../../protocol/index.js';
 import { sha256File, writeFileDurably } from '../../lib/durable.js';
 import { saveIdentity } from '../identity.js';
+import { TRIEU_SON_ORIGIN } from './places.js';
 
 const TONES: { id: string; title: string; frequency: number; seconds: number; priority: Priority }[] = [
   { id: 'sim-tone-1', title: 'Âm thử 1 (440 Hz)', frequency: 440, seconds: 8, priority: 'ordinary' },
@@ -33,6 +34,8 @@ export async function ensureSimulationSetup(dataDir: string, now: number): Promi
     districtKeys: [rawPublicKey(district).toString('hex')],
     broker: null,
     profile: 'pi-4',
+    // The simulated routes go round Triệu Sơn's communes: offsets from its origin are the short ones.
+    origin: { ...TRIEU_SON_ORIGIN },
     simulation: true,
   });
   const incoming = join(dataDir, 'content', 'incoming');

@@ -37,12 +37,14 @@ describe('loa controller unit add', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const text = await readFile(path, 'utf8');
     const bundle = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(bundle)).toEqual(['format', 'district', 'unitName', 'unitNumber', 'commune', 'team', 'unitKey', 'districtKeys', 'broker', 'contentUrl', 'profile', 'sha256']);
+    expect(Object.keys(bundle)).toEqual(['format', 'district', 'unitName', 'unitNumber', 'commune', 'team', 'unitKey', 'districtKeys', 'broker', 'contentUrl', 'profile', 'origin', 'sha256']);
     const { sha256, ...rest } = bundle;
     expect(createHash('sha256').update(JSON.stringify(rest)).digest('hex')).toBe(sha256);
     expect(bundle).toMatchObject({
       format: 'loa-bundle-1', district: 'trieu-son', unitName: 'dan-luc-01', unitNumber: 1, commune: 'dan-luc', team: 'dan-luc-ttt',
       unitKey: expect.stringMatching(/^[0-9a-f]{64}$/), broker: { url: 'mqtt://127.0.0.1:1883', username: 'dan-luc-01' }, contentUrl: 'http://127.0.0.1:8080', profile: 'pi-zero-2w',
+      // The configuration's district origin (here the embedded default), as the registry stored it for the unit.
+      origin: { lat: 19.82, lon: 105.6 },
     });
     const seed = Buffer.from((await readFile(join(data, 'district-key'), 'utf8')).trim(), 'hex');
     expect(bundle.districtKeys).toEqual([rawPublicKey(privateKeyFromSeed(seed)).toString('hex')]);
@@ -56,6 +58,7 @@ describe('loa controller unit add', () => {
       const registry = new FleetRegistry({ db });
       expect(await registry.verifyUnitPassword('dan-luc-01', password)).toBe(true);
       expect((await registry.unitById('dan-luc-01'))!.key.toString('hex')).toBe(bundle.unitKey);
+      expect((await registry.unitById('dan-luc-01'))!.origin).toEqual(bundle.origin);
       expect((await registry.listCommunes())[0]).toMatchObject({ id: 'dan-luc', name: 'Xã Dân Lực' });
     } finally {
       await db.close();
@@ -81,10 +84,13 @@ describe('loa controller unit add', () => {
 
   it('lists every configuration problem with its key and value', async () => {
     const config = join(dir, 'controller.json');
-    await writeFile(config, JSON.stringify({ district: { id: 'Triệu Sơn' }, http: { port: 70000 }, broker: { url: 'http://x' }, colour: 'red' }));
+    await writeFile(config, JSON.stringify({ district: { id: 'Triệu Sơn', origin: { lat: 95, north: 1 } }, http: { port: 70000 }, broker: { url: 'http://x' }, colour: 'red' }));
     const r = await runLoa(['controller', 'unit', 'list', '--config', config]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('district.id: "Triệu Sơn" must be a-z');
+    expect(r.stderr).toContain('district.origin.lat: 95 must be a number of degrees from -90 to 90');
+    expect(r.stderr).toContain('district.origin.lon: nothing must be a number of degrees from -180 to 180');
+    expect(r.stderr).toContain('district.origin.north: is not a known setting (known: lat, lon)');
     expect(r.stderr).toContain('http.port: 70000 must be a whole number from 0 to 65535');
     expect(r.stderr).toContain('broker.url: "http://x" must be a URL starting with mqtt://');
     expect(r.stderr).toContain('broker.username');

@@ -1,7 +1,7 @@
 // Provisioning a cart from the district's bundle: from a file, and over a serial cable (a simulated pair and a real
 // socat pseudo-terminal pair), with the refusals a technician can meet.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,28 @@ describe('loa unit provision', () => {
     expect(id).toMatchObject({ unitName: 'dan-luc-01', unitNumber: 3, contentUrl: 'http://127.0.0.1:8080', simulation: false });
   });
 
+  it("copies the bundle's district origin into identity.json; a bundle from before origins gives 0, 0", async () => {
+    const data = dir();
+    await provision(data, bundle({ origin: { lat: 19.82, lon: 105.6 } }));
+    expect(JSON.parse(readFileSync(join(data, 'identity.json'), 'utf8'))).toMatchObject({ origin: { lat: 19.82, lon: 105.6 } });
+    expect((await loadIdentity(data))?.origin).toEqual({ lat: 19.82, lon: 105.6 });
+    const older = dir();
+    await provision(older, bundle());
+    expect((await loadIdentity(older))?.origin).toEqual({ lat: 0, lon: 0 });
+    await expect(provision(dir(), bundle({ origin: { lat: 19.82, lon: 200 } }))).rejects.toMatchObject({ code: 'bad-bundle', message: expect.stringContaining('lon 200') });
+  });
+
+  it('reads an identity written before origins as origin 0, 0, and refuses a bad origin naming it', async () => {
+    const data = dir();
+    await provision(data, bundle());
+    const path = join(data, 'identity.json');
+    const { origin: _none, ...before } = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify(before));
+    expect((await loadIdentity(data))?.origin).toEqual({ lat: 0, lon: 0 });
+    writeFileSync(path, JSON.stringify({ ...before, origin: { lat: 'x', lon: 105.6 } }));
+    await expect(loadIdentity(data)).rejects.toThrow(/origin: lat "x" must be a number of degrees/);
+  });
+
   it('refuses a damaged bundle and one for another district, keeping what is there', async () => {
     const data = dir();
     await provision(data, bundle());
@@ -77,6 +99,8 @@ describe('loa unit provision', () => {
     await reopened.close();
     const sim = dir();
     await ensureSimulationSetup(sim, Date.now());
+    // The simulation goes round Triệu Sơn: its identity has the Triệu Sơn origin.
+    expect((await loadIdentity(sim))?.origin).toEqual({ lat: 19.82, lon: 105.6 });
     await expect(provision(sim, bundle())).rejects.toMatchObject({ code: 'simulation-data' });
   });
 

@@ -83,7 +83,7 @@ export async function addCart(rig: Rig, id = 'dan-luc-01'): Promise<{ unit: Unit
   return registry.addUnit({ id, commune: 'dan-luc', team: 'dan-luc-ttt', profile: 'pi-zero-2w' });
 }
 
-/** A cart over mqtt.js: frames tagged with its key, acks read from its down topic. */
+/** A cart over mqtt.js: frames tagged with its key (fixes from its registered origin), acks read from its down topic. */
 export class TestCart {
   readonly acked = new Set<number>();
   #seq = 0;
@@ -114,7 +114,7 @@ export class TestCart {
   }
 
   async send(messages: Message[]): Promise<void> {
-    const frame = encodeFrame({ kind: 'unit', unit: this.unit.number, boot: 1, seq: this.#seq++, messages }, this.unit.key);
+    const frame = encodeFrame({ kind: 'unit', unit: this.unit.number, boot: 1, seq: this.#seq++, messages }, this.unit.key, { origin: this.unit.origin });
     await this.client.publishAsync(unitTopic(DISTRICT, this.unit.id, 'up'), frame, { qos: 1 });
   }
 

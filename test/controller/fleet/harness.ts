@@ -75,7 +75,10 @@ export function controllerClient(url: string, clientId = `controller-${Math.rand
   return mqtt.connectAsync(url, { protocolVersion: 4, clientId, ...CONTROLLER, reconnectPeriod: 0, connectTimeout: 3000 });
 }
 
-/** A cart as the tests need it: frames tagged with its key, acks and commands read from its down topic. */
+/**
+ * A cart as the tests need it: frames tagged with its key (fixes from its registered origin), acks and commands read
+ * from its down topic.
+ */
 export class TestCart {
   readonly acked = new Set<number>();
   readonly ackFrames: [number, number][][] = [];
@@ -128,7 +131,7 @@ export class TestCart {
   }
 
   frame(messages: Message[], key: Buffer = this.unit.key): Buffer {
-    return encodeFrame({ kind: 'unit', unit: this.unit.number, boot: this.boot, seq: this.seq++, messages }, key);
+    return encodeFrame({ kind: 'unit', unit: this.unit.number, boot: this.boot, seq: this.seq++, messages }, key, { origin: this.unit.origin });
   }
 
   async send(messages: Message[], key?: Buffer): Promise<void> {

@@ -14,9 +14,10 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-export async function startController(fleet: Fleet, url: string): Promise<Controller> {
+/** `clock`: the ingest's (Unix ms, default the system clock); live fixes are placed next to it. */
+export async function startController(fleet: Fleet, url: string, clock?: () => number): Promise<Controller> {
   const client = await controllerClient(url);
-  const ingest = new FleetIngest({ db: fleet.db, registry: fleet.registry, district: DISTRICT, framer: fleet.framer, mqtt: client });
+  const ingest = new FleetIngest({ db: fleet.db, registry: fleet.registry, district: DISTRICT, framer: fleet.framer, mqtt: client, ...(clock ? { clock } : {}) });
   await ingest.start();
   const commands = new CommandService({
     db: fleet.db,
@@ -117,11 +118,13 @@ export async function backlogTwiceStoredOnceAckedTwice(url: string, fleet: Fleet
 }
 
 export async function oldBacklogKeepsNewestPosition(url: string, fleet: Fleet): Promise<void> {
-  const ctl = await startController(fleet, url);
+  // Forty days on: a fix's time travels as its low 16 bits and the ingest places it next to its own clock.
+  const now = T + 40 * 86400;
+  const ctl = await startController(fleet, url, () => (now + 30) * 1000);
   const a = await TestCart.connect(url, fleet.carts.a);
   try {
-    await a.send([{ type: 'fix', time: T + 40 * 86400, lat: 20.1, lon: 105.7, speed: 1.5, course: 90, satellites: 9, quality: 'gps' }]);
-    // Weeks-old backlog: track pieces and a late live fix from long ago.
+    await a.send([{ type: 'fix', time: now, lat: 20.1, lon: 105.7, speed: 1.5, course: 90, satellites: 9, quality: 'gps' }]);
+    // Weeks-old backlog: track pieces; then a live fix that arrives late, an hour old (the oldest a cart sends).
     const tracks = Array.from({ length: 5 }, (_, i) => ({
       type: 'track' as const,
       record: a.nextRecord(),
@@ -132,11 +135,11 @@ export async function oldBacklogKeepsNewestPosition(url: string, fleet: Fleet): 
       ],
     }));
     await a.send(tracks);
-    await a.send([{ type: 'fix', time: T + 86400, lat: 19.9, lon: 105.6, speed: 0, course: 0, satellites: 5, quality: 'gps' }]);
+    await a.send([{ type: 'fix', time: now - 3600, lat: 19.9, lon: 105.6, speed: 0, course: 0, satellites: 5, quality: 'gps' }]);
     await until(() => a.acked.size === 5, 'the track backlog acked');
     await ctl.ingest.flush();
     const state = await fleet.db.exclusive(() => fleet.db.get<{ fix_time: number; lat: number; lon: number }>('SELECT fix_time, lat, lon FROM unit_state WHERE unit_id = ?', [a.unit.id]));
-    expect(state).toEqual({ fix_time: T + 40 * 86400, lat: 20.1, lon: 105.7 });
+    expect(state).toEqual({ fix_time: now, lat: 20.1, lon: 105.7 });
     expect(await count(fleet.db, 'SELECT count(*) AS n FROM track_points WHERE unit_id = ?', [a.unit.id])).toBe(10);
   } finally {
     await a.close();

@@ -17,6 +17,8 @@ import {
 export interface FakeDistrictOptions {
   unitKey: Buffer;
   unit: number;
+  /** The cart's district origin: its fixes are read from it. */
+  origin: { lat: number; lon: number };
   signingKey: KeyObject;
   /** Sends one district frame to the cart. */
   send: (bytes: Buffer) => Promise<void>;
@@ -48,7 +50,7 @@ export class FakeDistrict {
   async receive(bytes: Buffer): Promise<void> {
     let frame;
     try {
-      frame = decodeFrame(bytes, this.#o.unitKey);
+      frame = decodeFrame(bytes, this.#o.unitKey, { origin: this.#o.origin });
     } catch {
       this.badFrames++;
       return;

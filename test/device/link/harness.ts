@@ -9,6 +9,8 @@ import { gnssStamp, MemoryOutbox, MemoryUplinkState } from './memory-store.js';
 
 export const DISTRICT = 'thach-thanh';
 export const UNIT = { number: 7, name: 'xe-loa-07' };
+/** The district origin of the test cart's bundle: the fake district reads its fixes from the same one. */
+export const ORIGIN = { lat: 19.82, lon: 105.6 };
 export const districtKey = privateKeyFromSeed(TEST_DISTRICT_SEED);
 export const districtPublic = createPublicKey(districtKey);
 export const strangerKey = generateKeyPairSync('ed25519').privateKey;
@@ -35,6 +37,7 @@ export function makeUplink(transport: LinkTransport, overrides: Partial<UplinkOp
     unitKey: TEST_UNIT_KEY,
     boot: 5,
     districtKeys: [districtPublic],
+    origin: ORIGIN,
     outbox,
     state,
     onCommand: (cmd) => {
@@ -55,7 +58,7 @@ export function makeUplink(transport: LinkTransport, overrides: Partial<UplinkOp
 }
 
 export function makeDistrict(send: (bytes: Buffer) => Promise<void>, ackDelayMs = 0): FakeDistrict {
-  return new FakeDistrict({ unitKey: TEST_UNIT_KEY, unit: UNIT.number, signingKey: districtKey, send, ackDelayMs });
+  return new FakeDistrict({ unitKey: TEST_UNIT_KEY, unit: UNIT.number, origin: ORIGIN, signingKey: districtKey, send, ackDelayMs });
 }
 
 /** Waits until `check` is true, polling every 5 ms; fails with `what` after `timeoutMs`. */

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeFrame, signObject, type Command, type Telemetry } from '../../../protocol/index.js';
 import { TEST_UNIT_KEY } from '../../../tools/vector-cases.js';
-import { districtKey, makeDistrict, makeUplink, strangerKey, UNIT } from './harness.js';
+import { districtKey, makeDistrict, makeUplink, ORIGIN, strangerKey, UNIT } from './harness.js';
 import { MemoryTransport } from './memory-transport.js';
 import { playRecord, T0 } from './memory-store.js';
 
@@ -136,6 +136,18 @@ describe('Uplink: sending', () => {
     await h.uplink.stop();
   });
 
+  it('sends a live fix as offsets from the district origin it was given', async () => {
+    const transport = new MemoryTransport();
+    const h = makeUplink(transport);
+    await h.uplink.start();
+    const fix = { type: 'fix' as const, time: T0, lat: 19.839, lon: 105.618, speed: 1.2, course: 87, satellites: 9, quality: 'gps' as const };
+    h.uplink.sendLive([fix]);
+    await vi.advanceTimersByTimeAsync(0);
+    // Read as the district reads it: with the origin it stored for this cart, next to its own clock.
+    expect(decodeFrame(transport.sent[0]!, TEST_UNIT_KEY, { origin: ORIGIN, now: T0 + 5 }).messages).toEqual([fix]);
+    await h.uplink.stop();
+  });
+
   it('refuses a live set that does not fit in a frame, naming the limit', () => {
     const h = makeUplink(new MemoryTransport(), { maxFrameBytes: 100 });
     const fixes = Array.from({ length: 10 }, () => ({ type: 'fix' as const, time: T0, lat: 19.8, lon: 105.6, speed: 1, course: 2, satellites: 8, quality: 'gps' as const }));
@@ -147,6 +159,7 @@ describe('Uplink: sending', () => {
     expect(() => makeUplink(t, { unitKey: Buffer.alloc(16) })).toThrow(/unitKey must be a Buffer of 32 bytes, got 16 bytes/);
     expect(() => makeUplink(t, { maxFrameBytes: 10 })).toThrow(/maxFrameBytes must be an integer from .* got 10/);
     expect(() => makeUplink(t, { unit: { number: 0, name: 'x' } })).toThrow(/unit.number must be an integer from 1, got 0/);
+    expect(() => makeUplink(t, { origin: { lat: 91, lon: 105.6 } })).toThrow(/origin: lat 91 must be a number of degrees from -90 to 90/);
   });
 });
 
