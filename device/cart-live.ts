@@ -9,6 +9,8 @@ import type { PlayerStateName } from './player/player.js';
 
 export interface LiveState {
   fix: GnssFix | null;
+  /** When `fix` arrived, ms on the monotonic clock (performance.now()). */
+  fixAt: number;
   power: PowerReading | null;
   relayOn: boolean;
   faults: Set<string>;
@@ -28,6 +30,17 @@ const QUALITY: Record<string, FixQuality> = {
   simulation: 'simulated',
   simulated: 'simulated',
 };
+
+/**
+ * A fix older than this is not sent: on the wire a fix time is only its low 16 bits, placed by the district within
+ * ±9 h of its own clock (SPEC.md, 0x03), and an hour-old position is no longer where the cart is.
+ */
+export const FIX_MAX_AGE_MS = 3_600_000;
+
+/** The fix to send now, or none when there is no fix or it is too old. */
+export function freshFix(live: Pick<LiveState, 'fix' | 'fixAt'>, nowMs: number): Fix | null {
+  return live.fix && nowMs - live.fixAt <= FIX_MAX_AGE_MS ? fixMessage(live.fix) : null;
+}
 
 export function fixMessage(f: GnssFix): Fix {
   const m: Fix = {

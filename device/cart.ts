@@ -10,7 +10,7 @@ import type { SimPowerBoard } from '../hardware/power/sim-power.js';
 import type { Announcement, Command, CommandStatus, EventKind, Stamp } from '../protocol/index.js';
 import type { CartConfig } from './config.js';
 import type { ClipCache } from './content/cache.js';
-import { fixMessage, telemetryMessage, type LiveState } from './cart-live.js';
+import { freshFix, telemetryMessage, type LiveState } from './cart-live.js';
 import type { CartStatus } from './cart-status.js';
 import type { CartHardware } from './hardware.js';
 import type { CartIdentity } from './identity.js';
@@ -56,7 +56,7 @@ export class Cart {
   readonly #log: Logger;
   readonly #policy: PolicyConfig;
   #policyState: PolicyState = initialPolicyState();
-  readonly #live: LiveState = { fix: null, power: null, relayOn: false, faults: new Set(), lastError: null, decision: null };
+  readonly #live: LiveState = { fix: null, fixAt: 0, power: null, relayOn: false, faults: new Set(), lastError: null, decision: null };
   readonly #thinner = new TrackThinner();
   #trackBuffer: TrackPoint[] = [];
   #trackSince = 0;
@@ -281,6 +281,7 @@ export class Cart {
 
   #onFix(f: GnssFix): void {
     this.#live.fix = f;
+    this.#live.fixAt = performance.now();
     if (f.time) this.#o.clock.observeGnss(f.time.getTime());
     const update = this.#thinner.push({ time: f.time?.getTime() ?? Date.now(), lat: f.latitude, lon: f.longitude, speedMps: f.speedMps });
     for (const p of update.points) {
@@ -437,6 +438,7 @@ export class Cart {
     if (!this.#uplink) return;
     const manifest = this.#o.cache.active?.manifest;
     const sync = this.#sync?.state();
+    const fix = freshFix(this.#live, performance.now());
     const messages = [
       telemetryMessage(this.#live, this.player, {
         runtime: this.#runtime,
@@ -445,7 +447,7 @@ export class Cart {
         clipsMissing: sync?.clipsMissing ?? 0,
         bytesToGo: sync?.bytesToGo ?? 0,
       }),
-      ...(this.#live.fix ? [fixMessage(this.#live.fix)] : []),
+      ...(fix ? [fix] : []),
     ];
     this.#uplink.sendLive(messages);
   }

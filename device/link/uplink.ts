@@ -37,6 +37,7 @@ import { CommandGate, type CommandHandler, type CommandOutcome, type ResultRecor
 import { InFlightRecords } from './inflight.js';
 import type { OutboxEntry, OutboxSource, UplinkStateStore } from './outbox-source.js';
 import { LinkDownError, type LinkTransport } from './transport.js';
+import { LiveDelta } from './live-delta.js';
 import { checkUplinkOptions } from './uplink-options.js';
 import { emptyUplinkStats, type RefusalReason, type UplinkStats } from './uplink-stats.js';
 
@@ -72,6 +73,11 @@ export interface UplinkOptions {
    * (never two closer than half of it), whatever the backlog.
    */
   livePeriodMs?: number;
+  /**
+   * Every how many live frames the telemetry carries every field (default 10); in between it carries what changed
+   * (live-delta.ts), and after the link comes back every field again. 1 sends every field every time.
+   */
+  liveRefreshEvery?: number;
   /** Backlog frames waiting for an ack at most (default 4). */
   maxBacklogInFlight?: number;
   /** Resend timeout of unacknowledged records (default 10 s doubling up to 5 min). */
@@ -92,13 +98,17 @@ export interface UplinkEventMap {
 /** Pause after a send fails for another reason than the link being down, ms. */
 const RETRY_AFTER_FAILURE_MS = 1000;
 
+/** The newest live state waiting to go: the whole telemetry (the delta is taken when it goes) and the fix. */
 interface LiveSet {
-  parts: Buffer[];
+  telemetry: Telemetry | null;
+  /** Encoded messages other than telemetry (the fix), in the order given. */
+  others: Buffer[];
+  /** Bytes of every message encoded whole: the most the set takes in a frame. */
   bytes: number;
 }
 
 export class Uplink extends EventEmitter<UplinkEventMap> {
-  readonly #o: Required<Omit<UplinkOptions, 'ackTimeout' | 'logger'>>;
+  readonly #o: Required<Omit<UplinkOptions, 'ackTimeout' | 'logger' | 'liveRefreshEvery'>>;
   readonly #log: Logger;
   readonly #inFlight: InFlightRecords;
   readonly #commands: CommandGate;
@@ -109,6 +119,7 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
   #seq = 0;
   #running = false;
   #live: LiveSet | null = null;
+  readonly #delta: LiveDelta;
   /** When the next live frame may go (Date.now() ms). */
   #liveDueAt = 0;
   #pumping: Promise<void> | null = null;
@@ -119,7 +130,11 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
   #poll: NodeJS.Timeout | null = null;
   #inbox: Promise<void> = Promise.resolve();
   readonly #listeners = {
-    up: (): void => this.#kick(),
+    up: (): void => {
+      // Live frames sent while the link went down may be lost: the next telemetry carries every field.
+      this.#delta.refresh();
+      this.#kick();
+    },
     down: (): void => this.#inFlight.clear(),
     frame: (bytes: Buffer): void => this.#enqueue(() => this.#receiveFrame(bytes)),
     announcement: (bytes: Buffer): void => this.#enqueue(() => Promise.resolve(this.#receiveAnnouncement(bytes))),
@@ -129,8 +144,9 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
   constructor(options: UplinkOptions) {
     super();
     checkUplinkOptions(options);
-    const { logger, ackTimeout, ...rest } = options;
+    const { logger, ackTimeout, liveRefreshEvery, ...rest } = options;
     this.#o = { maxFrameBytes: 1024, livePeriodMs: 1000, maxBacklogInFlight: 4, outboxPollMs: 5000, ...rest };
+    this.#delta = new LiveDelta({ fullEvery: liveRefreshEvery ?? 10 });
     this.#log = logger ?? silentLogger;
     this.#inFlight = new InFlightRecords(checkBackoff({ initialMs: 10_000, maxMs: 300_000, factor: 2, ...ackTimeout }, 'ackTimeout'));
     this.#commands = new CommandGate({
@@ -193,12 +209,12 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
       throw new TypeError(`messages must be a non-empty array of telemetry and fix messages, got ${JSON.stringify(messages)}`);
     }
     const ctx = fixContext({ origin: this.#o.origin });
-    const parts = messages.map((m) => encodeMessage(m, ctx));
-    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    const bytes = messages.reduce((n, m) => n + encodeMessage(m, ctx).length, 0);
     if (bytes > this.#frameLimit() - this.#overhead) {
       throw new RangeError(`messages take ${bytes} bytes, more than one frame of ${this.#frameLimit()} bytes carries`);
     }
-    this.#live = { parts, bytes };
+    const telemetry = messages.findLast((m): m is Telemetry => m.type === 'telemetry') ?? null;
+    this.#live = { telemetry, others: messages.filter((m) => m.type !== 'telemetry').map((m) => encodeMessage(m, ctx)), bytes };
     this.#kick();
   }
 
@@ -251,7 +267,10 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
     if ((live === null && batch.length === 0) || !transport.isUp) return false;
 
     const header: FrameHeader = { kind: 'unit', unit: this.#o.unit.number, boot: this.#o.boot, seq: this.#seq++ };
-    const frame = encodeFrameFromParts(header, [...(live?.parts ?? []), ...batch.map((e) => e.bytes)], this.#o.unitKey);
+    // The telemetry goes as what changed since it last went (live-delta.ts), settled only once the frame is sent.
+    const telemetry = live?.telemetry ? this.#delta.compose(live.telemetry) : null;
+    const liveParts = live ? [...(telemetry ? [encodeMessage(telemetry.message)] : []), ...live.others] : [];
+    const frame = encodeFrameFromParts(header, [...liveParts, ...batch.map((e) => e.bytes)], this.#o.unitKey);
     const records = batch.map((e) => e.record);
     if (live) this.#live = null;
     if (records.length > 0) this.#inFlight.reserve(header.seq, records);
@@ -272,6 +291,7 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
     this.#stats.framesSent++;
     this.#stats.bytesSent += frame.length;
     this.#stats.recordsSent += records.length;
+    telemetry?.commit();
     if (live) {
       this.#stats.liveFramesSent++;
       // Keep the cadence (a late frame does not push every later one back), never closer than half a period.

@@ -136,10 +136,13 @@ describe('FleetIngest', () => {
     await ingest.flush();
     const state = await fleet.db.exclusive(() => fleet.db.get<Record<string, unknown>>('SELECT * FROM unit_state WHERE unit_id = ?', [a.id]));
     expect(state).toMatchObject({ battery_mv: 12_500, soc: 79, amplifier_on: 1, player_state: 'playing', volume: 60, faults: '["gnss"]', telemetry_time: T + 70, fix_time: T + 500, lat: 19.9, last_seen: T + 70, boot: 1 });
-    const samples = await fleet.db.exclusive(() => fleet.db.all<{ minute: number; battery_mv: number; soc: number }>('SELECT minute, battery_mv, soc FROM telemetry_samples ORDER BY minute'));
+    const samples = await fleet.db.exclusive(() =>
+      fleet.db.all<{ minute: number; battery_mv: number; soc: number; amplifier_s: number | null }>('SELECT minute, battery_mv, soc, amplifier_s FROM telemetry_samples ORDER BY minute'),
+    );
+    // The minute's runtime counters came with its second message (a cart's full refresh): they fill its sample.
     expect(samples).toEqual([
-      { minute: Math.floor(T / 60), battery_mv: 12_600, soc: 80 },
-      { minute: Math.floor((T + 70) / 60), battery_mv: 12_500, soc: 79 },
+      { minute: Math.floor(T / 60), battery_mv: 12_600, soc: 80, amplifier_s: 50 },
+      { minute: Math.floor((T + 70) / 60), battery_mv: 12_500, soc: 79, amplifier_s: null },
     ]);
     expect(replies).toEqual([]); // live messages are never acknowledged
   });

@@ -120,19 +120,39 @@ describe('Uplink: sending', () => {
     const h = makeUplink(transport, { livePeriodMs: 1000, maxBacklogInFlight: 1, maxFrameBytes: 200 });
     h.outbox.add(playRecord, 50);
     await h.uplink.start();
-    h.uplink.sendLive([telemetry(1)]);
+    h.uplink.sendLive([telemetry(12_000)]);
     await vi.advanceTimersByTimeAsync(0);
     const liveFrames = (): number => transport.sent.filter((b) => decodeFrame(b, TEST_UNIT_KEY).messages.some((m) => m.type === 'telemetry')).length;
     expect(liveFrames()).toBe(1);
     await vi.advanceTimersByTimeAsync(100);
-    h.uplink.sendLive([telemetry(2)]);
-    h.uplink.sendLive([telemetry(3)]);
+    h.uplink.sendLive([telemetry(12_100)]);
+    h.uplink.sendLive([telemetry(12_200)]);
     await vi.advanceTimersByTimeAsync(800);
     expect(liveFrames()).toBe(1);
     await vi.advanceTimersByTimeAsync(100);
     expect(liveFrames()).toBe(2);
+    // Latest wins, and it goes as what changed since the first frame (the state of charge did not).
     const last = decodeFrame(transport.sent.at(-1)!, TEST_UNIT_KEY);
-    expect(last.messages[0]).toEqual(telemetry(3));
+    expect(last.messages[0]).toEqual({ type: 'telemetry', batteryMv: 12_200 });
+    await h.uplink.stop();
+  });
+
+  it('sends telemetry as changes, every field every liveRefreshEvery frames and again after the link came back', async () => {
+    const transport = new MemoryTransport();
+    const h = makeUplink(transport, { livePeriodMs: 1000, liveRefreshEvery: 3 });
+    await h.uplink.start();
+    const sent = (): unknown[] => transport.sent.map((b) => decodeFrame(b, TEST_UNIT_KEY).messages[0]);
+    for (const mv of [12_000, 12_005, 12_050, 12_060]) {
+      h.uplink.sendLive([telemetry(mv)]);
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(sent()).toEqual([telemetry(12_000), { type: 'telemetry' }, { type: 'telemetry', batteryMv: 12_050 }, telemetry(12_060)]);
+    // Down, then up: what went while it was going down may be lost, so every field goes again.
+    transport.setUp(false);
+    transport.setUp(true);
+    h.uplink.sendLive([telemetry(12_060)]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sent().at(-1)).toEqual(telemetry(12_060));
     await h.uplink.stop();
   });
 
