@@ -279,10 +279,14 @@ export class Cart {
     await g.open().catch((err: unknown) => this.#fault('gnss', err));
   }
 
-  #onFix(f: GnssFix): void {
+  #onFix(raw: GnssFix): void {
+    // A receiver without a date yet, or one that rolled its GPS week over (ours read 2015 from a neo-m8n), gives a
+    // time the clock refuses: the fix then carries the cart's own best time, not a date years off (and a fix time
+    // years off would be placed wrongly but plausibly within ±9 h by the district: SPEC.md 0x03).
+    const trusted = raw.time !== null && this.#o.clock.observeGnss(raw.time.getTime());
+    const f: GnssFix = trusted ? raw : { ...raw, time: new Date(this.stamp().time * 1000) };
     this.#live.fix = f;
     this.#live.fixAt = performance.now();
-    if (f.time) this.#o.clock.observeGnss(f.time.getTime());
     const update = this.#thinner.push({ time: f.time?.getTime() ?? Date.now(), lat: f.latitude, lon: f.longitude, speedMps: f.speedMps });
     for (const p of update.points) {
       this.#o.store.addTrackPoint({ time: Math.floor(p.time / 1000), lat: p.lat, lon: p.lon, ...(f.speedMps !== null ? { speed: f.speedMps } : {}) });

@@ -99,3 +99,18 @@ describe('the volume cap of a quiet zone', () => {
     expect(await day.store.getSetting('volume')).toBeGreaterThanOrEqual(60); // the team's volume is not lost
   });
 });
+
+describe('a GNSS fix whose date the clock refuses', () => {
+  // A neo-m8n in our captures sent 2015 dates (a GPS week rollover). The clock already refused such a time; the fix
+  // itself still carried it, into the live fix (whose 16-bit time the district would place, wrongly but plausibly,
+  // within ±9 h) and into the track. Fix: such a fix carries the cart's own best time.
+  it('is kept with the cart’s own time, not a date years off', async () => {
+    useDayTimers(local(7, 0));
+    day = await startDayCart({ policy: { allowedHours: [{ from: '07:00', to: '11:00' }] }, route: { points: [{ ...SCHOOL, atMs: 0 }] } });
+    await day.runUntil(local(7, 0, 5), FINE);
+    const rolledOver = new Date(local(7, 0, 5) - 1024 * 7 * 86_400_000);
+    day.sim.gnss.emit('fix', { hasFix: true, latitude: FAR.latitude, longitude: FAR.longitude, time: rolledOver, timeOfDay: null, speedMps: 0, courseDeg: null, hdop: 1, satellites: 8, quality: 'gps', altitudeM: null } as never);
+    const status = await day.cart.status();
+    expect(status.position).toMatchObject({ lon: FAR.longitude, time: new Date(local(7, 0, 5)).toISOString() });
+  });
+});
