@@ -11,6 +11,7 @@ import {
   messageFromJson,
   messageToJson,
   openSigned,
+  originProblem,
   privateKeyFromSeed,
   ProtocolError,
   publicKeyFromRaw,
@@ -136,7 +137,7 @@ function fixContextOf(values: Values): Partial<FixContext> {
     const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(values.origin);
     const lat = Number(m?.[1]);
     const lon = Number(m?.[2]);
-    if (!m || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+    if (!m || originProblem({ lat, lon }) !== null) {
       throw new UsageError(`--origin ${values.origin}: cần "vĩ độ,kinh độ" tính bằng độ, ví dụ 19.82,105.6 (needs "lat,lon" in degrees)`);
     }
     ctx.origin = { lat, lon };

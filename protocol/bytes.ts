@@ -217,3 +217,17 @@ export class ByteReader {
     return r;
   }
 }
+
+/** The wire index of an enumeration value; a value not in the table is refused, naming the field. */
+export function enumIndex<T extends string>(table: readonly T[], value: T, what: string): number {
+  const i = table.indexOf(value);
+  if (i < 0) throw new ProtocolError('bad-value', `${what} "${String(value)}" is not one of ${table.join(', ')}`);
+  return i;
+}
+
+/** The value of a wire index; an index past the table is refused (adding a value is a protocol change). */
+export function enumValue<T extends string>(table: readonly T[], index: number, what: string): T {
+  const v = table[index];
+  if (v === undefined) throw new ProtocolError('bad-value', `${what} ${index} is not a known value (0..${table.length - 1})`);
+  return v;
+}

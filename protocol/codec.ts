@@ -3,8 +3,9 @@
  * `type (u8) | length (varint) | payload`; a decoder skips a type it does not know, and reads only the fields it
  * knows from a payload, ignoring the rest: that is how newer peers add fields without breaking older ones.
  */
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader, ByteWriter, enumIndex, enumValue } from './bytes.js';
 import { ProtocolError } from './errors.js';
+import { NO_ORIGIN } from './origin.js';
 import {
   CAPABILITIES,
   COMMAND_STATUSES,
@@ -32,8 +33,6 @@ export interface FixContext {
   /** The receiver's clock, Unix seconds: a fix time is read as the one nearest to it (within ±9 h). */
   now: number;
 }
-
-const NO_ORIGIN = { lat: 0, lon: 0 } as const;
 
 /** The context for reading and writing fixes, defaults filled: origin 0, 0 and the system clock. */
 export function fixContext(c: Partial<FixContext> = {}): FixContext {
@@ -69,18 +68,6 @@ const TYPE_BY_CODE = new Map<number, Exclude<MessageType, 'unknown'>>(
 export const MAX_PAYLOAD = 4096;
 
 // --- enums and bit sets ------------------------------------------------------------------------------------------
-
-function enumIndex<T extends string>(table: readonly T[], value: T, what: string): number {
-  const i = table.indexOf(value);
-  if (i < 0) throw new ProtocolError('bad-value', `${what} "${String(value)}" is not one of ${table.join(', ')}`);
-  return i;
-}
-
-function enumValue<T extends string>(table: readonly T[], index: number, what: string): T {
-  const v = table[index];
-  if (v === undefined) throw new ProtocolError('bad-value', `${what} ${index} is not a known value (0..${table.length - 1})`);
-  return v;
-}
 
 function bitsOf(table: readonly string[], names: readonly string[], what: string): number {
   const bits = new Set<number>();

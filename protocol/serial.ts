@@ -97,21 +97,17 @@ export interface DeframerStats {
 /**
  * Splits a byte stream into frames. Feed it whatever the port delivers; it returns the whole frames found so far.
  */
+/** The longest chunk between delimiters that can hold a frame: the frame, its CRC, COBS overhead, one spare. */
+const MAX_ENCODED = MAX_SERIAL_FRAME + 2 + Math.ceil((MAX_SERIAL_FRAME + 2) / 254) + 1;
+
 export class Deframer {
   readonly stats: DeframerStats = { frames: 0, badCrc: 0, badCobs: 0, tooLong: 0, droppedBytes: 0 };
-  private readonly maxEncoded: number;
-  private buf: Buffer;
+  private buf = Buffer.allocUnsafe(MAX_ENCODED);
   private len = 0;
   /** True while skipping an over-long frame up to the next delimiter. */
   private discarding = false;
 
-  constructor(
-    private readonly log: Logger = silentLogger,
-    maxFrame = MAX_SERIAL_FRAME,
-  ) {
-    this.maxEncoded = maxFrame + 2 + Math.ceil((maxFrame + 2) / 254) + 1;
-    this.buf = Buffer.allocUnsafe(this.maxEncoded);
-  }
+  constructor(private readonly log: Logger = silentLogger) {}
 
   /** Bytes held, waiting for a delimiter: never more than one maximum encoded frame. */
   get pending(): number {
@@ -132,10 +128,10 @@ export class Deframer {
         this.stats.droppedBytes++;
         continue;
       }
-      if (this.len === this.maxEncoded) {
+      if (this.len === MAX_ENCODED) {
         this.stats.tooLong++;
         this.stats.droppedBytes += this.len + 1;
-        this.log.warn(`serial frame longer than ${this.maxEncoded} encoded bytes dropped`);
+        this.log.warn(`serial frame longer than ${MAX_ENCODED} encoded bytes dropped`);
         this.len = 0;
         this.discarding = true;
         continue;

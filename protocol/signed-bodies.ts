@@ -2,7 +2,7 @@
  * The bodies of signed commands and manifests (SPEC.md "Command" and "Manifest"), and the checks a cart makes
  * before it obeys one: right unit or district, not expired, not older than what it has.
  */
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader, ByteWriter, enumIndex, enumValue } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { PRIORITIES, type Priority } from './messages.js';
 
@@ -65,7 +65,7 @@ const MAX_TARGETS = 500;
 
 function writeTargets(w: ByteWriter, targets: readonly Target[]): void {
   w.varint(targets.length);
-  for (const t of targets) w.u8(TARGET_KINDS.indexOf(t.kind)).str(t.id);
+  for (const t of targets) w.u8(enumIndex(TARGET_KINDS, t.kind, 'target kind')).str(t.id);
 }
 
 function readTargets(r: ByteReader): Target[] {
@@ -73,16 +73,14 @@ function readTargets(r: ByteReader): Target[] {
   if (n > MAX_TARGETS) throw new ProtocolError('too-long', `${n} targets is over ${MAX_TARGETS}`);
   const out: Target[] = [];
   for (let i = 0; i < n; i++) {
-    const k = r.u8('target kind');
-    const kind = TARGET_KINDS[k];
-    if (kind === undefined) throw new ProtocolError('bad-value', `target kind ${k} is not known`);
+    const kind = enumValue(TARGET_KINDS, r.u8('target kind'), 'target kind');
     out.push({ kind, id: r.str('target id', 64) });
   }
   return out;
 }
 
 export function writeCommand(w: ByteWriter, c: Command): void {
-  w.varint(c.unit).varint(c.counter).u32(c.issued).u32(c.expires).u8(COMMAND_ACTIONS.indexOf(c.action));
+  w.varint(c.unit).varint(c.counter).u32(c.issued).u32(c.expires).u8(enumIndex(COMMAND_ACTIONS, c.action, 'command action'));
   switch (c.action) {
     case 'set-volume':
       if (!Number.isInteger(c.volume) || c.volume < 0 || c.volume > 100) throw new ProtocolError('bad-value', `volume ${c.volume} is not 0..100`);
@@ -103,8 +101,7 @@ export function writeCommand(w: ByteWriter, c: Command): void {
 
 export function readCommand(r: ByteReader): Command {
   const head = { unit: r.varint('unit'), counter: r.varint('counter'), issued: r.u32('issued'), expires: r.u32('expires') };
-  const code = r.u8('action');
-  const action = COMMAND_ACTIONS[code];
+  const action = enumValue(COMMAND_ACTIONS, r.u8('action'), 'command action');
   switch (action) {
     case 'set-volume':
       return { ...head, action, volume: r.u8('volume') };
@@ -116,16 +113,14 @@ export function readCommand(r: ByteReader): Command {
     case 'sync-now':
     case 'reboot':
       return { ...head, action };
-    case undefined:
-      throw new ProtocolError('bad-value', `command action ${code} is not known`);
   }
 }
 
 function writeClip(w: ByteWriter, c: ManifestClip): void {
   if (!CLIP_ID.test(c.id)) throw new ProtocolError('bad-value', `clip id "${c.id}" may only use letters, digits, - and _ (1–48)`);
   const cw = new ByteWriter(128);
-  cw.str(c.id).bytes(Buffer.from(c.sha256, 'hex')).varint(c.size).varint(c.durationMs);
-  cw.u8(PRIORITIES.indexOf(c.priority)).str(c.title).u32(c.validFrom).u32(c.validUntil);
+  cw.str(c.id).bytes(sha256Bytes(c.sha256)).varint(c.size).varint(c.durationMs);
+  cw.u8(enumIndex(PRIORITIES, c.priority, 'priority')).str(c.title).u32(c.validFrom).u32(c.validUntil);
   writeTargets(cw, c.targets);
   w.blob(cw.finish());
 }
@@ -137,14 +132,11 @@ function readClip(r: ByteReader): ManifestClip {
   const sha256 = c.bytes(32, 'sha256').toString('hex');
   const size = c.varint('size');
   const durationMs = c.varint('duration');
-  const p = c.u8('priority');
-  const priority = PRIORITIES[p];
-  if (priority === undefined) throw new ProtocolError('bad-value', `priority ${p} is not known`);
+  const priority = enumValue(PRIORITIES, c.u8('priority'), 'priority');
   return { id, sha256, size, durationMs, priority, title: c.str('title', 512), validFrom: c.u32('valid from'), validUntil: c.u32('valid until'), targets: readTargets(c) };
 }
 
 export function writeManifest(w: ByteWriter, m: Manifest): void {
-  if (m.clips.some((c) => !/^[0-9a-f]{64}$/i.test(c.sha256))) throw new ProtocolError('bad-value', 'every clip needs a SHA-256 in hex');
   w.str(m.district).varint(m.version).u32(m.issued).u32(m.expires);
   writeTargets(w, m.targets);
   w.varint(m.clips.length);
@@ -178,4 +170,10 @@ export function checkManifest(m: Manifest, cart: { district: string; now: number
   if (m.district !== cart.district) throw new ProtocolError('bad-value', `manifest is for district "${m.district}", this cart belongs to "${cart.district}"`);
   if (cart.now > m.expires) throw new ProtocolError('expired', `manifest ${m.version} expired at ${new Date(m.expires * 1000).toISOString()}`);
   if (m.version < cart.activeVersion) throw new ProtocolError('rollback', `manifest ${m.version} is older than the active one (${cart.activeVersion})`);
+}
+
+/** A SHA-256 given in hex as its 32 bytes; anything else is refused. */
+export function sha256Bytes(hex: string): Buffer {
+  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new ProtocolError('bad-value', `"${hex}" is not a SHA-256 in hex (64 hex digits)`);
+  return Buffer.from(hex, 'hex');
 }

@@ -9,8 +9,8 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { ProtocolError } from './errors.js';
-import { versionByte } from './frame.js';
-import { readCommand, readManifest, writeCommand, writeManifest, type Command, type Manifest } from './signed-bodies.js';
+import { frameKind, versionByte } from './frame.js';
+import { readCommand, readManifest, sha256Bytes, writeCommand, writeManifest, type Command, type Manifest } from './signed-bodies.js';
 
 export const SIGNATURE_LENGTH = 64;
 export const KEY_ID_LENGTH = 4;
@@ -113,11 +113,6 @@ function readBody(type: SignedType, r: ByteReader): SignedBody {
   }
 }
 
-export function sha256Bytes(hex: string): Buffer {
-  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new ProtocolError('bad-value', `"${hex}" is not a SHA-256 in hex (64 hex digits)`);
-  return Buffer.from(hex, 'hex');
-}
-
 // --- sign and open ------------------------------------------------------------------------------------------------
 
 export function signObject(body: SignedBody, privateKey: KeyObject): Buffer {
@@ -133,10 +128,8 @@ export function signObject(body: SignedBody, privateKey: KeyObject): Buffer {
 export function readSigned(bytes: Uint8Array): OpenedObject & { signature: Buffer } {
   if (bytes.length > MAX_SIGNED) throw new ProtocolError('too-long', `signed object of ${bytes.length} bytes is over ${MAX_SIGNED}`);
   if (bytes.length < 1 + KEY_ID_LENGTH + 1 + SIGNATURE_LENGTH) throw new ProtocolError('truncated', `signed object of ${bytes.length} bytes is too short`);
-  const r = new ByteReader(bytes, 0, bytes.length - SIGNATURE_LENGTH);
-  const vb = r.u8('version');
-  if (vb >> 4 !== versionByte('signed') >> 4) throw new ProtocolError('bad-version', `protocol version ${vb >> 4}; this program speaks version 1`);
-  if (vb !== versionByte('signed')) throw new ProtocolError('bad-kind', `byte 0x${vb.toString(16)} does not start a signed object`);
+  if (frameKind(bytes) !== 'signed') throw new ProtocolError('bad-kind', `byte 0x${bytes[0]!.toString(16)} does not start a signed object`);
+  const r = new ByteReader(bytes, 1, bytes.length - SIGNATURE_LENGTH);
   const id = r.bytes(KEY_ID_LENGTH, 'key id').toString('hex');
   const typeCode = r.u8('object type');
   const type = SIGNED_TYPES[typeCode];
