@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { controlRequest } from '../device/control.js';
 import { writeToneWav } from '../hardware/audio/wav.js';
 import { sha256File } from '../lib/durable.js';
+import { quantile, sleep, stop } from './util.js';
 import { rawPublicKey, signObject, type Manifest, type ManifestClip } from '../protocol/index.js';
 
 const LOA_JS = fileURLToPath(new URL('../cli/loa.js', import.meta.url));
@@ -40,7 +41,6 @@ const CLK_TCK = (() => {
   }
 })();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const temps: string[] = [];
 const children: ChildProcess[] = [];
 
@@ -64,13 +64,6 @@ function start(args: string[], onLine?: (line: string, at: number) => void): Chi
     }
   });
   return child;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await gone;
 }
 
 function cart(dataDir: string, extra: string[] = [], onLine?: (line: string, at: number) => void): ChildProcess {
@@ -119,11 +112,6 @@ async function idle(pids: readonly number[], seconds: number): Promise<IdleFigur
     const kb = rss[i]!;
     return { cpuPercent: (cpuS / elapsedS) * 100, rssMeanMb: kb.reduce((a, b) => a + b, 0) / kb.length / 1024, rssMaxMb: Math.max(...kb) / 1024 };
   });
-}
-
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 const ms = (v: number) => `${v.toFixed(1).padStart(7)} ms`;

@@ -8,12 +8,14 @@
  * Needs socat; without it the section says so and prints nothing else.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
+import { loadIdentity } from '../device/identity.js';
 import { decodeFrame, Deframer, toSerial, type Message } from '../protocol/index.js';
+import { sleep, stop } from './util.js';
 
 const LOA_JS = fileURLToPath(new URL('../cli/loa.js', import.meta.url));
 /** Simulated seconds per real second: one live frame a second is one every 30 simulated seconds. */
@@ -29,21 +31,12 @@ export interface LiveFrameFigures {
   withRecords: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function waitFor(path: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!existsSync(path)) {
     if (Date.now() > deadline) throw new Error(`${path} did not appear`);
     await sleep(10);
   }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
 }
 
 /** Runs a simulated cart on a serial pty for `seconds` and measures every frame it sent; null without socat. */
@@ -66,12 +59,12 @@ export async function measureLiveFrames(seconds: number): Promise<LiveFrameFigur
     cart = spawn(process.execPath, [LOA_JS, 'unit', 'run', '--sim', '--autoplay', '--speed', String(SPEED), '--data', data, '--config', join(dir, 'config.json')], { stdio: 'ignore' });
     await sleep(seconds * 1000);
     await stop(cart);
-    const identity = JSON.parse(readFileSync(join(data, 'identity.json'), 'utf8')) as { unitKey: string; origin?: { lat: number; lon: number } };
-    const key = Buffer.from(identity.unitKey, 'hex');
+    const identity = await loadIdentity(data);
+    if (identity === null) throw new Error(`the simulated cart wrote no identity in ${data}`);
     const figures: LiveFrameFigures = { frames: 0, live: [], full: [], withRecords: 0 };
     for (const bytes of new Deframer().push(Buffer.concat(chunks))) {
       // Decoded with the cart's own key and origin, as the district does: a frame that does not verify fails here.
-      const { messages } = decodeFrame(bytes, key, { ...(identity.origin ? { origin: identity.origin } : {}) });
+      const { messages } = decodeFrame(bytes, identity.unitKey, { origin: identity.origin });
       figures.frames++;
       const size = toSerial(bytes).length;
       if (messages.every((m) => m.type === 'telemetry' || m.type === 'fix')) {

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { decodeFrame, Deframer, encodeFrame, messageToJson, toSerial, type Frame } from '../protocol/index.js';
 import { frameCases, TEST_FIX_CONTEXT, TEST_UNIT_KEY } from '../tools/vector-cases.js';
 import { measureLiveFrames } from './live-frames.js';
+import { quantile } from './util.js';
 
 const SIGNED_MAVLINK2_GLOBAL_POSITION_INT = 55; // 10 header + 28 payload + 2 CRC + 13 signature + 2 (v2 ext), MAVLink 2 spec
 
@@ -66,9 +67,8 @@ console.log(`\nWhat \`loa unit run --sim --autoplay\` sent on a serial pty in ${
 const seen = await measureLiveFrames(LIVE_SECONDS);
 if (seen === null) console.log('  skipped: socat is not installed (apt-get install socat)');
 else {
-  const q = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.ceil(p * v.length) - 1)] ?? NaN;
   const within = seen.live.filter((n) => n <= 40).length;
   console.log(`  frames ${seen.frames}: ${seen.live.length} live only (telemetry + fix), ${seen.withRecords} also carrying records`);
-  console.log(`  live frames on serial: median ${q(seen.live, 0.5)}, p90 ${q(seen.live, 0.9)}, max ${Math.max(...seen.live)} bytes; ${within} of ${seen.live.length} (${((within / seen.live.length) * 100).toFixed(0)} %) ≤ 40`);
+  console.log(`  live frames on serial: median ${quantile(seen.live, 0.5)}, p90 ${quantile(seen.live, 0.9)}, max ${Math.max(...seen.live)} bytes; ${within} of ${seen.live.length} (${((within / seen.live.length) * 100).toFixed(0)} %) ≤ 40`);
   console.log(`  of which full refreshes (every field and the runtime counters): ${seen.full.length}, ${Math.min(...seen.full)}–${Math.max(...seen.full)} bytes`);
 }
