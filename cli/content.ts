@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
-import { bundleBrokerUrl, isEmbedded, type ControllerConfig } from '../controller/app/config.js';
+import { embeddedBrokerUrl, isEmbedded, type ControllerConfig } from '../controller/app/config.js';
 import { dataPaths } from '../controller/app/data-dir.js';
 import { openOffice } from '../controller/app/office.js';
 import { CONTROLLER_USER } from '../controller/broker/topic-rules.js';
@@ -71,15 +71,15 @@ const OPTIONS = {
 
 /** The controller's MQTT account when a broker answers within 2 s, else undefined (nothing is announced). */
 async function announcer(config: ControllerConfig): Promise<MqttClient | undefined> {
-  let account: { username: string; password: string };
+  let account: { url: string; username: string; password: string };
   if (isEmbedded(config.broker)) {
     const password = await readFile(dataPaths(config.dataDir).brokerSecret, 'utf8').catch(() => undefined);
     if (password === undefined || config.broker.embedded.port === 0) return undefined;
-    account = { username: CONTROLLER_USER, password: password.trim() };
-  } else account = { username: config.broker.username, password: config.broker.password };
-  const url = isEmbedded(config.broker) ? bundleBrokerUrl({ ...config, publicUrls: { ...config.publicUrls, broker: null } }) : config.broker.url;
+    account = { url: embeddedBrokerUrl(config.broker), username: CONTROLLER_USER, password: password.trim() };
+  } else account = { url: config.broker.url, username: config.broker.username, password: config.broker.password };
+  const { url, ...credentials } = account;
   return mqtt
-    .connectAsync(url, { protocolVersion: 4, clientId: `loa-cli-${process.pid}`, ...account, reconnectPeriod: 0, connectTimeout: 2000 })
+    .connectAsync(url, { protocolVersion: 4, clientId: `loa-cli-${process.pid}`, ...credentials, reconnectPeriod: 0, connectTimeout: 2000 })
     .catch(() => undefined);
 }
 

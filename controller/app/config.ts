@@ -264,9 +264,13 @@ export async function loadControllerConfig(path: string | undefined, overrides: 
 export function bundleBrokerUrl(config: ControllerConfig, listeningUrl?: string): string {
   if (config.publicUrls.broker) return config.publicUrls.broker;
   if (!isEmbedded(config.broker)) return config.broker.url;
-  if (listeningUrl) return listeningUrl;
-  const host = config.broker.embedded.host === '0.0.0.0' ? '127.0.0.1' : config.broker.embedded.host;
-  return `mqtt://${host}:${config.broker.embedded.port}`;
+  return listeningUrl ?? embeddedBrokerUrl(config.broker);
+}
+
+/** Where the embedded broker listens, as a client on this machine dials it (0.0.0.0 is dialled as 127.0.0.1). */
+export function embeddedBrokerUrl(broker: EmbeddedBrokerConfig): string {
+  const host = broker.embedded.host === '0.0.0.0' ? '127.0.0.1' : broker.embedded.host;
+  return `mqtt://${host}:${broker.embedded.port}`;
 }
 
 /** The content (HTTP) address written into bundles: the public one, else the listener. */

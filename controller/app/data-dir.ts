@@ -8,10 +8,10 @@
  *   clips/                          approved and submitted clip files, by SHA-256
  *   bundles/                        provisioning bundles written by `loa controller unit add` (0600 each)
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurably } from '../../lib/durable.js';
+import { newPassword } from '../fleet/passwords.js';
 
 export interface DataPaths {
   dir: string;
@@ -55,7 +55,7 @@ export async function controllerBrokerPassword(path: string): Promise<string> {
     mode = (await stat(path)).mode;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const password = randomBytes(18).toString('base64url');
+    const password = newPassword();
     await writeFileDurably(path, `${password}\n`, 0o600);
     return password;
   }

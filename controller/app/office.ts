@@ -12,7 +12,7 @@ import { ContentLibrary } from '../content/library.js';
 import { ManifestPublisher, type AnnounceClient } from '../content/manifests.js';
 import { ContentWorkflow } from '../content/workflow.js';
 import { openControllerDb } from '../db/database.js';
-import { FleetRegistry, RegistryError } from '../fleet/registry.js';
+import { FleetRegistry } from '../fleet/registry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { UserStore } from '../users/users.js';
 import { unitBundle, writeBundle, type ProvisioningBundle } from './bundle.js';
@@ -130,9 +130,6 @@ export async function provisionUnit(office: Office, r: ProvisionRequest): Promis
   if (newCommune) await registry.addCommune({ id: r.commune, name: r.communeName ?? r.commune });
   const teams = await registry.listTeams();
   const team = teams.find((t) => t.id === r.team);
-  if (team && team.commune !== r.commune) {
-    throw new RegistryError('wrong-commune', `Tổ "${r.team}" thuộc xã "${team.commune}", không phải "${r.commune}" (team "${r.team}" belongs to commune "${team.commune}")`);
-  }
   if (!team) await registry.addTeam({ id: r.team, commune: r.commune, name: r.teamName ?? r.team });
   const { unit, password } = await registry.addUnit({ id: r.unit, commune: r.commune, team: r.team, profile: r.profile });
   const bundle = unitBundle(unit, {

@@ -4,7 +4,7 @@
  * own `down` and the district announcement, without wildcards; the controller's account may do anything under the
  * district's topics. Nobody else gets in.
  */
-import { announceTopic, TOPIC_ROOT, unitTopic } from '../../protocol/index.js';
+import { announceTopic, unitTopic } from '../../protocol/index.js';
 
 /** Who a broker connection is. */
 export type BrokerIdentity = { kind: 'unit'; id: string } | { kind: 'controller' };
@@ -27,4 +27,3 @@ export function maySubscribe(who: BrokerIdentity, district: string, filter: stri
   return filter === unitTopic(district, who.id, 'down') || filter === announceTopic(district);
 }
 
-export { TOPIC_ROOT };

@@ -143,8 +143,7 @@ export class ManifestPublisher extends EventEmitter<ManifestEvents> {
 
   /** The latest signed manifest, or undefined before the first. */
   async latest(): Promise<StoredManifest | undefined> {
-    const db = this.#o.db;
-    const row = await db.exclusive(() => db.get<ManifestRow>('SELECT * FROM content_manifests ORDER BY version DESC LIMIT 1'));
+    const row = await this.#latestRow();
     return row ? toStored(row) : undefined;
   }
 

@@ -67,8 +67,6 @@ export class UserStore {
     await migrateArea(this.#o.db, 'users', USERS_MIGRATIONS);
   }
 
-  async stop(): Promise<void> {}
-
   #now(): number {
     return (this.#o.clock ?? (() => Math.floor(Date.now() / 1000)))();
   }
