@@ -20,17 +20,26 @@ async function replaceDurably(path: string, fill: (temp: string) => Promise<void
   const temp = tempName(path);
   try {
     await fill(temp);
-    const file = await open(temp, 'r+');
-    try {
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
+    await moveDurably(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The end of a durable write, for a file whose name is known only once it is written (a content hash): flushes the
+ * finished file `temp`, renames it over `path` (in the same folder) and flushes the folder. On failure `temp` is
+ * left for the caller to remove.
+ */
+export async function moveDurably(temp: string, path: string): Promise<void> {
+  const file = await open(temp, 'r+');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, path);
   await syncFolder(dirname(path));
 }
 

@@ -4,9 +4,9 @@
  * {@link ContentWorkflow} (workflow.ts), which also writes the audit trail.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, syncFolder } from '../../lib/durable.js';
+import { moveDurably, sha256File } from '../../lib/durable.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import type { Priority, Target } from '../../protocol/index.js';
 import { migrateArea } from '../db/database.js';
@@ -161,16 +161,9 @@ export class ContentLibrary {
     const temp = join(this.clipsDir, `.incoming-${randomBytes(6).toString('hex')}.wav`);
     try {
       const facts = await make(temp);
-      const handle = await open(temp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
       const sha256 = await sha256File(temp);
       const size = (await stat(temp)).size;
-      await rename(temp, this.clipPath(sha256));
-      await syncFolder(this.clipsDir);
+      await moveDurably(temp, this.clipPath(sha256));
       return { sha256, size, durationMs: facts.durationMs };
     } finally {
       await rm(temp, { force: true });

@@ -7,7 +7,7 @@
  * missing ones, each in its own transaction together with the new version number, so a power cut leaves an area
  * either before or after a migration, never half-way.
  */
-import { SqliteDb, type SqlParams } from '../../lib/sqlite.js';
+import { SqliteDb } from '../../lib/sqlite.js';
 import { FLEET_SCHEMA_V1 } from './fleet-schema.js';
 import { FLEET_SCHEMA_V2_BROKER } from './fleet-broker-schema.js';
 import { FLEET_SCHEMA_V3_ORIGIN } from './fleet-origin-schema.js';
@@ -76,41 +76,4 @@ export async function openControllerDb(path: string): Promise<SqliteDb> {
     throw err;
   }
   return db;
-}
-
-/**
- * Row counts of the multi-row statements of {@link insertIgnoring} and {@link runChunked}, largest first: a few fixed
- * sizes, so that only a few statements are prepared per table (256 rows × 12 columns = 3,072 values, far under
- * SQLite's 32,766). Each statement is a round trip to SQLite's thread (~80 µs here), so fewer is faster.
- */
-const CHUNKS = [256, 64, 16, 4, 1] as const;
-
-/**
- * Runs `sqlFor(n)` once per chunk of `rows`, with the chunk's values flattened as parameters; `sqlFor(n)` must take
- * n rows of parameters. Returns the rows changed. Call it inside a transaction.
- */
-export async function runChunked(db: SqliteDb, rows: readonly SqlParams[], sqlFor: (n: number) => string): Promise<number> {
-  let done = 0;
-  let changed = 0;
-  while (done < rows.length) {
-    const size = CHUNKS.find((n) => n <= rows.length - done)!;
-    changed += (await db.run(sqlFor(size), rows.slice(done, done + size).flat())).changes;
-    done += size;
-  }
-  return changed;
-}
-
-/** `(?, ?, …), (?, ?, …)…`: n tuples of `width` placeholders. */
-export function tuples(n: number, width: number): string {
-  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-  return Array.from({ length: n }, () => tuple).join(', ');
-}
-
-/**
- * Inserts rows with multi-row `INSERT … ON CONFLICT DO NOTHING` (a row whose key is already there is skipped,
- * also one repeated inside the same call). Returns how many rows were really inserted. Call it inside a
- * transaction: it does not take the connection for itself.
- */
-export function insertIgnoring(db: SqliteDb, table: string, columns: readonly string[], rows: readonly SqlParams[]): Promise<number> {
-  return runChunked(db, rows, (n) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples(n, columns.length)} ON CONFLICT DO NOTHING`);
 }

@@ -4,9 +4,8 @@
  * telemetry and fixes move `unit_state` only forward (fixes by device time, telemetry by arrival); the replay state
  * of each unit is committed with the records it protects.
  */
-import type { SqliteDb, SqlParams } from '../../lib/sqlite.js';
+import { tuples, type SqliteDb, type SqlParams } from '../../lib/sqlite.js';
 import { type DurableRecord, type Fix, type ReplayState, type Telemetry } from '../../protocol/index.js';
-import { insertIgnoring, runChunked, tuples } from '../db/database.js';
 
 /** One durable record of an accepted frame, with its bytes as received (`type | length | payload`). */
 export interface IncomingRecord {
@@ -99,11 +98,11 @@ export async function writeBatch(db: SqliteDb, batch: IngestBatch): Promise<Batc
       }
     }
   }
-  const inserted = await insertIgnoring(db, 'records', ['unit_id', 'record', 'type', 'device_time', 'time_source', 'server_time', 'bytes'], rows.records);
-  await insertIgnoring(db, 'plays', ['unit_id', 'record', 'clip', 'manifest_version', 'start', 'time_source', 'seconds', 'outcome', 'trigger', 'volume', 'lat', 'lon'], rows.plays);
-  await insertIgnoring(db, 'events', ['unit_id', 'record', 'time', 'time_source', 'kind', 'code', 'detail'], rows.events);
-  await insertIgnoring(db, 'track_points', ['unit_id', 'record', 'idx', 'time', 'lat', 'lon'], rows.points);
-  await insertIgnoring(db, 'hellos', ['unit_id', 'record', 'firmware', 'manifest_version', 'capabilities', 'boot_time', 'time_source'], rows.hellos);
+  const inserted = await db.insertMany('records', ['unit_id', 'record', 'type', 'device_time', 'time_source', 'server_time', 'bytes'], rows.records, { ignoreConflicts: true });
+  await db.insertMany('plays', ['unit_id', 'record', 'clip', 'manifest_version', 'start', 'time_source', 'seconds', 'outcome', 'trigger', 'volume', 'lat', 'lon'], rows.plays, { ignoreConflicts: true });
+  await db.insertMany('events', ['unit_id', 'record', 'time', 'time_source', 'kind', 'code', 'detail'], rows.events, { ignoreConflicts: true });
+  await db.insertMany('track_points', ['unit_id', 'record', 'idx', 'time', 'lat', 'lon'], rows.points, { ignoreConflicts: true });
+  await db.insertMany('hellos', ['unit_id', 'record', 'firmware', 'manifest_version', 'capabilities', 'boot_time', 'time_source'], rows.hellos, { ignoreConflicts: true });
   for (const r of results) {
     await db.run("UPDATE commands SET status = ?, detail = ?, result_time = ? WHERE unit_id = ? AND counter = ? AND status IN ('sent', 'unsent')", r);
   }
@@ -113,8 +112,7 @@ export async function writeBatch(db: SqliteDb, batch: IngestBatch): Promise<Batc
   }
   // Last seen, boot and replay state of every unit of the batch, in as few statements as possible.
   const seen = [...lastSeen].map(([unitId, s]): SqlParams => [unitId, s.time, s.boot, batch.replay.has(unitId) ? JSON.stringify(batch.replay.get(unitId)) : null]);
-  await runChunked(
-    db,
+  await db.runChunked(
     seen,
     (n) =>
       `UPDATE unit_state SET last_seen = v.column2, boot = v.column3, replay_state = coalesce(v.column4, replay_state)

@@ -62,4 +62,15 @@ describe('SqliteDb', () => {
     expect((await db.all<{ n: number }>('SELECT n FROM t ORDER BY rowid')).map((r) => r.n)).toEqual(rows.map((r) => r[0]));
     await db.close();
   });
+
+  it('skips rows whose key is already there when asked, and counts only the rows inserted', async () => {
+    const { db } = await fresh();
+    await db.exec('CREATE TABLE k (n INTEGER PRIMARY KEY, who TEXT)');
+    await db.insertMany('k', ['n', 'who'], [[1, 'old']]);
+    const rows = [...Array.from({ length: 300 }, (_, i) => [i, 'new']), [5, 'repeat']];
+    expect(await db.transaction(() => db.insertMany('k', ['n', 'who'], rows, { ignoreConflicts: true }))).toBe(299);
+    expect(await db.all('SELECT n, who FROM k WHERE n IN (1, 5) ORDER BY n')).toEqual([{ n: 1, who: 'old' }, { n: 5, who: 'new' }]);
+    await expect(db.insertMany('k', ['n', 'who'], [[1, 'again']])).rejects.toThrow(/UNIQUE constraint failed/);
+    await db.close();
+  });
 });
