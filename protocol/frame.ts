@@ -122,9 +122,32 @@ export function decodeFrame(bytes: Uint8Array, key: Uint8Array, context?: Partia
   if (!timingSafeEqual(expected, bytes.subarray(bodyEnd))) {
     throw new ProtocolError('bad-tag', `tag does not match unit ${header.unit}'s key (wrong key, or the frame was altered)`);
   }
-  const r = new ByteReader(bytes, 1, bodyEnd);
+  return { ...header, messages: readMessages(messagesReader(bytes), fixContext(context)) };
+}
+
+/**
+ * The bytes of each message of a frame (`type | length | payload`), exactly as they travelled: the reverse of
+ * {@link encodeFrameFromParts}. The parts are views into `bytes`; copy the ones you keep beyond it. The tag is not
+ * checked here: call this on a frame {@link decodeFrame} accepted.
+ */
+export function frameMessageParts(bytes: Uint8Array): Buffer[] {
+  peekHeader(bytes); // refuses what decodeFrame refuses before the tag: a signed object, a frame over MAX_FRAME
+  const r = messagesReader(bytes);
+  const parts: Buffer[] = [];
+  while (r.remaining > 0) {
+    const start = r.offset;
+    r.u8('message type');
+    r.sub(r.varint('message length'), 'message payload');
+    parts.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, r.offset - start));
+  }
+  return parts;
+}
+
+/** A reader over a frame's messages: past the header, short of the tag. */
+function messagesReader(bytes: Uint8Array): ByteReader {
+  const r = new ByteReader(bytes, 1, bytes.length - TAG_LENGTH);
   r.varint('unit');
   r.varint('boot');
   r.varint('seq');
-  return { ...header, messages: readMessages(r, fixContext(context)) };
+  return r;
 }

@@ -4,6 +4,7 @@ export * from './bytes.js';
 export * from './messages.js';
 export * from './codec.js';
 export * from './frame.js';
+export * from './acks.js';
 export * from './replay.js';
 export * from './signed.js';
 export * from './signed-bodies.js';

@@ -13,10 +13,11 @@ import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import {
+  ackMessages,
   checkReplay,
   decodeFrame,
   districtSubscriptions,
-  encodeMessage,
+  frameMessageParts,
   freshReplayState,
   isDurable,
   isProtocolError,
@@ -30,11 +31,9 @@ import {
   type Telemetry,
 } from '../../protocol/index.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { ackMessages } from './acks.js';
 import type { DistrictFramer } from './district-frames.js';
 import { emptyBatch, writeBatch, type AcceptedFrame, type IngestBatch, type IncomingRecord, type StatusChange } from './ingest-batch.js';
 import type { FleetRegistry, Unit } from './registry.js';
-import { splitMessages } from './split-messages.js';
 
 /** The link a frame came by, and how to answer on it. */
 export interface FrameOrigin {
@@ -217,12 +216,17 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const { verdict, next } = checkReplay(entry.replay, frame.boot, frame.seq);
     if (verdict !== 'new') return this.#drop(`replay-${verdict}`, origin, header.unit);
     entry.replay = next;
-    const parts = splitMessages(bytes);
+    // The records table keeps each record's bytes as received, byte-identical to the cart's outbox; they are copied
+    // so that a kept record does not hold on to the whole frame.
+    const parts = frameMessageParts(bytes);
     const records: IncomingRecord[] = [];
     const live: (Telemetry | Fix)[] = [];
     frame.messages.forEach((m, i) => {
-      if (isDurable(m)) records.push({ message: m, bytes: parts[i] ?? encodeMessage(m) });
-      else if (m.type === 'telemetry' || m.type === 'fix') live.push(m);
+      if (isDurable(m)) {
+        const part = parts[i];
+        if (part === undefined) throw new Error(`message ${i} of unit ${frame.unit}'s frame has no bytes: frameMessageParts and decodeFrame disagree`);
+        records.push({ message: m, bytes: Buffer.from(part) });
+      } else if (m.type === 'telemetry' || m.type === 'fix') live.push(m);
     });
     const accepted: AcceptedFrame = { unitId: entry.unit.id, boot: frame.boot, serverTime: this.#seconds(), records, live };
     this.#batch.frames.push(accepted);

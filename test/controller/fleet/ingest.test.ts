@@ -1,8 +1,7 @@
 // The ingest fed directly (as the serial gateway feeds it), on a real SQLite file: checks, replay, storage, acks
 // after the commit, live state, status and counters.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, encodeMessage, MAX_SERIAL_FRAME, type Message } from '../../../protocol/index.js';
-import { ackMessages, recordRanges } from '../../../controller/fleet/acks.js';
+import { ackMessages, decodeFrame, encodeFrame, encodeMessage, MAX_SERIAL_FRAME, recordRanges, type Message } from '../../../protocol/index.js';
 import { FleetIngest, type FrameOrigin } from '../../../controller/fleet/ingest.js';
 import type { Unit } from '../../../controller/fleet/registry.js';
 import { listUnitStates } from '../../../controller/fleet/unit-state.js';

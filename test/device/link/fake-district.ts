@@ -2,17 +2,7 @@
 // exact bytes of every record copy, acknowledges (when told to), and sends commands. It is transport-neutral:
 // MQTT and serial adapters hand it the frame bytes and give it a way to send.
 import type { KeyObject } from 'node:crypto';
-import {
-  ByteReader,
-  decodeFrame,
-  encodeFrame,
-  frameOverhead,
-  isDurable,
-  signObject,
-  TAG_LENGTH,
-  type Command,
-  type Message,
-} from '../../../protocol/index.js';
+import { decodeFrame, encodeFrame, frameMessageParts, isDurable, recordRanges, signObject, type Command, type Message } from '../../../protocol/index.js';
 
 export interface FakeDistrictOptions {
   unitKey: Buffer;
@@ -56,7 +46,7 @@ export class FakeDistrict {
       return;
     }
     this.frames.push({ boot: frame.boot, seq: frame.seq, bytes });
-    const raw = splitMessages(bytes, frame);
+    const raw = frameMessageParts(bytes);
     const durable: number[] = [];
     frame.messages.forEach((m, i) => {
       if (isDurable(m)) {
@@ -72,7 +62,7 @@ export class FakeDistrict {
     if (frame.messages.some((m) => m.type === 'telemetry' || m.type === 'fix')) this.liveAt.push(Date.now());
     if (durable.length > 0 && this.acking) {
       if (this.#o.ackDelayMs) await new Promise((r) => setTimeout(r, this.#o.ackDelayMs));
-      await this.sendMessages([{ type: 'ack', ranges: toRanges(durable) }]).catch(() => undefined);
+      await this.sendMessages([{ type: 'ack', ranges: recordRanges(durable) }]).catch(() => undefined);
     }
   }
 
@@ -93,29 +83,4 @@ export class FakeDistrict {
   sendCommand(command: Command, key?: KeyObject): Promise<void> {
     return this.sendMessages([{ type: 'command', signed: this.signedCommand(command, key) }]);
   }
-}
-
-/** The bytes of each message of a verified frame, as they travelled. */
-function splitMessages(bytes: Buffer, header: { kind: 'unit' | 'district'; unit: number; boot: number; seq: number }): Buffer[] {
-  const end = bytes.length - TAG_LENGTH;
-  const r = new ByteReader(bytes, frameOverhead(header) - TAG_LENGTH, end);
-  const out: Buffer[] = [];
-  while (r.remaining > 0) {
-    const start = r.offset;
-    r.u8();
-    r.bytes(r.varint());
-    out.push(bytes.subarray(start, r.offset));
-  }
-  return out;
-}
-
-function toRanges(records: number[]): [number, number][] {
-  const sorted = [...new Set(records)].sort((a, b) => a - b);
-  const out: [number, number][] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r === last[1] + 1) last[1] = r;
-    else out.push([r, r]);
-  }
-  return out;
 }

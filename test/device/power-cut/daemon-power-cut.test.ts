@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startLoopbackBroker, type LoopbackBroker } from './broker.js';
+import { startBroker, type TestBroker } from '../link/broker.js';
 import { cutProblems, readCartDb, type CartDbState } from './cart-db.js';
 import { CartDaemon, distMissing, seededRandom } from './daemon.js';
 import { AckingDistrict } from './district.js';
@@ -43,7 +43,7 @@ describe('the cart daemon under power cuts (SIGKILL)', () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'loa-power-cut-'));
       const dbPath = join(dataDir, 'cart.db');
       await writeFile(join(dataDir, 'config.json'), JSON.stringify(CONFIG));
-      let broker: LoopbackBroker | null = null;
+      let broker: TestBroker | null = null;
       let district: AckingDistrict | null = null;
       let cart: CartDaemon | null = null;
       let starts = 0;
@@ -93,7 +93,7 @@ describe('the cart daemon under power cuts (SIGKILL)', () => {
       try {
         // The first start makes the simulation identity (no broker); then the cart is given the test broker.
         await cycle('cut 1 (no link yet)');
-        broker = await startLoopbackBroker();
+        broker = await startBroker();
         const identityPath = join(dataDir, 'identity.json');
         const identity = JSON.parse(await readFile(identityPath, 'utf8')) as { district: string; unitName: string; unitNumber: number; unitKey: string };
         await writeFile(identityPath, JSON.stringify({ ...identity, broker: { url: broker.url, username: identity.unitName, password: 'power-cut' } }), { mode: 0o600 });

@@ -1,8 +1,9 @@
 // A fake district over MQTT for the power-cut test: an mqtt.js client on the cart's `up` and `down` topics that
 // checks every frame with the cart's unit key, acknowledges every durable record it receives, and remembers what
 // it acknowledged (once the broker has taken the ack) and the exact bytes of every copy of every record.
-import mqtt, { type MqttClient } from 'mqtt';
-import { ByteReader, decodeFrame, encodeFrame, frameOverhead, isDurable, TAG_LENGTH, unitTopic, type FrameHeader } from '../../../protocol/index.js';
+import type { MqttClient } from 'mqtt';
+import { decodeFrame, encodeFrame, frameMessageParts, isDurable, recordRanges, unitTopic } from '../../../protocol/index.js';
+import { testClient } from '../link/broker.js';
 
 export interface DistrictOptions {
   url: string;
@@ -34,7 +35,7 @@ export class AckingDistrict {
 
   async start(): Promise<void> {
     const up = unitTopic(this.#o.district, this.#o.unitName, 'up');
-    const client = await mqtt.connectAsync(this.#o.url, { protocolVersion: 4, clientId: `district-${process.pid}`, clean: false, reconnectPeriod: 100 });
+    const client = await testClient(this.#o.url, `district-${process.pid}`);
     this.#client = client;
     client.on('message', (topic, payload) => {
       if (topic === up) this.#receive(Buffer.from(payload)).catch((err: unknown) => this.problems.push(`district: ${String(err)}`));
@@ -60,7 +61,7 @@ export class AckingDistrict {
     if (before && !before.equals(bytes)) this.problems.push(`boot ${frame.boot} seq ${frame.seq} came twice with different bytes (the district would drop the second as a replay)`);
     this.#frames.set(key, bytes);
     this.maxBoot = Math.max(this.maxBoot, frame.boot);
-    const raw = messageBytes(bytes, frame);
+    const raw = frameMessageParts(bytes);
     const durable: number[] = [];
     frame.messages.forEach((m, i) => {
       if (!isDurable(m)) return;
@@ -71,31 +72,8 @@ export class AckingDistrict {
       else if (!first.equals(raw[i]!)) this.problems.push(`record ${m.record} came again with other bytes (a reused record number)`);
     });
     if (durable.length === 0 || this.#client === null) return;
-    const ack = encodeFrame({ kind: 'district', unit: this.#o.unitNumber, boot: 1, seq: this.#seq++, messages: [{ type: 'ack', ranges: toRanges(durable) }] }, this.#o.unitKey);
+    const ack = encodeFrame({ kind: 'district', unit: this.#o.unitNumber, boot: 1, seq: this.#seq++, messages: [{ type: 'ack', ranges: recordRanges(durable) }] }, this.#o.unitKey);
     await this.#client.publishAsync(unitTopic(this.#o.district, this.#o.unitName, 'down'), ack, { qos: 1 });
     for (const r of durable) this.acked.add(r);
   }
-}
-
-/** The bytes of each message of a verified frame, exactly as they travelled. */
-function messageBytes(bytes: Buffer, header: FrameHeader): Buffer[] {
-  const r = new ByteReader(bytes, frameOverhead(header) - TAG_LENGTH, bytes.length - TAG_LENGTH);
-  const out: Buffer[] = [];
-  while (r.remaining > 0) {
-    const start = r.offset;
-    r.u8();
-    r.bytes(r.varint());
-    out.push(bytes.subarray(start, r.offset));
-  }
-  return out;
-}
-
-function toRanges(records: readonly number[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const r of [...new Set(records)].sort((a, b) => a - b)) {
-    const last = out.at(-1);
-    if (last && r === last[1] + 1) last[1] = r;
-    else out.push([r, r]);
-  }
-  return out;
 }

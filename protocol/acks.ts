@@ -2,7 +2,7 @@
  * Acknowledgements (SPEC.md 0x07 ack): record numbers folded into inclusive ranges, packed into ack messages small
  * enough for a serial frame (2,048 bytes) whatever the backlog.
  */
-import type { Ack } from '../../protocol/index.js';
+import type { Ack } from './messages.js';
 
 /** At most this many ranges per ack message: 10 bytes a range at worst, so one ack frame stays under 2,048 bytes. */
 export const RANGES_PER_ACK = 150;
