@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { openOffice } from '../controller/app/office.js';
-import { computeReport, parsePeriod, renderCsv, renderHtml, renderJson } from '../controller/reports/index.js';
+import { buildReport, parsePeriod, REPORT_FORMATS } from '../controller/reports/index.js';
 import { controllerConfig, reportError } from './controller.js';
 import { chooseLang, pick, type Text } from './i18n.js';
 import { UsageError, type CliIo } from './io.js';
@@ -19,8 +19,6 @@ const HELP: Text = {
   loa report --period P [--commune ID] --format json|csv|html [--out FILE] [--data DIR] [--config FILE] [--lang en]
       P: 2026-11 (month), 2026-Q4 (quarter), 2026-H2 (half-year), 2026 (year). Without --out: to standard output.`,
 };
-
-const FORMATS = ['json', 'csv', 'html'] as const;
 
 export async function runReport(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -42,7 +40,7 @@ export async function runReport(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(pick(lang, HELP) + '\n');
     return 0;
   }
-  const format = FORMATS.find((f) => f === values.format);
+  const format = REPORT_FORMATS.find((f) => f === values.format);
   if (format === undefined) throw new UsageError(`--format ${values.format}: json, csv ${pick(lang, { vi: 'hoặc', en: 'or' })} html`);
   if (values.period === undefined) throw new UsageError(pick(lang, { vi: 'cần --period (ví dụ 2026-11)', en: 'needs --period (e.g. 2026-11)' }));
   try {
@@ -51,10 +49,8 @@ export async function runReport(argv: string[], io: CliIo): Promise<number> {
     const office = await openOffice(config);
     let text: string;
     try {
-      const library = await office.library();
-      const titles = new Map((await library.list()).map((c) => [c.id, c.title]));
-      const report = await computeReport(office.db, { period, clipTitles: titles, ...(values.commune === undefined ? {} : { commune: values.commune }) });
-      text = format === 'csv' ? renderCsv(report, lang) : format === 'html' ? renderHtml(report, { lang, district: config.district.name }) : renderJson(report, lang);
+      const request = { period, format, lang, district: config.district.name, ...(values.commune === undefined ? {} : { commune: values.commune }) };
+      text = await buildReport(office.db, await office.library(), request);
     } finally {
       await office.close();
     }

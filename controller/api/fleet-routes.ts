@@ -8,10 +8,11 @@ import type { CommandService, CommandTarget } from '../fleet/commands.js';
 import type { FleetRegistry, Unit } from '../fleet/registry.js';
 import { listUnitStates, type UnitStateView } from '../fleet/unit-state.js';
 import { HttpError, type HttpServer } from '../http/server.js';
+import { vnDayRange } from '../reports/period.js';
 import { apiRoute, APPROVERS, badField, jsonBody, READERS, UNIT_READERS, type SessionLookup } from './guard.js';
 import { choiceParam, intParam, nameParam, rangeParams } from './params.js';
-import { listEvents, listPlays, trackPoints, unitStateExtras, type UnitStateExtra } from './queries.js';
-import { trackGeoJson, trackGpx, vnDayRange } from './track.js';
+import { listEvents, listPlays, trackPoints } from './queries.js';
+import { trackGeoJson, trackGpx } from './track.js';
 
 export interface FleetRoutesOptions {
   db: SqliteDb;
@@ -50,7 +51,7 @@ export interface UnitView {
   outboxDepth: number | null;
 }
 
-function view(u: Unit, s: UnitStateView | undefined, x: UnitStateExtra | undefined, communes: Map<string, string>, teams: Map<string, string>): UnitView {
+function view(u: Unit, s: UnitStateView | undefined, communes: Map<string, string>, teams: Map<string, string>): UnitView {
   return {
     id: u.id,
     number: u.number,
@@ -63,19 +64,20 @@ function view(u: Unit, s: UnitStateView | undefined, x: UnitStateExtra | undefin
     provisionedAt: u.provisionedAt,
     online: s?.online ?? false,
     lastSeen: s?.lastSeen ?? null,
-    position: s?.fix ? { ...s.fix, quality: x?.fixQuality ?? null, speed: x?.speed ?? null } : null,
-    battery: { mv: s?.batteryMv ?? null, ma: x?.batteryMa ?? null, soc: s?.soc ?? null, solarMv: x?.solarMv ?? null, solarMa: x?.solarMa ?? null },
+    position: s?.fix ? { ...s.fix, quality: s.fixQuality, speed: s.speed } : null,
+    battery: { mv: s?.batteryMv ?? null, ma: s?.batteryMa ?? null, soc: s?.soc ?? null, solarMv: s?.solarMv ?? null, solarMa: s?.solarMa ?? null },
     playerState: s?.playerState ?? null,
-    amplifierOn: x?.amplifierOn ?? null,
+    amplifierOn: s?.amplifierOn ?? null,
     volume: s?.volume ?? null,
     faults: s?.faults ?? [],
-    manifestVersion: x?.manifestVersion ?? null,
-    clipsMissing: x?.clipsMissing ?? null,
+    manifestVersion: s?.manifestVersion ?? null,
+    clipsMissing: s?.clipsMissing ?? null,
     outboxDepth: s?.outboxDepth ?? null,
   };
 }
 
-const COMMAND_KINDS = ['unit', 'team', 'commune'] as const;
+/** What a command may be sent to: one unit, or every cart of a team or a commune. */
+export const COMMAND_KINDS = ['unit', 'team', 'commune'] as const;
 
 /** The protocol action of a request's `action` and `args`, every field checked. */
 export function commandAction(action: unknown, args: unknown): CommandAction {
@@ -104,15 +106,15 @@ export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): 
   const nowS = (): number => Math.floor((o.clock ?? Date.now)() / 1000);
   const get = (pattern: string, roles: typeof READERS, h: Parameters<typeof apiRoute>[5]): void => apiRoute(server, o.sessions, 'GET', pattern, roles, h);
 
-  async function units(only?: string): Promise<UnitView[]> {
-    const all = await o.registry.listUnits();
-    const list = only === undefined ? all : all.filter((u) => u.id === only);
+  /** The views of active units with their last state; with `only`, of that unit alone (its state read alone). */
+  async function units(only?: Unit): Promise<UnitView[]> {
+    const list = only === undefined ? await o.registry.listUnits() : only.retired ? [] : [only];
     if (list.length === 0) return [];
-    const states = new Map((await listUnitStates(o.db, { now: nowS(), staleAfterSeconds: o.staleAfterSeconds })).map((s) => [s.unitId, s]));
-    const extras = await unitStateExtras(o.db);
+    const read = { now: nowS(), staleAfterSeconds: o.staleAfterSeconds, ...(only === undefined ? {} : { unitId: only.id }) };
+    const states = new Map((await listUnitStates(o.db, read)).map((s) => [s.unitId, s]));
     const communes = new Map((await o.registry.listCommunes()).map((c) => [c.id, c.name]));
     const teams = new Map((await o.registry.listTeams()).map((t) => [t.id, t.name]));
-    return list.map((u) => view(u, states.get(u.id), extras.get(u.id), communes, teams));
+    return list.map((u) => view(u, states.get(u.id), communes, teams));
   }
 
   async function requireUnit(id: string): Promise<Unit> {
@@ -125,7 +127,7 @@ export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): 
 
   get('/api/units/:id', UNIT_READERS, async ({ req }) => {
     const unit = await requireUnit(req.params.id!);
-    const [found] = await units(unit.id);
+    const [found] = await units(unit);
     if (!found) throw new HttpError(404, 'unknown-unit', `Xe loa "${unit.id}" đã ngừng hoạt động (unit "${unit.id}" is retired)`);
     return found;
   });
@@ -138,7 +140,7 @@ export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): 
     const format = choiceParam(req.query, 'format', ['geojson', 'gpx'] as const, 'geojson');
     const points = await trackPoints(o.db, unit.id, range.start, range.end);
     const body =
-      format === 'gpx' ? Buffer.from(trackGpx(unit.id, day, points)) : Buffer.from(JSON.stringify(trackGeoJson(unit.id, day, points)));
+      format === 'gpx' ? Buffer.from(trackGpx(unit.id, range, points)) : Buffer.from(JSON.stringify(trackGeoJson(unit.id, range, points)));
     res.writeHead(200, {
       'Content-Type': format === 'gpx' ? 'application/gpx+xml; charset=utf-8' : 'application/geo+json; charset=utf-8',
       'Content-Length': body.length,

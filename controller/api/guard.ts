@@ -4,7 +4,7 @@
  * the JSON body `{ error, code }`, and a returned value sent as JSON (undefined = 204).
  */
 import type { ServerResponse } from 'node:http';
-import { ContentError, type ContentErrorCode } from '../content/errors.js';
+import { both, ContentError, type ContentErrorCode } from '../content/errors.js';
 import { RegistryError } from '../fleet/registry.js';
 import { HttpError, sendJson, type HttpRequest, type HttpServer, type Method } from '../http/server.js';
 import { InvalidPeriodError, UnknownCommuneError } from '../reports/index.js';
@@ -26,6 +26,8 @@ export const UNIT_READERS: readonly Role[] = ['viewer', 'approver', 'technician'
 /** Readers and submitters: the content list. */
 export const CONTENT_READERS: readonly Role[] = ['viewer', 'approver', 'submitter'];
 export const APPROVERS: readonly Role[] = ['approver'];
+/** Approvers, and the submitter of a clip before a decision on it: withdrawing a clip. */
+export const WITHDRAWERS: readonly Role[] = ['approver', 'submitter'];
 
 export interface ApiRequest {
   req: HttpRequest;
@@ -37,8 +39,6 @@ export interface ApiRequest {
 }
 
 export type ApiHandler = (r: ApiRequest) => Promise<unknown>;
-
-const bothText = (vi: string, en: string): string => `${vi} (${en})`;
 
 function bearer(req: HttpRequest): string | undefined {
   const header = req.raw.headers.authorization;
@@ -90,7 +90,7 @@ export function apiRoute(server: HttpServer, sessions: SessionLookup, method: Me
       let user: User | undefined;
       if (access !== 'public') {
         if (token === undefined) {
-          throw new HttpError(401, 'no-session', bothText('Cần đăng nhập: gửi Authorization: Bearer <mã phiên> (POST /api/login)', 'log in first: send Authorization: Bearer <token> from POST /api/login'));
+          throw new HttpError(401, 'no-session', both('Cần đăng nhập: gửi Authorization: Bearer <mã phiên> (POST /api/login)', 'log in first: send Authorization: Bearer <token> from POST /api/login'));
         }
         user = await sessions.sessionUser(token);
         requireRole(user, access, `${method} ${pattern}`);
@@ -115,10 +115,10 @@ export async function jsonBody(req: HttpRequest): Promise<Record<string, unknown
   try {
     value = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'bad-json', bothText('Nội dung yêu cầu không phải JSON hợp lệ', 'the request body is not valid JSON'));
+    throw new HttpError(400, 'bad-json', both('Nội dung yêu cầu không phải JSON hợp lệ', 'the request body is not valid JSON'));
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, 'bad-json', bothText('Nội dung yêu cầu phải là một đối tượng JSON', 'the request body must be a JSON object'));
+    throw new HttpError(400, 'bad-json', both('Nội dung yêu cầu phải là một đối tượng JSON', 'the request body must be a JSON object'));
   }
   return value as Record<string, unknown>;
 }
@@ -126,5 +126,5 @@ export async function jsonBody(req: HttpRequest): Promise<Record<string, unknown
 /** A 400 naming the field and repeating the value. */
 export function badField(name: string, expected: string, got: unknown): HttpError {
   const shown = JSON.stringify(got) ?? String(got);
-  return new HttpError(400, 'bad-field', bothText(`Trường ${name} không hợp lệ: cần ${expected}, nhận ${shown}`, `${name} must be ${expected}, got ${shown}`));
+  return new HttpError(400, 'bad-field', both(`Trường ${name} không hợp lệ: cần ${expected}, nhận ${shown}`, `${name} must be ${expected}, got ${shown}`));
 }

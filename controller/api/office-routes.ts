@@ -7,10 +7,10 @@ import { PRIORITIES } from '../../protocol/index.js';
 import { CLIP_STATUSES, type ContentLibrary } from '../content/library.js';
 import type { ContentWorkflow } from '../content/workflow.js';
 import type { HttpServer } from '../http/server.js';
-import { computeReport, parsePeriod, renderCsv, renderHtml, renderJson, type Lang } from '../reports/index.js';
+import { buildReport, parsePeriod, REPORT_FORMATS, type Lang, type ReportFormat } from '../reports/index.js';
 import { ROLES } from '../users/roles.js';
 import type { Session, User } from '../users/users.js';
-import { apiRoute, APPROVERS, badField, CONTENT_READERS, jsonBody, READERS, type SessionLookup } from './guard.js';
+import { apiRoute, APPROVERS, badField, CONTENT_READERS, jsonBody, READERS, WITHDRAWERS, type SessionLookup } from './guard.js';
 import { openApiDocument } from './openapi.js';
 import { choiceParam, nameParam } from './params.js';
 
@@ -29,6 +29,12 @@ export interface OfficeRoutesOptions {
   /** Unix milliseconds (default `Date.now`). */
   clock?: () => number;
 }
+
+const REPORT_TYPES: Record<ReportFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+};
 
 const userView = (u: User): Record<string, unknown> => ({ name: u.name, displayName: u.displayName, role: u.role });
 
@@ -57,19 +63,12 @@ export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions)
     if (periodText === null || periodText === '') throw badField('period', '2026-11, 2026-Q4, 2026-H2 or 2026', periodText);
     const period = parsePeriod(periodText, lang);
     const commune = nameParam(req.query, 'commune');
-    const format = choiceParam(req.query, 'format', ['json', 'csv', 'html'] as const, 'json');
-    const titles = new Map((await o.library.list()).map((c) => [c.id, c.title]));
-    const report = await computeReport(o.db, { period, now: nowS(), clipTitles: titles, ...(commune === undefined ? {} : { commune }) });
+    const format = choiceParam(req.query, 'format', REPORT_FORMATS, 'json');
+    const text = await buildReport(o.db, o.library, { period, now: nowS(), format, lang, district: o.district.name, ...(commune === undefined ? {} : { commune }) });
     const name = `bao-cao-${period.id}${commune === undefined ? '' : `-${commune}`}`;
-    const [type, text] =
-      format === 'csv'
-        ? ['text/csv; charset=utf-8', renderCsv(report, lang)]
-        : format === 'html'
-          ? ['text/html; charset=utf-8', renderHtml(report, { lang, district: o.district.name })]
-          : ['application/json; charset=utf-8', renderJson(report, lang)];
     const body = Buffer.from(text, 'utf8');
     res.writeHead(200, {
-      'Content-Type': type,
+      'Content-Type': REPORT_TYPES[format],
       'Content-Length': body.length,
       ...(format === 'csv' ? { 'Content-Disposition': `attachment; filename="${name}.csv"` } : {}),
     });
@@ -104,7 +103,7 @@ export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions)
     return { clip: await o.workflow.requestChanges(user!, req.params.id!, typeof body.note === 'string' ? body.note : '') };
   });
 
-  apiRoute(server, o.users, 'POST', '/api/content/:id/withdraw', ['approver', 'submitter'], async ({ req, user }) => {
+  apiRoute(server, o.users, 'POST', '/api/content/:id/withdraw', WITHDRAWERS, async ({ req, user }) => {
     const body = await jsonBody(req);
     return { clip: await o.workflow.withdraw(user!, req.params.id!, typeof body.reason === 'string' ? body.reason : '') };
   });

@@ -1,7 +1,7 @@
 /** Query parameters of the API, checked: times, limits, names. Every refusal names the parameter and repeats it. */
 import { TOPIC_NAME } from '../../protocol/index.js';
+import { vnDayRange } from '../reports/period.js';
 import { badField } from './guard.js';
-import { vnDayRange } from './track.js';
 
 /**
  * A time parameter: `YYYY-MM-DD` (a Vietnam day: its first second, or with `endOfDay` the first second after it)

@@ -2,6 +2,7 @@
  * A cart's GNSS track of one day, as the API hands it out: GeoJSON (RFC 7946) for maps, GPX 1.1 for GPS tools.
  * Days are Vietnam days (Asia/Ho_Chi_Minh, a fixed UTC+7): `2026-11-29` is [2026-11-28T17:00Z, 2026-11-29T17:00Z).
  */
+import { vnDate, type VnDayRange } from '../reports/period.js';
 
 export interface TrackPoint {
   /** Unix seconds. */
@@ -10,37 +11,17 @@ export interface TrackPoint {
   lon: number;
 }
 
-const VN_OFFSET_S = 7 * 3600;
-
-/** The Unix-second range of a `YYYY-MM-DD` Vietnam day, or undefined when the text is not a real date. */
-export function vnDayRange(day: string): { start: number; end: number } | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const utc = Date.UTC(y, mo - 1, d);
-  const check = new Date(utc);
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || y < 1970) return undefined;
-  const start = utc / 1000 - VN_OFFSET_S;
-  return { start, end: start + 86_400 };
-}
-
-/** `dd/mm/yyyy` of a `YYYY-MM-DD` day. */
-function vnDayText(day: string): string {
-  const [y, m, d] = day.split('-');
-  return `${d}/${m}/${y}`;
-}
-
 const iso = (unix: number): string => new Date(unix * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
  * A FeatureCollection with one LineString of the day's points (longitude first, as GeoJSON wants), the point times in
  * `properties.times` (ISO 8601 UTC). One point gives a Point feature (a LineString needs two); none, no feature.
  */
-export function trackGeoJson(unit: string, day: string, points: readonly TrackPoint[]): Record<string, unknown> {
+export function trackGeoJson(unit: string, day: VnDayRange, points: readonly TrackPoint[]): Record<string, unknown> {
   const properties = {
     unit,
-    day,
-    dayText: vnDayText(day),
+    day: day.day,
+    dayText: vnDate(day.start),
     points: points.length,
     start: points.length > 0 ? iso(points[0]!.time) : null,
     end: points.length > 0 ? iso(points[points.length - 1]!.time) : null,
@@ -58,7 +39,7 @@ const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
 const xml = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
 
 /** A GPX 1.1 document with one track of one segment; `name` is what GPS tools show (default `unit — dd/mm/yyyy`). */
-export function trackGpx(unit: string, day: string, points: readonly TrackPoint[], name = `${unit} — ${vnDayText(day)}`): string {
+export function trackGpx(unit: string, day: VnDayRange, points: readonly TrackPoint[], name = `${unit} — ${vnDate(day.start)}`): string {
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<gpx version="1.1" creator="Loa district controller" xmlns="http://www.topografix.com/GPX/1/1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd">',

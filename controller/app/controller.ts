@@ -33,7 +33,8 @@ import { FleetRegistry } from '../fleet/registry.js';
 import { SerialGateway } from '../fleet/serial-gateway.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { UserStore } from '../users/users.js';
-import { ListedHttpServer, registerApiRoutes } from '../api/index.js';
+import { registerApiRoutes } from '../api/index.js';
+import { HttpServer } from '../http/server.js';
 import { isEmbedded, type ControllerConfig } from './config.js';
 import { controllerBrokerPassword, dataPaths, ensureDataDir } from './data-dir.js';
 
@@ -71,7 +72,7 @@ interface Parts {
   library: ContentLibrary;
   workflow: ContentWorkflow;
   publisher: ManifestPublisher;
-  http: ListedHttpServer;
+  http: HttpServer;
   serial: SerialGateway | undefined;
 }
 
@@ -184,7 +185,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     });
     if (await this.#feature('manifests', () => publisher.start())) this.#undo.push(() => publisher.stop());
 
-    const http = new ListedHttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http') });
+    const http = new HttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http') });
     registerContentRoutes(http, { library, manifests: publisher, rotations: () => key.rotations() });
     registerApiRoutes(http, {
       db, registry, commands, users, library, workflow, district: c.district, clock,
@@ -239,7 +240,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
   get publisher(): ManifestPublisher { return this.#part('publisher'); }
   get districtKey(): DistrictKey { return this.#part('key'); }
   /** The HTTP server (its `routes` list what it answers). */
-  get http(): ListedHttpServer { return this.#part('http'); }
+  get http(): HttpServer { return this.#part('http'); }
   /** The broker the controller is connected to (the embedded one's real port when 0 was asked for). */
   get brokerUrl(): string { return this.#part('brokerUrl'); }
   get httpUrl(): string { return this.#part('http').url; }

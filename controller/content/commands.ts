@@ -12,6 +12,7 @@
  */
 import { basename } from 'node:path';
 import { PRIORITIES, TARGET_KINDS, type Priority, type Target, type TargetKind } from '../../protocol/index.js';
+import { vnDate, VN_OFFSET_S } from '../reports/period.js';
 import { requireRole, type Actor } from '../users/roles.js';
 import { both, ContentError } from './errors.js';
 import type { ClipRecord, ClipStatus, ContentLibrary } from './library.js';
@@ -47,8 +48,6 @@ export interface AddRequest {
   as: string;
 }
 
-const VN_OFFSET = 7 * 3600;
-
 const PRIORITY_TEXT: Record<Priority, [string, string]> = { emergency: ['khẩn cấp', 'emergency'], priority: ['ưu tiên', 'priority'], ordinary: ['thường', 'ordinary'] };
 const STATUS_TEXT: Record<ClipStatus, [string, string]> = {
   submitted: ['chờ duyệt', 'submitted'],
@@ -62,11 +61,8 @@ function t(lang: Lang, pair: readonly [string, string]): string {
   return lang === 'en' ? pair[1] : pair[0];
 }
 
-/** dd/mm/yyyy in Vietnam time (UTC+7). */
-export function formatDate(unix: number): string {
-  const d = new Date((unix + VN_OFFSET) * 1000);
-  return `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
-}
+/** dd/mm/yyyy in Vietnam time (UTC+7): the date format of every command's output. */
+export { vnDate as formatDate } from '../reports/period.js';
 
 /** `dd/mm/yyyy` or `dd/mm/yyyy HH:MM`, Vietnam time, to Unix seconds; a bare date is its start, or its end with `endOfDay`. */
 export function parseVnDate(name: string, text: string, endOfDay = false): number {
@@ -79,7 +75,7 @@ export function parseVnDate(name: string, text: string, endOfDay = false): numbe
   const utc = Date.UTC(year, month - 1, day, hour, minute, endOfDay && m[4] === undefined ? 59 : 0);
   const check = new Date(utc);
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1 || hour > 23 || minute > 59) throw bad();
-  return utc / 1000 - VN_OFFSET;
+  return utc / 1000 - VN_OFFSET_S;
 }
 
 /** `district`, `commune:ID`, `team:ID`, `unit:ID` to a protocol target. */
@@ -138,7 +134,7 @@ export class ContentCommands {
     const clips = await this.#o.library.list(filter);
     if (clips.length === 0) return lang === 'en' ? 'No clips.' : 'Chưa có bản tin nào.';
     const head = lang === 'en' ? ['ID', 'Status', 'Priority', 'Length', 'Submitted', 'By', 'Title'] : ['Mã', 'Trạng thái', 'Ưu tiên', 'Thời lượng', 'Ngày gửi', 'Người gửi', 'Tiêu đề'];
-    const rows = clips.map((c) => [c.id, t(lang, STATUS_TEXT[c.status]), t(lang, PRIORITY_TEXT[c.approvedPriority ?? c.requestedPriority]), seconds(c.durationMs, lang), formatDate(c.submittedAt), c.submitter, c.title]);
+    const rows = clips.map((c) => [c.id, t(lang, STATUS_TEXT[c.status]), t(lang, PRIORITY_TEXT[c.approvedPriority ?? c.requestedPriority]), seconds(c.durationMs, lang), vnDate(c.submittedAt), c.submitter, c.title]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     return [head, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
   }
@@ -152,10 +148,10 @@ export class ContentCommands {
       `${en ? 'Status' : 'Trạng thái'}: ${t(lang, STATUS_TEXT[c.status])}${c.note ? ` — ${c.note}` : ''}`,
       `${en ? 'Priority' : 'Ưu tiên'}: ${t(lang, PRIORITY_TEXT[c.approvedPriority ?? c.requestedPriority])}`,
       `${en ? 'Targets' : 'Đối tượng'}: ${c.targets.length === 0 ? (en ? 'whole district' : 'toàn huyện') : c.targets.map((x) => `${x.kind}:${x.id}`).join(', ')}`,
-      `${en ? 'Valid' : 'Hiệu lực'}: ${c.validFrom ? formatDate(c.validFrom) : '…'} – ${c.validUntil ? formatDate(c.validUntil) : '…'}`,
+      `${en ? 'Valid' : 'Hiệu lực'}: ${c.validFrom ? vnDate(c.validFrom) : '…'} – ${c.validUntil ? vnDate(c.validUntil) : '…'}`,
       `SHA-256: ${c.sha256}  (${c.size} bytes, ${seconds(c.durationMs, lang)})`,
       en ? 'Audit trail:' : 'Nhật ký:',
-      ...audit.map((a) => `  ${formatDate(a.time)}  ${a.actor} (${a.actorRole})  ${a.action}  ${a.fromStatus ?? '—'} → ${a.toStatus}  ${a.sha256.slice(0, 12)}…${a.detail ? `  ${a.detail}` : ''}`),
+      ...audit.map((a) => `  ${vnDate(a.time)}  ${a.actor} (${a.actorRole})  ${a.action}  ${a.fromStatus ?? '—'} → ${a.toStatus}  ${a.sha256.slice(0, 12)}…${a.detail ? `  ${a.detail}` : ''}`),
     ];
     return lines.join('\n');
   }
@@ -201,7 +197,7 @@ export class ContentCommands {
     const m = await this.#o.manifests.publish(actor.name);
     const sent = m.announced ? (lang === 'en' ? 'announced over MQTT' : 'đã báo qua MQTT') : lang === 'en' ? 'NOT yet announced over MQTT' : 'CHƯA báo được qua MQTT';
     return lang === 'en'
-      ? `Published manifest ${m.version}: ${m.clips} clips, ${m.signed.length} bytes, expires ${formatDate(m.expires)}; ${sent}.`
-      : `Đã phát hành danh sách phát phiên bản ${m.version}: ${m.clips} bản tin, ${m.signed.length} byte, hết hạn ${formatDate(m.expires)}; ${sent}.`;
+      ? `Published manifest ${m.version}: ${m.clips} clips, ${m.signed.length} bytes, expires ${vnDate(m.expires)}; ${sent}.`
+      : `Đã phát hành danh sách phát phiên bản ${m.version}: ${m.clips} bản tin, ${m.signed.length} byte, hết hạn ${vnDate(m.expires)}; ${sent}.`;
   }
 }

@@ -15,11 +15,19 @@ export interface UnitStateView {
   /** Unix seconds (server time) of the last frame, null if never heard. */
   lastSeen: number | null;
   fix: { time: number; lat: number; lon: number } | null;
+  fixQuality: string | null;
+  speed: number | null;
   batteryMv: number | null;
+  batteryMa: number | null;
+  solarMv: number | null;
+  solarMa: number | null;
   soc: number | null;
   playerState: string | null;
+  amplifierOn: boolean | null;
   volume: number | null;
   faults: string[];
+  manifestVersion: number | null;
+  clipsMissing: number | null;
   outboxDepth: number | null;
 }
 
@@ -31,24 +39,37 @@ interface Row {
   fix_time: number | null;
   lat: number | null;
   lon: number | null;
+  fix_quality: string | null;
+  speed: number | null;
   battery_mv: number | null;
+  battery_ma: number | null;
+  solar_mv: number | null;
+  solar_ma: number | null;
   soc: number | null;
   player_state: string | null;
+  amplifier_on: number | null;
   volume: number | null;
   faults: string | null;
+  manifest_version: number | null;
+  clips_missing: number | null;
   outbox_depth: number | null;
   ever_status: number;
 }
 
-/** The state of every active unit, by number. `now` in Unix seconds. */
-export async function listUnitStates(db: SqliteDb, options: { now: number; staleAfterSeconds?: number }): Promise<UnitStateView[]> {
+const flag = (v: number | null): boolean | null => (v === null ? null : v !== 0);
+
+/** The state of every active unit (or of `unitId` alone), by number. `now` in Unix seconds. */
+export async function listUnitStates(db: SqliteDb, options: { now: number; staleAfterSeconds?: number; unitId?: string }): Promise<UnitStateView[]> {
   const stale = options.staleAfterSeconds ?? 15 * 60;
   if (!Number.isInteger(stale) || stale <= 0) throw new RangeError(`staleAfterSeconds must be a positive whole number, got ${String(stale)}`);
+  const only = options.unitId === undefined ? '' : ' AND s.unit_id = ?';
   const rows = await db.exclusive(() =>
     db.all<Row>(
-      `SELECT s.unit_id, u.number, s.online, s.last_seen, s.fix_time, s.lat, s.lon, s.battery_mv, s.soc, s.player_state, s.volume,
-              s.faults, s.outbox_depth, EXISTS (SELECT 1 FROM status_changes c WHERE c.unit_id = s.unit_id) AS ever_status
-         FROM unit_state s JOIN units u ON u.id = s.unit_id WHERE u.retired = 0 ORDER BY u.number`,
+      `SELECT s.unit_id, u.number, s.online, s.last_seen, s.fix_time, s.lat, s.lon, s.fix_quality, s.speed, s.battery_mv, s.battery_ma,
+              s.solar_mv, s.solar_ma, s.soc, s.player_state, s.amplifier_on, s.volume, s.faults, s.manifest_version, s.clips_missing,
+              s.outbox_depth, EXISTS (SELECT 1 FROM status_changes c WHERE c.unit_id = s.unit_id) AS ever_status
+         FROM unit_state s JOIN units u ON u.id = s.unit_id WHERE u.retired = 0${only} ORDER BY u.number`,
+      options.unitId === undefined ? [] : [options.unitId],
     ),
   );
   return rows.map((r) => {
@@ -61,11 +82,19 @@ export async function listUnitStates(db: SqliteDb, options: { now: number; stale
       statusOnline,
       lastSeen: r.last_seen,
       fix: r.fix_time === null || r.lat === null || r.lon === null ? null : { time: r.fix_time, lat: r.lat, lon: r.lon },
+      fixQuality: r.fix_quality,
+      speed: r.speed,
       batteryMv: r.battery_mv,
+      batteryMa: r.battery_ma,
+      solarMv: r.solar_mv,
+      solarMa: r.solar_ma,
       soc: r.soc,
       playerState: r.player_state,
+      amplifierOn: flag(r.amplifier_on),
       volume: r.volume,
       faults: r.faults ? (JSON.parse(r.faults) as string[]) : [],
+      manifestVersion: r.manifest_version,
+      clipsMissing: r.clips_missing,
       outboxDepth: r.outbox_depth,
     };
   });

@@ -95,6 +95,11 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     return `http://${this.#o.host ?? '127.0.0.1'}:${this.#port}`;
   }
 
+  /** The routes added, in the order they were added (the OpenAPI document is checked against them). */
+  get routes(): { method: Method; pattern: string }[] {
+    return this.#routes.map(({ method, pattern }) => ({ method, pattern }));
+  }
+
   /** Adds a route. Patterns are matched in the order they were added. */
   route(method: Method, pattern: string, handler: Handler): void {
     if (!METHODS.includes(method)) throw new RangeError(`method must be one of ${METHODS.join(', ')}, got ${JSON.stringify(method)}`);
@@ -188,15 +193,19 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      req.on('data', (chunk: Buffer) => {
+      const collect = (chunk: Buffer): void => {
         size += chunk.length;
-        if (size > limit) {
-          reject(new HttpError(413, 'body-too-large', `request body is over the ${limit}-byte limit`));
-          req.destroy();
+        if (size <= limit) {
+          chunks.push(chunk);
           return;
         }
-        chunks.push(chunk);
-      });
+        // Discard the rest rather than destroy the request: that would reset the connection before the 413 is
+        // written. The request timeout bounds a body that never ends.
+        req.off('data', collect);
+        req.resume();
+        reject(new HttpError(413, 'body-too-large', `request body is over the ${limit}-byte limit`));
+      };
+      req.on('data', collect);
       req.on('end', () => resolve(Buffer.concat(chunks)));
       req.on('error', reject);
     });

@@ -113,6 +113,17 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ 
   });
 }
 
+/**
+ * Rolls up the days of `period` that are over by `now` (Unix seconds) and by the system clock, as a report of it does
+ * before reading: what keeps the rollup filled between reports, without reading the report.
+ */
+export async function warmRollup(db: SqliteDb, period: Period, now: number): Promise<void> {
+  await migrateRollup(db);
+  // Live rows are final once their day is over by the clock, and `now` may be a time to come: take the earlier.
+  const horizon = Math.min(now, Math.floor(Date.now() / 1000));
+  await fillRollup(db, vnDay(period.start), vnDay(period.end - 1) + 1, horizon, CONSTANTS);
+}
+
 /** Computes the report of `options.period` (all communes, or one). */
 export async function computeReport(db: SqliteDb, options: ReportOptions): Promise<Report> {
   const { period } = options;
@@ -125,12 +136,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     if (known.length === 0) throw new UnknownCommuneError(commune);
   }
   const useRollup = options.rollup ?? true;
-  if (useRollup) {
-    await migrateRollup(db);
-    // Live rows are final once their day is over by the clock, and `now` may be a time to come: take the earlier.
-    const horizon = Math.min(now, Math.floor(Date.now() / 1000));
-    await fillRollup(db, vnDay(period.start), vnDay(period.end - 1) + 1, horizon, CONSTANTS);
-  }
+  if (useRollup) await warmRollup(db, period, now);
   const { data, selection } = await read(db, { start: period.start, end: period.end, stop, commune }, useRollup);
   if (useRollup && selection.stale.plays.length + selection.stale.track.length > 0) await refreshRollup(db, selection.stale, CONSTANTS);
 

@@ -12,7 +12,7 @@
  */
 import { encodeMessage, type DurableRecord } from '../../protocol/index.js';
 import type { SqliteDb, SqlValue } from '../../lib/sqlite.js';
-import { DAY_S, VN_OFFSET_S, vnDay } from './period.js';
+import { dayStart, DAY_S, VN_OFFSET_S, vnDay } from './period.js';
 
 export interface GenerateOptions {
   units: number;
@@ -95,7 +95,7 @@ export async function generateFleet(db: SqliteDb, options: GenerateOptions): Pro
       const key = Buffer.from(Array.from({ length: 32 }, () => Math.floor(rand() * 256)));
       await db.run(
         `INSERT INTO units (id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, password_hash) VALUES (?, ?, ?, ?, 'pi-zero-2w', '1.0.0', ?, ?, 'scrypt$generated')`,
-        [unitId, n + 1, commune.id, `to-${commune.id}`, firstDay * DAY_S - VN_OFFSET_S - 30 * DAY_S, key],
+        [unitId, n + 1, commune.id, `to-${commune.id}`, dayStart(firstDay - 30), key],
       );
       await db.insertMany('plays', ['unit_id', 'record', 'clip', 'manifest_version', 'start', 'time_source', 'seconds', 'outcome', 'trigger', 'volume', 'lat', 'lon'], rows.plays);
       await db.insertMany('events', ['unit_id', 'record', 'time', 'time_source', 'kind', 'code', 'detail'], rows.events);
@@ -129,7 +129,7 @@ function unitDays(rand: () => number, unitId: string, home: { lat: number; lon: 
     if (!online) backlog.push({ index: rows.records.length - 1 });
   };
   for (let day = firstDay; day <= lastDay; day++) {
-    const midnight = day * DAY_S - VN_OFFSET_S;
+    const midnight = dayStart(day);
     if (offlineLeft === 0 && rand() < 0.008) offlineLeft = 1 + Math.floor(rand() * 4);
     const online = offlineLeft === 0;
     if (offlineLeft > 0) offlineLeft--;
@@ -216,6 +216,6 @@ function unitDays(rand: () => number, unitId: string, home: { lat: number; lon: 
     }
     flushTrack();
   }
-  for (const b of backlog) rows.records[b.index]![5] = (lastDay + 1) * DAY_S - VN_OFFSET_S + 3600; // after the period
+  for (const b of backlog) rows.records[b.index]![5] = dayStart(lastDay + 1) + 3600; // after the period
   return rows;
 }

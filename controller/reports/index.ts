@@ -1,4 +1,11 @@
 /** Periodic reports (báo cáo tháng / quý / 6 tháng / năm): parse a period, compute the figures, render them. */
+import type { SqliteDb } from '../../lib/sqlite.js';
+import { computeReport, type ReportOptions } from './compute.js';
+import type { Lang } from './period.js';
+import { renderCsv } from './render-csv.js';
+import { renderHtml } from './render-html.js';
+import { renderJson } from './render-json.js';
+
 export * from './period.js';
 export type * from './report.js';
 export { computeReport, UnknownCommuneError, type ReportOptions } from './compute.js';
@@ -6,3 +13,34 @@ export { renderCsv } from './render-csv.js';
 export { renderHtml, type HtmlOptions } from './render-html.js';
 export { renderJson } from './render-json.js';
 export { generateFleet, type GenerateOptions, type GenerateSummary } from './generate.js';
+
+/** JSON, CSV (UTF-8 with a byte-order mark, for Excel) or a printable A4 HTML page. */
+export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface ReportRequest extends Omit<ReportOptions, 'clipTitles'> {
+  format: ReportFormat;
+  lang: Lang;
+  /** The district's name as it follows "HUYỆN" in the HTML page. */
+  district: string;
+}
+
+/** Where the report finds the clip titles (the content library fits). */
+export interface ClipTitles {
+  list(): Promise<readonly { id: string; title: string }[]>;
+}
+
+/** Computes a report, with the clips named by their titles, and renders it in `format`. */
+export async function buildReport(db: SqliteDb, clips: ClipTitles, request: ReportRequest): Promise<string> {
+  const { format, lang, district, ...options } = request;
+  const clipTitles = new Map((await clips.list()).map((c) => [c.id, c.title]));
+  const report = await computeReport(db, { ...options, clipTitles });
+  switch (format) {
+    case 'json':
+      return renderJson(report, lang);
+    case 'csv':
+      return renderCsv(report, lang);
+    case 'html':
+      return renderHtml(report, { lang, district });
+  }
+}

@@ -1,7 +1,7 @@
 /**
- * Report periods: `2026-11` (a month), `2026-Q4` (a quarter), `2026-H2` (a half-year), `2026` (a year), as the
- * half-open interval [start, end) of Unix seconds in Vietnam time (Asia/Ho_Chi_Minh, a fixed UTC+7 with no summer
- * time), with the labels a report prints.
+ * Vietnam time (Asia/Ho_Chi_Minh, a fixed UTC+7 with no summer time) for the whole controller: local day numbers,
+ * `YYYY-MM-DD` days, dd/mm/yyyy dates. And report periods: `2026-11` (a month), `2026-Q4` (a quarter), `2026-H2` (a
+ * half-year), `2026` (a year), as the half-open interval [start, end) of Unix seconds, with the labels a report prints.
  */
 
 export type Lang = 'vi' | 'en';
@@ -105,16 +105,37 @@ export function vnDay(unixSeconds: number): number {
   return Math.floor((unixSeconds + VN_OFFSET_S) / DAY_S);
 }
 
-/** dd/mm/yyyy of a Unix time, Vietnam time. */
-export function vnDate(unixSeconds: number): string {
-  const d = new Date((unixSeconds + VN_OFFSET_S) * 1000);
-  const dd = String(d.getUTCDate()).padStart(2, '0');
-  const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
-  return `${dd}/${mm}/${d.getUTCFullYear()}`;
+/** Unix seconds of 00:00 (Vietnam time) of a local day number ({@link vnDay}). */
+export const dayStart = (day: number): number => day * DAY_S - VN_OFFSET_S;
+
+/** A Vietnam day named `YYYY-MM-DD`, and its Unix seconds [start, end). */
+export interface VnDayRange {
+  readonly day: string;
+  readonly start: number;
+  readonly end: number;
 }
 
-/** The day, month and year of a Unix time in Vietnam time. */
-export function vnDateParts(unixSeconds: number): { day: number; month: number; year: number } {
+/** The range of a `YYYY-MM-DD` Vietnam day, or undefined when the text is not a real date (from 1970 on). */
+export function vnDayRange(day: string): VnDayRange | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const utc = Date.UTC(y, mo - 1, d);
+  const check = new Date(utc);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || y < 1970) return undefined;
+  const start = utc / 1000 - VN_OFFSET_S;
+  return { day, start, end: start + DAY_S };
+}
+
+/** dd/mm/yyyy of a Unix time, Vietnam time. */
+export function vnDate(unixSeconds: number): string {
+  const { dd, mm, year } = vnDateParts(unixSeconds);
+  return `${dd}/${mm}/${year}`;
+}
+
+/** The day, month and year of a Unix time in Vietnam time; `dd` and `mm` are the day and month as two digits. */
+export function vnDateParts(unixSeconds: number): { day: number; month: number; year: number; dd: string; mm: string } {
   const d = new Date((unixSeconds + VN_OFFSET_S) * 1000);
-  return { day: d.getUTCDate(), month: d.getUTCMonth() + 1, year: d.getUTCFullYear() };
+  const [day, month] = [d.getUTCDate(), d.getUTCMonth() + 1];
+  return { day, month, year: d.getUTCFullYear(), dd: String(day).padStart(2, '0'), mm: String(month).padStart(2, '0') };
 }

@@ -66,8 +66,6 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
   const lang = options.lang ?? 'vi';
   const vi = lang === 'vi';
   const issued = vnDateParts(options.issuedAt ?? report.generatedAt);
-  const dd = String(issued.day).padStart(2, '0');
-  const mm = String(issued.month).padStart(2, '0');
   const place = options.place ?? options.district;
   const label = periodLabel(report.period, lang);
   const total = vi ? 'Cộng' : 'Total';
@@ -76,7 +74,7 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
   p.push(`<title>${escapeHtml(vi ? `Báo cáo ${label}` : `Report ${label}`)}</title><style>${CSS}</style></head><body>`);
   p.push(`<table class="head"><tr><td class="body">BAN ĐIỀU HÀNH MÔ HÌNH<br>LOA THANH NIÊN VÌ AN NINH TỔ QUỐC<br><b>HUYỆN ${escapeHtml(options.district.toLocaleUpperCase('vi'))}</b></td>`);
   p.push(`<td class="motto">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<br><span>Độc lập - Tự do - Hạnh phúc</span></td></tr></table>`);
-  p.push(`<p class="date">${escapeHtml(place)}, ngày ${dd} tháng ${mm} năm ${issued.year}</p>`);
+  p.push(`<p class="date">${escapeHtml(place)}, ngày ${issued.dd} tháng ${issued.mm} năm ${issued.year}</p>`);
   p.push(`<h1>BÁO CÁO KẾT QUẢ HOẠT ĐỘNG<br>MÔ HÌNH LOA THANH NIÊN VÌ AN NINH TỔ QUỐC</h1>`);
   p.push(`<p class="period">${escapeHtml(label)}</p>`);
   if (report.commune !== null) {

@@ -18,7 +18,7 @@
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { migrateArea } from '../db/database.js';
 import { DAY, onlineStatement, playStatements, telemetryStatements, trackStatement, type DayConstants, type DayStatement } from './day-sql.js';
-import { DAY_S, VN_OFFSET_S, vnDay } from './period.js';
+import { dayStart, vnDay } from './period.js';
 import { DAY_TABLES, dayTablesSql, REPORT_MIGRATIONS } from './rollup-schema.js';
 
 /** How long after the end of a local day its live rows (telemetry, status, arrivals) may still be being written, s. */
@@ -34,9 +34,6 @@ const TABLES_OF: Record<Source, readonly string[]> = {
   telemetry: ['report_amplifier', 'report_soc'],
   online: ['report_online'],
 };
-
-/** Unix seconds of 00:00 (Vietnam time) of a local day. */
-export const dayStart = (day: number): number => day * DAY_S - VN_OFFSET_S;
 
 /** The rollup's version of the constants: days rolled up with other values are rolled up again. */
 const methodOf = (c: DayConstants): string => `v1 gap=${c.sessionGapS} speed=${c.maxSpeedMs}`;

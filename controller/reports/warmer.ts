@@ -5,8 +5,8 @@
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { computeReport } from './compute.js';
-import { parsePeriod } from './period.js';
+import { warmRollup } from './compute.js';
+import { parsePeriod, vnDateParts } from './period.js';
 
 export interface RollupWarmerOptions {
   db: SqliteDb;
@@ -37,8 +37,7 @@ export class RollupWarmer {
   /** Fills the rollup for the finished days of the current year (Vietnam time). */
   async warm(): Promise<void> {
     const now = (this.o.now ?? (() => Math.floor(Date.now() / 1000)))();
-    const year = new Date((now + 7 * 3600) * 1000).getUTCFullYear();
-    await computeReport(this.o.db, { period: parsePeriod(String(year)), now });
+    await warmRollup(this.o.db, parsePeriod(String(vnDateParts(now).year)), now);
   }
 
   #schedule(ms: number): void {

@@ -1,5 +1,6 @@
 // The small router over node:http on a loopback port: params, JSON errors with their status, 405, size limits,
 // 500 for a handler that fails, and stop().
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError, HttpServer, sendJson } from '../../../controller/http/server.js';
 
@@ -55,6 +56,23 @@ describe('HttpServer', () => {
     expect(await big.json()).toMatchObject({ code: 'body-too-large' });
     const long = await fetch(`${server.url}/things/${'a'.repeat(300)}`);
     expect(long.status).toBe(414);
+  });
+
+  it('answers 413 to an oversized body sent in chunks, without Content-Length', async () => {
+    const answer = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/things`, { method: 'POST' }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(60));
+      req.write('x'.repeat(60));
+      req.end('x'.repeat(60));
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'body-too-large' });
   });
 
   it('stops listening on stop()', async () => {

@@ -1,5 +1,5 @@
 // The controller keeps the reports' rollup filled as days end: after a warm-up the year report reads it.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,8 @@ import { RollupWarmer } from '../../../controller/reports/warmer.js';
 
 describe('RollupWarmer', () => {
   it('rolls up the finished days of the current year, and the report then gives the same figures', async () => {
-    const db = await openControllerDb(join(await mkdtemp(join(tmpdir(), 'loa-warm-')), 'controller.db'));
+    const dir = await mkdtemp(join(tmpdir(), 'loa-warm-'));
+    const db = await openControllerDb(join(dir, 'controller.db'));
     try {
       const start = Date.UTC(2025, 2, 1) / 1000 - 7 * 3600;
       await generateFleet(db, { units: 2, start, end: start + 5 * 86_400, seed: 3 });
@@ -22,6 +23,7 @@ describe('RollupWarmer', () => {
       expect(await computeReport(db, { period: parsePeriod('2025'), now })).toEqual(cold);
     } finally {
       await db.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
