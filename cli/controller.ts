@@ -22,9 +22,9 @@ import { RegistryError } from '../controller/fleet/registry.js';
 import { listUnitStates } from '../controller/fleet/unit-state.js';
 import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/index.js';
 import { isRole, UserError } from '../controller/users/roles.js';
-import { createLoggerFactory } from '../device/logger.js';
+import { createLoggerFactory } from '../lib/logger.js';
 import { chooseLang, pick, type Lang, type Text } from './i18n.js';
-import { UsageError, type CliIo } from './io.js';
+import { logLevelFrom, UsageError, type CliIo } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
@@ -113,7 +113,7 @@ export async function runController(argv: string[], io: CliIo): Promise<number> 
 }
 
 async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: boolean): Promise<number> {
-  const logger = createLoggerFactory({ out: io.stdout, pretty, level: io.env.LOA_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+  const logger = createLoggerFactory({ out: io.stdout, pretty, level: logLevelFrom(io.env) });
   const controller = new DistrictController({ config, logger });
   try {
     await controller.start();

@@ -8,6 +8,11 @@ export interface CliIo {
 
 export const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 
+/** The level of a running program's log lines: `LOA_LOG_LEVEL=debug` shows everything, otherwise info and above. */
+export function logLevelFrom(env: NodeJS.ProcessEnv): 'debug' | 'info' {
+  return env.LOA_LOG_LEVEL === 'debug' ? 'debug' : 'info';
+}
+
 /** A command group: `loa <group> ...`. Returns the exit code. */
 export type CommandGroup = (argv: string[], io: CliIo) => Promise<number>;
 

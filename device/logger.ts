@@ -1,35 +1,6 @@
 /**
  * The cart's logs: one JSON object a line on standard output (journald keeps them as they are), or a short human
- * line with `--pretty`. Each part of the program logs under its own namespace (`loa:unit:player`).
+ * line with `--pretty`. Each part of the program logs under its own namespace (`loa:unit:player`). The factory is
+ * lib/logger.ts, shared with the controller; the cart's files import it from here.
  */
-import type { Logger, LogMessage } from '../hardware/logger.js';
-
-export type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-export interface LogSink {
-  write(line: string): unknown;
-}
-
-export interface LoggerFactory {
-  (namespace: string): Logger;
-}
-
-export function createLoggerFactory(options: { out: LogSink; level?: Level; pretty?: boolean; now?: () => number }): LoggerFactory {
-  const min = ORDER[options.level ?? 'info'];
-  const now = options.now ?? Date.now;
-  return (ns) => {
-    const log = (level: Level) => (message: LogMessage, fields?: Record<string, unknown>) => {
-      if (ORDER[level] < min) return;
-      const msg = typeof message === 'function' ? message() : message;
-      const t = new Date(now()).toISOString();
-      if (options.pretty) {
-        const extra = fields === undefined ? '' : ' ' + JSON.stringify(fields);
-        options.out.write(`${t.slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${ns} ${msg}${extra}\n`);
-      } else {
-        options.out.write(JSON.stringify({ t, level, ns, msg, ...fields }) + '\n');
-      }
-    };
-    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-  };
-}
+export { createLoggerFactory, type Level, type LogSink, type LoggerFactory } from '../lib/logger.js';

@@ -16,7 +16,7 @@ import { unitBundle } from '../../controller/app/bundle.js';
 import { validateControllerConfig } from '../../controller/app/config.js';
 import { DistrictController } from '../../controller/app/controller.js';
 import { listUnitStates } from '../../controller/fleet/unit-state.js';
-import type { Logger } from '../../controller/logger.js';
+import { silentLogger } from '../../controller/logger.js';
 import type { Actor } from '../../controller/users/roles.js';
 import { provision } from '../../device/provision.js';
 import { TRIEU_SON_COMMUNES } from '../../device/sim/places.js';
@@ -48,8 +48,6 @@ export interface DemoRun {
   stopped: Promise<void>;
   stop(): Promise<void>;
 }
-
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 const has = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 
@@ -91,7 +89,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoRun> {
   await rm(root, { recursive: true, force: true });
   await mkdir(join(root, 'carts'), { recursive: true });
   const config = validateControllerConfig({ dataDir: join(root, 'controller'), broker: { embedded: { port: 0 } }, http: { port: 0 } });
-  const controller = new DistrictController({ config, logger: () => quiet });
+  const controller = new DistrictController({ config, logger: () => silentLogger });
   await controller.start();
   const say = (vi: string, en: string): void => o.out(o.lang === 'en' ? en : vi);
 

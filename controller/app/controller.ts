@@ -14,6 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { LoggerFactory } from '../../lib/logger.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { writeMosquittoFiles } from '../broker/mosquitto-files.js';
@@ -37,9 +38,6 @@ import { registerApiRoutes } from '../api/index.js';
 import { HttpServer } from '../http/server.js';
 import { isEmbedded, type ControllerConfig } from './config.js';
 import { controllerBrokerPassword, dataPaths, ensureDataDir } from './data-dir.js';
-
-/** Makes the logger of one part, named for it (`loa:ctl:ingest`). */
-export type LoggerFactory = (namespace: string) => Logger;
 
 export interface DistrictControllerOptions {
   config: ControllerConfig;
