@@ -17,12 +17,12 @@ import { controlRequest } from '../device/control.js';
 import { IdentityError } from '../device/identity.js';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { SerialPortLink } from '../hardware/serial/serialport-link.js';
+import type { SerialLink } from '../hardware/serial/serial-link.js';
 import { provision, ProvisionError, type ProvisionResult } from '../device/provision.js';
 import { listenForBundle, sendBundle, type ProvisionAnswer } from '../device/provision-serial.js';
 import { loopAround, TRIEU_SON_COMMUNES } from '../device/sim/places.js';
 import { chooseLang, pick, type Lang, type Text } from './i18n.js';
-import { UsageError, type CliIo } from './io.js';
+import { logLevelFrom, UsageError, type CliIo } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
@@ -121,7 +121,7 @@ async function selftest(io: CliIo, lang: Lang, sim: boolean, configFile: string 
 async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; config: string | undefined; speed: string | undefined; pretty: boolean; autoplay: boolean }): Promise<number> {
   const speed = o.speed === undefined ? 1 : Number(o.speed);
   if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) throw new UsageError(`--speed ${o.speed}: ${pick(lang, { vi: 'phải là số từ 0 đến 1000', en: 'must be a number above 0, at most 1000' })}`);
-  const logger = createLoggerFactory({ out: io.stdout, pretty: o.pretty, level: io.env.LOA_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+  const logger = createLoggerFactory({ out: io.stdout, pretty: o.pretty, level: logLevelFrom(io.env) });
   let running;
   try {
     running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed, logger });
@@ -224,14 +224,21 @@ function printProvisioned(io: CliIo, lang: Lang, r: ProvisionResult, dataDir: st
   );
 }
 
+/** Opens the provisioning cable. serialport (a native binding) is loaded here, not by every `loa unit` command. */
+async function openCable(path: string): Promise<SerialLink> {
+  const { SerialPortLink } = await import('../hardware/serial/serialport-link.js');
+  const link = new SerialPortLink({ path, baudRate: 115_200 });
+  await link.open();
+  return link;
+}
+
 async function provisionCommand(io: CliIo, lang: Lang, dataDir: string, bundle: string | undefined, serial: string | undefined, listen: string | undefined): Promise<number> {
   const refuse = (err: unknown): number => {
     io.stderr.write(`loa unit provision: ${(err as Error).message}\n`);
     return 1;
   };
   if (listen !== undefined) {
-    const link = new SerialPortLink({ path: listen, baudRate: 115_200 });
-    await link.open();
+    const link = await openCable(listen);
     io.stderr.write(pick(lang, { vi: `Đang chờ gói cấp phát trên ${listen}…`, en: `Waiting for a provisioning bundle on ${listen}…` }) + '\n');
     try {
       const answer = await listenForBundle(link, dataDir);
@@ -252,8 +259,7 @@ async function provisionCommand(io: CliIo, lang: Lang, dataDir: string, bundle: 
     return refuse(new Error(`${bundle}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
   }
   if (serial !== undefined) {
-    const link = new SerialPortLink({ path: serial, baudRate: 115_200 });
-    await link.open();
+    const link = await openCable(serial);
     try {
       const answer: ProvisionAnswer = await sendBundle(link, bytes);
       if (!answer.ok) return refuse(new Error(`${pick(lang, { vi: 'xe từ chối', en: 'the cart refused' })}: ${answer.message}`));

@@ -20,7 +20,7 @@ export function createRealHardware(
   const connection = new FirmataConnection({ path: config.powerBoard.path, baudRate: config.powerBoard.baudRate, readyTimeoutMs: config.powerBoard.readyTimeoutMs, logger: log('loa:hw:firmata') });
   return {
     relay: new GpioRelay({ pin: config.relay.pin, activeLow: config.relay.activeLow, logger: log('loa:hw:relay') }),
-    statusLed: config.statusLed.pin === null ? null : new GpioRelay({ pin: config.statusLed.pin, activeLow: false, logger: log('loa:hw:led') }),
+    statusLed: config.statusLed.pin === null ? null : new GpioRelay({ pin: config.statusLed.pin, activeLow: false, name: 'status LED', logger: log('loa:hw:led') }),
     buttons: new GpioButtons({ ...timing, pins, activeLow: config.buttons.activeLow, logger: log('loa:hw:buttons') }),
     audio: new AplayPlayer({ device: config.audio.device, binary: config.audio.aplayPath, logger: log('loa:hw:audio') }),
     volume: new AmixerVolume({ max: config.volume.maxPercent, control: config.volume.control, ...(config.volume.card ? { card: config.volume.card } : {}), logger: log('loa:hw:volume') }),

@@ -18,7 +18,6 @@ import type { Relay } from '../hardware/relay/relay.js';
 import { SimulatedRelay } from '../hardware/relay/sim-relay.js';
 import { SimulatedVolume } from '../hardware/volume/sim-volume.js';
 import type { Volume } from '../hardware/volume/volume.js';
-import { silentLogger } from '../hardware/logger.js';
 import type { LoggerFactory } from './logger.js';
 
 export interface SimulationControls {
@@ -74,7 +73,7 @@ export async function createHardware(config: HardwareConfig, options: HardwareOp
       gnss: new SimGnss({ ...(options.route ? { route: options.route } : {}), speedFactor: options.speed ?? 1, logger: log('loa:hw:gnss') }),
       power: new SimPowerBoard({ now, battery, seed: options.seed ?? 1, logger: log('loa:hw:power') }),
     };
-    const statusLed = config.statusLed.pin === null ? null : new SimulatedRelay({ now, logger: silentLogger });
+    const statusLed = config.statusLed.pin === null ? null : new SimulatedRelay({ now, name: 'status LED', logger: log('loa:hw:led') });
     return { ...sim, statusLed, volume: new SimulatedVolume({ max: config.volume.maxPercent, logger: log('loa:hw:volume') }), sim };
   }
   const { createRealHardware } = await import('./hardware-real.js');

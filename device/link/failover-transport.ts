@@ -4,6 +4,7 @@
  * check drops a frame heard twice. `up` and `down` describe the pair: up while either is up.
  */
 import { EventEmitter } from 'node:events';
+import { emitRecoverableError } from '../../hardware/events.js';
 import { silentLogger, type Logger } from '../../hardware/logger.js';
 import { LinkDownError, type LinkTransport, type LinkTransportEventMap } from './transport.js';
 
@@ -60,9 +61,7 @@ export class FailoverTransport extends EventEmitter<LinkTransportEventMap> imple
       };
       const onFrame = (bytes: Buffer): void => void this.emit('frame', bytes);
       const onAnnouncement = (bytes: Buffer): void => void this.emit('announcement', bytes);
-      const onError = (error: Error): void => {
-        if (this.listenerCount('error') > 0) this.emit('error', error);
-      };
+      const onError = (error: Error): void => emitRecoverableError(this, error);
       t.on('up', onUp);
       t.on('down', onDown);
       t.on('frame', onFrame);

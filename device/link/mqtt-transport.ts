@@ -15,6 +15,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { announceTopic, STATUS_OFFLINE, STATUS_ONLINE, unitTopic, MAX_FRAME } from '../../protocol/index.js';
+import { emitRecoverableError } from '../../hardware/events.js';
 import { silentLogger, type Logger } from '../../hardware/logger.js';
 import { checkBackoff, jitteredDelay, type BackoffOptions } from './backoff.js';
 import { LinkDownError, type LinkTransport, type LinkTransportEventMap } from './transport.js';
@@ -98,7 +99,7 @@ export class MqttTransport extends EventEmitter<LinkTransportEventMap> implement
     client.on('close', () => this.#closed(null));
     client.on('error', (error) => {
       this.#log.warn(() => `MQTT ${o.url}: ${error.message}`);
-      if (this.listenerCount('error') > 0) this.emit('error', error);
+      emitRecoverableError(this, error);
     });
     return Promise.resolve();
   }

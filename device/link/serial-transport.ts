@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { Deframer, frameKind, isProtocolError, MAX_SERIAL_FRAME, toSerial, type DeframerStats } from '../../protocol/index.js';
 import type { SerialLink } from '../../hardware/serial/serial-link.js';
+import { emitRecoverableError } from '../../hardware/events.js';
 import { silentLogger, type Logger } from '../../hardware/logger.js';
 import { LinkDownError, type LinkTransport, type LinkTransportEventMap } from './transport.js';
 
@@ -37,9 +38,7 @@ export class SerialTransport extends EventEmitter<LinkTransportEventMap> impleme
     this.#log.warn(() => `serial link down${reason ? `: ${reason.message}` : ''}`);
     this.emit('down', reason);
   };
-  readonly #onError = (error: Error): void => {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-  };
+  readonly #onError = (error: Error): void => emitRecoverableError(this, error);
 
   constructor(options: SerialTransportOptions) {
     super();

@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { emitRecoverableError } from '../events.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { AudioError, checkPlayable, type AudioPlayer, type AudioPlayerEvents, type EndReason } from './audio.js';
 import { PlaybackClock } from './playback-clock.js';
@@ -234,6 +235,6 @@ export class AplayPlayer extends EventEmitter<AudioPlayerEvents> implements Audi
 
   #fail(error: AudioError): void {
     this.#logger.warn(() => `${error.code}: ${error.message}`);
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    emitRecoverableError(this, error);
   }
 }

@@ -4,6 +4,7 @@
  * `lastPlayed`, `history`, `fail(next)`.
  */
 import { EventEmitter } from 'node:events';
+import { emitRecoverableError } from '../events.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { AudioError, checkPlayable, type AudioErrorCode, type AudioPlayer, type AudioPlayerEvents, type EndReason } from './audio.js';
 import { PlaybackClock } from './playback-clock.js';
@@ -89,7 +90,7 @@ export class SimulatedAudioPlayer extends EventEmitter<AudioPlayerEvents> implem
     } catch (err) {
       const error = err as AudioError;
       this.#logger.warn(() => `${error.code}: ${error.message}`);
-      if (this.listenerCount('error') > 0) this.emit('error', error);
+      emitRecoverableError(this, error);
       play.ended = { completed: false, reason: 'failed', elapsedMs: 0 };
       this.emit('ended', { file, completed: false, reason: 'failed', elapsedMs: 0 });
       throw err;

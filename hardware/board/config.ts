@@ -47,7 +47,7 @@ export interface HardwareConfig {
   };
 }
 
-export const defaultProfile: BoardProfileName = 'pi-4';
+const defaultProfile: BoardProfileName = 'pi-4';
 const baudRates = [1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400];
 
 /** The defaults of a profile: a complete, valid configuration (with `simulate: true`). */

@@ -51,7 +51,6 @@ export class GpioButtons extends BaseButtons {
       for (const [name, bcm] of Object.entries(this.#opts.pins)) {
         const pin = exportPin(Gpio, bcm, base, 'in', 'both', { activeLow: false });
         const detector = this.detector(name);
-        detector.reset(pin.readSync() === this.#pressedLevel);
         const listener = (err: Error | null | undefined, value: BinaryValue): void => {
           if (err) {
             this.#logger.warn(() => `button ${name} (BCM ${bcm}): read failed: ${err.message}`);
@@ -59,7 +58,14 @@ export class GpioButtons extends BaseButtons {
           }
           detector.input(value === this.#pressedLevel);
         };
-        pin.watch(listener);
+        try {
+          detector.reset(pin.readSync() === this.#pressedLevel);
+          pin.watch(listener);
+        } catch (err) {
+          // Not yet in #pins, so close() below would leave it exported.
+          pin.unexport();
+          throw err;
+        }
         this.#pins.push({ pin, listener });
         this.#logger.debug(() => `button ${name} on BCM ${bcm} (sysfs ${base + bcm})`);
       }

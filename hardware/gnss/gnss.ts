@@ -62,7 +62,17 @@ export function isGnssFix(epoch: NmeaFix): epoch is GnssFix {
   return epoch.hasFix && epoch.latitude !== null && epoch.longitude !== null;
 }
 
-/** Emits `error` only when someone listens (an unheard `error` would throw and stop the program). */
-export function emitRecoverableError(emitter: EventEmitter<GnssEventMap>, error: Error): void {
-  if (emitter.listenerCount('error') > 0) emitter.emit('error', error);
+/**
+ * Emits each epoch from the parser as `fix` or `nofix`. `setLastFix` is called before each `fix` is emitted, so a
+ * listener that reads the receiver's `lastFix` sees the fix it is handling.
+ */
+export function publishEpochs(receiver: EventEmitter<GnssEventMap>, epochs: readonly NmeaFix[], setLastFix: (fix: GnssFix) => void): void {
+  for (const epoch of epochs) {
+    if (isGnssFix(epoch)) {
+      setLastFix(epoch);
+      receiver.emit('fix', epoch);
+    } else {
+      receiver.emit('nofix', { ...epoch, hasFix: false });
+    }
+  }
 }

@@ -62,7 +62,7 @@ export interface NmeaStreamOptions {
   skipHashComments?: boolean;
 }
 
-export function emptyNmeaCounts(): NmeaCounts {
+function emptyNmeaCounts(): NmeaCounts {
   return { good: 0, badChecksum: 0, malformed: 0, overlong: 0, proprietary: 0, unsupported: 0, fixes: 0, noFixes: 0 };
 }
 

@@ -1,5 +1,6 @@
 // The technician's NMEA tool (`loa hw nmea [FILE]`): reads NMEA from a file or a port dump and prints one JSON line
 // per fix, so a technician can see at a glance whether a receiver gives positions and how good they are.
+import { isGnssFix } from './gnss.js';
 import { NmeaStreamParser, type NmeaCounts, type NmeaFix } from './nmea-stream.js';
 
 /** One printed line. */
@@ -23,7 +24,7 @@ export async function runNmeaTool(input: NodeJS.ReadableStream, out: (line: stri
   const parser = new NmeaStreamParser({ skipHashComments: true });
   const print = (epochs: NmeaFix[]): void => {
     for (const e of epochs) {
-      if (!e.hasFix || e.latitude === null || e.longitude === null) continue;
+      if (!isGnssFix(e)) continue;
       const line: NmeaToolLine = {
         time: e.time ? e.time.toISOString() : null,
         lat: round(e.latitude, 8),

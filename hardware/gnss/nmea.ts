@@ -144,8 +144,8 @@ function decode(type: string, talker: string, f: string[]): NmeaSentence | null 
         talker,
         timeOfDay: time(f[1]),
         valid: f[2] === 'A',
-        latitude: coordinate(f[3], f[4], 'N', 'S', 2, 90),
-        longitude: coordinate(f[5], f[6], 'E', 'W', 3, 180),
+        latitude: coordinate(f[3], f[4], LATITUDE),
+        longitude: coordinate(f[5], f[6], LONGITUDE),
         speedMps: scaled(f[7], KNOTS_TO_MPS),
         courseDeg: num(f[8]),
         date: ddmmyy(f[9]),
@@ -157,8 +157,8 @@ function decode(type: string, talker: string, f: string[]): NmeaSentence | null 
         type,
         talker,
         timeOfDay: time(f[1]),
-        latitude: coordinate(f[2], f[3], 'N', 'S', 2, 90),
-        longitude: coordinate(f[4], f[5], 'E', 'W', 3, 180),
+        latitude: coordinate(f[2], f[3], LATITUDE),
+        longitude: coordinate(f[4], f[5], LONGITUDE),
         quality: ggaQuality(f[6]),
         satellites: int(f[7]),
         hdop: num(f[8]),
@@ -182,8 +182,8 @@ function decode(type: string, talker: string, f: string[]): NmeaSentence | null 
       return {
         type,
         talker,
-        latitude: coordinate(f[1], f[2], 'N', 'S', 2, 90),
-        longitude: coordinate(f[3], f[4], 'E', 'W', 3, 180),
+        latitude: coordinate(f[1], f[2], LATITUDE),
+        longitude: coordinate(f[3], f[4], LONGITUDE),
         timeOfDay: time(f[5]),
         valid: f[6] === 'A',
         quality: modeIndicator(f[7]),
@@ -245,20 +245,26 @@ function checkedDate(year: number, month: number, day: number): UtcDate | null {
   return year < 1980 ? null : { year, month, day };
 }
 
+interface Axis {
+  /** Degrees (2 digits for latitude, 3 for longitude), then minutes. */
+  pattern: RegExp;
+  positive: string;
+  negative: string;
+  max: number;
+}
+
+// Compiled once: coordinate() runs on two fields of every position sentence.
+const LATITUDE: Axis = { pattern: /^(\d{2})(\d{2}(?:\.\d+)?)$/, positive: 'N', negative: 'S', max: 90 };
+const LONGITUDE: Axis = { pattern: /^(\d{3})(\d{2}(?:\.\d+)?)$/, positive: 'E', negative: 'W', max: 180 };
+
 /**
  * `ddmm.mmmm` / `dddmm.mmmm` and a hemisphere letter to signed degrees. The degrees and minutes are split on the
  * text, not by arithmetic, so no precision is lost (1e-7° needs 6e-6 minutes).
  */
-function coordinate(
-  field: string | undefined,
-  hemisphere: string | undefined,
-  positive: string,
-  negative: string,
-  degreeDigits: number,
-  max: number,
-): number | null {
+function coordinate(field: string | undefined, hemisphere: string | undefined, axis: Axis): number | null {
+  const { pattern, positive, negative, max } = axis;
   if (field === undefined || field === '') return null;
-  const m = new RegExp(`^(\\d{${degreeDigits}})(\\d{2}(?:\\.\\d+)?)$`).exec(field);
+  const m = pattern.exec(field);
   if (!m) throw new FieldError(`"${field}" is not a coordinate`);
   const degrees = Number(m[1]);
   const minutes = Number(m[2]);

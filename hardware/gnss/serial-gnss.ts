@@ -1,8 +1,9 @@
 // The real GNSS receiver: NMEA 0183 on a serial port (Pi UART, USB receiver), reopened when it comes back.
 import { EventEmitter } from 'node:events';
+import { emitRecoverableError } from '../events.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { ReconnectingPort, type RetryOptions, type SerialBinding } from '../serial/reconnecting-port.js';
-import { emitRecoverableError, isGnssFix, type GnssEventMap, type GnssFix, type GnssReceiver, type GnssStats } from './gnss.js';
+import { publishEpochs, type GnssEventMap, type GnssFix, type GnssReceiver, type GnssStats } from './gnss.js';
 import { NmeaStreamParser, type NmeaFix } from './nmea-stream.js';
 
 export interface SerialGnssOptions {
@@ -97,13 +98,6 @@ export class SerialGnss extends EventEmitter<GnssEventMap> implements GnssReceiv
   }
 
   #publish(epochs: NmeaFix[]): void {
-    for (const epoch of epochs) {
-      if (isGnssFix(epoch)) {
-        this.#lastFix = epoch;
-        this.emit('fix', epoch);
-      } else {
-        this.emit('nofix', { ...epoch, hasFix: false });
-      }
-    }
+    publishEpochs(this, epochs, (fix) => (this.#lastFix = fix));
   }
 }

@@ -3,7 +3,7 @@
 // regainFix(), setRoute(), sendNmea(), unplug(), plug().
 import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../logger.js';
-import { isGnssFix, type GnssEventMap, type GnssFix, type GnssReceiver, type GnssStats } from './gnss.js';
+import { isGnssFix, publishEpochs, type GnssEventMap, type GnssFix, type GnssReceiver, type GnssStats } from './gnss.js';
 import type { FixQuality } from './nmea.js';
 import { NmeaStreamParser, type NmeaFix } from './nmea-stream.js';
 import { formatEpoch, type NmeaEpochInput } from './nmea-writer.js';
@@ -199,14 +199,7 @@ export class SimGnss extends EventEmitter<GnssEventMap> implements GnssReceiver 
     }
     this.lastNmea = text;
     const epochs = [...this.#parser.push(text), ...this.#parser.endEpoch()];
-    for (const epoch of epochs) {
-      if (isGnssFix(epoch)) {
-        this.#lastFix = epoch;
-        this.emit('fix', epoch);
-      } else {
-        this.emit('nofix', { ...epoch, hasFix: false });
-      }
-    }
+    publishEpochs(this, epochs, (fix) => (this.#lastFix = fix));
     return epochs;
   }
 }

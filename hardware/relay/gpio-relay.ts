@@ -1,7 +1,8 @@
 /**
- * The amplifier relay on a GPIO output, through onoff. The level that means "on" is configurable (relay boards are
- * often active-low). The pin is made an output already at the OFF level (`high`/`low` direction), and the process
- * exit guard switches it off synchronously if the process ends while the relay is open.
+ * The amplifier relay on a GPIO output, through onoff; also any other on/off output (the status LED), named by
+ * `name` in the log. The level that means "on" is configurable (relay boards are often active-low). The pin is made
+ * an output already at the OFF level (`high`/`low` direction), and the process exit guard switches it off
+ * synchronously if the process ends while the relay is open.
  */
 import { EventEmitter } from 'node:events';
 import { checkBcmPin, exportPin, loadOnoff, type BinaryValue, type GpioConstructor, type GpioPin } from '../gpio/gpio.js';
@@ -21,6 +22,8 @@ export interface GpioRelayOptions {
   sysfsRoot?: string;
   /** The process exit guard; default the one of the real process. */
   exitGuard?: ExitGuard;
+  /** What the output drives, for the log messages. Default 'amplifier'. */
+  name?: string;
   logger?: Logger;
 }
 
@@ -30,6 +33,7 @@ export class GpioRelay implements Relay {
   readonly #onLevel: BinaryValue;
   readonly #offLevel: BinaryValue;
   readonly #logger: Logger;
+  readonly #name: string;
   #pin: GpioPin | undefined;
   #release: (() => void) | undefined;
   #state = false;
@@ -40,6 +44,7 @@ export class GpioRelay implements Relay {
     this.#onLevel = options.activeLow ? 0 : 1;
     this.#offLevel = options.activeLow ? 1 : 0;
     this.#logger = options.logger ?? silentLogger;
+    this.#name = options.name ?? 'amplifier';
   }
 
   async open(): Promise<void> {
@@ -48,11 +53,16 @@ export class GpioRelay implements Relay {
     const base = await gpioBase(this.#opts.sysfsRoot ?? DEFAULT_SYSFS_GPIO, this.#logger);
     // Polarity is handled here, not with onoff's activeLow, so the initial direction level is the raw OFF level.
     const pin = exportPin(Gpio, this.#opts.pin, base, this.#offLevel === 1 ? 'high' : 'low', 'none', { activeLow: false });
-    pin.writeSync(this.#offLevel); // in case the pin was already exported as an output and kept its level
+    try {
+      pin.writeSync(this.#offLevel); // in case the pin was already exported as an output and kept its level
+    } catch (err) {
+      pin.unexport(); // nothing holds the pin yet, so close() could not release it
+      throw err;
+    }
     this.#pin = pin;
     this.#state = false;
     this.#release = (this.#opts.exitGuard ?? exitGuardFor(process, this.#logger)).hold(() => pin.writeSync(this.#offLevel));
-    this.#logger.info(() => `relay open on BCM ${this.#opts.pin} (sysfs ${base + this.#opts.pin}), switched off`);
+    this.#logger.info(() => `${this.#name} relay open on BCM ${this.#opts.pin} (sysfs ${base + this.#opts.pin}), switched off`);
   }
 
   on(): Promise<void> {
@@ -82,7 +92,7 @@ export class GpioRelay implements Relay {
       this.#release = undefined;
       this.#pin = undefined;
       pin.unexport();
-      this.#logger.info('relay closed, switched off');
+      this.#logger.info(`${this.#name} relay closed, switched off`);
     }
   }
 
@@ -91,7 +101,8 @@ export class GpioRelay implements Relay {
     await this.#pin.write(on ? this.#onLevel : this.#offLevel);
     if (this.#state !== on) {
       this.#state = on;
-      this.#logger.info(`amplifier ${action}`);
+      // Debug, not info: an output switched often (the LED blinks several times a second) would flood the journal.
+      this.#logger.debug(`${this.#name} ${action}`);
       this.events.emit('changed', { on, at: Date.now() });
     }
   }

@@ -6,6 +6,8 @@ import { RelayNotOpenError, type Relay, type RelayEvents } from './relay.js';
 export interface SimulatedRelayOptions {
   /** Clock for `history`; default `Date.now`. */
   now?: () => number;
+  /** What the output drives, for the log messages. Default 'amplifier'. */
+  name?: string;
   logger?: Logger;
 }
 
@@ -15,6 +17,7 @@ export class SimulatedRelay implements Relay {
   readonly history: { at: number; on: boolean }[] = [];
   readonly #now: () => number;
   readonly #logger: Logger;
+  readonly #name: string;
   #open = false;
   /** The simulated pin level: what `isOn()` reads back. */
   #level = false;
@@ -22,6 +25,7 @@ export class SimulatedRelay implements Relay {
   constructor(options: SimulatedRelayOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger ?? silentLogger;
+    this.#name = options.name ?? 'amplifier';
   }
 
   /** Test control: true between `open()` and `close()`. */
@@ -65,7 +69,8 @@ export class SimulatedRelay implements Relay {
     const at = this.#now();
     this.history.push({ at, on });
     if (changed) {
-      this.#logger.info(`simulated amplifier ${on ? 'on' : 'off'}`);
+      // Debug, not info, as the real relay: an output switched often (the LED blinks) would flood the log.
+      this.#logger.debug(`simulated ${this.#name} ${on ? 'on' : 'off'}`);
       this.events.emit('changed', { on, at });
     }
   }

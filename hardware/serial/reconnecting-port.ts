@@ -5,7 +5,11 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { SerialPortStream } from '@serialport/stream';
+import { emitRecoverableError } from '../events.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { SerialPortError } from './serial-link.js';
+
+export { SerialPortError, type SerialErrorCode } from './serial-link.js';
 
 /** The serialport binding (how the port reaches the OS). Tests pass `MockBinding` from @serialport/binding-mock. */
 export type SerialBinding = ConstructorParameters<typeof SerialPortStream>[0]['binding'];
@@ -43,20 +47,6 @@ export interface ReconnectingPortEventMap {
   close: [reason: Error | null];
   data: [bytes: Buffer];
   error: [error: Error];
-}
-
-export type SerialErrorCode = 'SERIAL_OPEN_FAILED' | 'SERIAL_NOT_OPEN' | 'SERIAL_WRITE_FAILED' | 'SERIAL_GAVE_UP';
-
-/** A serial port problem a technician can act on; `code` is stable for translation. */
-export class SerialPortError extends Error {
-  override readonly name = 'SerialPortError';
-  constructor(
-    readonly code: SerialErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Device and inode the path leads to (following links), or null when there is nothing there. */
@@ -261,6 +251,6 @@ export class ReconnectingPort extends EventEmitter<ReconnectingPortEventMap> {
   }
 
   #emitError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    emitRecoverableError(this, error);
   }
 }

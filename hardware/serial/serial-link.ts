@@ -3,7 +3,19 @@
 // Backends: serialport-link.ts (a real port, reconnecting) and sim-serial-link.ts (two linked simulated ends).
 import type { EventEmitter } from 'node:events';
 
-export { SerialPortError, type SerialErrorCode } from './reconnecting-port.js';
+export type SerialErrorCode = 'SERIAL_OPEN_FAILED' | 'SERIAL_NOT_OPEN' | 'SERIAL_WRITE_FAILED' | 'SERIAL_GAVE_UP';
+
+/** A serial port problem a technician can act on; `code` is stable for translation. */
+export class SerialPortError extends Error {
+  override readonly name = 'SerialPortError';
+  constructor(
+    readonly code: SerialErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 export interface SerialLinkEventMap {
   /** Bytes received, in order, in chunks of any size. */

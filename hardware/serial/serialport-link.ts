@@ -1,5 +1,6 @@
 // The real serial link: a serial port (radio modem, USB cable) through serialport, reopened when it comes back.
 import { EventEmitter } from 'node:events';
+import { emitRecoverableError } from '../events.js';
 import { ReconnectingPort, type ReconnectingPortOptions } from './reconnecting-port.js';
 import type { SerialLink, SerialLinkEventMap } from './serial-link.js';
 
@@ -14,9 +15,7 @@ export class SerialPortLink extends EventEmitter<SerialLinkEventMap> implements 
     this.#port.on('data', (bytes) => this.emit('data', bytes));
     this.#port.on('open', () => this.emit('open'));
     this.#port.on('close', (reason) => this.emit('close', reason));
-    this.#port.on('error', (error) => {
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-    });
+    this.#port.on('error', (error) => emitRecoverableError(this, error));
   }
 
   get path(): string {

@@ -1,8 +1,7 @@
 // Two simulated serial links joined by a virtual cable: what one end writes, the other receives. Optional latency
 // and byte rate make it behave like a slow radio; `disconnect()` / `reconnect()` pull and replug the cable.
 import { EventEmitter } from 'node:events';
-import { SerialPortError } from './reconnecting-port.js';
-import type { SerialLink, SerialLinkEventMap } from './serial-link.js';
+import { SerialPortError, type SerialLink, type SerialLinkEventMap } from './serial-link.js';
 
 export interface LinkedSerialPairOptions {
   /** Delay added to every chunk, ms (default 0). */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GpioButtons } from '../../../hardware/buttons/gpio-buttons.js';
+import type { BinaryValue } from '../../../hardware/gpio/gpio.js';
 import { FakeBoard, fakeOnoff, fakeSysfs } from '../gpio/fake-onoff.js';
 import { buttonsContract } from './buttons-contract.js';
 
@@ -42,6 +43,32 @@ describe('GpioButtons', () => {
     }
     await buttons.close();
     for (const line of board.lines.values()) expect(line).toMatchObject({ exported: false, watchers: [] });
+  });
+
+  it('unexports every pin it exported when reading one fails during open', async () => {
+    const board = new FakeBoard();
+    const FakeGpio = fakeOnoff(board);
+    const failing = BASE + PINS.volumeUp;
+    const buttons = new GpioButtons({
+      pins: PINS,
+      debounceMs: 20,
+      longPressMs: 1000,
+      gpio: class extends FakeGpio {
+        readonly #gpio: number;
+        constructor(...args: ConstructorParameters<typeof FakeGpio>) {
+          super(...args);
+          this.#gpio = args[0];
+        }
+        override readSync(): BinaryValue {
+          if (this.#gpio === failing) throw new Error('EIO: i/o error, read');
+          return super.readSync();
+        }
+      },
+      sysfsRoot: fakeSysfs([{ base: BASE, label: 'pinctrl-bcm2835' }]),
+    });
+    await expect(buttons.open()).rejects.toThrow(/EIO/);
+    expect(board.lines.has(failing)).toBe(true);
+    for (const [gpio, line] of board.lines) expect({ gpio, ...line }).toMatchObject({ gpio, exported: false, watchers: [] });
   });
 
   it('does not report a button already held at start-up as a press', async () => {

@@ -1,20 +1,11 @@
 import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExitGuard, exitGuardFor, type GuardedProcess } from '../../../hardware/relay/exit-guard.js';
-
-class FakeProcess extends EventEmitter implements GuardedProcess {
-  readonly pid = 4242;
-  readonly kills: NodeJS.Signals[] = [];
-  kill(_pid: number, signal: NodeJS.Signals): boolean {
-    this.kills.push(signal);
-    return true;
-  }
-}
+import { ExitGuard, exitGuardFor } from '../../../hardware/relay/exit-guard.js';
+import { FakeProcess } from './fake-process.js';
 
 const HANDLED = ['exit', 'SIGTERM', 'SIGINT', 'uncaughtExceptionMonitor'] as const;
 

@@ -1,19 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ExitGuard, type GuardedProcess } from '../../../hardware/relay/exit-guard.js';
+import { ExitGuard } from '../../../hardware/relay/exit-guard.js';
 import { GpioRelay } from '../../../hardware/relay/gpio-relay.js';
 import { FakeBoard, fakeOnoff, fakeSysfs } from '../gpio/fake-onoff.js';
+import { FakeProcess } from './fake-process.js';
 import { relayContract } from './relay-contract.js';
-
-/** An EventEmitter that stands in for `process` so the guard's handlers can be seen and fired. */
-class FakeProcess extends EventEmitter implements GuardedProcess {
-  readonly pid = 4242;
-  readonly kills: NodeJS.Signals[] = [];
-  kill(_pid: number, signal: NodeJS.Signals): boolean {
-    this.kills.push(signal);
-    return true;
-  }
-}
 
 const BCM = 17;
 
@@ -75,6 +65,26 @@ describe('GpioRelay', () => {
     expect(s.guard.size).toBe(0);
     expect(s.proc.listenerCount('exit')).toBe(0);
     expect(s.proc.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('unexports the pin and holds nothing when the first write fails', async () => {
+    const board = new FakeBoard();
+    const proc = new FakeProcess();
+    const guard = new ExitGuard(proc);
+    const FakeGpio = fakeOnoff(board);
+    const relay = new GpioRelay({
+      pin: BCM,
+      gpio: class extends FakeGpio {
+        override writeSync(): void {
+          throw new Error('EIO: i/o error, write');
+        }
+      },
+      sysfsRoot: fakeSysfs([{ base: 512, label: 'pinctrl-bcm2711' }]),
+      exitGuard: guard,
+    });
+    await expect(relay.open()).rejects.toThrow(/EIO/);
+    expect(board.line(512 + BCM).exported).toBe(false);
+    expect(guard.size).toBe(0);
   });
 
   it('rejects a bad pin naming the option and the value', () => {
