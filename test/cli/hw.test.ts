@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLoa } from '../support/cli.js';
+import { captureDir } from '../hardware/gnss/capture-files.js';
 
-const capture = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'nmea', 'mt3339.log');
+// The raw file, recorder comments and all: the command reads captures as they are kept.
+const capture = join(captureDir, 'mt3339.log');
 
 describe('loa hw nmea', () => {
   it('prints one JSON line per fix from a file and the counts on stderr', async () => {

@@ -9,19 +9,9 @@ import { CartStartError, runCart } from '../../device/cart-run.js';
 import { controlRequest } from '../../device/control.js';
 import { createLoggerFactory } from '../../device/logger.js';
 import { CartStore } from '../../device/store/index.js';
+import { sleep, until } from '../support/wait.js';
 
 const quiet = createLoggerFactory({ out: { write: () => true }, level: 'error' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('loa unit run --sim', () => {
   it('plays its own signed test playlist, records the plays, and stops with the relay off', async () => {
@@ -34,7 +24,7 @@ describe('loa unit run --sim', () => {
       const status = async () => ((await controlRequest(running.controlPath, { cmd: 'status' })) as { ok: true; result: Record<string, unknown> }).result;
       expect(await status()).toMatchObject({ unit: 'sim-01', state: 'idle', relay: false, manifest: { version: 1, clips: 3 } });
       await controlRequest(running.controlPath, { cmd: 'press', button: 'play', long: false });
-      await waitFor('playing', async () => ((await status()).state === 'playing' ? true : undefined));
+      await until(async () => (await status()).state === 'playing', 'playing', 10_000, 50);
       expect((await status()).relay).toBe(true);
       await sleep(1500);
     } finally {

@@ -16,7 +16,8 @@ import {
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
 const varint = fc.integer({ min: 0, max: 0xffff_ffff });
 const pct = fc.integer({ min: 0, max: 100 });
-const e7 = (limit: number) => fc.integer({ min: -limit * 1e7, max: limit * 1e7 }).map((v) => v / 1e7);
+/** Degrees within ±`limit` in the 1e-7° steps the wire format carries exactly. */
+export const e7 = (limit: number) => fc.integer({ min: -limit * 1e7, max: limit * 1e7 }).map((v) => v / 1e7);
 const tenths = (max: number) => fc.integer({ min: 0, max }).map((v) => v / 10);
 const stamp = fc.record({ time: u32, source: fc.constantFrom(...TIME_SOURCES) });
 const text = (max: number) => fc.string({ maxLength: max, unit: 'grapheme' }).filter((s) => Buffer.byteLength(s) <= max);

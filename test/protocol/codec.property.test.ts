@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Deframer, decodeFrame, encodeFrame, encodeMessage, FIX_TIME_SPAN, placeFixTime, ProtocolError, toSerial, type FixContext, type Frame } from '../../protocol/index.js';
-import { messageArb } from './arbitraries.js';
+import { liveFix as fix, TEST_FIX_CONTEXT } from '../../tools/vector-cases.js';
+import { e7, messageArb } from './arbitraries.js';
 
 const key = Buffer.alloc(32, 7);
 const header = fc.record({
@@ -12,10 +13,9 @@ const header = fc.record({
   boot: fc.integer({ min: 0, max: 0xffff_ffff }),
   seq: fc.integer({ min: 0, max: 0xffff_ffff }),
 });
-const degrees = (limit: number) => fc.integer({ min: -limit * 1e7, max: limit * 1e7 }).map((v) => v / 1e7);
 /** A receiver clock and district origin; fixes are read with them (SPEC 0x03). */
 const contextArb: fc.Arbitrary<FixContext> = fc.record({
-  origin: fc.record({ lat: degrees(90), lon: degrees(180) }),
+  origin: fc.record({ lat: e7(90), lon: e7(180) }),
   now: fc.integer({ min: FIX_TIME_SPAN, max: 0xffff_ffff - FIX_TIME_SPAN }),
 });
 /** A frame and the context it is read with; its fixes are within the ±9 h a 16-bit fix time covers. */
@@ -70,11 +70,11 @@ describe('fix context (SPEC 0x03)', () => {
     expect(placeFixTime((1_795_914_000 - 40_000) % FIX_TIME_SPAN, 1_795_914_000)).toBe(1_795_914_000 - 40_000 + FIX_TIME_SPAN);
   });
 
-  const fix = { type: 'fix' as const, time: 1_795_914_000, lat: 19.8795123, lon: 105.6012345, speed: 1.2, course: 87, hdop: 0.9, satellites: 11, quality: 'gps' as const };
-  const now = 1_795_914_003;
+  const { origin } = TEST_FIX_CONTEXT;
+  const now = fix.time + 3;
 
   it('carries a position near the district origin in 3 + 3 bytes, and a far one still exactly', () => {
-    const near = encodeMessage(fix, { origin: { lat: 19.82, lon: 105.6 }, now });
+    const near = encodeMessage(fix, { origin, now });
     const none = encodeMessage(fix, { origin: { lat: 0, lon: 0 }, now });
     expect(near.length).toBe(2 + 2 + 3 + 3 + 5);
     expect(none.length).toBe(near.length + 4); // whole positions as offsets from 0, 0: 5 bytes each
@@ -86,8 +86,8 @@ describe('fix context (SPEC 0x03)', () => {
 
   it('reads a fix 65,536 s from its time off by exactly that span, and another origin elsewhere: the context is part of the wire format', () => {
     const frame: Frame = { kind: 'unit', unit: 3, boot: 1, seq: 2, messages: [fix] };
-    const bytes = encodeFrame(frame, key, { origin: { lat: 19.82, lon: 105.6 } });
-    const late = decodeFrame(bytes, key, { origin: { lat: 19.82, lon: 105.6 }, now: fix.time + FIX_TIME_SPAN });
+    const bytes = encodeFrame(frame, key, { origin });
+    const late = decodeFrame(bytes, key, { origin, now: fix.time + FIX_TIME_SPAN });
     expect(late.messages[0]).toMatchObject({ time: fix.time + FIX_TIME_SPAN, lat: fix.lat });
     const moved = decodeFrame(bytes, key, { origin: { lat: 19.92, lon: 105.6 }, now });
     expect(moved.messages[0]).toMatchObject({ lat: 19.9795123, lon: fix.lon });

@@ -1,6 +1,20 @@
 // Forward compatibility: a newer peer may add message types and trailing fields; this decoder skips them.
 import { describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter, computeTag, decodeFrame, encodePayload, MESSAGE_CODES, ProtocolError, readMessages, versionByte } from '../../protocol/index.js';
+import {
+  ByteReader,
+  ByteWriter,
+  computeTag,
+  decodeFrame,
+  encodeFrame,
+  encodeFrameFromParts,
+  encodeMessage,
+  encodePayload,
+  frameOverhead,
+  MESSAGE_CODES,
+  ProtocolError,
+  readMessages,
+  versionByte,
+} from '../../protocol/index.js';
 import { liveFix, liveTelemetry, TEST_FIX_CONTEXT as ctx } from '../../tools/vector-cases.js';
 
 const key = Buffer.alloc(32, 3);
@@ -43,8 +57,7 @@ describe('forward compatibility', () => {
 });
 
 describe('frames from pre-encoded messages', () => {
-  it('give the same bytes as encoding the messages in place, so a resent record is byte-identical', async () => {
-    const { encodeFrame, encodeFrameFromParts, encodeMessage, frameOverhead } = await import('../../protocol/index.js');
+  it('give the same bytes as encoding the messages in place, so a resent record is byte-identical', () => {
     const header = { kind: 'unit' as const, unit: 300, boot: 2, seq: 70_000 };
     const whole = encodeFrame({ ...header, messages: [liveTelemetry, liveFix] }, key);
     const parts = [encodeMessage(liveTelemetry), encodeMessage(liveFix)];

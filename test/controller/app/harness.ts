@@ -1,14 +1,15 @@
-// A whole district controller on loopback ports 0 with a temp data folder, a JSON client for its API, and a test
-// cart that speaks the protocol over mqtt.js with the unit key the registry made.
+// A whole district controller on loopback ports 0 with a temp data folder, a JSON client for its API, and the fleet
+// tests' cart in this district.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
-import { decodeFrame, encodeFrame, STATUS_OFFLINE, STATUS_ONLINE, unitTopic, type Message } from '../../../protocol/index.js';
 import { validateControllerConfig, type ControllerConfig } from '../../../controller/app/config.js';
 import { DistrictController } from '../../../controller/app/controller.js';
 import type { Unit } from '../../../controller/fleet/registry.js';
 import type { Role } from '../../../controller/users/roles.js';
+import { TestCart as FleetCart } from '../fleet/harness.js';
+
+export { until } from '../../support/wait.js';
 
 export const DISTRICT = 'trieu-son';
 /** 2026-11-29 08:00:00 +07:00 */
@@ -83,50 +84,12 @@ export async function addCart(rig: Rig, id = 'dan-luc-01'): Promise<{ unit: Unit
   return registry.addUnit({ id, commune: 'dan-luc', team: 'dan-luc-ttt', profile: 'pi-zero-2w' });
 }
 
-/** A cart over mqtt.js: frames tagged with its key (fixes from its registered origin), acks read from its down topic. */
-export class TestCart {
-  readonly acked = new Set<number>();
-  #seq = 0;
-
-  private constructor(
-    readonly client: MqttClient,
-    readonly unit: Unit,
-  ) {
-    client.on('message', (_topic, payload) => {
-      for (const m of decodeFrame(payload, unit.key).messages) {
-        if (m.type === 'ack') for (const [first, last] of m.ranges) for (let n = first; n <= last; n++) this.acked.add(n);
-      }
-    });
-  }
-
-  static async connect(url: string, cart: { unit: Unit; password: string }): Promise<TestCart> {
-    const client = await mqtt.connectAsync(url, {
-      protocolVersion: 4,
-      clientId: cart.unit.id,
-      username: cart.unit.id,
-      password: cart.password,
-      reconnectPeriod: 0,
-      will: { topic: unitTopic(DISTRICT, cart.unit.id, 'status'), payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
-    });
-    await client.subscribeAsync(unitTopic(DISTRICT, cart.unit.id, 'down'), { qos: 1 });
-    await client.publishAsync(unitTopic(DISTRICT, cart.unit.id, 'status'), STATUS_ONLINE, { qos: 1, retain: true });
-    return new TestCart(client, cart.unit);
-  }
-
-  async send(messages: Message[]): Promise<void> {
-    const frame = encodeFrame({ kind: 'unit', unit: this.unit.number, boot: 1, seq: this.#seq++, messages }, this.unit.key, { origin: this.unit.origin });
-    await this.client.publishAsync(unitTopic(DISTRICT, this.unit.id, 'up'), frame, { qos: 1 });
-  }
-
-  close(): Promise<void> {
-    return this.client.endAsync(true);
-  }
-}
-
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/**
+ * The fleet tests' cart, in this district. It opens the commands it gets with `districtPublicKeyHex`: pass the
+ * controller's (`rig.controller.districtPublicKeyHex`) to read them.
+ */
+export const TestCart = {
+  connect: (url: string, cart: { unit: Unit; password: string }, districtPublicKeyHex?: string): Promise<FleetCart> =>
+    FleetCart.connect(url, cart, { district: DISTRICT, districtPublicKeyHex }),
+};
+export type TestCart = FleetCart;

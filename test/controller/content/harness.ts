@@ -3,6 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeToneWav } from '../../../hardware/audio/wav.js';
 import type { SqliteDb } from '../../../lib/sqlite.js';
 import { privateKeyFromSeed, type Priority } from '../../../protocol/index.js';
 import { TEST_DISTRICT_SEED } from '../../../tools/vector-cases.js';
@@ -25,28 +26,7 @@ export const commune: Actor = { name: 'xa-dan-luc', role: 'submitter' };
 export const viewer: Actor = { name: 'xem', role: 'viewer' };
 export const tech: Actor = { name: 'ky-thuat', role: 'technician' };
 
-/** 16 kHz mono 16-bit WAV bytes of `ms` milliseconds of a tone whose pitch is `seed`. */
-export function toneWav(ms: number, seed: number): Buffer {
-  const samples = Math.round((16_000 * ms) / 1000);
-  const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * (300 + seed) * i) / 16_000)), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(16_000, 24);
-  h.writeUInt32LE(32_000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
-
-/** Writes a distinct tone for every call (the input file and text are ignored). */
+/** Writes a tone of its own pitch for every call, so every clip has its own hash (the input file and text are ignored). */
 export class ToneAudio implements AudioImporter {
   #n = 0;
   async importFile(_input: string, output: string): Promise<AudioFacts> {
@@ -57,7 +37,7 @@ export class ToneAudio implements AudioImporter {
   }
   async #write(output: string): Promise<AudioFacts> {
     this.#n += 1;
-    await writeFile(output, toneWav(500, this.#n));
+    await writeFile(output, encodeToneWav({ seconds: 0.5, frequency: 300 + this.#n }));
     return { durationMs: 500, rmsDb: -15, peakDb: -12 };
   }
 }

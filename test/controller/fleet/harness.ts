@@ -1,5 +1,6 @@
 // A small district for the controller tests: a real SQLite file in a temp folder, the registry with two communes,
 // three carts, and a test cart that speaks the protocol over mqtt.js.
+import type { KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import {
   STATUS_OFFLINE,
   STATUS_ONLINE,
   unitTopic,
-  announceTopic,
   type Command,
   type Message,
 } from '../../../protocol/index.js';
@@ -21,6 +21,8 @@ import { openControllerDb } from '../../../controller/db/database.js';
 import { DistrictFramer } from '../../../controller/fleet/district-frames.js';
 import { FleetRegistry, type Unit } from '../../../controller/fleet/registry.js';
 import { TEST_DISTRICT_PUBLIC } from '../../../tools/vector-cases.js';
+
+export { sleep, until } from '../../support/wait.js';
 
 export const DISTRICT = 'yen-dinh';
 /** 2026-11-29 08:00:00 +07:00 */
@@ -60,19 +62,14 @@ export async function makeFleet(): Promise<Fleet> {
   };
 }
 
-/** Waits until `check` is true, polling every 5 ms; fails with `what` after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function controllerClient(url: string, clientId = `controller-${Math.random().toString(16).slice(2, 8)}`): Promise<MqttClient> {
   return mqtt.connectAsync(url, { protocolVersion: 4, clientId, ...CONTROLLER, reconnectPeriod: 0, connectTimeout: 3000 });
+}
+
+/** The district a test cart speaks to, and the district key it opens signed commands with. */
+export interface CartDistrict {
+  district: string;
+  districtPublicKeyHex: string;
 }
 
 /**
@@ -82,35 +79,37 @@ export function controllerClient(url: string, clientId = `controller-${Math.rand
 export class TestCart {
   readonly acked = new Set<number>();
   readonly ackFrames: [number, number][][] = [];
-  readonly commands: Command[] = [];
-  readonly announcements: Buffer[] = [];
   seq = 0;
   #record = 0;
+  readonly #district: string;
+  readonly #districtKey: KeyObject;
+  readonly #signedCommands: Buffer[] = [];
 
   private constructor(
     readonly client: MqttClient,
     readonly unit: Unit,
-    readonly boot: number,
+    district: CartDistrict,
   ) {
-    client.on('message', (topic, payload) => {
-      if (topic === announceTopic(DISTRICT)) {
-        this.announcements.push(payload);
-        return;
-      }
-      const frame = decodeFrame(payload, unit.key);
-      for (const m of frame.messages) {
+    this.#district = district.district;
+    this.#districtKey = publicKeyFromRaw(Buffer.from(district.districtPublicKeyHex, 'hex'));
+    client.on('message', (_topic, payload) => {
+      for (const m of decodeFrame(payload, unit.key).messages) {
         if (m.type === 'ack') {
           this.ackFrames.push(m.ranges);
           for (const [first, last] of m.ranges) for (let n = first; n <= last; n++) this.acked.add(n);
         } else if (m.type === 'command') {
-          const opened = openSigned(m.signed, [publicKeyFromRaw(Buffer.from(TEST_DISTRICT_PUBLIC, 'hex'))]);
-          if (opened.body.type === 'command') this.commands.push(opened.body.command);
+          this.#signedCommands.push(Buffer.from(m.signed));
         }
       }
     });
   }
 
-  static async connect(url: string, cart: { unit: Unit; password: string }, boot = 1): Promise<TestCart> {
+  /** Connects as `cart`, online with a will like a real cart's; by default to this district with the published test key. */
+  static async connect(
+    url: string,
+    cart: { unit: Unit; password: string },
+    { district = DISTRICT, districtPublicKeyHex = TEST_DISTRICT_PUBLIC }: Partial<CartDistrict> = {},
+  ): Promise<TestCart> {
     const client = await mqtt.connectAsync(url, {
       protocolVersion: 4,
       clientId: cart.unit.id,
@@ -118,11 +117,22 @@ export class TestCart {
       password: cart.password,
       reconnectPeriod: 0,
       connectTimeout: 3000,
-      will: { topic: unitTopic(DISTRICT, cart.unit.id, 'status'), payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
+      will: { topic: unitTopic(district, cart.unit.id, 'status'), payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
     });
-    await client.subscribeAsync(unitTopic(DISTRICT, cart.unit.id, 'down'), { qos: 1 });
-    await client.publishAsync(unitTopic(DISTRICT, cart.unit.id, 'status'), STATUS_ONLINE, { qos: 1, retain: true });
-    return new TestCart(client, cart.unit, boot);
+    await client.subscribeAsync(unitTopic(district, cart.unit.id, 'down'), { qos: 1 });
+    await client.publishAsync(unitTopic(district, cart.unit.id, 'status'), STATUS_ONLINE, { qos: 1, retain: true });
+    return new TestCart(client, cart.unit, { district, districtPublicKeyHex });
+  }
+
+  /**
+   * The commands received so far. They are opened here, where a test reads them, not as they arrive: a command signed
+   * by another key then fails the test that reads it instead of throwing inside the MQTT client.
+   */
+  get commands(): Command[] {
+    return this.#signedCommands.flatMap((signed) => {
+      const { body } = openSigned(signed, [this.#districtKey]);
+      return body.type === 'command' ? [body.command] : [];
+    });
   }
 
   /** The next record number. */
@@ -131,11 +141,11 @@ export class TestCart {
   }
 
   frame(messages: Message[], key: Buffer = this.unit.key): Buffer {
-    return encodeFrame({ kind: 'unit', unit: this.unit.number, boot: this.boot, seq: this.seq++, messages }, key, { origin: this.unit.origin });
+    return encodeFrame({ kind: 'unit', unit: this.unit.number, boot: 1, seq: this.seq++, messages }, key, { origin: this.unit.origin });
   }
 
   async send(messages: Message[], key?: Buffer): Promise<void> {
-    await this.client.publishAsync(unitTopic(DISTRICT, this.unit.id, 'up'), this.frame(messages, key), { qos: 1 });
+    await this.client.publishAsync(unitTopic(this.#district, this.unit.id, 'up'), this.frame(messages, key), { qos: 1 });
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
-// Cart behaviours found while scripting the day (scripted-day.test.ts) that look wrong, each reduced to the
-// shortest script on the simulators that shows it. These tests state what the cart should do; they fail until the
-// cart is fixed (the fixes are suggested in the comments).
+// Cart bugs found while scripting the day (scripted-day.test.ts), each reduced to the shortest script on the
+// simulators that showed it, and kept as regression tests: they state what the cart does since the fix (the comments
+// say what was wrong and how it was fixed).
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CartStore } from '../../../device/store/index.js';
@@ -34,10 +34,9 @@ async function pressAt(d: DayCart, at: number, name: 'playPause' | 'volumeUp', m
 }
 
 describe('a policy block that comes while the amplifier warms up', () => {
-  // Player.#run: the stop request with outcome 'blocked' is taken at the top of the loop (`if (req?.kind ===
-  // 'stop') break;`) without setting `blocked`, so the session ends in `idle`, no `block` event is recorded and the
-  // status shows no reason. Fix: `if (req?.kind === 'stop') { if (req.outcome === 'blocked') blocked = this.#reasons;
-  // break; }`.
+  // Player.#run took the stop request with outcome 'blocked' at the top of the loop (`if (req?.kind === 'stop')
+  // break;`) without setting `blocked`, so the session ended in `idle`, no `block` event was recorded and the status
+  // showed no reason. Fixed: that stop sets `blocked` too (`if (req.outcome === 'blocked') blocked = this.#reasons`).
   it('leaves the player blocked, with a block event, like a block during a play', async () => {
     useDayTimers(local(10, 59));
     day = await startDayCart({
@@ -63,10 +62,10 @@ describe('a policy block that comes while the amplifier warms up', () => {
 });
 
 describe('the volume cap of a quiet zone', () => {
-  // Player.setVolume() replaces the player's only volume with min(wanted, cap): once capped inside the circle the
-  // cart stays at the cap everywhere afterwards, while the saved setting (used after a restart) still says the
-  // team's volume. Fix: keep the team's volume and the applied one apart (applied = min(team, cap)), re-apply it in
-  // the cart tick whenever the cap changes, including back to no cap; the buttons change the team's volume.
+  // Player.setVolume() replaced the player's only volume with min(wanted, cap): once capped inside the circle the
+  // cart stayed at the cap everywhere afterwards, while the saved setting (used after a restart) still said the
+  // team's volume. Fixed: the team's volume and the applied one are kept apart (applied = min(team, cap)), the cap
+  // is applied again before each clip and on each cart tick while playing, and the buttons change the team's volume.
   it('is lifted when the cart leaves the zone: the next play is at the team volume again', async () => {
     useDayTimers(local(7, 0));
     day = await startDayCart({
@@ -103,7 +102,7 @@ describe('the volume cap of a quiet zone', () => {
 describe('a GNSS fix whose date the clock refuses', () => {
   // A neo-m8n in our captures sent 2015 dates (a GPS week rollover). The clock already refused such a time; the fix
   // itself still carried it, into the live fix (whose 16-bit time the district would place, wrongly but plausibly,
-  // within ±9 h) and into the track. Fix: such a fix carries the cart's own best time.
+  // within ±9 h) and into the track. Fixed: such a fix carries the cart's own best time.
   it('is kept with the cart’s own time, not a date years off', async () => {
     useDayTimers(local(7, 0));
     day = await startDayCart({ policy: { allowedHours: [{ from: '07:00', to: '11:00' }] }, route: { points: [{ ...SCHOOL, atMs: 0 }] } });

@@ -59,8 +59,8 @@ const SHORT = 80; // a short press, ms
 const LONG = 1600; // a long press (longPressMs is 1500)
 
 /**
- * The volume plays have after the cart left the capped circle. The player lowers its own volume to the cap and
- * never raises it again, although the team's volume (60) is still the saved setting: see findings.test.ts.
+ * The volume plays have after the cart left the capped circle: the team's volume again, now that leaving the circle
+ * lifts the cap (it once stayed at the cap for the rest of the day: see findings.test.ts).
  */
 const AFTER_CIRCLE = 60;
 

@@ -7,6 +7,8 @@ import type { LinkTransport } from '../../../device/link/transport.js';
 import { FakeDistrict } from './fake-district.js';
 import { gnssStamp, MemoryOutbox, MemoryUplinkState } from './memory-store.js';
 
+export { until } from '../../support/wait.js';
+
 export const DISTRICT = 'thach-thanh';
 export const UNIT = { number: 7, name: 'xe-loa-07' };
 /** The district origin of the test cart's bundle: the fake district reads its fixes from the same one. */
@@ -59,13 +61,4 @@ export function makeUplink(transport: LinkTransport, overrides: Partial<UplinkOp
 
 export function makeDistrict(send: (bytes: Buffer) => Promise<void>, ackDelayMs = 0): FakeDistrict {
   return new FakeDistrict({ unitKey: TEST_UNIT_KEY, unit: UNIT.number, origin: ORIGIN, signingKey: districtKey, send, ackDelayMs });
-}
-
-/** Waits until `check` is true, polling every 5 ms; fails with `what` after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

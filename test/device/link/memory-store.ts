@@ -5,8 +5,6 @@ import type { OutboxEntry, OutboxSource, UplinkStateStore } from '../../../devic
 
 export class MemoryOutbox implements OutboxSource {
   readonly #entries = new Map<number, Buffer>();
-  /** Every acknowledge() call, for assertions. */
-  readonly acks: (readonly [number, number][])[] = [];
   #next = 1;
 
   /** Appends records (numbered here) and returns their entries. */
@@ -39,7 +37,6 @@ export class MemoryOutbox implements OutboxSource {
   }
 
   acknowledge(ranges: readonly [number, number][]): Promise<number> {
-    this.acks.push(ranges);
     let n = 0;
     for (const [first, last] of ranges) {
       for (const record of [...this.#entries.keys()]) {

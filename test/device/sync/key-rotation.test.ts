@@ -10,6 +10,7 @@ import { silentLogger } from '../../../hardware/logger.js';
 import { ClipCache } from '../../../device/content/cache.js';
 import { ContentSync } from '../../../device/sync/sync.js';
 import { keyId, rawPublicKey, signObject } from '../../../protocol/index.js';
+import { until } from '../../support/wait.js';
 import { ContentServer } from './content-server.js';
 import { clipB, DISTRICT, districtKey, manifest, NOW, pinned, sha, signed } from './fixtures.js';
 
@@ -48,13 +49,11 @@ afterEach(async () => {
   await server.stop();
 });
 
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; events: ${events.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** `until`, with the sync events in the message of a timeout: they say where the sync stopped. */
+const settled = (what: string, ok: () => boolean): Promise<void> =>
+  until(ok, what, 5000, 20).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; events: ${events.join(', ')}`);
+  });
 
 describe('district key rotation on the cart', () => {
   it('follows a chain of two rotations from the pinned key and accepts a manifest signed by the newest key', async () => {
@@ -63,7 +62,7 @@ describe('district key rotation on the cart', () => {
     server.rotations.push(rotation(districtKey, k1), rotation(k1, k2));
     server.latest = signed(manifest(7, { b: clipB }), k2);
     sync.syncNow();
-    await until('manifest 7 active', () => cache.active?.manifest.version === 7);
+    await settled('manifest 7 active', () => cache.active?.manifest.version === 7);
     expect(keys.map(keyId)).toEqual([pinned, k1, k2].map(keyId));
     expect(events).toContain('manifest/key-rotated');
   });
@@ -74,7 +73,7 @@ describe('district key rotation on the cart', () => {
     server.rotations.push(rotation(stranger, forged));
     server.latest = signed(manifest(7, { b: clipB }), forged);
     sync.syncNow();
-    await until('a refusal', () => events.includes('rejected-signature/unknown-key'));
+    await settled('a refusal', () => events.includes('rejected-signature/unknown-key'));
     expect(keys).toHaveLength(1);
     expect(cache.active).toBeNull();
   });
@@ -84,7 +83,7 @@ describe('district key rotation on the cart', () => {
     server.rotations.push(rotation(districtKey, k1, 'nong-cong'));
     server.latest = signed(manifest(7, { b: clipB }), k1);
     sync.syncNow();
-    await until('a refusal', () => events.includes('rejected-signature/unknown-key'));
+    await settled('a refusal', () => events.includes('rejected-signature/unknown-key'));
     expect(events).toContain('rejected-signature/key-rotation');
     expect(keys).toHaveLength(1);
   });

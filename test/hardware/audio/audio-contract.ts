@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AudioPlayer, AudioPlayerEvents } from '../../../hardware/audio/audio.js';
 import { writeToneWav } from '../../../hardware/audio/wav.js';
+import { sleep } from '../../support/wait.js';
 
 export interface AudioHarness {
   player: AudioPlayer;
@@ -29,7 +30,6 @@ function record(player: AudioPlayer): Event[] {
 }
 
 const ended = (player: AudioPlayer) => new Promise<AudioPlayerEvents['ended'][0]>((r) => player.once('ended', r));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function audioContract(name: string, make: () => Promise<AudioHarness>): void {
   describe(`AudioPlayer contract: ${name}`, () => {

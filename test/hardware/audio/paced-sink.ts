@@ -15,7 +15,6 @@ export class PacedSink {
   #handle: FileHandle | undefined;
   #running = true;
   #loop: Promise<void>;
-  consumed = 0;
 
   constructor(dir: string, bytesPerSecond: number) {
     this.#fifo = join(dir, 'sink.fifo');
@@ -44,7 +43,6 @@ export class PacedSink {
         if (bytesRead === 0) break; // the writer closed
         owed = Math.max(0, owed - bytesRead);
         if (bytesRead < want) owed = 0; // the pipe ran dry: that time is lost, as on a card
-        this.consumed += bytesRead;
       }
       await this.#handle.close();
       this.#handle = undefined;

@@ -1,7 +1,6 @@
 // The real GNSS driver: over serialport's MockBinding (injected), and over a real pty pair made by socat, fed
 // with real receiver captures.
 import { describe, it, expect, afterEach } from 'vitest';
-import type { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
 import { SerialPortMock } from 'serialport';
 
@@ -12,16 +11,9 @@ import { SerialGnss } from '../../../hardware/gnss/serial-gnss.js';
 import type { GnssFix } from '../../../hardware/gnss/gnss.js';
 import type { SerialBinding } from '../../../hardware/serial/reconnecting-port.js';
 import { missing } from '../../support/tools.js';
+import { nextEvent, until } from '../../support/wait.js';
 import { socatPaths, startSocat, type SocatPair } from '../serial/socat.js';
 import { receiverBytes } from './capture-files.js';
-
-/**
- * Waits for one event. Unlike `events.once`, a failed reconnection attempt (an `error` event while the device is
- * still away, as on a loaded machine where socat is slow to come back) does not end the wait.
- */
-function nextEvent(emitter: Pick<EventEmitter, 'once'>, name: string): Promise<unknown[]> {
-  return new Promise((resolve) => emitter.once(name, (...args: unknown[]) => resolve(args)));
-}
 
 /** MockBinding, keeping hold of each port it opens so the test can make the "receiver" talk. */
 function recordingMockBinding(): { binding: SerialBinding; opened: MockPortBinding[] } {
@@ -37,18 +29,6 @@ function recordingMockBinding(): { binding: SerialBinding; opened: MockPortBindi
       },
     },
   };
-}
-
-function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (check()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`condition not met in ${timeoutMs} ms`));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
 }
 
 describe('SerialGnss over MockBinding', () => {
@@ -70,13 +50,13 @@ describe('SerialGnss over MockBinding', () => {
     await gnss.open(); // absent: resolves, retries in the background
     expect(errors[0]).toMatchObject({ code: 'SERIAL_OPEN_FAILED' });
     expect(errors[0]?.message).toMatch(/\/dev\/ttyGNSS.*check the cable/);
-    await until(() => errors.length >= 3);
+    await until(() => errors.length >= 3, 'three open failures', 5000);
 
     const connected = nextEvent(gnss, 'connected');
     MockBinding.createPort('/dev/ttyGNSS');
     await connected;
     opened[0]?.emitData(receiverBytes('mt3339'));
-    await until(() => fixes.length === 30);
+    await until(() => fixes.length === 30, '30 fixes', 5000);
     expect(fixes[0]).toMatchObject({ quality: 'dgps', time: new Date('2015-04-13T20:26:40.000Z') });
     expect(gnss.lastFix).toBe(fixes[29]);
     expect(gnss.stats()).toMatchObject({ fixes: 30, badChecksum: 0, connects: 1, disconnects: 0 });
@@ -89,7 +69,7 @@ describe('SerialGnss over MockBinding', () => {
     const errors: Error[] = [];
     gnss.on('error', (e) => errors.push(e));
     await gnss.open();
-    await until(() => errors.some((e) => (e as { code?: string }).code === 'SERIAL_GAVE_UP'));
+    await until(() => errors.some((e) => (e as { code?: string }).code === 'SERIAL_GAVE_UP'), 'SERIAL_GAVE_UP', 5000);
     expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['SERIAL_OPEN_FAILED', 'SERIAL_OPEN_FAILED', 'SERIAL_GAVE_UP']);
     await gnss.close();
   });
@@ -132,7 +112,7 @@ describe.skipIf(missing('socat'))('SerialGnss over a real pty pair (socat)', () 
     await gnss.open();
 
     await transmit(paths.pathB, receiverBytes('mt3339'));
-    await until(() => fixes.length === 30);
+    await until(() => fixes.length === 30, '30 fixes', 5000);
     expect(fixes.at(-1)?.time?.toISOString()).toBe('2015-04-13T20:27:09.000Z');
 
     const disconnected = nextEvent(gnss, 'disconnected');
@@ -144,7 +124,7 @@ describe.skipIf(missing('socat'))('SerialGnss over a real pty pair (socat)', () 
     socat = await startSocat(paths);
     await connected;
     await transmit(paths.pathB, receiverBytes('bu353s4'));
-    await until(() => fixes.length === 30 + 25);
+    await until(() => fixes.length === 30 + 25, '25 more fixes', 5000);
     expect(fixes[30]?.latitude).toBeLessThan(0); // Hamilton, New Zealand
     expect(events).toEqual(['connected', 'disconnected', 'connected']);
     expect(gnss.stats()).toMatchObject({ connects: 2, disconnects: 1, fixes: 55, badChecksum: 0 });

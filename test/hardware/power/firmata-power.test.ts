@@ -1,9 +1,5 @@
 // The real driver over the real firmata-io and johnny-five, talking to an emulated StandardFirmata Uno: in memory,
 // and over a socat pty pair through a real serialport 13 SerialPort.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FirmataConnection } from '../../../hardware/power/firmata-connection.js';
@@ -12,6 +8,7 @@ import { FirmataRelay } from '../../../hardware/power/firmata-relay.js';
 import { currentSensorChannel, dividerChannel, PowerBoardError, type PowerCalibration } from '../../../hardware/power/power.js';
 import { estimateSoc } from '../../../hardware/power/soc.js';
 import { missing } from '../../support/tools.js';
+import { startSocat } from '../serial/socat.js';
 import { DeviceTransport, FirmataDevice } from './firmata-device.js';
 
 const calibration: PowerCalibration = {
@@ -166,29 +163,11 @@ describe('FirmataPowerBoard over firmata-io and johnny-five (emulated Uno in mem
   });
 });
 
-function waitFor(path: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (existsSync(path)) resolve();
-      else if (Date.now() > deadline) reject(new Error(`socat did not create ${path}`));
-      else setTimeout(check, 20);
-    };
-    check();
-  });
-}
-
 describe('FirmataPowerBoard over a real serial port (socat pty pair)', () => {
   it.skipIf(missing('socat'))('reads the emulated Uno through serialport 13', async () => {
-    const dir = tmpdir();
-    const host = join(dir, `loa-fw-host-${process.pid}`);
-    const uno = join(dir, `loa-fw-uno-${process.pid}`);
-    const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${host}`, `pty,raw,echo=0,link=${uno}`], { stdio: 'ignore' });
-    cleanups.push(async () => {
-      socat.kill();
-    });
-    await waitFor(host, 3000);
-    await waitFor(uno, 3000);
+    const socat = await startSocat();
+    cleanups.push(() => socat.stop());
+    const { pathA: host, pathB: uno } = socat;
 
     const device = new FirmataDevice();
     device.analog[0] = raw(12_650 / 4);

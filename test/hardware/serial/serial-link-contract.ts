@@ -1,16 +1,8 @@
 // The SerialLink contract: the same cases for every implementation (the simulated pair, a real socat pty pair).
 import { describe, it, expect, afterEach } from 'vitest';
-import type { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { SerialLink } from '../../../hardware/serial/serial-link.js';
-
-/**
- * Waits for one event. Unlike `events.once`, a failed reconnection attempt (an `error` event while the device is
- * still away, as on a loaded machine where socat is slow to come back) does not end the wait.
- */
-function nextEvent(emitter: Pick<EventEmitter, 'once'>, name: string): Promise<unknown[]> {
-  return new Promise((resolve) => emitter.once(name, (...args: unknown[]) => resolve(args)));
-}
+import { nextEvent } from '../../support/wait.js';
 
 /** Two linked ends and a way to pull and replug the cable between them. */
 export interface LinkPairHarness {
