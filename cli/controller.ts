@@ -24,7 +24,7 @@ import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/i
 import { isRole, UserError } from '../controller/users/roles.js';
 import { createLoggerFactory } from '../lib/logger.js';
 import { chooseLang, pick, type Lang, type Text } from './i18n.js';
-import { logLevelFrom, UsageError, type CliIo } from './io.js';
+import { logLevelFrom, printConfigProblems, untilStopSignal, UsageError, type CliIo } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
@@ -52,11 +52,7 @@ export function controllerConfig(values: { config?: string | undefined; data?: s
 
 /** Prints a domain error a person can act on and returns its exit code; rethrows anything else. */
 export function reportError(io: CliIo, lang: Lang, command: string, err: unknown): number {
-  if (err instanceof ConfigError) {
-    io.stderr.write(pick(lang, { vi: 'Cấu hình không hợp lệ, sửa các mục sau rồi chạy lại:', en: 'The configuration is not valid; fix these and run again:' }) + '\n');
-    for (const p of err.problems) io.stderr.write(`  ${p.path}: ${p.message}\n`);
-    return 2;
-  }
+  if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
   const known = [RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError];
   if (known.some((k) => err instanceof k)) {
     io.stderr.write(`loa ${command}: ${(err as Error).message}\n`);
@@ -135,15 +131,7 @@ async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: bool
       en: `District controller ${config.district.name} (${config.district.id}) running.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Data: ${config.dataDir}\n  District key: ${controller.districtPublicKeyHex}\n${failed.length ? `  Features not running: ${failed.join(', ')} (see the log)\n` : ''}Ctrl-C stops it.`,
     }) + '\n',
   );
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
+  await untilStopSignal();
   await controller.stop();
   io.stderr.write(pick(lang, { vi: 'Đã dừng.', en: 'Stopped.' }) + '\n');
   return 0;

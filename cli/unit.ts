@@ -22,7 +22,7 @@ import { provision, ProvisionError, type ProvisionResult } from '../device/provi
 import { listenForBundle, sendBundle, type ProvisionAnswer } from '../device/provision-serial.js';
 import { loopAround, TRIEU_SON_COMMUNES } from '../device/sim/places.js';
 import { chooseLang, pick, type Lang, type Text } from './i18n.js';
-import { logLevelFrom, UsageError, type CliIo } from './io.js';
+import { logLevelFrom, printConfigProblems, untilStopSignal, UsageError, type CliIo } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
@@ -91,19 +91,12 @@ export async function runUnit(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Prints a configuration problem the way a technician can fix it; exit code 2. */
-export function configProblem(io: CliIo, lang: Lang, err: ConfigError): number {
-  io.stderr.write(pick(lang, { vi: 'Cấu hình không hợp lệ, sửa các mục sau rồi chạy lại:', en: 'The configuration is not valid; fix these and run again:' }) + '\n');
-  for (const p of err.problems) io.stderr.write(`  ${p.path}: ${p.message}\n`);
-  return 2;
-}
-
 async function selftest(io: CliIo, lang: Lang, sim: boolean, configFile: string | undefined, gnssWait: string | undefined): Promise<number> {
   let config;
   try {
     config = await loadCartConfig(configFile, { simulate: sim });
   } catch (err) {
-    if (err instanceof ConfigError) return configProblem(io, lang, err);
+    if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
     throw err;
   }
   const waitS = gnssWait === undefined ? (config.hardware.simulate ? 5 : 90) : Number(gnssWait);
@@ -126,7 +119,7 @@ async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; co
   try {
     running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed, logger });
   } catch (err) {
-    if (err instanceof ConfigError) return configProblem(io, lang, err);
+    if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
     if (err instanceof CartStartError || err instanceof IdentityError) {
       io.stderr.write(`loa unit run: ${err.message}\n`);
       return 1;
@@ -141,11 +134,7 @@ async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; co
   );
   // --autoplay: start a session as a schedule would (the policy still decides), so `npm start` is heard at once.
   if (o.autoplay) running.cart.player.playPause('schedule');
-  await new Promise<void>((resolve) => {
-    const done = (): void => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await untilStopSignal();
   await running.stop();
   return 0;
 }

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { CartStatus } from '../../device/cart-status.js';
 import { controlRequest } from '../../device/control.js';
 
 export interface CartProcessOptions {
@@ -60,9 +61,9 @@ export class CartProcess {
     }
   }
 
-  async status(): Promise<Record<string, unknown> | null> {
+  async status(): Promise<CartStatus | null> {
     const a = await controlRequest(this.controlPath, { cmd: 'status' }, 2000).catch(() => null);
-    return a?.ok ? (a.result as Record<string, unknown>) : null;
+    return a?.ok ? (a.result as CartStatus) : null;
   }
 
   async press(button: 'play' | 'next' | 'stop', long = false): Promise<void> {

@@ -190,7 +190,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoRun> {
 async function drain(carts: DemoRun['carts'], ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    const depths = await Promise.all(carts.map(async (c) => ((await c.process.status())?.outbox as { depth?: number } | undefined)?.depth ?? 0));
+    const depths = await Promise.all(carts.map(async (c) => (await c.process.status())?.outbox.depth ?? 0));
     if (depths.every((d) => d === 0)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -203,12 +203,12 @@ async function printLive(controller: DistrictController, carts: DemoRun['carts']
   for (const c of carts) {
     const s = await c.process.status();
     const d = byId.get(c.name);
-    const clip = (s?.clip as { title?: string } | null)?.title ?? '—';
-    const battery = s?.battery as { soc?: number; mv?: number } | null;
-    const pos = s?.position as { lat?: number; lon?: number } | null;
+    const clip = s?.clip?.title ?? '—';
+    const battery = s?.battery ?? null;
+    const pos = s?.position ?? null;
     const seen = d?.lastSeen ? `${Math.max(0, Math.floor(Date.now() / 1000) - d.lastSeen)} s` : '—';
     lines.push(
-      `${c.name.padEnd(18)} ${String(s?.state ?? 'dừng').padEnd(8)} ${clip.slice(0, 28).padEnd(28)} ${battery ? `${battery.soc}% ${((battery.mv ?? 0) / 1000).toFixed(2)}V` : '—'.padEnd(11)} ${pos ? `${pos.lat?.toFixed(4)},${pos.lon?.toFixed(4)}` : '—'} ${o.lang === 'en' ? 'seen' : 'tin cuối'} ${seen} ${d?.online ? '●' : '○'}`,
+      `${c.name.padEnd(18)} ${String(s?.state ?? 'dừng').padEnd(8)} ${clip.slice(0, 28).padEnd(28)} ${battery ? `${battery.soc}% ${(battery.mv / 1000).toFixed(2)}V` : '—'.padEnd(11)} ${pos ? `${pos.lat.toFixed(4)},${pos.lon.toFixed(4)}` : '—'} ${o.lang === 'en' ? 'seen' : 'tin cuối'} ${seen} ${d?.online ? '●' : '○'}`,
     );
   }
   o.out(lines.join('\n') + '\n');
