@@ -12,7 +12,6 @@ import { ClipCache } from './content/cache.js';
 import { ControlServer } from './control.js';
 import { createHardware } from './hardware.js';
 import { identityToJson, loadIdentity, saveIdentity, type CartIdentity } from './identity.js';
-import { rawPublicKey } from '../protocol/index.js';
 import type { LinkTransport } from './link/transport.js';
 import { Uplink } from './link/uplink.js';
 import { ContentSync } from './sync/sync.js';
@@ -123,7 +122,7 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
               keys: () => identity.districtKeys,
               pin: async (key) => {
                 identity.districtKeys.push(key);
-                await saveIdentity(o.dataDir, identityToJson(identity, identity.districtKeys.map((k) => rawPublicKey(k).toString('hex'))));
+                await saveIdentity(o.dataDir, identityToJson(identity));
               },
             },
             logger: o.logger('loa:unit:sync'),

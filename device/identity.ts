@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NO_ORIGIN, originProblem, publicKeyFromRaw, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin } from '../protocol/index.js';
+import { NO_ORIGIN, originProblem, publicKeyFromRaw, rawPublicKey, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin } from '../protocol/index.js';
 import { writeFileDurably } from '../lib/durable.js';
 
 export interface CartIdentity {
@@ -56,7 +56,7 @@ interface IdentityJson {
   simulation?: boolean;
 }
 
-export function identityToJson(id: CartIdentity, districtKeysRaw: readonly string[]): IdentityJson {
+export function identityToJson(id: CartIdentity): IdentityJson {
   return {
     district: id.district,
     unitName: id.unitName,
@@ -64,7 +64,7 @@ export function identityToJson(id: CartIdentity, districtKeysRaw: readonly strin
     commune: id.commune,
     team: id.team,
     unitKey: id.unitKey.toString('hex'),
-    districtKeys: [...districtKeysRaw],
+    districtKeys: id.districtKeys.map((k) => rawPublicKey(k).toString('hex')),
     broker: id.broker,
     contentUrl: id.contentUrl,
     profile: id.profile,

@@ -65,10 +65,6 @@ export class CommandGate {
     this.#lastCounter = await this.#o.state.loadLastCommandCounter();
   }
 
-  get lastCounter(): number {
-    return this.#lastCounter;
-  }
-
   /** Handles one signed command object; resolves once its result is recorded. */
   async handle(signed: Buffer): Promise<CommandOutcome> {
     const outcome = await this.#decide(signed);

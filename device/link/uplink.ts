@@ -26,6 +26,7 @@ import {
   type Announcement,
   type DistrictOrigin,
   type Fix,
+  type FixContext,
   type FrameHeader,
   type ReplayState,
   type Stamp,
@@ -115,6 +116,8 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
   readonly #stats: UplinkStats = emptyUplinkStats();
   /** Header bytes + tag with the largest seq: room left for messages is maxFrameBytes minus this. */
   readonly #overhead: number;
+  /** Built once: the origin never changes, and the context's `now` only serves to read fixes, never to write them. */
+  readonly #fixContext: FixContext;
   #replay: ReplayState = freshReplayState();
   #seq = 0;
   #running = false;
@@ -158,6 +161,7 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
       stamp: options.stamp,
     });
     this.#overhead = frameOverhead({ kind: 'unit', unit: options.unit.number, boot: options.boot, seq: 0xffff_ffff });
+    this.#fixContext = fixContext({ origin: options.origin });
   }
 
   /** Counters of what was sent and of everything refused. */
@@ -208,13 +212,18 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
     if (!Array.isArray(messages) || messages.length === 0 || messages.some((m) => m?.type !== 'telemetry' && m?.type !== 'fix')) {
       throw new TypeError(`messages must be a non-empty array of telemetry and fix messages, got ${JSON.stringify(messages)}`);
     }
-    const ctx = fixContext({ origin: this.#o.origin });
-    const bytes = messages.reduce((n, m) => n + encodeMessage(m, ctx).length, 0);
+    let bytes = 0;
+    const others: Buffer[] = [];
+    for (const m of messages) {
+      const encoded = encodeMessage(m, this.#fixContext);
+      bytes += encoded.length;
+      if (m.type !== 'telemetry') others.push(encoded);
+    }
     if (bytes > this.#frameLimit() - this.#overhead) {
       throw new RangeError(`messages take ${bytes} bytes, more than one frame of ${this.#frameLimit()} bytes carries`);
     }
     const telemetry = messages.findLast((m): m is Telemetry => m.type === 'telemetry') ?? null;
-    this.#live = { telemetry, others: messages.filter((m) => m.type !== 'telemetry').map((m) => encodeMessage(m, ctx)), bytes };
+    this.#live = { telemetry, others, bytes };
     this.#kick();
   }
 

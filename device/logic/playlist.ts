@@ -9,7 +9,7 @@
  * - through `validUntil` inclusive (0 = until the manifest expires); never past the manifest's own `expires`
  *   (DESIGN.md: a cart plays nothing from an expired manifest).
  */
-import { PRIORITIES, type ManifestClip, type Manifest, type Target } from '../../protocol/index.js';
+import { PRIORITIES, type ManifestClip, type Manifest, type Priority, type Target } from '../../protocol/index.js';
 
 /** Who this cart is, as the district names it in manifest targets. */
 export interface CartIdentity {
@@ -95,13 +95,13 @@ export function buildPlaylist(input: PlaylistInput): Playlist {
  * The clip after `currentId`, wrapping around to the first; the first clip when nothing is playing or the current
  * clip is no longer in the list; null for an empty list.
  */
-export function nextClip(list: readonly ManifestClip[], currentId: string | null): ManifestClip | null {
+export function nextClip<C extends { id: string }>(list: readonly C[], currentId: string | null): C | null {
   if (list.length === 0) return null;
   const at = currentId === null ? -1 : list.findIndex((c) => c.id === currentId);
   return list[(at + 1) % list.length]!;
 }
 
 /** The emergency clips of the list, in order. */
-export function emergencyClips(list: readonly ManifestClip[]): ManifestClip[] {
+export function emergencyClips<C extends { priority: Priority }>(list: readonly C[]): C[] {
   return list.filter((c) => c.priority === 'emergency');
 }

@@ -79,11 +79,6 @@ export class TrackThinner {
     return this.#stop ? { ...this.#stop.point } : null;
   }
 
-  /** The last point kept, null before the first fix. */
-  get lastKept(): TrackPoint | null {
-    return this.#lastKept ? { ...this.#lastKept } : null;
-  }
-
   /** Fixes dropped because their time was not after the previous fix's (receiver glitches, replays). */
   get ignoredFixes(): number {
     return this.#ignored;

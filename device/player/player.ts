@@ -16,6 +16,7 @@ import type { Logger } from '../../hardware/logger.js';
 import type { Relay } from '../../hardware/relay/relay.js';
 import type { Volume } from '../../hardware/volume/volume.js';
 import type { EventKind, PlayOutcome, PlayRecord, PlayTrigger, Position, Priority, Stamp } from '../../protocol/index.js';
+import { nextClip } from '../logic/playlist.js';
 
 export type PlayerStateName = 'idle' | 'warming' | 'playing' | 'paused' | 'cooling' | 'blocked';
 
@@ -248,7 +249,7 @@ export class Player extends EventEmitter<PlayerEvents> {
           if (req.outcome === 'blocked') blocked = this.#reasons;
           break;
         }
-        let clip: PlayableClip | undefined;
+        let clip: PlayableClip | null;
         let why: PlayTrigger = trigger;
         if (req?.kind === 'clip') {
           clip = req.clip;
@@ -259,7 +260,7 @@ export class Player extends EventEmitter<PlayerEvents> {
         } else {
           clip = this.#pickNext();
         }
-        if (clip === undefined) {
+        if (clip === null) {
           this.emit('event', { kind: 'info', code: 'playlist-empty', detail: 'no approved clip to play for this cart now' });
           break;
         }
@@ -306,11 +307,8 @@ export class Player extends EventEmitter<PlayerEvents> {
     return r;
   }
 
-  #pickNext(): PlayableClip | undefined {
-    const list = this.#o.playlist();
-    if (list.length === 0) return undefined;
-    const at = list.findIndex((c) => c.id === this.#lastClipId);
-    return list[(at + 1) % list.length];
+  #pickNext(): PlayableClip | null {
+    return nextClip(this.#o.playlist(), this.#lastClipId);
   }
 
   async #playOne(clip: PlayableClip, trigger: PlayTrigger): Promise<PlayOutcome> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { writeToneWav } from '../../hardware/audio/wav.js';
 import { rawPublicKey, signObject, type ManifestClip, type Priority } from '../../protocol/index.js';
 import { sha256File, writeFileDurably } from '../../lib/durable.js';
-import { saveIdentity } from '../identity.js';
+import { IDENTITY_FILE, saveIdentity } from '../identity.js';
 import { TRIEU_SON_ORIGIN } from './places.js';
 
 const TONES: { id: string; title: string; frequency: number; seconds: number; priority: Priority }[] = [
@@ -21,7 +21,7 @@ const TONES: { id: string; title: string; frequency: number; seconds: number; pr
 
 /** Creates the simulation identity and content if the data folder has no identity yet. Returns true if it did. */
 export async function ensureSimulationSetup(dataDir: string, now: number): Promise<boolean> {
-  if (await stat(join(dataDir, 'identity.json')).then(() => true, () => false)) return false;
+  if (await stat(join(dataDir, IDENTITY_FILE)).then(() => true, () => false)) return false;
   await mkdir(join(dataDir, 'content', 'incoming'), { recursive: true });
   const district = generateKeyPairSync('ed25519').privateKey;
   await saveIdentity(dataDir, {

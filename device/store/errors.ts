@@ -18,7 +18,3 @@ export class StoreError extends Error {
     this.code = code;
   }
 }
-
-export function isStoreError(err: unknown): err is StoreError {
-  return err instanceof StoreError;
-}

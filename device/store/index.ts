@@ -1,8 +1,8 @@
 /** The cart's durable store: SQLite database, outbox, durable files and the boot counter. */
 export { CartStore, type CartStoreOptions, type CartStoreEventMap, type OverflowInfo } from './store.js';
-export type { OutboxEntry, OutboxSource } from './outbox.js';
+export type { OutboxEntry, OutboxSource } from '../link/outbox-source.js';
 export type { DurableRecordInput, TrackPoint, PowerSample } from './records.js';
 export type { RetentionOptions, PruneResult } from './queries.js';
 export { RUNTIME_COUNTERS, type CartSettings, type SettingKey, type RuntimeCounterName, type RuntimeCounters } from './settings.js';
 export { readJsonFile, nextBootCounter, BOOT_COUNTER_FILE } from './durable-file.js';
-export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
+export { StoreError, type StoreErrorCode } from './errors.js';

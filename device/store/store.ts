@@ -11,7 +11,7 @@ import { encodeMessage, MAX_VARINT, type DurableRecord, type EventRecord, type P
 import { silentLogger, type Logger } from '../../hardware/logger.js';
 import { StoreError } from './errors.js';
 import { RowBatcher } from './live-batch.js';
-import type { OutboxEntry, OutboxSource } from './outbox.js';
+import type { OutboxEntry, OutboxSource } from '../link/outbox-source.js';
 import {
   byTable,
   checkPowerSample,
