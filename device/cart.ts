@@ -6,8 +6,7 @@
 import type { Logger } from '../hardware/logger.js';
 import type { GnssFix } from '../hardware/gnss/gnss.js';
 import type { ButtonName } from '../hardware/buttons/buttons.js';
-import type { SimPowerBoard } from '../hardware/power/sim-power.js';
-import type { Announcement, Command, CommandStatus, EventKind, Stamp } from '../protocol/index.js';
+import type { Announcement, Command, CommandStatus, EventKind, Manifest, Stamp } from '../protocol/index.js';
 import type { CartConfig } from './config.js';
 import type { ClipCache } from './content/cache.js';
 import { freshFix, telemetryMessage, type LiveState } from './cart-live.js';
@@ -16,7 +15,7 @@ import type { CartHardware } from './hardware.js';
 import type { CartIdentity } from './identity.js';
 import type { CartClock } from './logic/clock.js';
 import { localDayStart } from './logic/local-time.js';
-import { buildPlaylist } from './logic/playlist.js';
+import { buildPlaylist, emergencyClips } from './logic/playlist.js';
 import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type PolicyConfig, type PolicyState } from './logic/policy.js';
 import { TrackThinner, type TrackPoint } from './logic/track.js';
 import type { Uplink } from './link/uplink.js';
@@ -49,6 +48,9 @@ const TRACK_FLUSH_MS = 10 * 60_000;
 /** The power board is read this often for the status and the policy; a sample is stored once a minute. */
 const POWER_READ_MS = 5000;
 const POWER_SAMPLE_MS = 60_000;
+/** Old rows are pruned this often, and once this long after the start: a cart on for a morning only must prune too. */
+const PRUNE_MS = 6 * 3600_000;
+const FIRST_PRUNE_MS = 60_000;
 
 export class Cart {
   readonly player: Player;
@@ -63,6 +65,7 @@ export class Cart {
   #uplink: Uplink | null = null;
   #sync: ContentSync | null = null;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
+  #firstPrune: ReturnType<typeof setTimeout> | undefined;
   #playlist: PlayableClip[] = [];
   #sessionStart: number | null = null;
   #playedToday = { day: 0, seconds: 0 };
@@ -108,24 +111,23 @@ export class Cart {
     const runtime = await store.runtimeCounters();
     this.#runtime = { uptimeS: runtime.uptimeS, amplifierS: runtime.amplifierS, audioS: runtime.audioS };
     this.#outboxDepth = await store.depth();
-    await this.#importIncoming();
+    // A restart does not give the team a new daily allowance: what was played earlier today counts.
+    const today = localDayStart(this.#o.clock.now().time);
+    this.#playedToday = { day: today, seconds: await store.playSecondsToday(Math.floor(today / 1000)) };
     this.#refreshPlaylist();
     await this.player.start((await store.getSetting('volume')) ?? this.#o.config.player.initialVolume);
     this.#wirePlayer();
     await this.#wireButtons();
     await this.#wireGnss();
     await this.#wirePower();
+    // Imported once the player and the hardware run: a new emergency clip in it plays at once.
+    await this.#importIncoming();
     const active = this.#o.cache.active?.manifest.version ?? 0;
     await this.#record([{ type: 'hello', firmware: this.#o.firmware, manifestVersion: active, capabilities: ['relay', 'buttons', 'audio', 'volume', 'gnss', 'power-board', ...(this.#o.uplink ? (['mqtt'] as const) : [])], bootTime: this.stamp() }]);
     if (this.#o.sync) {
       const sync = this.#o.sync(this);
       this.#sync = sync;
-      sync.on('activated', (m) => {
-        void this.#o.store.setSetting('activeManifestVersion', m.version);
-        void this.#event('manifest', 'activated', `manifest ${m.version} with ${m.clips.length} clips downloaded, verified and activated`);
-        this.#refreshPlaylist();
-        this.#playEmergencies(m.clips.filter((c) => c.priority === 'emergency').map((c) => c.id));
-      });
+      sync.on('activated', (m) => void this.#manifestActivated(m, 'sync').catch((err: unknown) => this.#fault('content', err)));
       await sync.start();
     }
     if (this.#o.uplink) {
@@ -139,7 +141,8 @@ export class Cart {
     this.#every(this.#o.config.link.telemetryPeriodMs, () => this.#sendLive());
     this.#every(POWER_READ_MS, () => this.#readPower());
     this.#every(POWER_SAMPLE_MS, () => this.#samplePower());
-    this.#every(6 * 3600_000, () => this.#prune());
+    this.#every(PRUNE_MS, () => this.#prune());
+    this.#firstPrune = setTimeout(() => this.#guarded(() => this.#prune()), FIRST_PRUNE_MS);
     this.#log.info(`cart ${this.#o.identity.unitName} started (boot ${this.#o.boot}, manifest ${active}, ${this.#playlist.length} clips playable)`);
   }
 
@@ -148,8 +151,11 @@ export class Cart {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
+    clearTimeout(this.#firstPrune);
     await this.player.stop().catch((err: unknown) => this.#log.error(`stopping the player: ${String(err)}`));
     await this.#o.hardware.relay.off().catch(() => undefined);
+    // The last fix of a moving cart was not kept yet (the thinner waits for the next one): keep it now.
+    this.#keepTrack(this.#thinner.flush(), this.#live.fix?.speedMps ?? null);
     await this.#flushTrack(true);
     this.#tickRuntime();
     await this.#saveRuntime();
@@ -196,13 +202,14 @@ export class Cart {
   // --- the pieces ---------------------------------------------------------------------------------------------------
 
   #every(ms: number, work: () => Promise<void> | void): void {
-    this.#timers.push(
-      setInterval(() => {
-        Promise.resolve()
-          .then(work)
-          .catch((err: unknown) => this.#fault('tick', err));
-      }, ms),
-    );
+    this.#timers.push(setInterval(() => this.#guarded(work), ms));
+  }
+
+  /** Periodic work that fails is logged; the next round runs anyway. */
+  #guarded(work: () => Promise<void> | void): void {
+    Promise.resolve()
+      .then(work)
+      .catch((err: unknown) => this.#fault('tick', err));
   }
 
   #fault(where: string, err: unknown): void {
@@ -288,12 +295,17 @@ export class Cart {
     this.#live.fix = f;
     this.#live.fixAt = performance.now();
     const update = this.#thinner.push({ time: f.time?.getTime() ?? Date.now(), lat: f.latitude, lon: f.longitude, speedMps: f.speedMps });
-    for (const p of update.points) {
-      this.#o.store.addTrackPoint({ time: Math.floor(p.time / 1000), lat: p.lat, lon: p.lon, ...(f.speedMps !== null ? { speed: f.speedMps } : {}) });
-      this.#trackBuffer.push(p);
-    }
+    this.#keepTrack(update.points, f.speedMps);
     for (const e of update.events) void this.#event('info', e.kind, e.kind === 'stop-end' ? `stop of ${Math.round(e.durationS)} s` : 'stopped');
     void this.#flushTrack(false);
+  }
+
+  /** Thinned points go to the store's track now and to the district in the next track record. */
+  #keepTrack(points: readonly TrackPoint[], speedMps: number | null): void {
+    for (const p of points) {
+      this.#o.store.addTrackPoint({ time: Math.floor(p.time / 1000), lat: p.lat, lon: p.lon, ...(speedMps !== null ? { speed: speedMps } : {}) });
+      this.#trackBuffer.push(p);
+    }
   }
 
   async #flushTrack(force: boolean): Promise<void> {
@@ -342,7 +354,7 @@ export class Cart {
     const session = this.#sessionStart === null ? 0 : (Date.now() - this.#sessionStart) / 1000;
     const fix = this.#live.fix;
     const decision = evaluatePolicy(
-      { now, position: fix ? { lat: fix.latitude, lon: fix.longitude } : null, socPercent: this.#live.power?.socPercent ?? null, sessionSeconds: session, playedTodaySeconds: this.#playedToday.seconds + session },
+      { now, position: fix ? { lat: fix.latitude, lon: fix.longitude } : null, socPercent: this.#live.power?.socPercent ?? null, sessionSeconds: session, playedTodaySeconds: this.#playedToday.seconds },
       this.#policyState,
       this.#policy,
     );
@@ -376,9 +388,16 @@ export class Cart {
     this.#playlist = list.clips.map((c) => ({ id: c.id, file: this.#o.cache.fileOf(c), title: c.title, priority: c.priority, manifestVersion: active.manifest.version }));
   }
 
-  /** A newly activated emergency clip is played at once (it interrupts what is playing), where the policy allows. */
-  #playEmergencies(ids: string[]): void {
-    for (const id of ids) {
+  /**
+   * A manifest became active, downloaded by the content sync or placed in incoming/: the playlist follows it, and
+   * its emergency clips play at once (they interrupt what is playing), where the policy allows. The sync records its
+   * own activations (through `contentEvent`); one from incoming/ is recorded here.
+   */
+  async #manifestActivated(m: Manifest, how: 'sync' | 'incoming'): Promise<void> {
+    await this.#o.store.setSetting('activeManifestVersion', m.version);
+    if (how === 'incoming') await this.#event('manifest', 'activated', `manifest ${m.version} with ${m.clips.length} clips activated from incoming/`);
+    this.#refreshPlaylist();
+    for (const { id } of emergencyClips(m.clips)) {
       const clip = this.#playlist.find((c) => c.id === id);
       if (clip) this.player.playClip(clip, 'emergency');
     }
@@ -387,10 +406,7 @@ export class Cart {
   async #importIncoming(): Promise<void> {
     try {
       const m = await this.#o.cache.importIncoming();
-      if (m) {
-        await this.#o.store.setSetting('activeManifestVersion', m.version);
-        await this.#event('manifest', 'activated', `manifest ${m.version} with ${m.clips.length} clips activated from incoming/`);
-      }
+      if (m) await this.#manifestActivated(m, 'incoming');
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'refused';
       const kind: EventKind = code === 'bad-signature' || code === 'unknown-key' ? 'rejected-signature' : code.startsWith('clip') ? 'rejected-clip' : 'manifest';
@@ -401,7 +417,7 @@ export class Cart {
 
   // --- periodic work ------------------------------------------------------------------------------------------------
 
-  #tickRuntime(): { uptimeS: number; amplifierS: number; audioS: number } {
+  #tickRuntime(): void {
     const now = performance.now();
     const dt = (now - this.#lastTick) / 1000;
     this.#lastTick = now;
@@ -411,7 +427,6 @@ export class Cart {
       this.#unsaved[k] += delta[k];
     }
     if (this.player.state === 'playing') this.#playedToday.seconds += dt;
-    return delta;
   }
 
   async #saveRuntime(): Promise<void> {
@@ -423,8 +438,7 @@ export class Cart {
 
   async #tick(): Promise<void> {
     this.#tickRuntime();
-    const sim = this.#o.hardware.sim;
-    if (sim) (this.#o.hardware.power as SimPowerBoard).setLoad({ amplifierOn: this.#live.relayOn, volumePercent: this.player.volume });
+    this.#o.hardware.sim?.power.setLoad({ amplifierOn: this.#live.relayOn, volumePercent: this.player.volume });
     const gate = this.#gate();
     const busy = this.player.state === 'warming' || this.player.state === 'playing' || this.player.state === 'paused';
     if (!gate.allowed && busy) this.player.block(gate.reasons);

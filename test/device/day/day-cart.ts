@@ -1,6 +1,7 @@
 // A whole cart in-process on the simulators, composed as device/cart-run.ts composes it (simulation identity and
 // signed test tones in incoming/, SQLite store, clip cache, clock, simulated hardware), but with a route and a
-// policy of the test's own, no uplink and no control socket, under vitest fake timers that the test steps.
+// policy of the test's own, no uplink, no control socket and a content sync only when the test builds one, under
+// vitest fake timers that the test steps.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { LOCAL_OFFSET_MS } from '../../../device/logic/local-time.js';
 import type { LoggerFactory } from '../../../device/logger.js';
 import { ensureSimulationSetup } from '../../../device/sim/sim-content.js';
 import { CartStore } from '../../../device/store/index.js';
+import type { ContentSync } from '../../../device/sync/sync.js';
 
 /** The scripted day, 10/03/2026; `local(7, 0)` is 07:00 in Asia/Ho_Chi_Minh (UTC+7). */
 export function local(h: number, m: number, s = 0, ms = 0): number {
@@ -92,9 +94,11 @@ export interface DayCartOptions {
   route: TimedRoute;
   /** The `player` section (timing, initial volume). */
   player?: Record<string, number>;
-  /** An existing data folder (a restart); default a new temp folder. */
+  /** An existing data folder (a restart, or an identity of the test's own); default a new temp folder. */
   dataDir?: string;
   boot?: number;
+  /** Builds the cart's content sync, as cart-run.ts does when the identity names a controller; default none. */
+  sync?: (parts: { cart: Cart; cache: ClipCache; dataDir: string }) => ContentSync;
 }
 
 function recordingLogger(logged: LogLine[]): LoggerFactory {
@@ -127,7 +131,8 @@ export async function startDayCart(o: DayCartOptions): Promise<DayCart> {
   const hardware = await createHardware(config.hardware, { logger, route: o.route, seed: 1 });
   const sim = hardware.sim;
   if (sim === null) throw new Error('createHardware gave real hardware for a simulated configuration');
-  const cart = new Cart({ identity, config, hardware, store, cache, clock, boot: o.boot ?? 1, uplink: null, sync: null, logger, firmware: 'day-test' });
+  const sync = o.sync;
+  const cart = new Cart({ identity, config, hardware, store, cache, clock, boot: o.boot ?? 1, uplink: null, sync: sync ? (c) => sync({ cart: c, cache, dataDir }) : null, logger, firmware: 'day-test' });
   const happenings: Happening[] = [];
   sim.relay.events.on('changed', (c) => happenings.push({ at: Date.now(), relay: c.on }));
   cart.player.on('state', (s) => happenings.push({ at: Date.now(), state: s.name, clip: s.clip }));
