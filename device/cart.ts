@@ -123,7 +123,7 @@ export class Cart {
     // Imported once the player and the hardware run: a new emergency clip in it plays at once.
     await this.#importIncoming();
     const active = this.#o.cache.active?.manifest.version ?? 0;
-    await this.#record([{ type: 'hello', firmware: this.#o.firmware, manifestVersion: active, capabilities: ['relay', 'buttons', 'audio', 'volume', 'gnss', 'power-board', ...(this.#o.uplink ? (['mqtt'] as const) : [])], bootTime: this.stamp() }]);
+    await this.#record([{ type: 'hello', firmware: this.#o.firmware, manifestVersion: active, capabilities: this.#capabilities(), bootTime: this.stamp() }]);
     if (this.#o.sync) {
       const sync = this.#o.sync(this);
       this.#sync = sync;
@@ -200,6 +200,17 @@ export class Cart {
   }
 
   // --- the pieces ---------------------------------------------------------------------------------------------------
+
+  /** What this cart has, for its hello: the links it is configured with, not merely whether it has an uplink. */
+  #capabilities(): string[] {
+    const o = this.#o;
+    return [
+      'relay', 'buttons', 'audio', 'volume', 'gnss', 'power-board',
+      ...(o.hardware.statusLed ? ['status-led'] : []),
+      ...(o.uplink && o.identity.broker ? ['mqtt'] : []),
+      ...(o.uplink && o.config.link.serial ? ['serial-link'] : []),
+    ];
+  }
 
   #every(ms: number, work: () => Promise<void> | void): void {
     this.#timers.push(setInterval(() => this.#guarded(work), ms));

@@ -10,7 +10,7 @@ import { encodeToneWav } from '../../../hardware/audio/wav.js';
 import { saveIdentity } from '../../../device/identity.js';
 import { ContentSync } from '../../../device/sync/sync.js';
 import { CartStore } from '../../../device/store/index.js';
-import type { Manifest, ManifestClip, Priority } from '../../../protocol/index.js';
+import { ByteReader, readMessages, type Manifest, type ManifestClip, type Priority } from '../../../protocol/index.js';
 import { TEST_DISTRICT_PUBLIC } from '../../../tools/vector-cases.js';
 import { sha, signed } from '../sync/fixtures.js';
 import { hms, local, startDayCart, useDayTimers, type DayCart } from './day-cart.js';
@@ -192,5 +192,20 @@ describe('the track at a stop of the cart', () => {
     await store.close();
     expect(track.at(-1)?.time).toBe(Math.floor(Date.parse(last!.time!) / 1000));
     expect(track.at(-1)?.lon).toBeCloseTo(last!.lon, 6);
+  });
+});
+
+describe('the hello a cart sends at start', () => {
+  // It claimed `mqtt` for any uplink and never `serial-link` or `status-led`; it now names what the cart has.
+  it('names the status LED the simulated board has, and no link when the cart has none', async () => {
+    useDayTimers(local(7, 0));
+    day = await startDayCart({ policy: { allowedHours: [{ from: '07:00', to: '11:00' }] }, route: { points: [{ ...HOME, atMs: 0 }] } });
+    await day.runUntil(local(7, 0, 1), FINE);
+    const hellos = (await day.store.pending(1_000_000)).flatMap((p) => readMessages(new ByteReader(p.bytes))).filter((m) => m.type === 'hello');
+    expect(hellos).toHaveLength(1);
+    const capabilities = (hellos[0] as { capabilities: string[] }).capabilities;
+    expect(capabilities).toContain('status-led');
+    expect(capabilities).not.toContain('mqtt');
+    expect(capabilities).not.toContain('serial-link');
   });
 });
