@@ -1,9 +1,9 @@
-// The real NMEA captures live in the shared data folder beside the repository (`../shared/data/nmea` from the
-// repository root, the same layout in CI). They are read in place, never copied into the repository.
+// The real NMEA captures (recorded by the GPSD project, BSD-2-Clause: see COPYING.gpsd beside them) are committed
+// under test/fixtures/nmea, so a fresh clone has everything its tests read.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const captureDir = fileURLToPath(new URL('../../../../shared/data/nmea', import.meta.url));
+export const captureDir = fileURLToPath(new URL('../../fixtures/nmea', import.meta.url));
 
 /** The receiver's own bytes from `NAME.log`: recorder comment lines (`#`) removed, everything else untouched. */
 export function receiverBytes(name: string): Buffer {
