@@ -4,6 +4,9 @@
  * Uploads are WAV or MP3, recognised by their first bytes (never by their name); anything else is refused as
  * `not-audio`, and so is a file over the size limit (`too-large`, checked before it is read) or the length limit
  * (`too-long`, from the header with `soxi -D`). MP3 needs Debian's `libsox-fmt-mp3` (`no-mp3` when sox lacks it).
+ * A cut or malformed file (`damaged-audio`) or a WAV encoding the conversion does not take (`unsupported-audio`) is
+ * refused from its structure (audio-check.ts), and again when sox decodes less than that structure promises or
+ * fails part-way: sox alone reads a cut file up to where it ends and calls it a shorter clip.
  *
  * Loudness: two-pass RMS normalisation. Pass 1, `sox in -n channels 1 stats`, measures the RMS level of the mono
  * mix; pass 2 converts with `channels 1 rate 16000 vol G dB 0.05 dither`, where G = target − RMS (target −20 dBFS
@@ -17,9 +20,10 @@
  * a fresh temporary folder with fixed names.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, open, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { silentLogger, type Logger } from '../logger.js';
+import { damaged, inspectMp3, inspectWav, type AudioLayout } from './audio-check.js';
 import { both, ContentError } from './errors.js';
 
 /** What was measured of a converted clip. */
@@ -60,6 +64,11 @@ export interface SoxAudioOptions {
 export const CART_RATE = 16_000;
 const MAX_GAIN_DB = 40;
 const SILENCE_DB = -70;
+/**
+ * How much shorter than its structure promises a file may decode, s (or 2 % if more): an MP3 decoder drops a frame
+ * or two at the edges (26–72 ms each), a WAV decodes to the sample.
+ */
+const DECODE_SLACK_S = 0.2;
 
 export type UploadType = 'wav' | 'mp3';
 
@@ -101,18 +110,13 @@ export class SoxAudio implements AudioImporter {
     if (size > maxBytes) {
       throw new ContentError('too-large', both(`Tệp ${size} byte, quá giới hạn ${maxBytes} byte: hãy cắt ngắn hoặc nén lại`, `the file is ${size} bytes, over the ${maxBytes}-byte limit: shorten or compress it`));
     }
-    const head = Buffer.alloc(12);
-    const file = await open(input, 'r');
-    try {
-      await file.read(head, 0, 12, 0);
-    } finally {
-      await file.close();
-    }
-    const type = sniffAudio(head);
+    const bytes = await readFile(input); // at most maxBytes: the structure check walks the whole file
+    const type = sniffAudio(bytes.subarray(0, 12));
     if (type === undefined) throw notAudio('không phải WAV hay MP3', 'it is neither WAV nor MP3');
     if (type === 'mp3' && !(await this.hasMp3())) {
       throw new ContentError('no-mp3', both('Máy chủ chưa đọc được MP3: cài gói libsox-fmt-mp3 (apt-get install libsox-fmt-mp3) hoặc gửi WAV', 'this server cannot read MP3: install libsox-fmt-mp3 or upload WAV'));
     }
+    const layout = type === 'wav' ? inspectWav(bytes) : inspectMp3(bytes);
     return this.#inJob(async (job) => {
       const source = join(job, `in.${type}`);
       await symlink(resolve(input), source);
@@ -123,8 +127,8 @@ export class SoxAudio implements AudioImporter {
         if (err instanceof ContentError && err.code === 'audio-failed') throw notAudio('sox không đọc được tệp', `sox cannot read it: ${err.message}`);
         throw err;
       }
-      this.#checkLength(seconds);
-      return this.#convert(source, output);
+      this.#checkLength(layout.seconds ?? seconds);
+      return this.#convert(source, output, layout);
     });
   }
 
@@ -157,8 +161,26 @@ export class SoxAudio implements AudioImporter {
     return { durationMs: Math.round(length * 1000), rmsDb: field('RMS lev dB'), peakDb: field('Pk lev dB') };
   }
 
-  async #convert(source: string, output: string): Promise<AudioFacts> {
-    const before = await this.measure(source);
+  /**
+   * Converts `source`. For an upload, `upload` is what its structure promises: sox must decode it all (a failure or
+   * a shorter decode is `damaged-audio`).
+   */
+  async #convert(source: string, output: string, upload?: AudioLayout): Promise<AudioFacts> {
+    let before: AudioFacts;
+    try {
+      before = await this.measure(source);
+    } catch (err) {
+      if (upload && err instanceof ContentError && err.code === 'audio-failed') throw damaged('sox không giải mã được hết tệp', `sox cannot decode all of it: ${err.message}`);
+      throw err;
+    }
+    const promised = upload?.seconds ?? null;
+    if (promised !== null && before.durationMs / 1000 < promised - Math.max(DECODE_SLACK_S, promised * 0.02)) {
+      const s = (x: number, lang: 'vi' | 'en'): string => (lang === 'vi' ? x.toFixed(2).replace('.', ',') : x.toFixed(2));
+      throw damaged(
+        `sox chỉ giải mã được ${s(before.durationMs / 1000, 'vi')} trong ${s(promised, 'vi')} giây của tệp`,
+        `sox decodes only ${s(before.durationMs / 1000, 'en')} of its ${s(promised, 'en')} s`,
+      );
+    }
     this.#checkLength(before.durationMs / 1000);
     if (!(before.rmsDb > SILENCE_DB)) throw new ContentError('silent', both('Tệp gần như im lặng: hãy kiểm tra lại bản ghi', 'the file is (almost) silent: check the recording'));
     const target = this.#o.targetRmsDb ?? -20;

@@ -5,6 +5,8 @@
 export type ContentErrorCode =
   // audio
   | 'not-audio'
+  | 'damaged-audio'
+  | 'unsupported-audio'
   | 'too-long'
   | 'too-large'
   | 'silent'

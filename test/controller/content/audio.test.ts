@@ -76,7 +76,7 @@ describe.skipIf(noSox)('SoxAudio with sox', () => {
     expect(await code(audio.importFile(text, join(dir, 'x.wav')))).toBe('not-audio');
     const fakeWav = join(dir, 'fake.wav');
     await writeFile(fakeWav, Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), Buffer.alloc(100, 7)]));
-    expect(await code(audio.importFile(fakeWav, join(dir, 'x.wav')))).toBe('not-audio');
+    expect(await code(audio.importFile(fakeWav, join(dir, 'x.wav')))).toBe('damaged-audio'); // WAV by its first bytes, garbage after
     const long = join(dir, 'long.wav');
     sox('-n', '-r', '8000', '-c', '1', long, 'synth', '3', 'sine', '300');
     const err = await audio.importFile(long, join(dir, 'x.wav')).catch((e: unknown) => e);
