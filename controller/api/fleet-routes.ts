@@ -36,6 +36,7 @@ export interface UnitView {
   team: string;
   teamName: string;
   profile: string;
+  /** What the unit's latest hello said, else what was written at provisioning. */
   firmware: string | null;
   provisionedAt: number;
   online: boolean;
@@ -60,7 +61,7 @@ function view(u: Unit, s: UnitStateView | undefined, communes: Map<string, strin
     team: u.team,
     teamName: teams.get(u.team) ?? u.team,
     profile: u.profile,
-    firmware: u.firmware,
+    firmware: s?.firmware ?? u.firmware,
     provisionedAt: u.provisionedAt,
     online: s?.online ?? false,
     lastSeen: s?.lastSeen ?? null,

@@ -40,7 +40,7 @@ const schemas: Json = {
     type: 'object',
     properties: {
       id: { type: 'string' }, number: { type: 'integer' }, commune: { type: 'string' }, communeName: { type: 'string' }, team: { type: 'string' }, teamName: { type: 'string' },
-      profile: { type: 'string' }, firmware: nullable('string'), provisionedAt: { type: 'integer' }, online: { type: 'boolean' }, lastSeen: nullable('integer'),
+      profile: { type: 'string' }, firmware: { ...nullable('string'), description: 'the version in the latest hello of the cart, else the one given at provisioning' }, provisionedAt: { type: 'integer' }, online: { type: 'boolean' }, lastSeen: nullable('integer'),
       position: { type: ['object', 'null'], properties: { time: { type: 'integer' }, lat: { type: 'number' }, lon: { type: 'number' }, quality: nullable('string'), speed: nullable('number') } },
       battery: { type: 'object', properties: { mv: nullable('integer'), ma: nullable('integer'), soc: nullable('integer'), solarMv: nullable('integer'), solarMa: nullable('integer') } },
       playerState: nullable('string'), amplifierOn: nullable('boolean'), volume: nullable('integer'), faults: { type: 'array', items: { type: 'string' } },

@@ -3,6 +3,9 @@
  * status says so (the retained `online`, replaced by its last will `offline` when the link dies) AND it was heard
  * from within `staleAfterSeconds` — or, for a unit on a serial link (no MQTT status), when it was heard from within
  * that time. So a cart whose broker session hangs without a will still turns offline.
+ *
+ * The firmware is the one named by the unit's latest hello (highest record number, so a backlog of old hellos
+ * delivered late does not turn it back), not the one written at provisioning.
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
 
@@ -14,6 +17,8 @@ export interface UnitStateView {
   statusOnline: boolean;
   /** Unix seconds (server time) of the last frame, null if never heard. */
   lastSeen: number | null;
+  /** The firmware version of the unit's latest hello, null before its first. */
+  firmware: string | null;
   fix: { time: number; lat: number; lon: number } | null;
   fixQuality: string | null;
   speed: number | null;
@@ -36,6 +41,7 @@ interface Row {
   number: number;
   online: number;
   last_seen: number | null;
+  firmware: string | null;
   fix_time: number | null;
   lat: number | null;
   lon: number | null;
@@ -67,7 +73,8 @@ export async function listUnitStates(db: SqliteDb, options: { now: number; stale
     db.all<Row>(
       `SELECT s.unit_id, u.number, s.online, s.last_seen, s.fix_time, s.lat, s.lon, s.fix_quality, s.speed, s.battery_mv, s.battery_ma,
               s.solar_mv, s.solar_ma, s.soc, s.player_state, s.amplifier_on, s.volume, s.faults, s.manifest_version, s.clips_missing,
-              s.outbox_depth, EXISTS (SELECT 1 FROM status_changes c WHERE c.unit_id = s.unit_id) AS ever_status
+              s.outbox_depth, EXISTS (SELECT 1 FROM status_changes c WHERE c.unit_id = s.unit_id) AS ever_status,
+              (SELECT h.firmware FROM hellos h WHERE h.unit_id = s.unit_id ORDER BY h.record DESC LIMIT 1) AS firmware
          FROM unit_state s JOIN units u ON u.id = s.unit_id WHERE u.retired = 0${only} ORDER BY u.number`,
       options.unitId === undefined ? [] : [options.unitId],
     ),
@@ -81,6 +88,7 @@ export async function listUnitStates(db: SqliteDb, options: { now: number; stale
       online: r.ever_status ? statusOnline && heard : heard,
       statusOnline,
       lastSeen: r.last_seen,
+      firmware: r.firmware,
       fix: r.fix_time === null || r.lat === null || r.lon === null ? null : { time: r.fix_time, lat: r.lat, lon: r.lon },
       fixQuality: r.fix_quality,
       speed: r.speed,

@@ -71,6 +71,20 @@ describe('FleetIngest', () => {
     expect(await counter(fleet.db, 'frames')).toBe(1);
   });
 
+  it('gives the state the firmware of the latest hello, by record number, not of the last one to arrive', async () => {
+    const a = fleet.carts.a.unit;
+    const hello = (record: number, firmware: string): Message => ({ type: 'hello', record, firmware, manifestVersion: 3, capabilities: ['relay'], bootTime: { time: T + record, source: 'gnss' } });
+    const firmware = async () => (await listUnitStates(fleet.db, { now: T, unitId: a.id }))[0]!.firmware;
+    expect(await firmware()).toBeNull();
+    await ingest.ingestFrame(frameOf(a, [hello(1, '0.2.0'), play(2)]), origin);
+    await ingest.flush();
+    expect(await firmware()).toBe('0.2.0');
+    await ingest.ingestFrame(frameOf(a, [hello(7, '0.3.0')]), origin);
+    await ingest.ingestFrame(frameOf(a, [hello(5, '0.2.1')]), origin); // an older hello from the cart's backlog
+    await ingest.flush();
+    expect(await firmware()).toBe('0.3.0');
+  });
+
   it('drops replayed frames, forged tags, unknown and retired units, and frames on the wrong topic, counting each', async () => {
     const { a, b } = fleet.carts;
     const dropped: string[] = [];
