@@ -19,6 +19,11 @@ export const MAX_TRACK_KMH = 30;
 export const REACH_M = 3000;
 /** A day counts as a low-battery day when the state of charge fell below this, %. */
 export const LOW_SOC = 30;
+/**
+ * A play that starts more than this after the controller received it is left out of the figures (a wrong cart clock;
+ * a day covers a cart whose clock drifted without GNSS), s. So is one that starts before its cart's registration.
+ */
+export const MAX_AHEAD_S = 86_400;
 /** The cart player's defaults (relay on → warm-up → plays → tail → relay off), for the amplifier estimate. */
 export const WARMUP_S = 1.5;
 export const TAIL_S = 1;
@@ -64,9 +69,10 @@ interface Data {
   lowDays: q.UnitCount[];
   faults: q.FaultRow[];
   online: q.UnitCount[];
+  leftOut: q.LeftOutRow[];
 }
 
-const CONSTANTS = { sessionGapS: SESSION_GAP_S, maxSpeedMs: MAX_TRACK_KMH / 3.6 };
+const CONSTANTS = { sessionGapS: SESSION_GAP_S, maxSpeedMs: MAX_TRACK_KMH / 3.6, maxAheadS: MAX_AHEAD_S };
 
 interface ReadWindow {
   start: number;
@@ -105,6 +111,7 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ 
         lowDays: await q.lowSocDays(db, s, LOW_SOC),
         faults: await q.faults(db, s),
         online: await q.onlineDays(db, s),
+        leftOut: await q.leftOut(db, s),
       };
       return { data, selection };
     } finally {
@@ -224,6 +231,8 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   if (estimated.length > 0) notes.push({ code: 'amplifier-estimated', units: estimated, warmupSeconds: WARMUP_S, tailSeconds: TAIL_S });
   if (now < period.end) notes.push({ code: 'period-incomplete', asOf: now });
   if (retired.length > 0) notes.push({ code: 'retired-units', units: retired });
+  const leftOut = leftOutNote(data.leftOut);
+  if (leftOut !== undefined) notes.push(leftOut);
   if (total.plays === 0) notes.push({ code: 'no-data' });
 
   return {
@@ -236,6 +245,21 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     ranking: rank(rows, tallies, names, daysElapsed),
     notes,
   };
+}
+
+/** The note on the plays left out of the figures, or undefined when there are none. */
+function leftOutNote(rows: readonly q.LeftOutRow[]): ReportNote | undefined {
+  if (rows.length === 0) return undefined;
+  const units = new Map<string, { unitId: string; beforeRegistration: number; future: number }>();
+  for (const r of rows) {
+    const u = units.get(r.u) ?? { unitId: r.u, beforeRegistration: 0, future: 0 };
+    if (r.reason === 'before-registration') u.beforeRegistration += r.n;
+    else u.future += r.n;
+    units.set(r.u, u);
+  }
+  const list = [...units.values()]; // in unit order (the query's)
+  const sum = (k: 'beforeRegistration' | 'future'): number => list.reduce((n, u) => n + u[k], 0);
+  return { code: 'plays-left-out', beforeRegistration: sum('beforeRegistration'), future: sum('future'), aheadHours: MAX_AHEAD_S / 3600, units: list };
 }
 
 function cmp(a: string, b: string): number {

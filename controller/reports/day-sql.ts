@@ -20,6 +20,12 @@
  *   start − b > gap (also in floating point: rounding is monotonic).
  * - online days: an online interval of `status_changes` touched the day, or a durable record arrived that day
  *   (`records.server_time`, which also covers carts on a serial link that have no MQTT status); ?2 may be any time.
+ * - plays left out: a play whose start is before its unit's registration, or more than `maxAheadS` after the
+ *   controller received it (its record's `server_time`), was stamped by a cart clock that was wrong. It stays stored
+ *   but counts in no figure (its day would be a guess); it is counted instead, per reason, on the local day it
+ *   arrived, so that the report of the period it arrived in says how many it left out. Both tests are fixed when the
+ *   play is stored (its record comes in the same transaction; a registration time never changes), so a day's plays
+ *   and its left-out counts stay as rolled up. A play with no record (made by hand, not by ingest) is never "ahead".
  */
 import type { SqlValue } from '../../lib/sqlite.js';
 import { sqlHaversineM } from './geo.js';
@@ -44,21 +50,34 @@ export interface DayConstants {
   sessionGapS: number;
   /** Track segments faster than this are GNSS glitches, m/s. */
   maxSpeedMs: number;
+  /** A play that starts more than this after the controller received it is left out (a wrong cart clock), s. */
+  maxAheadS: number;
 }
 
-/** The statements that write the plays of [from, to) into `schema`'s report_plays, _clips, _sessions and _cells. */
+/** Why a stored play is left out of the figures (see above): `future`, it was in the future when it arrived. */
+export const LEFT_OUT_REASONS = ['before-registration', 'future'] as const;
+export type LeftOutReason = (typeof LEFT_OUT_REASONS)[number];
+
+/** True for a play of the `plays` table that the figures count; `ahead` is the SQL of `maxAheadS`. */
+const COUNTED = (ahead: string): string => `plays.start >= (SELECT u.provisioned_at FROM units u WHERE u.id = plays.unit_id)
+  AND NOT EXISTS (SELECT 1 FROM records r WHERE r.unit_id = plays.unit_id AND r.record = plays.record AND plays.start > r.server_time + ${ahead})`;
+
+/**
+ * The statements that write the plays of [from, to) into `schema`'s report_plays, _clips, _sessions and _cells (the
+ * plays that count: see "plays left out" above).
+ */
 export function playStatements(schema: string, from: number, to: number, c: DayConstants): DayStatement[] {
-  const range = `start >= ?1 AND start < ?2 AND ${UNITS()}`;
+  const range = `start >= ?1 AND start < ?2 AND ${UNITS()} AND ${COUNTED('?3')}`;
   return [
     {
       sql: `INSERT INTO ${schema}.report_plays (unit_id, day, n, s, e)
             SELECT unit_id, ${DAY('start')} d, count(*), total(seconds), max(start + seconds) FROM plays WHERE ${range} GROUP BY unit_id, d`,
-      params: [from, to],
+      params: [from, to, c.maxAheadS],
     },
     {
       sql: `INSERT INTO ${schema}.report_clips (unit_id, year, day, clip, n, s)
             SELECT unit_id, ${YEAR(DAY('start'))}, ${DAY('start')} d, clip, count(*), total(seconds) FROM plays WHERE ${range} GROUP BY unit_id, d, clip`,
-      params: [from, to],
+      params: [from, to, c.maxAheadS],
     },
     {
       sql: `INSERT INTO ${schema}.report_sessions (unit_id, day, start, record)
@@ -66,15 +85,15 @@ export function playStatements(schema: string, from: number, to: number, c: DayC
               SELECT unit_id u, ${DAY('start')} d, start, record, max(start + seconds) OVER (PARTITION BY unit_id, ${DAY('start')}
                      ORDER BY start, record ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) prev_end
                 FROM plays WHERE ${range})
-             WHERE prev_end IS NULL OR start - prev_end > ?3`,
-      params: [from, to, c.sessionGapS],
+             WHERE prev_end IS NULL OR start - prev_end > ?4`,
+      params: [from, to, c.maxAheadS, c.sessionGapS],
     },
     {
       sql: `INSERT INTO ${schema}.report_cells (unit_id, year, day, cy, cx, lat0, lat1, lon0, lon1)
             SELECT unit_id, ${YEAR(DAY('start'))}, ${DAY('start')} d, CAST(floor(lat * 1000) AS INTEGER) cy, CAST(floor(lon * 1000) AS INTEGER) cx,
                    min(lat), max(lat), min(lon), max(lon)
               FROM plays WHERE ${range} AND lat IS NOT NULL AND lon IS NOT NULL GROUP BY unit_id, d, cy, cx`,
-      params: [from, to],
+      params: [from, to, c.maxAheadS],
     },
   ];
 }
@@ -142,5 +161,20 @@ export function onlineStatement(schema: string, from: number, to: number): DaySt
           SELECT u, d FROM span
           UNION SELECT unit_id, ${DAY('server_time')} FROM records WHERE server_time >= ?1 AND server_time < ?2 AND ${UNITS()}`,
     params: [from, to],
+  };
+}
+
+/**
+ * The statement that writes into `schema`.report_left_out the plays that arrived in [from, to) and are left out of the
+ * figures, per unit, local day of arrival and reason (`to` may be any time: "now").
+ */
+export function leftOutStatement(schema: string, from: number, to: number, c: DayConstants): DayStatement {
+  return {
+    sql: `INSERT INTO ${schema}.report_left_out (unit_id, day, reason, n)
+          SELECT r.unit_id, ${DAY('r.server_time')} d, CASE WHEN p.start < u.provisioned_at THEN 'before-registration' ELSE 'future' END why, count(*)
+            FROM records r JOIN units u ON u.id = r.unit_id JOIN plays p ON p.unit_id = r.unit_id AND p.record = r.record
+           WHERE r.server_time >= ?1 AND r.server_time < ?2 AND r.type = 'play' AND (p.start < u.provisioned_at OR p.start > r.server_time + ?3)
+           GROUP BY r.unit_id, d, why`,
+    params: [from, to, c.maxAheadS],
   };
 }

@@ -172,6 +172,15 @@ export const onlineDays = (db: SqliteDb, s: Scope) =>
   all<UnitCount>(db, s, 'online', `SELECT o.unit_id u, count(*) n FROM ${days(s, 'online', 'report_online', 'unit_id, day')} o
        JOIN units ON units.id = o.unit_id WHERE o.day >= ${DAY('units.provisioned_at')} GROUP BY o.unit_id`);
 
+export interface LeftOutRow {
+  u: string;
+  reason: string;
+  n: number;
+}
+/** Plays that arrived from the period start to "stop" and are left out of the figures, per unit and reason (day-sql.ts). */
+export const leftOut = (db: SqliteDb, s: Scope) =>
+  all<LeftOutRow>(db, s, 'online', `SELECT unit_id u, reason, sum(n) n FROM ${days(s, 'online', 'report_left_out', 'unit_id, day, reason, n')} GROUP BY unit_id, reason ORDER BY u, reason`);
+
 export interface FaultRow {
   u: string;
   code: string;

@@ -1,6 +1,7 @@
 /**
  * A report as CSV for Excel: UTF-8 with a byte-order mark (without it Excel reads the Vietnamese diacritics as
- * Windows-1252), CRLF line ends, RFC 4180 quoting. One row per cart, a total row per commune, and a district total.
+ * Windows-1252), CRLF line ends, RFC 4180 quoting. One row per cart, a total row per commune, and a district total;
+ * then, when the report left stored plays out (a wrong cart clock), a row per reason with their count as Plays.
  * Numbers are plain (decimal point, no grouping) so that they stay numbers whatever the reader's locale; text cells
  * that Excel would take for a formula (starting with = + - @) are prefixed with an apostrophe.
  */
@@ -28,6 +29,8 @@ const HEAD: Record<Lang, string[]> = {
     'Days offline', 'Days tracked', 'Faults', 'Faults by code', 'Lowest battery (%)', 'Median battery (%)', 'Days below 30 %'],
 };
 
+const PLAYS = HEAD.en.indexOf('Plays');
+
 function figures(f: Figures, estimated: string): (string | number | null)[] {
   return [
     Math.round(f.broadcastSeconds / 36) / 100, Math.round(f.amplifierSeconds / 36) / 100, estimated, f.sessions, f.plays, f.distinctClips,
@@ -51,5 +54,19 @@ export function renderCsv(report: Report, lang: Lang = 'vi'): string {
   }
   const est = report.totals.amplifierEstimatedUnits > 0 ? `${report.totals.amplifierEstimatedUnits}` : '';
   out += csvLine([label, '', vi ? 'Tổng cộng' : 'Total', '', '', null, ...figures(report.totals, est)]);
+  const left = report.notes.find((n) => n.code === 'plays-left-out');
+  if (left !== undefined) {
+    const reasons: [string, number][] = [
+      [vi ? 'Lượt phát không tính: giờ bắt đầu trước khi xe được đăng ký' : 'Plays left out: start before the cart was registered', left.beforeRegistration],
+      [vi ? `Lượt phát không tính: giờ bắt đầu muộn hơn quá ${left.aheadHours} giờ so với lúc nhận` : `Plays left out: start more than ${left.aheadHours} hours after they were received`, left.future],
+    ];
+    for (const [text, n] of reasons) {
+      const row: (string | number | null)[] = HEAD.en.map(() => null);
+      row[0] = label;
+      row[2] = text;
+      row[PLAYS] = n;
+      out += csvLine(row);
+    }
+  }
   return out;
 }

@@ -102,6 +102,11 @@ export type ReportNote =
   | { code: 'areas-not-villages' }
   | { code: 'period-incomplete'; asOf: number }
   | { code: 'retired-units'; units: string[] }
+  /**
+   * Plays stored but left out of the figures because the cart's clock was wrong: received in the period (by "now"),
+   * with a start before the cart's registration, or more than `aheadHours` after they were received. By cart.
+   */
+  | { code: 'plays-left-out'; beforeRegistration: number; future: number; aheadHours: number; units: { unitId: string; beforeRegistration: number; future: number }[] }
   | { code: 'no-data' };
 
 export interface Report {

@@ -9,8 +9,8 @@
  * correct, is explained in rollup.ts.
  */
 
-/** The per-day tables, without the `CREATE TABLE name` part. */
-const TABLES: readonly [string, string][] = [
+/** The per-day tables of the first migration, without the `CREATE TABLE name` part. */
+const TABLES_V1: readonly [string, string][] = [
   // Plays of the unit that started that day: count, seconds, and the latest end (start + seconds).
   ['report_plays', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, s REAL NOT NULL, e REAL NOT NULL, PRIMARY KEY (unit_id, day))'],
   // Plays per clip. `year` (the day's local calendar year) leads the key so that a period (never longer than a year)
@@ -39,13 +39,21 @@ const TABLES: readonly [string, string][] = [
   ['report_online', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY (unit_id, day))'],
 ];
 
+/** Added by the second migration. */
+const TABLES_V2: readonly [string, string][] = [
+  // Plays that arrived that day and are left out of the figures, per reason (day-sql.ts, "plays left out").
+  ['report_left_out', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (unit_id, day, reason))'],
+];
+
+const TABLES: readonly [string, string][] = [...TABLES_V1, ...TABLES_V2];
+
 /** The per-unit tables' names. */
 export const DAY_TABLES: readonly string[] = TABLES.map(([name]) => name);
 
-/** `CREATE TABLE` statements of the per-unit tables in `schema` ('main' in the migration, 'temp' for a report). */
-export function dayTablesSql(schema: 'main' | 'temp'): string {
+/** `CREATE TABLE` statements of the per-unit tables in `schema` ('main' in the migrations, 'temp' for a report). */
+export function dayTablesSql(schema: 'main' | 'temp', tables: readonly [string, string][] = TABLES): string {
   const ifNot = schema === 'temp' ? 'IF NOT EXISTS ' : '';
-  return TABLES.map(([name, columns]) => `CREATE TABLE ${ifNot}${schema}.${name} ${columns} WITHOUT ROWID;`).join('\n');
+  return tables.map(([name, columns]) => `CREATE TABLE ${ifNot}${schema}.${name} ${columns} WITHOUT ROWID;`).join('\n');
 }
 
 /** The `reports` area's migrations, in order (see `migrateArea` in controller/db/database.ts). */
@@ -56,5 +64,8 @@ CREATE TABLE report_days (
   method TEXT NOT NULL,      -- the constants of the computation (session gap, glitch speed); other values: not rolled up
   plays INTEGER NOT NULL     -- plays of every unit with a start in the day when it was rolled up
 );
-${dayTablesSql('main')}`,
+${dayTablesSql('main', TABLES_V1)}`,
+  `-- Plays left out of the figures (a wrong cart clock), by day of arrival. The days rolled up before it counted those
+-- plays: the rollup's method changed with it (rollup.ts), so every day is rolled up again.
+${dayTablesSql('main', TABLES_V2)}`,
 ];

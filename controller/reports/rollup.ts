@@ -5,7 +5,8 @@
  * When a day's rows are right, by source:
  * - telemetry samples, status changes and `records.server_time` are written live, stamped with the server's clock: once
  *   a local day has ended (plus {@link SETTLE_S} for a batch still being written) nothing more can be added to it. A
- *   day is rolled up only after that, measured on min(report's `now`, system clock), and its rows never change.
+ *   day is rolled up only after that, measured on min(report's `now`, system clock), and its rows never change. The
+ *   plays left out of the figures are counted by the day they arrived, with the online days (source `online`).
  * - plays and track points are durable records that a cart may deliver weeks late (stamped with the cart's time), so
  *   a rolled-up day is checked by every report, in the same read transaction as the figures, against a count kept
  *   with it: the plays of the day (all units, from the `plays_by_start` index), and per unit the day's track points
@@ -17,7 +18,7 @@
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { migrateArea } from '../db/database.js';
-import { DAY, onlineStatement, playStatements, telemetryStatements, trackStatement, type DayConstants, type DayStatement } from './day-sql.js';
+import { DAY, leftOutStatement, onlineStatement, playStatements, telemetryStatements, trackStatement, type DayConstants, type DayStatement } from './day-sql.js';
 import { dayStart, vnDay } from './period.js';
 import { DAY_TABLES, dayTablesSql, REPORT_MIGRATIONS } from './rollup-schema.js';
 
@@ -32,11 +33,14 @@ const TABLES_OF: Record<Source, readonly string[]> = {
   plays: ['report_plays', 'report_clips', 'report_sessions', 'report_cells'],
   track: ['report_track'],
   telemetry: ['report_amplifier', 'report_soc'],
-  online: ['report_online'],
+  online: ['report_online', 'report_left_out'],
 };
 
-/** The rollup's version of the constants: days rolled up with other values are rolled up again. */
-const methodOf = (c: DayConstants): string => `v1 gap=${c.sessionGapS} speed=${c.maxSpeedMs}`;
+/**
+ * The rollup's version of the constants and of the SQL: days rolled up with other values are rolled up again (v2:
+ * plays with a wrong cart clock are left out of the figures and counted in report_left_out).
+ */
+const methodOf = (c: DayConstants): string => `v2 gap=${c.sessionGapS} speed=${c.maxSpeedMs} ahead=${c.maxAheadS}`;
 
 /** Contiguous runs of ascending day numbers, as [first, after-last). */
 function runs(days: readonly number[]): [number, number][] {
@@ -60,7 +64,7 @@ function statements(source: Source, schema: string, from: number, to: number, c:
     case 'telemetry':
       return telemetryStatements(schema, from, to);
     case 'online':
-      return [onlineStatement(schema, from, to)];
+      return [onlineStatement(schema, from, to), leftOutStatement(schema, from, to, c)];
   }
 }
 

@@ -74,6 +74,14 @@ export function noteText(note: ReportNote, lang: Lang): string {
       return vi
         ? `Xe đã ngừng sử dụng (${note.units.join(', ')}) có mặt vì có lượt phát trong kỳ; không tính ngày mất kết nối của các xe này.`
         : `Retired cart(s) ${note.units.join(', ')} appear because they played in the period; their days offline are not counted.`;
+    case 'plays-left-out': {
+      const f = (x: number): string => formatNumber(x, lang);
+      const total = note.beforeRegistration + note.future;
+      const carts = note.units.map((u) => `${u.unitId}: ${f(u.beforeRegistration + u.future)}`).join('; ');
+      return vi
+        ? `${f(total)} lượt phát nhận được trong kỳ vẫn được lưu nhưng không được tính vào số liệu vì đồng hồ của xe loa bị sai: ${f(note.beforeRegistration)} lượt có giờ bắt đầu trước khi xe được đăng ký, ${f(note.future)} lượt có giờ bắt đầu muộn hơn quá ${f(note.aheadHours)} giờ so với lúc máy chủ nhận được (theo xe: ${carts}). Hãy kiểm tra đồng hồ và GPS của các xe này.`
+        : `${f(total)} plays received in the period are stored but not counted, because the cart's clock was wrong: ${f(note.beforeRegistration)} start before the cart was registered, ${f(note.future)} start more than ${f(note.aheadHours)} hours after the controller received them (by cart: ${carts}). Check the clock and GNSS of these carts.`;
+    }
     case 'no-data':
       return vi ? 'Không có lượt phát nào trong kỳ báo cáo.' : 'No plays in the period.';
   }
