@@ -157,15 +157,15 @@ async function writeLive(db: SqliteDb, f: AcceptedFrame, m: Telemetry | Fix): Pr
     ],
   );
   // One sample per unit per minute, from the merged state (a telemetry message carries only what changed). The
-  // runtime counters ride on a cart's full refreshes only, which may be the minute's second message: they fill the
-  // minute's sample when it has none yet.
+  // runtime counters ride on a cart's full refreshes only, which may be the minute's second message: the minute's
+  // last counters fill its sample (they only rise, and the first would leave out the rest of the minute).
   await db.run(
     `INSERT INTO telemetry_samples (unit_id, minute, battery_mv, battery_ma, solar_mv, solar_ma, soc, amplifier_on, player_state, volume,
        uptime_s, amplifier_s, audio_s, faults)
      SELECT unit_id, ?, battery_mv, battery_ma, solar_mv, solar_ma, soc, amplifier_on, player_state, volume, ?, ?, ?, faults
        FROM unit_state WHERE unit_id = ?
      ON CONFLICT (unit_id, minute) DO UPDATE SET uptime_s = excluded.uptime_s, amplifier_s = excluded.amplifier_s, audio_s = excluded.audio_s
-       WHERE telemetry_samples.amplifier_s IS NULL AND excluded.amplifier_s IS NOT NULL`,
+       WHERE excluded.amplifier_s IS NOT NULL`,
     [Math.floor(f.serverTime / 60), m.runtime?.uptimeS ?? null, m.runtime?.amplifierS ?? null, m.runtime?.audioS ?? null, f.unitId],
   );
 }

@@ -4,9 +4,10 @@
  * of the former period-wide queries, split by the local day of the row that a figure belongs to (a play's start, a
  * track segment's end, a telemetry sample's minute), so that adding up the days of a period gives the period's figure:
  *
- * - amplifier time: the counter `amplifier_s` counts from the cart's boot, so the amplifier time between two samples is
- *   the difference of their counters; when the counter (or the uptime) went down, the cart rebooted in between and the
- *   new value is the time since that boot. A delta belongs to the day of the later sample; the previous sample is
+ * - amplifier time: the counter `amplifier_s` is the cart's running total (kept in its store across reboots), so the
+ *   amplifier time between two samples is the difference of their counters; when the counter (or the uptime) went
+ *   down, the cart's store was replaced in between (re-provisioned, or an older cart program that counted from boot)
+ *   and the new value is the time since then. A delta belongs to the day of the later sample; the previous sample is
  *   looked up however old (usually the minute before, by primary key), so consecutive days add up with nothing
  *   counted twice; a unit's first sample ever counts its whole counter.
  * - track: haversine between consecutive points, for the segments that end in the day; a segment faster than the

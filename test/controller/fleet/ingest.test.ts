@@ -144,7 +144,11 @@ describe('FleetIngest', () => {
     await ingest.ingestFrame(frameOf(a, [{ type: 'telemetry', batteryMv: 12_500, runtime: { uptimeS: 100, amplifierS: 50, audioS: 40 } }]), origin);
     await ingest.ingestFrame(frameOf(a, [{ type: 'fix', time: T + 500, lat: 19.9, lon: 105.6, speed: 1, course: 10, satellites: 8, quality: 'gps' }]), origin);
     await ingest.ingestFrame(frameOf(a, [{ type: 'fix', time: T + 100, lat: 10, lon: 100, speed: 1, course: 10, satellites: 8, quality: 'gps' }]), origin);
-    now += 60_000;
+    now += 5_000;
+    // A second full refresh in the same minute (a sped-up clock, or a refresh at stop): the counters only rise, so
+    // the later ones are the minute's.
+    await ingest.ingestFrame(frameOf(a, [{ type: 'telemetry', runtime: { uptimeS: 105, amplifierS: 55, audioS: 44 } }]), origin);
+    now += 55_000;
     await ingest.ingestFrame(frameOf(a, [{ type: 'telemetry', soc: 79 }]), origin);
     await ingest.flush();
     const state = await fleet.db.exclusive(() => fleet.db.get<Record<string, unknown>>('SELECT * FROM unit_state WHERE unit_id = ?', [a.id]));
@@ -152,9 +156,9 @@ describe('FleetIngest', () => {
     const samples = await fleet.db.exclusive(() =>
       fleet.db.all<{ minute: number; battery_mv: number; soc: number; amplifier_s: number | null }>('SELECT minute, battery_mv, soc, amplifier_s FROM telemetry_samples ORDER BY minute'),
     );
-    // The minute's runtime counters came with its second message (a cart's full refresh): they fill its sample.
+    // The minute's runtime counters came with its later messages (a cart's full refreshes): the last fills its sample.
     expect(samples).toEqual([
-      { minute: Math.floor(T / 60), battery_mv: 12_600, soc: 80, amplifier_s: 50 },
+      { minute: Math.floor(T / 60), battery_mv: 12_600, soc: 80, amplifier_s: 55 },
       { minute: Math.floor((T + 70) / 60), battery_mv: 12_500, soc: 79, amplifier_s: null },
     ]);
     expect(replies).toEqual([]); // live messages are never acknowledged
