@@ -3,13 +3,13 @@
  * `--sim`, builds them, starts the cart and the local control socket, and stops everything (relay off) on SIGINT /
  * SIGTERM.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cart } from './cart.js';
-import { loadCartConfig } from './config.js';
+import { loadCartConfigFor, type CartConfig } from './config.js';
 import { ClipCache } from './content/cache.js';
-import { ControlServer } from './control.js';
+import { ControlError, ControlServer } from './control.js';
+import { DataLock, DataLockedError } from './data-lock.js';
 import { createHardware } from './hardware.js';
 import { identityToJson, loadIdentity, saveIdentity, type CartIdentity } from './identity.js';
 import type { LinkTransport } from './link/transport.js';
@@ -21,15 +21,17 @@ import type { LoggerFactory } from './logger.js';
 import { ensureSimulationSetup } from './sim/sim-content.js';
 import { loopAround, TRIEU_SON_COMMUNES } from './sim/places.js';
 import { CartStore, nextBootCounter } from './store/index.js';
+import type { Text } from './text.js';
 
 export const FIRMWARE_VERSION = '0.1.0';
 
+/** Why a cart does not start; `text` is the one line to print, in both languages (`message` is its English). */
 export class CartStartError extends Error {
   constructor(
-    readonly code: 'not-provisioned' | 'simulation-identity',
-    message: string,
+    readonly code: 'not-provisioned' | 'simulation-identity' | 'data-locked',
+    readonly text: Text,
   ) {
-    super(message);
+    super(text.en);
     this.name = 'CartStartError';
   }
 }
@@ -46,6 +48,7 @@ export interface RunCartOptions {
 export interface RunningCart {
   cart: Cart;
   identity: CartIdentity;
+  config: CartConfig;
   controlPath: string;
   stop(): Promise<void>;
 }
@@ -69,17 +72,52 @@ async function linkFor(identity: CartIdentity, serial: { path: string; baudRate:
   return mqtt ?? ser;
 }
 
+/**
+ * Starts the cart on `o.dataDir`, which it holds locked until `stop()`: a second `loa unit run` on the same folder
+ * is refused (CartStartError 'data-locked', naming the holder's PID) instead of taking over its control socket.
+ */
 export async function runCart(o: RunCartOptions): Promise<RunningCart> {
   await mkdir(o.dataDir, { recursive: true });
-  const configFile = o.configFile ?? (existsSync(join(o.dataDir, 'config.json')) ? join(o.dataDir, 'config.json') : undefined);
-  const config = await loadCartConfig(configFile, { simulate: o.simulate });
+  let lock: DataLock;
+  try {
+    lock = await DataLock.acquire(o.dataDir);
+  } catch (err) {
+    if (err instanceof DataLockedError) throw new CartStartError('data-locked', err.text);
+    throw err;
+  }
+  try {
+    const running = await startLocked(o);
+    return {
+      ...running,
+      stop: async () => {
+        try {
+          await running.stop();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(o: RunCartOptions): Promise<RunningCart> {
+  const config = await loadCartConfigFor(o.dataDir, o.configFile, { simulate: o.simulate });
   if (o.simulate) await ensureSimulationSetup(o.dataDir, Date.now());
   const identity = await loadIdentity(o.dataDir);
   if (identity === null) {
-    throw new CartStartError('not-provisioned', `${o.dataDir} holds no cart identity: provision the cart first (loa unit provision --bundle FILE --data ${o.dataDir}), or run the simulation with --sim`);
+    throw new CartStartError('not-provisioned', {
+      vi: `${o.dataDir} chưa có danh tính xe: hãy cấp phát xe trước (loa unit provision --bundle TỆP --data ${o.dataDir}), hoặc chạy mô phỏng với --sim`,
+      en: `${o.dataDir} holds no cart identity: provision the cart first (loa unit provision --bundle FILE --data ${o.dataDir}), or run the simulation with --sim`,
+    });
   }
   if (identity.simulation && !o.simulate) {
-    throw new CartStartError('simulation-identity', `${o.dataDir} holds a throwaway simulation identity: it runs only with --sim. Provision the cart with a real bundle, in an empty data folder.`);
+    throw new CartStartError('simulation-identity', {
+      vi: `${o.dataDir} chứa danh tính mô phỏng dùng một lần: chỉ chạy được với --sim. Hãy cấp phát xe bằng gói thật, vào một thư mục dữ liệu trống.`,
+      en: `${o.dataDir} holds a throwaway simulation identity: it runs only with --sim. Provision the cart with a real bundle, in an empty data folder.`,
+    });
   }
   const boot = await nextBootCounter(o.dataDir);
   const store = await CartStore.open({ path: join(o.dataDir, 'cart.db'), maxUnacked: config.storage.maxUnacked, logger: o.logger('loa:unit:store') });
@@ -94,11 +132,14 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
   const cache = new ClipCache({ dir: join(o.dataDir, 'content'), district: identity.district, districtKeys: () => identity.districtKeys, now: () => Math.floor(clock.now().time / 1000), logger: o.logger('loa:unit:content') });
   await cache.open();
   const place = TRIEU_SON_COMMUNES.find((c) => c.id === identity.commune) ?? TRIEU_SON_COMMUNES[0]!;
-  // The simulators' own clock runs `speed` times faster, so the simulated sun, battery and route move on with it;
-  // the cart's records keep real time.
+  // The simulators' own clock runs `speed` times faster, so the simulated sun, battery, route and audio move on with
+  // it; the cart's records keep real time. Durations (runtime counters, sessions, the daily broadcast) are measured
+  // on the simulators' clock, as the plays' lengths are, so that amplifier hours and broadcast hours agree.
   const speed = o.speed ?? 1;
   const simStart = Date.now();
   const hardware = await createHardware(config.hardware, { logger: o.logger, speed, now: () => simStart + (Date.now() - simStart) * speed, route: loopAround(place), seed: identity.unitNumber });
+  const monotonicStart = performance.now();
+  const elapsedNow = (): number => monotonicStart + (performance.now() - monotonicStart) * speed;
   const transport = await linkFor(identity, config.link.serial, o.logger);
   const cart: Cart = new Cart({
     identity,
@@ -107,6 +148,7 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
     store,
     cache,
     clock,
+    elapsedNow,
     boot,
     firmware: FIRMWARE_VERSION,
     logger: o.logger,
@@ -167,8 +209,14 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
       ...(sim
         ? {
             press: async (button: string, long: boolean) => {
-              const name = { play: 'playPause', next: 'next', 'vol-up': 'volumeUp', 'vol-down': 'volumeDown', stop: 'playPause' }[button];
-              if (name === undefined) throw new Error(`no button "${button}" (play, next, vol-up, vol-down, stop)`);
+              const names: Record<string, string> = { play: 'playPause', next: 'next', 'vol-up': 'volumeUp', 'vol-down': 'volumeDown', stop: 'playPause' };
+              const name = Object.hasOwn(names, button) ? names[button] : undefined;
+              if (name === undefined) {
+                throw new ControlError('unknown-button', {
+                  vi: `không có nút "${button}" (play, next, vol-up, vol-down, stop)`,
+                  en: `no button "${button}" (play, next, vol-up, vol-down, stop)`,
+                });
+              }
               await sim.buttons.press(name, long || button === 'stop' ? config.hardware.buttons.longPressMs + 100 : 80);
             },
           }
@@ -176,10 +224,16 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
     },
     o.logger('loa:unit:control'),
   );
-  await control.start();
+  try {
+    await control.start();
+  } catch (err) {
+    await cart.stop();
+    throw err;
+  }
   return {
     cart,
     identity,
+    config,
     controlPath,
     stop: async () => {
       await control.stop();

@@ -28,3 +28,13 @@ export interface CartStatus {
   led: string | null;
   lastError: string | null;
 }
+
+/** The player's states as a team member reads them. */
+export const PLAYER_STATE_TEXT: Readonly<Record<PlayerStateName, { vi: string; en: string }>> = {
+  idle: { vi: 'nghỉ', en: 'idle' },
+  warming: { vi: 'đang khởi động âm ly', en: 'warming up' },
+  playing: { vi: 'đang phát', en: 'playing' },
+  paused: { vi: 'tạm dừng', en: 'paused' },
+  cooling: { vi: 'đang tắt âm ly', en: 'cooling down' },
+  blocked: { vi: 'bị chặn', en: 'blocked' },
+};

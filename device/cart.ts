@@ -20,7 +20,7 @@ import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type PolicyCo
 import { TrackThinner, type TrackPoint } from './logic/track.js';
 import type { Uplink } from './link/uplink.js';
 import type { ContentSync } from './sync/sync.js';
-import { Player, type Gate, type PlayableClip } from './player/player.js';
+import { NOTHING_TO_PLAY, Player, type Gate, type PlayableClip } from './player/player.js';
 import { StatusLed } from './status-led.js';
 import type { CartStore } from './store/index.js';
 
@@ -31,6 +31,12 @@ export interface CartOptions {
   store: CartStore;
   cache: ClipCache;
   clock: CartClock;
+  /**
+   * The monotonic clock (ms) that durations are measured on: the runtime counters, the session and the day's
+   * broadcast. Default `performance.now`; a simulated cart passes its simulators' faster clock, the one the plays'
+   * lengths come from, so that amplifier hours and broadcast hours agree.
+   */
+  elapsedNow?: () => number;
   boot: number;
   /** Builds the uplink once the cart's callbacks exist; null = no link configured. */
   uplink: ((cart: Cart) => Uplink) | null;
@@ -74,12 +80,16 @@ export class Cart {
   #unsaved = { uptimeS: 0, amplifierS: 0, audioS: 0 };
   #ticks = 0;
   #lastTick = 0;
+  readonly #elapsedNow: () => number;
+  /** Why a play is refused now (the policy's reasons, and an empty playlist), in both languages, for the status. */
+  #refusals: { code: string; vi: string; en: string }[] = [];
   #outboxDepth = 0;
   #stopped = false;
   readonly #led: StatusLed | null;
 
   constructor(options: CartOptions) {
     this.#o = options;
+    this.#elapsedNow = options.elapsedNow ?? (() => performance.now());
     this.#log = options.logger('loa:unit:cart');
     this.#policy = validatePolicyConfig(options.config.policy ?? {});
     const hw = options.hardware;
@@ -136,7 +146,7 @@ export class Cart {
       this.#uplink.on('refused', (reason, detail) => void this.#event(reason === 'command-bad-signature' || reason === 'announcement' ? 'rejected-signature' : 'link', reason, detail));
       await this.#uplink.start();
     }
-    this.#lastTick = performance.now();
+    this.#lastTick = this.#elapsedNow();
     this.#every(TICK_MS, () => this.#tick());
     this.#every(this.#o.config.link.telemetryPeriodMs, () => this.#sendLive());
     this.#every(POWER_READ_MS, () => this.#readPower());
@@ -183,7 +193,7 @@ export class Cart {
       time: this.stamp(),
       state: this.player.state,
       clip: this.player.clip ? { id: this.player.clip.id, title: this.player.clip.title } : null,
-      blocked: this.player.state === 'blocked' ? (this.#live.decision?.reasons ?? []).map((r) => ({ code: r.code, ...r.detail })) : [],
+      blocked: this.player.state === 'blocked' ? this.#refusals : [],
       warnings: (this.#live.decision?.warnings ?? []).map((w) => w.code),
       volume: this.player.volume,
       relay: await this.#o.hardware.relay.isOn().catch(() => null),
@@ -262,7 +272,7 @@ export class Cart {
     this.player.on('play', (p) => void this.#record([{ type: 'play', ...p }]));
     this.player.on('event', (e) => void this.#event(e.kind, e.code, e.detail));
     this.player.on('state', (s) => {
-      if (s.name === 'warming') this.#sessionStart = Date.now();
+      if (s.name === 'warming') this.#sessionStart = this.#elapsedNow();
       if (s.name === 'idle' || s.name === 'blocked') this.#sessionStart = null;
       this.#led?.show(s.name, s.reasons.map((r) => r.code));
       this.#log.info(`player ${s.name}${s.clip ? ` (${s.clip})` : ''}`);
@@ -362,7 +372,7 @@ export class Cart {
     const now = this.#o.clock.now().time;
     const day = localDayStart(now);
     if (this.#playedToday.day !== day) this.#playedToday = { day, seconds: 0 };
-    const session = this.#sessionStart === null ? 0 : (Date.now() - this.#sessionStart) / 1000;
+    const session = this.#sessionStart === null ? 0 : (this.#elapsedNow() - this.#sessionStart) / 1000;
     const fix = this.#live.fix;
     const decision = evaluatePolicy(
       { now, position: fix ? { lat: fix.latitude, lon: fix.longitude } : null, socPercent: this.#live.power?.socPercent ?? null, sessionSeconds: session, playedTodaySeconds: this.#playedToday.seconds },
@@ -373,7 +383,11 @@ export class Cart {
     this.#live.decision = decision;
     if (decision.state.lowBattery) this.#live.faults.add('low-battery');
     else this.#live.faults.delete('low-battery');
-    return { allowed: decision.allowed, reasons: decision.reasons.map((r) => ({ code: r.code, text: r.detail.vi })), volumeCap: decision.volumeCap };
+    // Nothing approved to play: refused before the relay is touched, and said so, like a policy refusal.
+    const refusals: { code: string; vi: string; en: string }[] = decision.reasons.map((r) => ({ code: r.code, ...r.detail }));
+    if (this.#playlist.length === 0) refusals.push(NOTHING_TO_PLAY);
+    this.#refusals = refusals;
+    return { allowed: refusals.length === 0, reasons: refusals.map((r) => ({ code: r.code, text: r.vi })), volumeCap: decision.volumeCap };
   }
 
   async #verify(clip: PlayableClip): Promise<boolean> {
@@ -429,7 +443,7 @@ export class Cart {
   // --- periodic work ------------------------------------------------------------------------------------------------
 
   #tickRuntime(): void {
-    const now = performance.now();
+    const now = this.#elapsedNow();
     const dt = (now - this.#lastTick) / 1000;
     this.#lastTick = now;
     const delta = { uptimeS: dt, amplifierS: this.#live.relayOn ? dt : 0, audioS: this.player.state === 'playing' ? dt : 0 };

@@ -4,9 +4,13 @@
  *
  *   { "hardware": {…}, "player": {…}, "policy": {…}, "link": {…}, "storage": {…} }
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ConfigError, showValue, type ConfigProblem } from '../hardware/board/config-error.js';
 import { validateHardwareConfig, type HardwareConfig } from '../hardware/board/config.js';
+import { isBoardProfileName } from '../hardware/board/profiles.js';
+import { loadIdentity } from './identity.js';
 import { DEFAULT_TIMING, type PlayerTiming } from './player/player.js';
 
 export interface LinkConfig {
@@ -60,8 +64,15 @@ function numbers<T extends object>(section: string, input: unknown, defaults: T,
   return out as T;
 }
 
+export interface CartConfigOptions {
+  /** From `--sim`: forces the simulators. */
+  simulate: boolean;
+  /** The board when the file names none (`hardware.profile`): the one in the cart's identity. */
+  profile?: string;
+}
+
 /** Checks a parsed configuration; `simulate` (from `--sim`) forces the simulators. */
-export function validateCartConfig(input: unknown, options: { simulate: boolean }): CartConfig {
+export function validateCartConfig(input: unknown, options: CartConfigOptions): CartConfig {
   const problems: ConfigProblem[] = [];
   const o = input === undefined ? {} : input;
   if (!isPlain(o)) throw new ConfigError([{ path: '(file)', message: `${showValue(input)} must be a JSON object` }]);
@@ -71,7 +82,11 @@ export function validateCartConfig(input: unknown, options: { simulate: boolean 
   let hardware: HardwareConfig | undefined;
   try {
     const section = isPlain(o.hardware) ? o.hardware : o.hardware === undefined ? {} : o.hardware;
-    hardware = validateHardwareConfig(isPlain(section) ? { simulate: false, ...section } : section);
+    const profile = options.profile;
+    if (profile !== undefined && !isBoardProfileName(profile) && !(isPlain(section) && 'profile' in section)) {
+      problems.push({ path: 'identity.profile', message: `${showValue(profile)} is not a board this version knows: set hardware.profile in the configuration` });
+    }
+    hardware = validateHardwareConfig(isPlain(section) ? { simulate: false, ...section } : section, isBoardProfileName(profile) ? profile : undefined);
     if (options.simulate) hardware.simulate = true;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -94,7 +109,7 @@ export function validateCartConfig(input: unknown, options: { simulate: boolean 
 }
 
 /** Reads and checks a configuration file; no file = the embedded defaults. */
-export async function loadCartConfig(path: string | undefined, options: { simulate: boolean }): Promise<CartConfig> {
+export async function loadCartConfig(path: string | undefined, options: CartConfigOptions): Promise<CartConfig> {
   if (path === undefined) return validateCartConfig({}, options);
   let text: string;
   try {
@@ -109,4 +124,15 @@ export async function loadCartConfig(path: string | undefined, options: { simula
     throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}` }]);
   }
   return validateCartConfig(parsed, options);
+}
+
+/**
+ * The configuration of the cart whose data folder is `dataDir`: `file`, else `<dataDir>/config.json` when present,
+ * else the defaults; the board is the one its identity names (provisioned from the district's registry), unless the
+ * file sets `hardware.profile`.
+ */
+export async function loadCartConfigFor(dataDir: string, file: string | undefined, options: { simulate: boolean }): Promise<CartConfig> {
+  const path = file ?? (existsSync(join(dataDir, 'config.json')) ? join(dataDir, 'config.json') : undefined);
+  const identity = await loadIdentity(dataDir);
+  return loadCartConfig(path, { ...options, ...(identity ? { profile: identity.profile } : {}) });
 }

@@ -6,9 +6,27 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../hardware/logger.js';
+import type { Text } from './text.js';
 
 export type ControlRequest = { cmd: 'status' } | { cmd: 'press'; button: string; long: boolean };
-export type ControlAnswer = { ok: true; result: unknown } | { ok: false; error: string };
+/**
+ * A refusal carries a stable `code` and its words in both languages (`text`), for the CLI to print in the
+ * person's language; `error` is the English, for older clients.
+ */
+export type ControlAnswer = { ok: true; result: unknown } | { ok: false; code: string; error: string; text: Text };
+
+/** A refusal a handler throws: its code and its words reach the client as they are. */
+export class ControlError extends Error {
+  constructor(
+    readonly code: string,
+    readonly text: Text,
+  ) {
+    super(text.en);
+    this.name = 'ControlError';
+  }
+}
+
+const refuse = (code: string, text: Text): ControlAnswer => ({ ok: false, code, error: text.en, text });
 
 export interface ControlHandlers {
   status: () => Promise<unknown>;
@@ -52,7 +70,7 @@ export class ControlServer {
     socket.on('data', (chunk: string) => {
       buffer += chunk;
       if (buffer.length > MAX_LINE) {
-        socket.end(JSON.stringify({ ok: false, error: 'request too long' }) + '\n');
+        socket.end(JSON.stringify(refuse('too-long', { vi: 'yêu cầu quá dài', en: 'request too long' })) + '\n');
         return;
       }
       const nl = buffer.indexOf('\n');
@@ -68,15 +86,21 @@ export class ControlServer {
       const req = JSON.parse(line) as Partial<ControlRequest>;
       if (req.cmd === 'status') return { ok: true, result: await this.handlers.status() };
       if (req.cmd === 'press') {
-        if (this.handlers.press === undefined) return { ok: false, error: 'buttons can be pressed from here only on the simulators (--sim)' };
-        if (typeof req.button !== 'string') return { ok: false, error: 'press needs a button' };
+        if (this.handlers.press === undefined) {
+          return refuse('not-simulated', { vi: 'chỉ bấm nút từ đây được trên xe mô phỏng (--sim)', en: 'buttons can be pressed from here only on the simulators (--sim)' });
+        }
+        if (typeof req.button !== 'string') return refuse('no-button', { vi: 'cần tên nút: play, next, vol-up, vol-down, stop', en: 'press needs a button: play, next, vol-up, vol-down, stop' });
         await this.handlers.press(req.button, req.long === true);
         return { ok: true, result: null };
       }
-      return { ok: false, error: `unknown command ${JSON.stringify(req.cmd)}` };
+      const cmd = JSON.stringify(req.cmd);
+      return refuse('unknown-command', { vi: `không có lệnh ${cmd}`, en: `unknown command ${cmd}` });
     } catch (err) {
-      this.log.warn(`control request failed: ${(err as Error).message}`);
-      return { ok: false, error: (err as Error).message };
+      if (err instanceof ControlError) return refuse(err.code, err.text);
+      if (err instanceof SyntaxError) return refuse('bad-request', { vi: 'yêu cầu không phải một dòng JSON', en: 'the request is not one line of JSON' });
+      const m = (err as Error).message;
+      this.log.warn(`control request failed: ${m}`);
+      return refuse('failed', { vi: `xe không làm được yêu cầu: ${m}`, en: m });
     }
   }
 }

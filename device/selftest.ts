@@ -26,9 +26,22 @@ export interface SelftestOptions {
   audioWaitMs: number;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** A number as Vietnamese writes it: a decimal comma (0,5 s; 12,58 V). Coordinates keep their point. */
+const vn = (n: number | string): string => String(n).replace('.', ',');
+
+/** A check that got no answer in its time. */
+class NoAnswer extends Error {
+  readonly code = 'SELFTEST_NO_ANSWER';
+  readonly text: Text;
+  constructor(what: Text, ms: number) {
+    super(`${what.en}: no answer within ${ms} ms`);
+    this.text = { vi: `${what.vi}: không có trả lời sau ${vn(ms / 1000)} s`, en: this.message };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: Text): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new NoAnswer(what, ms)), ms);
     promise.then(
       (v) => {
         clearTimeout(timer);
@@ -42,9 +55,39 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
+/**
+ * The hardware layer's errors, by code, in Vietnamese: its messages are English (hardware/ knows no language), so a
+ * Vietnamese line says what went wrong in Vietnamese and keeps the code; the English line keeps the driver's message.
+ */
+const ERROR_WORDS: Record<string, string> = {
+  GPIO_UNAVAILABLE: 'không dùng được GPIO (/sys/class/gpio/export không có hoặc không ghi được): chạy Loa bằng người dùng trong nhóm "gpio" và kiểm tra nhân có sysfs GPIO',
+  RELAY_NOT_OPEN: 'rơ-le chưa được mở',
+  AUDIO_PLAYER_MISSING: 'không tìm thấy chương trình aplay',
+  AUDIO_NOT_WAV: 'tệp âm thử không phải WAV',
+  AUDIO_FILE_MISSING: 'không đọc được tệp âm thử',
+  AUDIO_PLAYER_FAILED: 'aplay báo lỗi khi phát (thiết bị ALSA sai, không có hoặc đang bận)',
+  VOLUME_MIXER_MISSING: 'không tìm thấy chương trình amixer',
+  VOLUME_MIXER_FAILED: 'amixer báo lỗi: không có card hoặc điều khiển âm lượng như trong cấu hình',
+  VOLUME_UNREADABLE: 'không đọc được mức âm lượng từ amixer',
+  LOA_POWER_NOT_READY: 'không mở được Arduino, hoặc Arduino không sẵn sàng (cổng, cáp, StandardFirmata, tốc độ baud)',
+  LOA_POWER_NOT_OPEN: 'bảng đo nguồn chưa được mở',
+  LOA_POWER_NO_DATA: 'Arduino không gửi số đo',
+  LOA_POWER_IO: 'mất liên lạc với Arduino',
+  SERIAL_OPEN_FAILED: 'không mở được cổng nối tiếp',
+  SERIAL_NOT_OPEN: 'cổng nối tiếp chưa mở',
+  SERIAL_WRITE_FAILED: 'không ghi được ra cổng nối tiếp',
+  SERIAL_GAVE_UP: 'đã thử mở cổng nối tiếp nhiều lần mà không được',
+  ENOENT: 'không có thiết bị hoặc tệp này',
+  EACCES: 'không có quyền dùng thiết bị (thêm người dùng vào nhóm dialout / gpio / audio)',
+  EBUSY: 'thiết bị đang bị chương trình khác dùng',
+};
+
 const fail = (err: unknown): Text => {
+  if (err instanceof NoAnswer) return { vi: `lỗi: ${err.text.vi}`, en: `error: ${err.text.en}` };
   const m = err instanceof Error ? err.message : String(err);
-  return { vi: `lỗi: ${m}`, en: `error: ${m}` };
+  const code = (err as { code?: unknown } | null)?.code;
+  const words = typeof code === 'string' ? ERROR_WORDS[code] : undefined;
+  return { vi: words === undefined ? `lỗi: ${m}` : `lỗi: ${words} (${code as string})`, en: `error: ${m}` };
 };
 
 async function checkRelay(hw: CartHardware): Promise<SelftestLine> {
@@ -73,8 +116,8 @@ async function checkAudio(hw: CartHardware, waitMs: number): Promise<SelftestLin
     await writeToneWav(file, { frequency: 1000, seconds: 0.5, amplitude: 0.05 });
     const ended = new Promise<{ completed: boolean; elapsedMs: number }>((resolve) => hw.audio.once('ended', resolve));
     await hw.relay.on().catch(() => undefined); // a broken relay is its own line; the audio is tested anyway
-    await withTimeout(hw.audio.play(file), waitMs, 'audio start');
-    const end = await withTimeout(ended, waitMs, 'audio end');
+    await withTimeout(hw.audio.play(file), waitMs, { vi: 'bắt đầu phát', en: 'audio start' });
+    const end = await withTimeout(ended, waitMs, { vi: 'kết thúc phát', en: 'audio end' });
     if (end.completed) return { id: 'audio', ok: true, title, detail: { vi: 'phát âm thử 0,5 s (nhỏ): xong', en: 'played a quiet 0.5 s tone: done' }, hint: null };
     return { id: 'audio', ok: false, title, detail: { vi: 'âm thử không phát hết', en: 'the test tone did not play to the end' }, hint };
   } catch (err) {
@@ -102,16 +145,16 @@ async function checkGnss(hw: CartHardware, waitMs: number): Promise<SelftestLine
   try {
     const fix = new Promise<GnssFix>((resolve) => hw.gnss.once('fix', resolve));
     await hw.gnss.open();
-    const f = hw.gnss.lastFix ?? (await withTimeout(fix, waitMs, 'GNSS fix'));
+    const f = hw.gnss.lastFix ?? (await withTimeout(fix, waitMs, { vi: 'vị trí GNSS', en: 'GNSS fix' }));
     const where = `${f.latitude.toFixed(5)}, ${f.longitude.toFixed(5)}`;
     return { id: 'gnss', ok: true, title, detail: { vi: `có vị trí ${where}, ${f.satellites ?? '?'} vệ tinh`, en: `fix at ${where}, ${f.satellites ?? '?'} satellites` }, hint: null };
   } catch (err) {
     const s = hw.gnss.stats();
     const seen = s.good + s.badChecksum + s.malformed;
     const detail = seen === 0
-      ? { vi: `không nhận được câu NMEA nào sau ${waitMs / 1000} s`, en: `no NMEA sentence received in ${waitMs / 1000} s` }
-      : { vi: `nhận ${seen} câu NMEA nhưng chưa có vị trí sau ${waitMs / 1000} s`, en: `${seen} NMEA sentences but no position after ${waitMs / 1000} s` };
-    return { id: 'gnss', ok: false, title, detail: err instanceof Error && /no answer/.test(err.message) ? detail : fail(err), hint };
+      ? { vi: `không nhận được câu NMEA nào sau ${vn(waitMs / 1000)} s`, en: `no NMEA sentence received in ${waitMs / 1000} s` }
+      : { vi: `nhận ${seen} câu NMEA nhưng chưa có vị trí sau ${vn(waitMs / 1000)} s`, en: `${seen} NMEA sentences but no position after ${waitMs / 1000} s` };
+    return { id: 'gnss', ok: false, title, detail: err instanceof NoAnswer ? detail : fail(err), hint };
   } finally {
     await hw.gnss.close().catch(() => undefined);
   }
@@ -125,9 +168,9 @@ async function checkPower(hw: CartHardware): Promise<SelftestLine> {
     const r = await hw.power.read();
     const volts = (r.batteryMv / 1000).toFixed(2);
     if (r.batteryMv < 9000 || r.batteryMv > 16_000) {
-      return { id: 'power', ok: false, title, detail: { vi: `điện áp ắc quy ${volts} V, ngoài khoảng 9–16 V`, en: `battery ${volts} V, outside 9–16 V` }, hint };
+      return { id: 'power', ok: false, title, detail: { vi: `điện áp ắc quy ${vn(volts)} V, ngoài khoảng 9–16 V`, en: `battery ${volts} V, outside 9–16 V` }, hint };
     }
-    return { id: 'power', ok: true, title, detail: { vi: `ắc quy ${volts} V (~${Math.round(r.socPercent)} %), pin mặt trời ${(r.solarMv / 1000).toFixed(1)} V`, en: `battery ${volts} V (~${Math.round(r.socPercent)} %), solar ${(r.solarMv / 1000).toFixed(1)} V` }, hint: null };
+    return { id: 'power', ok: true, title, detail: { vi: `ắc quy ${vn(volts)} V (~${Math.round(r.socPercent)} %), pin mặt trời ${vn((r.solarMv / 1000).toFixed(1))} V`, en: `battery ${volts} V (~${Math.round(r.socPercent)} %), solar ${(r.solarMv / 1000).toFixed(1)} V` }, hint: null };
   } catch (err) {
     return { id: 'power', ok: false, title, detail: fail(err), hint };
   } finally {

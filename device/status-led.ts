@@ -1,8 +1,9 @@
 /**
  * The team's status LED: what the cart is doing, readable from a few steps away. Steady on while broadcasting, a
  * slow blink while warming up or paused, off when idle; when a play is refused it flashes the reason as a count,
- * repeated for a while: 1 outside the hours, 2 a session or daily limit, 3 a quiet zone, 4 low battery, 5 anything
- * else (the printed card on the cart says which is which; `loa unit status` gives the words).
+ * repeated for a while: 1 outside the hours, 2 a session or daily limit, 3 a quiet zone, 4 low battery, 5 nothing
+ * approved to play yet, or anything else (the printed card on the cart says which is which; `loa unit status` gives
+ * the words).
  *
  * The LED is any on/off output: the same `Relay` interface as the amplifier relay, on its own pin.
  */
@@ -15,6 +16,7 @@ export const BLINK_CODES: Record<string, number> = {
   'daily-limit': 2,
   'quiet-zone': 3,
   'low-battery': 4,
+  'no-approved-clip': 5,
 };
 
 const FLASH_MS = 250;

@@ -5,7 +5,8 @@
  *   idle ──play──► warming (relay on, warm-up delay) ──► playing ⇄ paused
  *     ▲                                                     │ stop / end of session / blocked
  *     └──── relay off ◄── cooling (tail delay) ◄────────────┘
- *   blocked: a play was refused by policy (hours, limits, quiet zone, battery); the reasons are in the status.
+ *   blocked: a play was refused by policy (hours, limits, quiet zone, battery) or there is nothing approved to
+ *            play; the reasons are in the status. A refused play never touches the relay.
  *
  * One session plays the playlist in order, round and round, until the team stops it, the policy blocks it or the
  * playlist is empty. An emergency clip interrupts what is playing; the interrupted clip starts again after it.
@@ -32,6 +33,13 @@ export interface BlockReason {
   code: string;
   text: string;
 }
+
+/** The refusal when no clip is playable at all (no manifest yet, or nothing in it for this cart now). */
+export const NOTHING_TO_PLAY = {
+  code: 'no-approved-clip',
+  vi: 'Chưa có bản tin được duyệt để phát: chờ xe tải danh sách phát của huyện (cần kết nối), hoặc báo huyện duyệt bản tin cho xe này',
+  en: "No approved clip yet: wait for the cart to download the district's playlist (it needs its link), or ask the district to approve a clip for this cart",
+} as const;
 
 /** What the broadcast policy says right now (device/logic/policy.ts, evaluated by the cart). */
 export interface Gate {
@@ -206,6 +214,10 @@ export class Player extends EventEmitter<PlayerEvents> {
     const gate = this.#o.gate();
     if (!gate.allowed) {
       this.#refuse(gate.reasons);
+      return;
+    }
+    if (first === null && this.#pickNext() === null) {
+      this.#refuse([{ code: NOTHING_TO_PLAY.code, text: NOTHING_TO_PLAY.vi }]);
       return;
     }
     this.#request = first === null ? null : { kind: 'clip', clip: first, trigger };

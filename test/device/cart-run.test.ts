@@ -5,8 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CartStartError, runCart } from '../../device/cart-run.js';
+import type { CartStatus } from '../../device/cart-status.js';
 import { controlRequest } from '../../device/control.js';
+import { saveIdentity } from '../../device/identity.js';
+import { rawPublicKey } from '../../protocol/index.js';
 import { createLoggerFactory } from '../../device/logger.js';
 import { CartStore } from '../../device/store/index.js';
 import { sleep, until } from '../support/wait.js';
@@ -33,11 +37,60 @@ describe('loa unit run --sim', () => {
     const store = await CartStore.open({ path: join(dataDir, 'cart.db') });
     const events = await store.eventsSince(0);
     const plays = await store.playsSince(0);
+    const runtime = await store.runtimeCounters();
     await store.close();
     expect(events.map((e) => e.code)).toContain('activated');
     expect(events.filter((e) => e.kind === 'button')).toHaveLength(1);
     expect(plays[0]).toMatchObject({ manifestVersion: 1, trigger: 'button' });
     expect(plays.some((p) => p.outcome === 'completed')).toBe(true);
+    // The runtime counters run on the same (sped-up) clock as the plays' lengths: the amplifier was on for at least
+    // as long as the clips played (it is on for the warm-up and the tail too), and never longer than the cart ran.
+    const played = plays.reduce((sum, p) => sum + p.seconds, 0);
+    expect(played).toBeGreaterThan(20);
+    expect(runtime.amplifierS).toBeGreaterThanOrEqual(Math.floor(played) - 1);
+    expect(runtime.amplifierS).toBeLessThanOrEqual(runtime.uptimeS);
+  });
+
+  it('runs on the board its identity names, and answers a wrong button in both languages with a code', async () => {
+    const dataDir = await provisionedForPiZero();
+    const running = await runCart({ dataDir, simulate: true, logger: quiet });
+    try {
+      expect(running.config.hardware.profile).toBe('pi-zero-2w');
+      expect(await controlRequest(running.controlPath, { cmd: 'press', button: 'banana', long: false })).toMatchObject({
+        ok: false,
+        code: 'unknown-button',
+        text: { vi: 'không có nút "banana" (play, next, vol-up, vol-down, stop)', en: 'no button "banana" (play, next, vol-up, vol-down, stop)' },
+      });
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('with no approved clip, a press of play leaves the relay alone and the status, the LED and the district say why', async () => {
+    const dataDir = await provisionedForPiZero();
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ policy: { allowedHours: [{ from: '00:00', to: '24:00' }] } }));
+    const log: string[] = [];
+    const logger = createLoggerFactory({ out: { write: (l: string) => log.push(l) > 0 }, level: 'debug' });
+    const running = await runCart({ dataDir, simulate: true, logger, configFile });
+    try {
+      const status = async () => ((await controlRequest(running.controlPath, { cmd: 'status' })) as { ok: true; result: CartStatus }).result;
+      await controlRequest(running.controlPath, { cmd: 'press', button: 'play', long: false });
+      await until(async () => (await status()).state === 'blocked', 'blocked', 10_000, 50);
+      await sleep(2500); // the cart's ticks do not lift the block while there is still nothing to play
+      const s = await status();
+      expect(s.state).toBe('blocked');
+      expect(s.relay).toBe(false);
+      expect(s.blocked).toEqual([{ code: 'no-approved-clip', vi: expect.stringMatching(/^Chưa có bản tin được duyệt/), en: expect.stringMatching(/^No approved clip yet/) }]);
+      expect(s.led).toBe('■·■·■·■·■·······'); // 5 flashes
+    } finally {
+      await running.stop();
+    }
+    expect(log.join('')).not.toMatch(/simulated amplifier on|player warming/);
+    const store = await CartStore.open({ path: join(dataDir, 'cart.db') });
+    const events = await store.eventsSince(0);
+    await store.close();
+    expect(events.filter((e) => e.kind === 'block').map((e) => e.code)).toEqual(['no-approved-clip']);
   });
 
   it('refuses a simulation identity without --sim, and an unprovisioned cart, saying what to do', async () => {
@@ -50,3 +103,21 @@ describe('loa unit run --sim', () => {
     );
   });
 });
+
+/** A data folder provisioned (with a simulation identity) for a Pi Zero 2 W, which has received nothing yet. */
+async function provisionedForPiZero(): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loa-cart-'));
+  await saveIdentity(dataDir, {
+    district: 'sim',
+    unitName: 'zero-01',
+    unitNumber: 1,
+    commune: 'sim',
+    team: 'sim',
+    unitKey: randomBytes(32).toString('hex'),
+    districtKeys: [rawPublicKey(generateKeyPairSync('ed25519').publicKey).toString('hex')],
+    broker: null,
+    profile: 'pi-zero-2w',
+    simulation: true,
+  });
+  return dataDir;
+}

@@ -154,6 +154,31 @@ describe('Player', () => {
     expect(player.state).toBe('idle');
   });
 
+  it('with nothing approved to play, refuses the play without touching the relay, and says why', async () => {
+    const empty = new Player({
+      relay,
+      audio,
+      volume: new SimulatedVolume({ max: 80 }),
+      playlist: () => [],
+      gate: () => gate,
+      verify: async () => true,
+      stamp: () => ({ time: Math.floor(Date.now() / 1000), source: 'system' }),
+      position: () => undefined,
+      timing: { warmupMs: 1000, tailMs: 500 },
+      logger: silentLogger,
+    });
+    await empty.start(50);
+    const events: string[] = [];
+    empty.on('event', (e) => events.push(`${e.kind}:${e.code}`));
+    const switched = relay.history.length;
+    empty.playPause();
+    await run(3000);
+    expect(relay.history.slice(switched)).toEqual([]);
+    expect(empty.state).toBe('blocked');
+    expect(empty.reasons).toEqual([{ code: 'no-approved-clip', text: expect.stringMatching(/^Chưa có bản tin được duyệt/) }]);
+    expect(events).toEqual(['block:no-approved-clip']);
+  });
+
   it('stops a session the policy blocks mid-play, recording the play as blocked', async () => {
     player.playPause();
     await run(1000 + 2000);
