@@ -15,6 +15,8 @@ export interface CartProcessOptions {
   speed: number;
   /** The compiled `loa` entry point. */
   loaBin: string;
+  /** The language of what the cart says. Default Vietnamese. */
+  lang?: 'vi' | 'en';
   /** Each line the cart logs (JSON). */
   onLog?: (name: string, line: string) => void;
 }
@@ -33,7 +35,7 @@ export class CartProcess {
     const o = this.options;
     const child = spawn(process.execPath, [o.loaBin, 'unit', 'run', '--sim', '--data', o.dataDir, '--config', o.configFile, '--speed', String(o.speed)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOA_LANG: 'vi' },
+      env: { ...process.env, LOA_LANG: o.lang ?? 'vi' },
     });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -70,16 +72,30 @@ export class CartProcess {
     await controlRequest(this.controlPath, { cmd: 'press', button, long }, 2000).catch(() => undefined);
   }
 
-  /** SIGTERM: the cart stops its session, switches the relay off and closes its database. */
+  /**
+   * Ends the cart: SIGTERM, on which it stops its session, switches the relay off and closes its database; SIGKILL
+   * if it has not exited 15 s later. A cart already stopping (Ctrl-C in a terminal reaches the whole process
+   * group, the carts too; a stopping cart closes its control socket first) is given that time to finish instead of
+   * a second signal, which would cut its shutdown short.
+   */
   async stop(): Promise<number | null> {
     const child = this.#child;
-    if (child === null || child.exitCode !== null) return child?.exitCode ?? null;
-    child.kill('SIGTERM');
-    const code = await Promise.race([this.#exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
-    if (code === 'timeout') {
-      child.kill('SIGKILL');
-      return this.#exited;
+    if (child === null || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const stopping = (await this.status()) === null;
+    if (!stopping || (await this.#exitWithin(5000)) === 'timeout') {
+      child.kill('SIGTERM');
+      if ((await this.#exitWithin(15_000)) === 'timeout') child.kill('SIGKILL');
     }
-    return code;
+    return this.#exited;
+  }
+
+  /** The exit code, or 'timeout'; the timer never outlives the wait (it would hold the demo's process open). */
+  async #exitWithin(ms: number): Promise<number | null | 'timeout'> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([this.#exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

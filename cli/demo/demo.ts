@@ -9,7 +9,7 @@
  * and comes back with its backlog.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeToneWav } from '../../hardware/audio/wav.js';
 import { unitBundle } from '../../controller/app/bundle.js';
@@ -18,12 +18,15 @@ import { DistrictController } from '../../controller/app/controller.js';
 import { listUnitStates } from '../../controller/fleet/unit-state.js';
 import { silentLogger } from '../../controller/logger.js';
 import type { Actor } from '../../controller/users/roles.js';
+import { PLAYER_STATE_TEXT } from '../../device/cart-status.js';
 import { provision } from '../../device/provision.js';
 import { TRIEU_SON_COMMUNES } from '../../device/sim/places.js';
 import { CartProcess } from './cart-process.js';
+import { prepareDemoFolder } from './data-folder.js';
 import { LinkCut } from './link-cut.js';
 
 export interface DemoOptions {
+  /** Created when missing; an existing folder must be empty or one the demo made (it is cleared), else refused. */
   dataDir: string;
   carts: number;
   /** Simulated time runs this many times faster on the carts. */
@@ -86,7 +89,7 @@ async function makeClips(controller: DistrictController, dir: string, submitter:
 
 export async function startDemo(o: DemoOptions): Promise<DemoRun> {
   const root = resolve(o.dataDir);
-  await rm(root, { recursive: true, force: true });
+  await prepareDemoFolder(root, o.lang);
   await mkdir(join(root, 'carts'), { recursive: true });
   const config = validateControllerConfig({ dataDir: join(root, 'controller'), broker: { embedded: { port: 0 } }, http: { port: 0 } });
   const controller = new DistrictController({ config, logger: () => silentLogger });
@@ -108,7 +111,12 @@ export async function startDemo(o: DemoOptions): Promise<DemoRun> {
   const offlineCart = `${communes[communes.length - 1]!.id}-01`;
   const cartConfig = join(root, 'cart-config.json');
   // The demo broadcasts at any hour so that it shows something whenever it is started; real carts keep the hours.
-  await writeFile(cartConfig, JSON.stringify({ player: { warmupMs: 800, tailMs: 400 }, policy: { allowedHours: [{ from: '00:00', to: '24:00' }] }, link: { telemetryPeriodMs: 2000 } }));
+  // Its carts count broadcast time on their sped-up clock, so a whole day's allowance (24 h) goes in 24 minutes at
+  // ×60: the daily maximum is set as high as it goes, as the hours are (the session limit still shows, every 45 s).
+  await writeFile(
+    cartConfig,
+    JSON.stringify({ player: { warmupMs: 800, tailMs: 400 }, policy: { allowedHours: [{ from: '00:00', to: '24:00' }], maxDailyMinutes: 1440 }, link: { telemetryPeriodMs: 2000 } }),
+  );
 
   const carts: DemoRun['carts'] = [];
   for (const place of communes) {
@@ -126,7 +134,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoRun> {
     });
     const dataDir = join(root, 'carts', name);
     await provision(dataDir, JSON.stringify(bundle));
-    carts.push({ name, dataDir, process: new CartProcess({ name, dataDir, configFile: cartConfig, speed: o.speed, loaBin: o.loaBin }) });
+    carts.push({ name, dataDir, process: new CartProcess({ name, dataDir, configFile: cartConfig, speed: o.speed, loaBin: o.loaBin, lang: o.lang }) });
   }
   await Promise.all(carts.map((c) => c.process.start()));
 
@@ -207,8 +215,9 @@ async function printLive(controller: DistrictController, carts: DemoRun['carts']
     const battery = s?.battery ?? null;
     const pos = s?.position ?? null;
     const seen = d?.lastSeen ? `${Math.max(0, Math.floor(Date.now() / 1000) - d.lastSeen)} s` : '—';
+    const state = s ? PLAYER_STATE_TEXT[s.state][o.lang] : o.lang === 'en' ? 'stopped' : 'dừng';
     lines.push(
-      `${c.name.padEnd(18)} ${String(s?.state ?? 'dừng').padEnd(8)} ${clip.slice(0, 28).padEnd(28)} ${battery ? `${battery.soc}% ${(battery.mv / 1000).toFixed(2)}V` : '—'.padEnd(11)} ${pos ? `${pos.lat.toFixed(4)},${pos.lon.toFixed(4)}` : '—'} ${o.lang === 'en' ? 'seen' : 'tin cuối'} ${seen} ${d?.online ? '●' : '○'}`,
+      `${c.name.padEnd(18)} ${state.padEnd(20)} ${clip.slice(0, 28).padEnd(28)} ${battery ? `${battery.soc}% ${(battery.mv / 1000).toFixed(2)}V` : '—'.padEnd(11)} ${pos ? `${pos.lat.toFixed(4)},${pos.lon.toFixed(4)}` : '—'} ${o.lang === 'en' ? 'seen' : 'tin cuối'} ${seen} ${d?.online ? '●' : '○'}`,
     );
   }
   o.out(lines.join('\n') + '\n');

@@ -42,10 +42,18 @@ describe.skipIf(!built)('the demo, end to end', () => {
       const districtPlays = await db.all<PlayRow>('SELECT unit_id, record, clip, seconds FROM plays ORDER BY unit_id, record');
       let cartSeconds = 0;
       let cartPlays = 0;
+      let cartAmplifier = 0;
       for (const cart of run.carts) {
         const store = await CartStore.open({ path: join(cart.dataDir, 'cart.db') });
         const own = await store.playsSince(0);
+        const runtime = await store.runtimeCounters();
         await store.close();
+        // The amplifier counter runs on the same sped-up clock as the plays' lengths: the amplifier is on for every
+        // clip (and its warm-up and tail), so the cart's amplifier hours are at least its broadcast hours.
+        const ownSeconds = own.reduce((s, p) => s + p.seconds, 0);
+        expect(runtime.amplifierS, `${cart.name} amplifier seconds`).toBeGreaterThanOrEqual(Math.floor(ownSeconds) - 1);
+        expect(runtime.amplifierS, `${cart.name} amplifier seconds`).toBeLessThanOrEqual(runtime.uptimeS);
+        cartAmplifier += runtime.amplifierS;
         const theirs = districtPlays.filter((p) => p.unit_id === cart.name);
         // Every play the cart recorded is at the district exactly once (the primary key makes "once"; the count
         // and the record numbers make "every").
@@ -70,9 +78,11 @@ describe.skipIf(!built)('the demo, end to end', () => {
       const month = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 7);
       const r = await runLoa(['report', '--period', month, '--format', 'json', '--data', join(dataDir, 'controller')]);
       expect(r.code, r.stderr).toBe(0);
-      const report = JSON.parse(r.stdout) as { totals: { plays: number; broadcastSeconds: number } };
+      const report = JSON.parse(r.stdout) as { totals: { plays: number; broadcastSeconds: number; amplifierSeconds: number } };
       expect(report.totals.plays).toBe(cartPlays);
       expect(report.totals.broadcastSeconds).toBeCloseTo(cartSeconds, 1);
+      // The district's amplifier hours come from the carts' counters (sampled once a minute, so at most theirs).
+      expect(report.totals.amplifierSeconds).toBeLessThanOrEqual(cartAmplifier);
     } finally {
       await db.close();
     }
