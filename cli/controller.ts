@@ -1,49 +1,83 @@
 /**
  * `loa controller …`: the district controller and the office's registry commands. The commands that change the
- * database open it directly (no running controller needed), so a technician can use them on the office machine.
+ * database open it directly (no running controller needed), so a technician can use them on the office machine;
+ * they need the database the controller's first start made (a wrong `--data` is refused, not filled).
  *
  *   loa controller run [--config FILE] [--data DIR] [--pretty]
  *   loa controller unit add <id> --commune C --team T [--commune-name N] [--team-name N] [--profile P] [--out FILE]
+ *                           [--allow-loopback]
  *   loa controller unit list [--json]
  *   loa controller user add NAME --role R [--password P | LOA_PASSWORD] [--display-name N]
  *
  * Every command takes `--config FILE` (the controller's JSON configuration), `--data DIR` (over the file's
  * `dataDir`) and `--lang en`.
  */
-import { parseArgs } from 'node:util';
 import { BundleError } from '../controller/app/bundle.js';
-import { ConfigError, loadControllerConfig, type ControllerConfig } from '../controller/app/config.js';
+import { ConfigError, loadControllerConfig, loopbackBundleAddresses, type ControllerConfig } from '../controller/app/config.js';
 import { DistrictController } from '../controller/app/controller.js';
 import { SecretFileError } from '../controller/app/data-dir.js';
-import { openOffice, provisionUnit } from '../controller/app/office.js';
+import { NoControllerDataError, openOffice, provisionUnit } from '../controller/app/office.js';
 import { ContentError } from '../controller/content/errors.js';
 import { SchemaError } from '../controller/db/database.js';
 import { RegistryError } from '../controller/fleet/registry.js';
 import { listUnitStates } from '../controller/fleet/unit-state.js';
 import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/index.js';
-import { isRole, UserError } from '../controller/users/roles.js';
+import { ROLES, UserError } from '../controller/users/roles.js';
 import { createLoggerFactory } from '../lib/logger.js';
-import { chooseLang, pick, type Lang, type Text } from './i18n.js';
-import { logLevelFrom, printConfigProblems, untilStopSignal, UsageError, type CliIo } from './io.js';
+import { pick, type Lang } from './i18n.js';
+import { choiceOf, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
 
-const HELP: Text = {
-  vi: `Cách dùng:
+const COMMON = ['config', 'data'] as const;
+
+export const controllerSpec = {
+  name: 'controller',
+  help: {
+    vi: `Cách dùng:
   loa controller run [--config TỆP] [--data THƯ_MỤC] [--pretty]     chạy bộ điều khiển huyện (Ctrl-C để dừng)
   loa controller unit add <mã-xe> --commune XÃ --team TỔ [--commune-name TÊN] [--team-name TÊN]
-                          [--profile pi-zero-2w] [--out TỆP]        đăng ký xe loa, ghi gói cài đặt (chỉ chủ sở hữu đọc được)
+                          [--profile pi-zero-2w] [--out TỆP] [--allow-loopback]
+                                                                    đăng ký xe loa, ghi gói cài đặt (chỉ chủ sở hữu đọc được)
   loa controller unit list [--json]                                 danh sách xe loa và trạng thái
-  loa controller user add TÊN --role admin|approver|submitter|viewer|technician [--password MK]
+  loa controller user add TÊN --role admin|approver|submitter|viewer|technician [--password MK] [--display-name TÊN]
                                                                     thêm người dùng (mật khẩu lấy từ --password hoặc LOA_PASSWORD)
-  Tuỳ chọn chung: --config TỆP (cấu hình JSON), --data THƯ_MỤC (thư mục dữ liệu), --lang en`,
-  en: `Usage:
+  Tuỳ chọn chung: --config TỆP (cấu hình JSON), --data THƯ_MỤC (thư mục dữ liệu), --lang en
+  Gói cài đặt ghi địa chỉ publicUrls.broker / publicUrls.content của cấu hình; địa chỉ chỉ dùng trong máy này
+  (127.0.0.1) bị từ chối, trừ khi thêm --allow-loopback (chạy thử mọi thứ trên một máy).`,
+    en: `Usage:
   loa controller run [--config FILE] [--data DIR] [--pretty]        run the district controller (Ctrl-C stops it)
   loa controller unit add <unit-id> --commune C --team T [--commune-name NAME] [--team-name NAME]
-                          [--profile pi-zero-2w] [--out FILE]       register a cart, write its provisioning bundle (owner-only)
+                          [--profile pi-zero-2w] [--out FILE] [--allow-loopback]
+                                                                    register a cart, write its provisioning bundle (owner-only)
   loa controller unit list [--json]                                 the carts and their state
-  loa controller user add NAME --role admin|approver|submitter|viewer|technician [--password PW]
+  loa controller user add NAME --role admin|approver|submitter|viewer|technician [--password PW] [--display-name NAME]
                                                                     add a user (password from --password or LOA_PASSWORD)
-  Common options: --config FILE (JSON configuration), --data DIR (data folder), --lang en`,
-};
+  Common options: --config FILE (JSON configuration), --data DIR (data folder), --lang en
+  The bundle carries the configuration's publicUrls.broker / publicUrls.content; an address of this machine only
+  (127.0.0.1) is refused unless --allow-loopback is given (everything on one machine, for a trial).`,
+  },
+  options: {
+    config: { type: 'string' },
+    data: { type: 'string' },
+    commune: { type: 'string' },
+    team: { type: 'string' },
+    'commune-name': { type: 'string' },
+    'team-name': { type: 'string' },
+    profile: { type: 'string', default: 'pi-zero-2w' },
+    out: { type: 'string' },
+    'allow-loopback': { type: 'boolean' },
+    role: { type: 'string', choices: ROLES },
+    password: { type: 'string' },
+    'display-name': { type: 'string' },
+    json: { type: 'boolean' },
+    pretty: { type: 'boolean' },
+  },
+  commands: [
+    { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
+    { name: 'unit add', options: [...COMMON, 'commune', 'team', 'commune-name', 'team-name', 'profile', 'out', 'allow-loopback'], args: 1 },
+    { name: 'unit list', options: [...COMMON, 'json'], args: 0 },
+    { name: 'user add', options: [...COMMON, 'role', 'password', 'display-name'], args: 1 },
+  ],
+} as const satisfies GroupSpec;
 
 /** The configuration from `--config` and `--data`; a ConfigError is printed (exit 2) by {@link reportError}. */
 export function controllerConfig(values: { config?: string | undefined; data?: string | undefined }): Promise<ControllerConfig> {
@@ -53,6 +87,15 @@ export function controllerConfig(values: { config?: string | undefined; data?: s
 /** Prints a domain error a person can act on and returns its exit code; rethrows anything else. */
 export function reportError(io: CliIo, lang: Lang, command: string, err: unknown): number {
   if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
+  if (err instanceof NoControllerDataError) {
+    io.stderr.write(
+      pick(lang, {
+        vi: `loa ${command}: không có cơ sở dữ liệu của bộ điều khiển trong ${err.dataDir} (không thấy ${err.dbPath}). Chỉ đúng thư mục dữ liệu bằng --data THƯ_MỤC, hoặc chạy "loa controller run" một lần để tạo nó.`,
+        en: `loa ${command}: there is no controller database in ${err.dataDir} (${err.dbPath} is missing). Name the data folder with --data DIR, or run "loa controller run" once to make it.`,
+      }) + '\n',
+    );
+    return 2;
+  }
   const known = [RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError];
   if (known.some((k) => err instanceof k)) {
     io.stderr.write(`loa ${command}: ${(err as Error).message}\n`);
@@ -61,51 +104,62 @@ export function reportError(io: CliIo, lang: Lang, command: string, err: unknown
   throw err;
 }
 
-export async function runController(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      data: { type: 'string' },
-      commune: { type: 'string' },
-      team: { type: 'string' },
-      'commune-name': { type: 'string' },
-      'team-name': { type: 'string' },
-      profile: { type: 'string', default: 'pi-zero-2w' },
-      out: { type: 'string' },
-      role: { type: 'string' },
-      password: { type: 'string' },
-      'display-name': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      pretty: { type: 'boolean', default: false },
-      lang: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const lang = chooseLang(values.lang, io.env);
-  const [command, sub, arg] = positionals;
-  if (values.help || command === undefined) {
-    io.stdout.write(pick(lang, HELP) + '\n');
-    return values.help ? 0 : 2;
+export async function runController(argv: string[], io: CliIo, lang: Lang): Promise<number> {
+  const { command, args, values, help } = parseCommand(controllerSpec, argv, lang);
+  if (help || command === undefined) {
+    io.stdout.write(pick(lang, controllerSpec.help) + '\n');
+    return help ? 0 : 2;
   }
-  const what = `controller ${command}${sub ? ` ${sub}` : ''}`;
+  const [arg] = args;
+  const what = `controller ${command.name}`;
+  // Checked before anything is opened, so that a mistake changes nothing.
+  if (command.name === 'unit add' && (arg === undefined || values.commune === undefined || values.team === undefined)) {
+    throw new UsageError(pick(lang, { vi: 'cần: unit add <mã-xe> --commune XÃ --team TỔ', en: 'needs: unit add <unit-id> --commune C --team T' }));
+  }
+  if (command.name === 'user add') {
+    if (arg === undefined) throw new UsageError(pick(lang, { vi: 'cần tên: user add TÊN --role VAI_TRÒ', en: 'needs a name: user add NAME --role ROLE' }));
+    if (values.role === undefined) throw new UsageError(pick(lang, { vi: `cần --role: ${ROLES.join(', ')}`, en: `needs --role: ${ROLES.join(', ')}` }));
+    const password = values.password ?? io.env.LOA_PASSWORD;
+    if (password === undefined || password === '') {
+      throw new UsageError(pick(lang, { vi: 'cần mật khẩu: --password MK hoặc biến môi trường LOA_PASSWORD', en: 'needs a password: --password PW or the LOA_PASSWORD environment variable' }));
+    }
+  }
   try {
     const config = await controllerConfig(values);
-    if (command === 'run') return await run(io, lang, config, values.pretty);
-    if (command === 'unit' && sub === 'add') {
-      if (arg === undefined || values.commune === undefined || values.team === undefined) {
-        throw new UsageError(pick(lang, { vi: 'cần: unit add <mã-xe> --commune XÃ --team TỔ', en: 'needs: unit add <unit-id> --commune C --team T' }));
-      }
-      return await unitAdd(io, lang, config, { unit: arg, commune: values.commune, team: values.team, profile: values.profile, communeName: values['commune-name'], teamName: values['team-name'], out: values.out });
+    switch (command.name) {
+      case 'run':
+        return await run(io, lang, config, values.pretty);
+      case 'unit add':
+        refuseLoopback(lang, config, values['allow-loopback']);
+        return await unitAdd(io, lang, config, { unit: arg!, commune: values.commune!, team: values.team!, profile: values.profile, communeName: values['commune-name'], teamName: values['team-name'], out: values.out });
+      case 'unit list':
+        return await unitList(io, lang, config, values.json);
+      case 'user add':
+        return await userAdd(io, lang, config, { name: arg!, role: choiceOf(lang, '--role', values.role!, ROLES), password: (values.password ?? io.env.LOA_PASSWORD)!, displayName: values['display-name'] });
+      default:
+        throw new UsageError(pick(lang, { vi: `không có lệnh "${what}"`, en: `no command "${what}"` }));
     }
-    if (command === 'unit' && sub === 'list') return await unitList(io, lang, config, values.json);
-    if (command === 'user' && sub === 'add') return await userAdd(io, lang, config, arg, values.role, values.password ?? io.env.LOA_PASSWORD, values['display-name']);
-    throw new UsageError(pick(lang, { vi: `không có lệnh "${what}" (xem loa controller --help)`, en: `no command "${what}" (see loa controller --help)` }));
   } catch (err) {
     if (err instanceof UsageError) throw err;
     return reportError(io, lang, what, err);
   }
+}
+
+/**
+ * A bundle must carry addresses the cart can dial: with the defaults it would carry this machine's 127.0.0.1, and a
+ * cart provisioned so could never reach its district. `--allow-loopback` is for a trial with everything on one machine.
+ */
+function refuseLoopback(lang: Lang, config: ControllerConfig, allowed: boolean): void {
+  const found = loopbackBundleAddresses(config);
+  if (allowed || found.length === 0) return;
+  const addresses = found.map((f) => f.url).join(', ');
+  const keys = found.map((f) => f.key).join(pick(lang, { vi: ' và ', en: ' and ' }));
+  throw new UsageError(
+    pick(lang, {
+      vi: `gói cài đặt sẽ ghi địa chỉ chỉ dùng được trong máy này (${addresses}): xe loa sẽ không bao giờ liên lạc được với huyện. Đặt ${keys} trong tệp cấu hình (--config) thành địa chỉ xe gọi tới, ví dụ "mqtt://10.0.0.5:1883" và "http://10.0.0.5:8080" (và cho máy chủ nghe trên địa chỉ đó: broker.embedded.host, http.host "0.0.0.0"); chạy thử trên một máy: thêm --allow-loopback`,
+      en: `the bundle would carry addresses of this machine only (${addresses}): the cart could never reach its district. Set ${keys} in the configuration file (--config) to the addresses carts dial, e.g. "mqtt://10.0.0.5:1883" and "http://10.0.0.5:8080" (and have the controller listen there: broker.embedded.host, http.host "0.0.0.0"); for a trial on one machine add --allow-loopback`,
+    }),
+  );
 }
 
 async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: boolean): Promise<number> {
@@ -185,15 +239,10 @@ async function unitList(io: CliIo, lang: Lang, config: ControllerConfig, json: b
   }
 }
 
-async function userAdd(io: CliIo, lang: Lang, config: ControllerConfig, name: string | undefined, role: string | undefined, password: string | undefined, displayName: string | undefined): Promise<number> {
-  if (name === undefined) throw new UsageError(pick(lang, { vi: 'cần tên: user add TÊN --role VAI_TRÒ', en: 'needs a name: user add NAME --role ROLE' }));
-  if (!isRole(role)) throw new UsageError(`--role ${String(role)}: admin, approver, submitter, viewer ${pick(lang, { vi: 'hoặc', en: 'or' })} technician`);
-  if (password === undefined || password === '') {
-    throw new UsageError(pick(lang, { vi: 'cần mật khẩu: --password MK hoặc biến môi trường LOA_PASSWORD', en: 'needs a password: --password PW or the LOA_PASSWORD environment variable' }));
-  }
+async function userAdd(io: CliIo, lang: Lang, config: ControllerConfig, u: { name: string; role: (typeof ROLES)[number]; password: string; displayName: string | undefined }): Promise<number> {
   const office = await openOffice(config);
   try {
-    const user = await office.users.add({ name, role, password, ...(displayName === undefined ? {} : { displayName }) });
+    const user = await office.users.add({ name: u.name, role: u.role, password: u.password, ...(u.displayName === undefined ? {} : { displayName: u.displayName }) });
     io.stdout.write(pick(lang, { vi: `Đã thêm người dùng ${user.name} (vai trò ${user.role}).`, en: `Added user ${user.name} (role ${user.role}).` }) + '\n');
     return 0;
   } finally {

@@ -3,34 +3,31 @@
  *   loa hw nmea [FILE]   NMEA from a file (or standard input) → one JSON line per fix; counts on standard error.
  */
 import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { runNmeaTool } from '../hardware/gnss/nmea-tool.js';
-import { chooseLang, pick, type Text } from './i18n.js';
-import { UsageError, type CliIo } from './io.js';
+import { pick, type Lang } from './i18n.js';
+import { parseCommand, type CliIo, type GroupSpec } from './io.js';
 
-const HELP: Text = {
-  vi: `Cách dùng:
+export const hwSpec = {
+  name: 'hw',
+  help: {
+    vi: `Cách dùng:
   loa hw nmea [TỆP]   đọc NMEA từ tệp (hoặc đầu vào chuẩn, ví dụ: cat /dev/serial0 | loa hw nmea),
                       in mỗi lần định vị một dòng JSON; số câu tốt / sai checksum / bỏ qua in ra stderr.`,
-  en: `Usage:
+    en: `Usage:
   loa hw nmea [FILE]  read NMEA from a file (or standard input, e.g. cat /dev/serial0 | loa hw nmea),
                       print one JSON line per fix; good / bad-checksum / skipped counts go to stderr.`,
-};
+  },
+  options: {},
+  commands: [{ name: 'nmea', options: [], args: 1 }],
+} as const satisfies GroupSpec;
 
-export async function runHw(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { lang: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-    allowPositionals: true,
-  });
-  const lang = chooseLang(values.lang, io.env);
-  const [command, file, ...extra] = positionals;
-  if (values.help || command === undefined) {
-    io.stdout.write(pick(lang, HELP) + '\n');
-    return values.help ? 0 : 2;
+export async function runHw(argv: string[], io: CliIo, lang: Lang): Promise<number> {
+  const { command, args, help } = parseCommand(hwSpec, argv, lang);
+  if (help || command === undefined) {
+    io.stdout.write(pick(lang, hwSpec.help) + '\n');
+    return help ? 0 : 2;
   }
-  if (command !== 'nmea') throw new UsageError(pick(lang, { vi: `không có lệnh "${command}"; dùng: loa hw nmea [TỆP]`, en: `no command "${command}"; use: loa hw nmea [FILE]` }));
-  if (extra.length > 0) throw new UsageError(pick(lang, { vi: 'chỉ nhận một tệp', en: 'takes one file at most' }));
+  const [file] = args;
 
   const input = file === undefined || file === '-' ? io.stdin : createReadStream(file);
   let counts;

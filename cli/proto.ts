@@ -2,7 +2,6 @@
  * `loa proto`: encode, decode and size Loa protocol frames by hand — for a technician checking a radio link, and
  * for tests. Frames are tagged with the unit key given (`--unit-key HEX`), or with the published test key.
  */
-import { parseArgs } from 'node:util';
 import {
   decodeFrame,
   encodeFrame,
@@ -21,6 +20,7 @@ import {
   MESSAGE_TYPES,
   toSerial,
   hexField,
+  MAX_VARINT,
   type FixContext,
   type Frame,
   type Message,
@@ -28,8 +28,8 @@ import {
   type SignedBody,
 } from '../protocol/index.js';
 import { frameCases, signedCases, TEST_DISTRICT_SEED, TEST_FIX_CONTEXT, TEST_UNIT_KEY } from '../tools/vector-cases.js';
-import { chooseLang, pick, type Lang, type Text } from './i18n.js';
-import { UsageError, type CliIo } from './io.js';
+import { pick, type Lang, type Text } from './i18n.js';
+import { parseCommand, UsageError, type CliIo, type GroupSpec } from './io.js';
 
 const EXPLAIN: Record<ProtocolErrorCode, Text> = {
   truncated: { vi: 'khung bị cụt', en: 'the frame is cut short' },
@@ -50,6 +50,7 @@ const EXPLAIN: Record<ProtocolErrorCode, Text> = {
 const HELP: Text = {
   vi: `Cách dùng:
   loa proto encode <loại> --json '<đối tượng>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district] [--origin VĨ,KINH]
+                   [--district-seed HEX] [--now GIÂY_UNIX]
   loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX] [--origin VĨ,KINH] [--now GIÂY_UNIX]
   loa proto sizes
 Loại tin: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; đối tượng ký: ${SIGNED_TYPES.join(', ')}.
@@ -59,6 +60,7 @@ Tin vị trí (fix) mang toạ độ lệch so với gốc toạ độ của huy
 (mặc định 0,0); thời điểm của fix được đặt gần đồng hồ máy này, hoặc gần --now.`,
   en: `Usage:
   loa proto encode <type> --json '<object>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district] [--origin LAT,LON]
+                   [--district-seed HEX] [--now UNIX_SECONDS]
   loa proto decode <hex> [--serial] [--unit-key HEX] [--district-key HEX] [--origin LAT,LON] [--now UNIX_SECONDS]
   loa proto sizes
 Message types: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; signed objects: ${SIGNED_TYPES.join(', ')}.
@@ -68,43 +70,53 @@ A fix carries its position as offsets from the district origin: --origin must be
 bundle (default 0,0); its time is placed next to this machine's clock, or next to --now.`,
 };
 
+const COUNTER = { min: 0, max: MAX_VARINT, integer: true } as const;
+
 const options = {
   json: { type: 'string' },
-  serial: { type: 'boolean', default: false },
+  serial: { type: 'boolean' },
   'unit-key': { type: 'string' },
   'district-key': { type: 'string' },
   'district-seed': { type: 'string' },
-  unit: { type: 'string', default: '1' },
-  boot: { type: 'string', default: '1' },
-  seq: { type: 'string', default: '0' },
-  district: { type: 'boolean', default: false },
+  unit: { type: 'string', default: '1', number: COUNTER },
+  boot: { type: 'string', default: '1', number: COUNTER },
+  seq: { type: 'string', default: '0', number: COUNTER },
+  district: { type: 'boolean' },
   origin: { type: 'string' },
-  now: { type: 'string' },
-  lang: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
+  now: { type: 'string', number: COUNTER },
 } as const;
 
-export async function runProto(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  const lang = chooseLang(values.lang, io.env);
-  const [command, arg] = positionals;
-  if (values.help || command === undefined) {
+export const protoSpec = {
+  name: 'proto',
+  help: HELP,
+  options,
+  commands: [
+    { name: 'encode', options: ['json', 'serial', 'unit-key', 'unit', 'boot', 'seq', 'district', 'origin', 'district-seed', 'now'], args: 1 },
+    { name: 'decode', options: ['serial', 'unit-key', 'district-key', 'origin', 'now'], args: 1 },
+    { name: 'sizes', options: [], args: 0 },
+  ],
+} as const satisfies GroupSpec;
+
+export async function runProto(argv: string[], io: CliIo, lang: Lang): Promise<number> {
+  const { command, args, values, help } = parseCommand(protoSpec, argv, lang);
+  if (help || command === undefined) {
     io.stdout.write(pick(lang, HELP) + '\n');
-    return command === undefined && !values.help ? 2 : 0;
+    return help ? 0 : 2;
   }
+  const [arg] = args;
   try {
-    switch (command) {
+    switch (command.name) {
       case 'encode':
         io.stdout.write(encode(need(arg, lang, { vi: 'thiếu loại tin', en: 'missing the message type' }), values, lang) + '\n');
         return 0;
       case 'decode':
-        io.stdout.write(JSON.stringify(decode(need(arg, lang, { vi: 'thiếu chuỗi hex', en: 'missing the hex string' }), values), null, 2) + '\n');
+        io.stdout.write(JSON.stringify(decode(need(arg, lang, { vi: 'thiếu chuỗi hex', en: 'missing the hex string' }), values, lang), null, 2) + '\n');
         return 0;
       case 'sizes':
         io.stdout.write(sizes(lang) + '\n');
         return 0;
       default:
-        throw new UsageError(pick(lang, { vi: `không có lệnh "${command}"; dùng encode, decode hoặc sizes`, en: `no command "${command}"; use encode, decode or sizes` }));
+        throw new UsageError(pick(lang, { vi: `không có lệnh "${command.name}"; dùng encode, decode hoặc sizes`, en: `no command "${command.name}"; use encode, decode or sizes` }));
     }
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
@@ -118,31 +130,25 @@ function need(v: string | undefined, lang: Lang, what: Text): string {
   return v;
 }
 
-type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string };
+type Values = ReturnType<typeof parseCommand<typeof options>>['values'];
 
 function unitKey(values: Values): Buffer {
   return values['unit-key'] === undefined ? TEST_UNIT_KEY : hexField(values['unit-key'], '--unit-key');
 }
 
-function counter(value: string | undefined, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} ${String(value)}: must be a whole number ≥ 0`);
-  return n;
-}
-
 /** The district origin and clock fixes are read with (SPEC 0x03). */
-function fixContextOf(values: Values): Partial<FixContext> {
+function fixContextOf(values: Values, lang: Lang): Partial<FixContext> {
   const ctx: Partial<FixContext> = {};
   if (values.origin !== undefined) {
     const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(values.origin);
     const lat = Number(m?.[1]);
     const lon = Number(m?.[2]);
     if (!m || originProblem({ lat, lon }) !== null) {
-      throw new UsageError(`--origin ${values.origin}: cần "vĩ độ,kinh độ" tính bằng độ, ví dụ 19.82,105.6 (needs "lat,lon" in degrees)`);
+      throw new UsageError(`--origin ${values.origin}: ${pick(lang, { vi: 'cần "vĩ độ,kinh độ" tính bằng độ, ví dụ 19.82,105.6', en: 'needs "lat,lon" in degrees, e.g. 19.82,105.6' })}`);
     }
     ctx.origin = { lat, lon };
   }
-  if (values.now !== undefined) ctx.now = counter(values.now, 'now');
+  if (values.now !== undefined) ctx.now = Number(values.now);
   return ctx;
 }
 
@@ -152,7 +158,7 @@ function encode(type: string, values: Values, lang: Lang): string {
   try {
     parsed = JSON.parse(values.json);
   } catch (err) {
-    throw new UsageError(`--json: ${(err as Error).message}`);
+    throw new UsageError(`--json: ${pick(lang, { vi: 'không phải JSON hợp lệ', en: 'is not valid JSON' })} (${(err as Error).message})`);
   }
   const seed = values['district-seed'] === undefined ? TEST_DISTRICT_SEED : hexField(values['district-seed'], '--district-seed');
   if ((SIGNED_TYPES as readonly string[]).includes(type) && type !== 'command') {
@@ -169,17 +175,17 @@ function encode(type: string, values: Values, lang: Lang): string {
   });
   const frame: Frame = {
     kind: values.district || type === 'ack' || type === 'command' ? 'district' : 'unit',
-    unit: counter(values.unit, 'unit'),
-    boot: counter(values.boot, 'boot'),
-    seq: counter(values.seq, 'seq'),
+    unit: Number(values.unit),
+    boot: Number(values.boot),
+    seq: Number(values.seq),
     messages,
   };
-  const bytes = encodeFrame(frame, unitKey(values), fixContextOf(values));
+  const bytes = encodeFrame(frame, unitKey(values), fixContextOf(values, lang));
   return (values.serial ? toSerial(bytes) : bytes).toString('hex');
 }
 
-function decode(hex: string, values: Values): unknown {
-  const ctx = fixContextOf(values);
+function decode(hex: string, values: Values, lang: Lang): unknown {
+  const ctx = fixContextOf(values, lang);
   let bytes = hexField(hex.replace(/\s+/g, ''), 'hex');
   if (values.serial) bytes = fromSerial(bytes[bytes.length - 1] === 0 ? bytes.subarray(0, -1) : bytes);
   if (frameKind(bytes) === 'signed') {

@@ -3,48 +3,68 @@
  * controller's database (`--data DIR` or the configuration's `dataDir`), to standard output or a file. CSV is UTF-8
  * with a byte-order mark (Excel), HTML a printable A4 page.
  */
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { openOffice } from '../controller/app/office.js';
-import { buildReport, parsePeriod, REPORT_FORMATS } from '../controller/reports/index.js';
+import { buildReport, InvalidPeriodError, parsePeriod, REPORT_FORMATS, type Period } from '../controller/reports/index.js';
 import { controllerConfig, reportError } from './controller.js';
-import { chooseLang, pick, type Text } from './i18n.js';
-import { UsageError, type CliIo } from './io.js';
+import { pick, type Lang } from './i18n.js';
+import { choiceOf, parseCommand, UsageError, type CliIo, type GroupSpec } from './io.js';
 
-const HELP: Text = {
-  vi: `Cách dùng:
+export const reportSpec = {
+  name: 'report',
+  help: {
+    vi: `Cách dùng:
   loa report --period KỲ [--commune MÃ_XÃ] --format json|csv|html [--out TỆP] [--data THƯ_MỤC] [--config TỆP] [--lang en]
       KỲ: 2026-11 (tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm). Không có --out: in ra màn hình.`,
-  en: `Usage:
+    en: `Usage:
   loa report --period P [--commune ID] --format json|csv|html [--out FILE] [--data DIR] [--config FILE] [--lang en]
       P: 2026-11 (month), 2026-Q4 (quarter), 2026-H2 (half-year), 2026 (year). Without --out: to standard output.`,
-};
+  },
+  options: {
+    period: { type: 'string' },
+    commune: { type: 'string' },
+    format: { type: 'string', default: 'json', choices: REPORT_FORMATS },
+    out: { type: 'string' },
+    data: { type: 'string' },
+    config: { type: 'string' },
+  },
+  commands: [{ name: '', options: ['period', 'commune', 'format', 'out', 'data', 'config'], args: 0 }],
+} as const satisfies GroupSpec;
 
-export async function runReport(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    allowPositionals: false,
-    options: {
-      period: { type: 'string' },
-      commune: { type: 'string' },
-      format: { type: 'string', default: 'json' },
-      out: { type: 'string' },
-      data: { type: 'string' },
-      config: { type: 'string' },
-      lang: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const lang = chooseLang(values.lang, io.env);
-  if (values.help) {
-    io.stdout.write(pick(lang, HELP) + '\n');
+/** The period, or the usage error that repeats it. */
+function periodOf(text: string, lang: Lang): Period {
+  try {
+    return parsePeriod(text, lang);
+  } catch (err) {
+    if (err instanceof InvalidPeriodError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** What is wrong with the folder of `--out` (checked before the report is built), or undefined. */
+async function outFolderProblem(out: string, lang: Lang): Promise<string | undefined> {
+  const folder = dirname(out);
+  const isDir = await stat(folder).then((s) => s.isDirectory(), () => false);
+  if (isDir) return undefined;
+  return pick(lang, { vi: `--out ${out}: không có thư mục ${folder} (tạo nó trước, hoặc chọn nơi khác)`, en: `--out ${out}: there is no folder ${folder} (make it first, or choose another place)` });
+}
+
+export async function runReport(argv: string[], io: CliIo, lang: Lang): Promise<number> {
+  const { values, help } = parseCommand(reportSpec, argv, lang);
+  if (help) {
+    io.stdout.write(pick(lang, reportSpec.help) + '\n');
     return 0;
   }
-  const format = REPORT_FORMATS.find((f) => f === values.format);
-  if (format === undefined) throw new UsageError(`--format ${values.format}: json, csv ${pick(lang, { vi: 'hoặc', en: 'or' })} html`);
+  const format = choiceOf(lang, '--format', values.format, REPORT_FORMATS);
   if (values.period === undefined) throw new UsageError(pick(lang, { vi: 'cần --period (ví dụ 2026-11)', en: 'needs --period (e.g. 2026-11)' }));
+  const period = periodOf(values.period, lang);
+  const outProblem = values.out === undefined ? undefined : await outFolderProblem(values.out, lang);
+  if (outProblem !== undefined) {
+    io.stderr.write(`loa report: ${outProblem}\n`);
+    return 1;
+  }
   try {
-    const period = parsePeriod(values.period, lang);
     const config = await controllerConfig(values);
     const office = await openOffice(config);
     let text: string;
@@ -58,7 +78,12 @@ export async function runReport(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(text);
       return 0;
     }
-    await writeFile(values.out, text, 'utf8');
+    try {
+      await writeFile(values.out, text, 'utf8');
+    } catch (err) {
+      io.stderr.write(pick(lang, { vi: `loa report: không ghi được ${values.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, en: `loa report: cannot write ${values.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }) + '\n');
+      return 1;
+    }
     io.stderr.write(pick(lang, { vi: `Đã ghi báo cáo ${period.id} vào ${values.out}.`, en: `Wrote the ${period.id} report to ${values.out}.` }) + '\n');
     return 0;
   } catch (err) {

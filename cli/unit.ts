@@ -3,26 +3,29 @@
  *   loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty]   the cart program
  *   loa unit status [--json] [--data DIR]                                     what the running cart is doing
  *   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]      a simulated button (--sim carts)
- *   loa unit selftest [--sim] [--config FILE] [--gnss-wait S]                  checklist of the cart's hardware
+ *   loa unit selftest [--sim] [--config FILE] [--data DIR] [--gnss-wait S]                 checklist of the cart's hardware
+ *   loa unit command <action> --to unit:ID|team:ID|commune:ID --as USER        a signed command, through the
+ *                                                                             running controller (unit-command.ts)
  */
-import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
 import { ConfigError } from '../hardware/board/config-error.js';
-import { loadCartConfig } from '../device/config.js';
+import { loadCartConfigFor } from '../device/config.js';
 import { createHardware } from '../device/hardware.js';
 import { createLoggerFactory } from '../device/logger.js';
 import { formatSelftest, runSelftest } from '../device/selftest.js';
 import { CartStartError, runCart } from '../device/cart-run.js';
-import type { CartStatus } from '../device/cart-status.js';
+import { PLAYER_STATE_TEXT, type CartStatus } from '../device/cart-status.js';
 import { controlRequest } from '../device/control.js';
 import { IdentityError } from '../device/identity.js';
+import type { UplinkStats } from '../device/link/uplink.js';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { SerialLink } from '../hardware/serial/serial-link.js';
 import { provision, ProvisionError, type ProvisionResult } from '../device/provision.js';
 import { listenForBundle, sendBundle, type ProvisionAnswer } from '../device/provision-serial.js';
 import { loopAround, TRIEU_SON_COMMUNES } from '../device/sim/places.js';
-import { chooseLang, pick, type Lang, type Text } from './i18n.js';
-import { logLevelFrom, printConfigProblems, untilStopSignal, UsageError, type CliIo } from './io.js';
+import { pick, type Lang, type Text } from './i18n.js';
+import { choiceOf, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
@@ -33,8 +36,14 @@ const HELP: Text = {
   loa unit provision --bundle TỆP --serial CỔNG          gửi gói qua cáp USB tới xe đang chờ
   loa unit provision --listen CỔNG [--data THƯ_MỤC]      xe chờ nhận gói qua cáp USB
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data THƯ_MỤC]   bấm nút mô phỏng
-  loa unit selftest [--sim] [--config TỆP] [--gnss-wait GIÂY] [--lang en]
-      kiểm tra rơ-le, âm thanh, âm lượng, GNSS và bảng đo nguồn; mã thoát 0 khi tất cả đạt`,
+  loa unit selftest [--sim] [--config TỆP] [--data THƯ_MỤC] [--gnss-wait GIÂY] [--lang en]
+      kiểm tra rơ-le, âm thanh, âm lượng, GNSS và bảng đo nguồn; mã thoát 0 khi tất cả đạt
+      (bo mạch: theo gói cấp phát trong --data, trừ khi --config ghi hardware.profile)
+  loa unit command <sync-now|stop|reboot|volume N|play MÃ_BẢN_TIN|set-config KHOÁ GIÁ_TRỊ>
+                   --to unit:MÃ|team:MÃ|commune:MÃ --as NGƯỜI_DUYỆT [--password MK] [--ttl GIÂY]
+                   [--url http://MÁY_CHỦ:8080] [--config TỆP_CẤU_HÌNH_MÁY_CHỦ]
+      gửi lệnh đã ký tới xe qua bộ điều khiển đang chạy (mật khẩu lấy từ --password hoặc LOA_PASSWORD;
+      địa chỉ: --url, hoặc http.host/http.port trong cấu hình máy chủ)`,
   en: `Usage:
   loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty] [--autoplay]
       run the cart (--sim: simulated hardware, and a test playlist made in an empty data folder)
@@ -43,64 +52,87 @@ const HELP: Text = {
   loa unit provision --bundle FILE --serial PORT send the bundle over a USB cable to a waiting cart
   loa unit provision --listen PORT [--data DIR]  wait for a bundle over a USB cable
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]   press a simulated button
-  loa unit selftest [--sim] [--config FILE] [--gnss-wait SECONDS] [--lang en]
-      checks the relay, audio, volume, GNSS and the power board; exit code 0 only when all pass`,
+  loa unit selftest [--sim] [--config FILE] [--data DIR] [--gnss-wait SECONDS] [--lang en]
+      checks the relay, audio, volume, GNSS and the power board; exit code 0 only when all pass
+      (the board: the one the provisioning bundle in --data names, unless --config sets hardware.profile)
+  loa unit command <sync-now|stop|reboot|volume N|play CLIP_ID|set-config KEY VALUE>
+                   --to unit:ID|team:ID|commune:ID --as APPROVER [--password PW] [--ttl SECONDS]
+                   [--url http://SERVER:8080] [--config CONTROLLER_CONFIG_FILE]
+      send signed commands to carts through the running controller (password from --password or LOA_PASSWORD;
+      address: --url, else http.host/http.port of the controller's configuration)`,
 };
 
-export async function runUnit(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      sim: { type: 'boolean', default: false },
-      config: { type: 'string' },
-      'gnss-wait': { type: 'string' },
-      data: { type: 'string' },
-      speed: { type: 'string' },
-      pretty: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      long: { type: 'boolean', default: false },
-      autoplay: { type: 'boolean', default: false },
-      bundle: { type: 'string' },
-      serial: { type: 'string' },
-      listen: { type: 'string' },
-      lang: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const lang = chooseLang(values.lang, io.env);
-  const [command, arg] = positionals;
-  const dataDir = values.data ?? io.env.LOA_DATA ?? 'data/unit';
-  if (values.help || command === undefined) {
+const BUTTONS = ['play', 'next', 'vol-up', 'vol-down', 'stop'] as const;
+
+export const unitSpec = {
+  name: 'unit',
+  help: HELP,
+  options: {
+    sim: { type: 'boolean' },
+    config: { type: 'string' },
+    'gnss-wait': { type: 'string', number: { min: 0, max: 3600, aboveMin: true } },
+    data: { type: 'string' },
+    speed: { type: 'string', number: { min: 0, max: 1000, aboveMin: true } },
+    pretty: { type: 'boolean' },
+    json: { type: 'boolean' },
+    long: { type: 'boolean' },
+    autoplay: { type: 'boolean' },
+    bundle: { type: 'string' },
+    serial: { type: 'string' },
+    listen: { type: 'string' },
+    to: { type: 'string' },
+    as: { type: 'string' },
+    password: { type: 'string' },
+    ttl: { type: 'string', number: { min: 1, max: 7 * 86_400, integer: true } },
+    url: { type: 'string' },
+  },
+  commands: [
+    { name: 'run', options: ['sim', 'config', 'data', 'speed', 'pretty', 'autoplay'], args: 0 },
+    { name: 'status', options: ['json', 'data'], args: 0 },
+    { name: 'provision', options: ['bundle', 'data', 'serial', 'listen'], args: 0 },
+    { name: 'press', options: ['long', 'data'], args: 1 },
+    { name: 'selftest', options: ['sim', 'config', 'data', 'gnss-wait'], args: 0 },
+    { name: 'command', options: ['to', 'as', 'password', 'ttl', 'url', 'config'], args: 3 },
+  ],
+} as const satisfies GroupSpec;
+
+export async function runUnit(argv: string[], io: CliIo, lang: Lang): Promise<number> {
+  const { command, args, values, help } = parseCommand(unitSpec, argv, lang);
+  if (help || command === undefined) {
     io.stdout.write(pick(lang, HELP) + '\n');
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
-  switch (command) {
+  const dataDir = values.data ?? io.env.LOA_DATA ?? 'data/unit';
+  switch (command.name) {
     case 'run':
-      return run(io, lang, { dataDir, sim: values.sim, config: values.config, speed: values.speed, pretty: values.pretty, autoplay: values.autoplay });
+      return run(io, lang, { dataDir, sim: values.sim, config: values.config, speed: values.speed === undefined ? 1 : Number(values.speed), pretty: values.pretty, autoplay: values.autoplay });
     case 'status':
       return status(io, lang, dataDir, values.json);
     case 'press':
-      return press(io, lang, dataDir, arg, values.long);
+      return press(io, lang, dataDir, args[0], values.long);
     case 'provision':
       return provisionCommand(io, lang, dataDir, values.bundle, values.serial, values.listen);
     case 'selftest':
-      return selftest(io, lang, values.sim, values.config, values['gnss-wait']);
+      return selftest(io, lang, dataDir, values.sim, values.config, values['gnss-wait']);
+    case 'command': {
+      // Office code, loaded only for this command: the cart's own commands never load the controller's.
+      const { sendUnitCommand } = await import('./unit-command.js');
+      return sendUnitCommand(io, lang, args, values);
+    }
     default:
-      throw new UsageError(pick(lang, { vi: `không có lệnh "${command}" (xem loa unit --help)`, en: `no command "${command}" (see loa unit --help)` }));
+      throw new UsageError(pick(lang, { vi: `không có lệnh "${command.name}" (xem loa unit --help)`, en: `no command "${command.name}" (see loa unit --help)` }));
   }
 }
 
-async function selftest(io: CliIo, lang: Lang, sim: boolean, configFile: string | undefined, gnssWait: string | undefined): Promise<number> {
+async function selftest(io: CliIo, lang: Lang, dataDir: string, sim: boolean, configFile: string | undefined, gnssWait: string | undefined): Promise<number> {
   let config;
   try {
-    config = await loadCartConfig(configFile, { simulate: sim });
+    config = await loadCartConfigFor(dataDir, configFile, { simulate: sim });
   } catch (err) {
     if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
     throw err;
   }
   const waitS = gnssWait === undefined ? (config.hardware.simulate ? 5 : 90) : Number(gnssWait);
-  if (!Number.isFinite(waitS) || waitS <= 0) throw new UsageError(`--gnss-wait ${gnssWait}: ${pick(lang, { vi: 'phải là số giây > 0', en: 'must be a number of seconds > 0' })}`);
   const logger = createLoggerFactory({ out: io.stderr, level: 'warn', pretty: true });
   const hw = await createHardware(config.hardware, { logger, route: loopAround(TRIEU_SON_COMMUNES[0]!) });
   const lines = await runSelftest(hw, { gnssWaitMs: waitS * 1000, audioWaitMs: 10_000 });
@@ -111,20 +143,26 @@ async function selftest(io: CliIo, lang: Lang, sim: boolean, configFile: string 
   return lines.every((l) => l.ok) ? 0 : 1;
 }
 
-async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; config: string | undefined; speed: string | undefined; pretty: boolean; autoplay: boolean }): Promise<number> {
-  const speed = o.speed === undefined ? 1 : Number(o.speed);
-  if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) throw new UsageError(`--speed ${o.speed}: ${pick(lang, { vi: 'phải là số từ 0 đến 1000', en: 'must be a number above 0, at most 1000' })}`);
+async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; config: string | undefined; speed: number; pretty: boolean; autoplay: boolean }): Promise<number> {
+  const notFolder = await stat(o.dataDir).then((s) => !s.isDirectory(), () => false);
+  if (notFolder) {
+    io.stderr.write(pick(lang, { vi: `loa unit run: ${o.dataDir} là một tệp, không phải thư mục dữ liệu (--data THƯ_MỤC)`, en: `loa unit run: ${o.dataDir} is a file, not a data folder (--data DIR)` }) + '\n');
+    return 1;
+  }
   const logger = createLoggerFactory({ out: io.stdout, pretty: o.pretty, level: logLevelFrom(io.env) });
   let running;
   try {
-    running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed, logger });
+    running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed: o.speed, logger });
   } catch (err) {
     if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
     if (err instanceof CartStartError || err instanceof IdentityError) {
-      io.stderr.write(`loa unit run: ${err.message}\n`);
+      io.stderr.write(`loa unit run: ${err instanceof CartStartError ? pick(lang, err.text) : err.message}\n`);
       return 1;
     }
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined || !/^E[A-Z]+$/.test(code)) throw err;
+    io.stderr.write(pick(lang, { vi: `loa unit run: không khởi động được xe (${(err as Error).message})`, en: `loa unit run: the cart cannot start (${(err as Error).message})` }) + '\n');
+    return 1;
   }
   io.stderr.write(
     pick(lang, {
@@ -143,19 +181,43 @@ async function ask(io: CliIo, lang: Lang, dataDir: string, request: Parameters<t
   try {
     const answer = await controlRequest(join(dataDir, 'control.sock'), request);
     if (!answer.ok) {
-      io.stderr.write(`loa unit: ${answer.error}\n`);
+      io.stderr.write(`loa unit: ${answer.text === undefined ? answer.error : pick(lang, answer.text)}\n`);
       return undefined;
     }
     return answer.result;
   } catch (err) {
+    const notRunning = ['LOA_NOT_RUNNING', 'ENOENT', 'ECONNREFUSED', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
     io.stderr.write(
-      pick(lang, {
-        vi: `loa unit: không liên lạc được với xe đang chạy (${(err as Error).message}). Xe có đang chạy với --data ${dataDir} không?`,
-        en: `loa unit: cannot reach the running cart (${(err as Error).message}). Is a cart running with --data ${dataDir}?`,
-      }) + '\n',
+      pick(
+        lang,
+        notRunning
+          ? { vi: `loa unit: không có xe nào đang chạy với thư mục dữ liệu ${dataDir}. Xe có đang chạy (loa unit run --data ${dataDir}) không?`, en: `loa unit: no cart is running with the data folder ${dataDir}. Is a cart running (loa unit run --data ${dataDir})?` }
+          : { vi: `loa unit: không liên lạc được với xe đang chạy (${(err as Error).message}). Xe có đang chạy với --data ${dataDir} không?`, en: `loa unit: cannot reach the running cart (${(err as Error).message}). Is a cart running with --data ${dataDir}?` },
+      ) + '\n',
     );
     return undefined;
   }
+}
+
+/** The uplink's counters in words: what went out, what came back, what was refused. */
+export function linkWords(lang: Lang, stats: UplinkStats | undefined): string {
+  if (stats === undefined) return pick(lang, { vi: 'đã cấu hình, chưa kết nối lần nào', en: 'configured, not connected yet' });
+  const kb = (stats.bytesSent / 1024).toFixed(1);
+  const parts = [
+    pick(lang, {
+      vi: `đã gửi ${stats.framesSent} khung (${kb} kB), ${stats.recordsSent} bản ghi (huyện đã nhận ${stats.recordsAcked}, gửi lại ${stats.recordsResent})`,
+      en: `sent ${stats.framesSent} frames (${kb} kB), ${stats.recordsSent} records (${stats.recordsAcked} acknowledged, ${stats.recordsResent} resent)`,
+    }),
+    pick(lang, {
+      vi: `nhận ${stats.framesReceived} khung (lệnh đã làm: ${stats.commandsObeyed}, thông báo danh sách phát: ${stats.announcements})`,
+      en: `received ${stats.framesReceived} frames (commands obeyed: ${stats.commandsObeyed}, playlist announcements: ${stats.announcements})`,
+    }),
+  ];
+  if (stats.sendFailures > 0) parts.push(pick(lang, { vi: `gửi lỗi ${stats.sendFailures} lần`, en: `${stats.sendFailures} failed sends` }));
+  if (stats.oversizeSkipped > 0) parts.push(pick(lang, { vi: `${stats.oversizeSkipped} bản ghi quá lớn đang chờ`, en: `${stats.oversizeSkipped} records too big, waiting` }));
+  const refused = Object.entries(stats.refused).filter(([, n]) => n > 0);
+  if (refused.length > 0) parts.push(`${pick(lang, { vi: 'từ chối', en: 'refused' })}: ${refused.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);
+  return parts.join('; ');
 }
 
 async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Promise<number> {
@@ -165,28 +227,21 @@ async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Pr
     io.stdout.write(JSON.stringify(s, null, 2) + '\n');
     return 0;
   }
-  const state: Record<string, Text> = {
-    idle: { vi: 'nghỉ', en: 'idle' },
-    warming: { vi: 'đang khởi động âm ly', en: 'warming up' },
-    playing: { vi: 'đang phát', en: 'playing' },
-    paused: { vi: 'tạm dừng', en: 'paused' },
-    cooling: { vi: 'đang tắt âm ly', en: 'cooling down' },
-    blocked: { vi: 'bị chặn', en: 'blocked' },
-  };
   const line = (label: Text, value: string): string => `${pick(lang, label).padEnd(14)} ${value}`;
+  const state: Text | undefined = (PLAYER_STATE_TEXT as Partial<Record<string, Text>>)[s.state];
   const out = [
     line({ vi: 'Xe', en: 'Cart' }, `${s.unit} (${s.commune})${s.simulated ? pick(lang, { vi: ' — mô phỏng', en: ' — simulated' }) : ''}`),
-    line({ vi: 'Trạng thái', en: 'State' }, pick(lang, state[s.state] ?? { vi: s.state, en: s.state }) + (s.clip ? ` — ${s.clip.title}` : '')),
+    line({ vi: 'Trạng thái', en: 'State' }, (state === undefined ? s.state : pick(lang, state)) + (s.clip ? ` — ${s.clip.title}` : '')),
     ...(s.blocked.length ? [line({ vi: 'Lý do chặn', en: 'Blocked by' }, s.blocked.map((b) => b[lang]).join('; '))] : []),
     line({ vi: 'Âm lượng', en: 'Volume' }, `${s.volume} %`),
     line({ vi: 'Rơ-le', en: 'Relay' }, s.relay === null ? '?' : s.relay ? pick(lang, { vi: 'bật', en: 'on' }) : pick(lang, { vi: 'tắt', en: 'off' })),
     line({ vi: 'Ắc quy', en: 'Battery' }, s.battery ? `${(s.battery.mv / 1000).toFixed(2)} V, ~${s.battery.soc} %, ${pick(lang, { vi: 'pin mặt trời', en: 'solar' })} ${(s.battery.solarMv / 1000).toFixed(1)} V` : '—'),
     line({ vi: 'Vị trí', en: 'Position' }, s.position ? `${s.position.lat.toFixed(5)}, ${s.position.lon.toFixed(5)}` : pick(lang, { vi: 'chưa có', en: 'none yet' })),
-    line({ vi: 'Kết nối', en: 'Link' }, s.link.configured ? JSON.stringify(s.link.stats ?? {}) : pick(lang, { vi: 'không cấu hình', en: 'not configured' })),
+    line({ vi: 'Kết nối', en: 'Link' }, s.link.configured ? linkWords(lang, s.link.stats) : pick(lang, { vi: 'không cấu hình', en: 'not configured' })),
     line({ vi: 'Chờ gửi', en: 'Outbox' }, `${s.outbox.depth}${s.outbox.lost ? ` (${pick(lang, { vi: 'đã mất', en: 'lost' })} ${s.outbox.lost})` : ''}`),
     line({ vi: 'Danh sách phát', en: 'Playlist' }, s.manifest ? `v${s.manifest.version}, ${s.manifest.playable}/${s.manifest.clips}` : pick(lang, { vi: 'chưa có', en: 'none' })),
     ...(s.sync && s.sync.targetVersion !== null
-      ? [line({ vi: 'Đồng bộ', en: 'Sync' }, `→ v${s.sync.targetVersion}: ${s.sync.clipsMissing} ${pick(lang, { vi: 'bản tin, còn', en: 'clips, ' })} ${Math.ceil(s.sync.bytesToGo / 1024)} kB${s.sync.lastError ? ` (${s.sync.lastError})` : ''}`)]
+      ? [line({ vi: 'Đồng bộ', en: 'Sync' }, `→ v${s.sync.targetVersion}: ${s.sync.clipsMissing} ${pick(lang, { vi: 'bản tin, còn', en: 'clips,' })} ${Math.ceil(s.sync.bytesToGo / 1024)} kB${s.sync.lastError ? ` (${s.sync.lastError})` : ''}`)]
       : []),
     ...(s.led ? [line({ vi: 'Đèn báo', en: 'Status LED' }, s.led)] : []),
     ...(s.faults.length ? [line({ vi: 'Lỗi', en: 'Faults' }, s.faults.join(', '))] : []),
@@ -197,7 +252,8 @@ async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Pr
 }
 
 async function press(io: CliIo, lang: Lang, dataDir: string, button: string | undefined, long: boolean): Promise<number> {
-  if (button === undefined) throw new UsageError(pick(lang, { vi: 'cần tên nút: play, next, vol-up, vol-down, stop', en: 'which button: play, next, vol-up, vol-down, stop' }));
+  if (button === undefined) throw new UsageError(pick(lang, { vi: `cần tên nút: ${BUTTONS.join(', ')}`, en: `which button: ${BUTTONS.join(', ')}` }));
+  choiceOf(lang, pick(lang, { vi: 'nút', en: 'button' }), button, BUTTONS);
   const r = await ask(io, lang, dataDir, { cmd: 'press', button, long });
   return r === undefined ? 1 : 0;
 }

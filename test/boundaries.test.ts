@@ -96,4 +96,10 @@ describe('import boundaries', () => {
     expect(files).toContain(join('controller', 'app', 'controller.ts'));
     expect(files.filter((f) => layerOf(join(root, f)) === 'device' || layerOf(join(root, f)) === 'hardware')).toEqual([]);
   });
+
+  // …and the cart's groups load nothing of the controller (`loa unit command` loads it on demand).
+  it.each(['cli/unit.ts', 'cli/proto.ts', 'cli/hw.ts'])('%s loads nothing of the controller', (entry) => {
+    const files = staticClosure(join(root, entry));
+    expect(files.filter((f) => layerOf(join(root, f)) === 'controller')).toEqual([]);
+  });
 });

@@ -9,7 +9,8 @@ import type { FleetRegistry, Unit } from '../fleet/registry.js';
 import { listUnitStates, type UnitStateView } from '../fleet/unit-state.js';
 import { HttpError, type HttpServer } from '../http/server.js';
 import { vnDayRange } from '../reports/period.js';
-import { apiRoute, APPROVERS, badField, jsonBody, READERS, UNIT_READERS, type SessionLookup } from './guard.js';
+import { requireRole } from '../users/roles.js';
+import { apiRoute, APPROVERS, badField, COMMAND_SENDERS, jsonBody, MAINTENANCE_ACTIONS, READERS, UNIT_READERS, type SessionLookup } from './guard.js';
 import { choiceParam, intParam, nameParam, rangeParams } from './params.js';
 import { listEvents, listPlays, trackPoints } from './queries.js';
 import { trackGeoJson, trackGpx } from './track.js';
@@ -168,7 +169,7 @@ export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): 
     return { from, to, count: events.length, truncated: events.length === limit, events };
   });
 
-  apiRoute(server, o.sessions, 'POST', '/api/commands', APPROVERS, async ({ req, user }) => {
+  apiRoute(server, o.sessions, 'POST', '/api/commands', COMMAND_SENDERS, async ({ req, user }) => {
     const body = await jsonBody(req);
     const t = (typeof body.target === 'object' && body.target !== null ? body.target : {}) as Record<string, unknown>;
     const kind = COMMAND_KINDS.find((k) => k === t.kind);
@@ -177,7 +178,10 @@ export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): 
     const target: CommandTarget = { kind, id: t.id };
     const ttl = body.ttlSeconds ?? o.commandTtlSeconds;
     if (!Number.isInteger(ttl) || (ttl as number) < 1 || (ttl as number) > 7 * 86_400) throw badField('ttlSeconds', 'a whole number of seconds 1–604800', ttl);
-    const sent = await o.commands.sendCommand({ target, action: commandAction(body.action, body.args), ttlSeconds: ttl as number, issuedBy: user!.name });
+    const action = commandAction(body.action, body.args);
+    // A technician looks after the carts (sync, restart); what a cart plays and how loud stays the approvers' call.
+    if (!MAINTENANCE_ACTIONS.includes(action.action)) requireRole(user!, APPROVERS, `send ${action.action}`);
+    const sent = await o.commands.sendCommand({ target, action, ttlSeconds: ttl as number, issuedBy: user!.name });
     return { sent };
   });
 

@@ -26,6 +26,10 @@ export const UNIT_READERS: readonly Role[] = ['viewer', 'approver', 'technician'
 /** Readers and submitters: the content list. */
 export const CONTENT_READERS: readonly Role[] = ['viewer', 'approver', 'submitter'];
 export const APPROVERS: readonly Role[] = ['approver'];
+/** Who may send commands to carts: approvers any, technicians only {@link MAINTENANCE_ACTIONS}. */
+export const COMMAND_SENDERS: readonly Role[] = ['approver', 'technician'];
+/** The commands that look after a cart (a technician's) rather than decide what it plays or how loud. */
+export const MAINTENANCE_ACTIONS: readonly string[] = ['sync-now', 'reboot'];
 /** Approvers, and the submitter of a clip before a decision on it: withdrawing a clip. */
 export const WITHDRAWERS: readonly Role[] = ['approver', 'submitter'];
 

@@ -9,7 +9,7 @@ import { CLIP_STATUSES } from '../content/library.js';
 import { REPORT_FORMATS } from '../reports/index.js';
 import { ROLES } from '../users/roles.js';
 import { COMMAND_KINDS } from './fleet-routes.js';
-import { APPROVERS, CONTENT_READERS, READERS, UNIT_READERS, WITHDRAWERS } from './guard.js';
+import { APPROVERS, COMMAND_SENDERS, CONTENT_READERS, READERS, UNIT_READERS, WITHDRAWERS } from './guard.js';
 
 type Json = Record<string, unknown>;
 
@@ -107,7 +107,7 @@ export function openApiDocument(district: { id: string; name: string }): Json {
       },
       '/api/commands': {
         get: op('commands sent, newest first', UNIT_READERS, { parameters: [query('unit', 'only this unit id'), query('limit', '1–5000, default 200', { type: 'integer' })], responses: { '200': ok('commands', { type: 'object', properties: { commands: { type: 'array', items: ref('Command') } } }), ...errors(400, 401, 403) } }),
-        post: op('sign and send a command to a unit, a team or a commune (one per cart)', APPROVERS, {
+        post: op('sign and send a command to a unit, a team or a commune (one per cart); a technician may send only sync-now and reboot', COMMAND_SENDERS, {
           requestBody: {
             required: true,
             content: json({

@@ -67,10 +67,11 @@ export function isEmbedded(broker: ControllerConfig['broker']): broker is Embedd
   return 'embedded' in broker;
 }
 
-/** One thing wrong in a configuration: where, and what (the message repeats the bad value). */
+/** One thing wrong in a configuration: where, and what (the message repeats the bad value), in English and Vietnamese. */
 export interface ConfigProblem {
   path: string;
   message: string;
+  vi: string;
 }
 
 /** A configuration that cannot be used; `problems` lists all of them, one a line in the message. */
@@ -87,21 +88,39 @@ export class ConfigError extends Error {
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (isPlain(value)) return 'an object';
-  return JSON.stringify(value);
+/** The bad value as a message repeats it: `vi` in the Vietnamese text, `en` in the English. */
+function show(value: unknown): { vi: string; en: string } {
+  if (value === undefined) return { vi: 'không có gì', en: 'nothing' };
+  if (Array.isArray(value)) return { vi: 'một danh sách', en: 'a list' };
+  if (isPlain(value)) return { vi: 'một đối tượng', en: 'an object' };
+  const shown = JSON.stringify(value);
+  return { vi: shown, en: shown };
+}
+
+/** Adds a problem in both languages. */
+function report(problems: ConfigProblem[], path: string, vi: string, en: string): void {
+  problems.push({ path, message: en, vi });
+}
+
+/** The Vietnamese for "`value` must be `expected`": "thiếu, cần …" or "95 không hợp lệ, cần …". */
+function needVi(value: unknown, expected: string): string {
+  return value === undefined ? `thiếu, cần ${expected}` : `${show(value).vi} không hợp lệ, cần ${expected}`;
+}
+
+/** What a text value must be, in both languages. */
+interface Expected {
+  vi: string;
+  en: string;
 }
 
 /** Reads the keys of one object section, reporting unknown keys; undefined when the section is not an object. */
 function section(path: string, value: unknown, known: readonly string[], problems: ConfigProblem[]): Plain | undefined {
   if (!isPlain(value)) {
-    problems.push({ path, message: `${show(value)} must be an object` });
+    report(problems, path, needVi(value, 'một đối tượng { … }'), `${show(value).en} must be an object`);
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) problems.push({ path: `${path}.${key}`, message: `is not a known setting (known: ${known.join(', ')})` });
+    if (!known.includes(key)) report(problems, `${path}.${key}`, `không phải một mục cấu hình (các mục có: ${known.join(', ')})`, `is not a known setting (known: ${known.join(', ')})`);
   }
   return value;
 }
@@ -109,7 +128,7 @@ function section(path: string, value: unknown, known: readonly string[], problem
 function integer(path: string, value: unknown, fallback: number, min: number, max: number, problems: ConfigProblem[]): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.push({ path, message: `${show(value)} must be a whole number from ${min} to ${max}` });
+    report(problems, path, needVi(value, `một số nguyên từ ${min} đến ${max}`), `${show(value).en} must be a whole number from ${min} to ${max}`);
     return fallback;
   }
   return value;
@@ -117,16 +136,18 @@ function integer(path: string, value: unknown, fallback: number, min: number, ma
 
 function degrees(path: string, value: unknown, fallback: number, limit: number, problems: ConfigProblem[]): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > limit) {
-    problems.push({ path, message: `${show(value)} must be a number of degrees from -${limit} to ${limit}` });
+    report(problems, path, needVi(value, `một số độ từ -${limit} đến ${limit}`), `${show(value).en} must be a number of degrees from -${limit} to ${limit}`);
     return fallback;
   }
   return value;
 }
 
-function text(path: string, value: unknown, fallback: string | undefined, problems: ConfigProblem[], pattern?: RegExp, expected?: string): string {
+const NON_EMPTY: Expected = { vi: 'một chuỗi không rỗng', en: 'a non-empty string' };
+
+function text(path: string, value: unknown, fallback: string | undefined, problems: ConfigProblem[], pattern?: RegExp, expected: Expected = NON_EMPTY): string {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'string' || value.trim() === '' || (pattern && !pattern.test(value))) {
-    problems.push({ path, message: `${show(value)} must be ${expected ?? 'a non-empty string'}` });
+    report(problems, path, needVi(value, expected.vi), `${show(value).en} must be ${expected.en}`);
     return fallback ?? '';
   }
   return value;
@@ -142,11 +163,13 @@ function url(path: string, value: unknown, protocols: readonly string[], problem
       ok = false;
     }
   }
-  if (!ok) problems.push({ path, message: `${show(value)} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` });
+  const starts = protocols.map((p) => `${p}//`);
+  if (!ok) report(problems, path, needVi(value, `một địa chỉ URL bắt đầu bằng ${starts.join(' hoặc ')}`), `${show(value).en} must be a URL starting with ${starts.join(' or ')}`);
   return ok ? (value as string).replace(/\/+$/, '') : null;
 }
 
 const HOST = /^[A-Za-z0-9.:[\]-]{1,253}$/;
+const ADDRESS: Expected = { vi: 'một địa chỉ như 127.0.0.1 hoặc 0.0.0.0', en: 'an address such as 127.0.0.1 or 0.0.0.0' };
 const TOP_KEYS = ['district', 'dataDir', 'broker', 'http', 'publicUrls', 'serial', 'manifestExpiryDays', 'commandTtlSeconds', 'staleAfterSeconds'];
 
 function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerConfig['broker'] {
@@ -158,14 +181,21 @@ function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerCo
     return {
       embedded: {
         port: integer('broker.embedded.port', e?.port, d.embedded.port, 0, 65_535, problems),
-        host: text('broker.embedded.host', e?.host, d.embedded.host, problems, HOST, 'an address such as 127.0.0.1 or 0.0.0.0'),
+        host: text('broker.embedded.host', e?.host, d.embedded.host, problems, HOST, ADDRESS),
       },
     };
   }
   const b = section('broker', value, ['url', 'username', 'password', 'files'], problems);
   if (!b) return { embedded: { ...d.embedded } };
   const brokerUrl = url('broker.url', b.url, ['mqtt:', 'mqtts:'], problems);
-  if (b.url === undefined) problems.push({ path: 'broker.url', message: 'is missing: an external broker needs { "url", "username", "password" } (or use { "embedded": { "port": 1883 } })' });
+  if (b.url === undefined) {
+    report(
+      problems,
+      'broker.url',
+      'thiếu: máy chủ MQTT bên ngoài cần { "url", "username", "password" } (hoặc dùng { "embedded": { "port": 1883 } })',
+      'is missing: an external broker needs { "url", "username", "password" } (or use { "embedded": { "port": 1883 } })',
+    );
+  }
   let files: ExternalBrokerConfig['files'] = null;
   if (b.files !== undefined && b.files !== null) {
     const f = section('broker.files', b.files, ['passwordFile', 'aclFile'], problems);
@@ -174,7 +204,7 @@ function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerCo
   return {
     url: brokerUrl ?? '',
     username: text('broker.username', b.username, undefined, problems),
-    password: text('broker.password', b.password, undefined, problems, /^.{8,}$/u, 'a string of at least 8 characters'),
+    password: text('broker.password', b.password, undefined, problems, /^.{8,}$/u, { vi: 'một chuỗi ít nhất 8 ký tự', en: 'a string of at least 8 characters' }),
     files,
   };
 }
@@ -193,7 +223,7 @@ function validateDistrict(value: unknown, problems: ConfigProblem[]): Controller
   if (value === undefined) return { ...d, origin: { ...d.origin } };
   const s = section('district', value, ['id', 'name', 'origin'], problems);
   return {
-    id: text('district.id', s?.id, d.id, problems, TOPIC_NAME, 'a-z, 0-9 and - (1–32, not starting with -), e.g. "trieu-son"'),
+    id: text('district.id', s?.id, d.id, problems, TOPIC_NAME, { vi: 'chữ a-z, số 0-9 và - (1–32 ký tự, không bắt đầu bằng -), ví dụ "trieu-son"', en: 'a-z, 0-9 and - (1–32, not starting with -), e.g. "trieu-son"' }),
     name: text('district.name', s?.name, d.name, problems),
     origin: validateOrigin(s?.origin, problems),
   };
@@ -209,7 +239,7 @@ export function validateControllerConfig(input: unknown): ControllerConfig {
   if (o.http !== undefined) {
     const s = section('http', o.http, ['port', 'host'], problems);
     http.port = integer('http.port', s?.port, dd.http.port, 0, 65_535, problems);
-    http.host = text('http.host', s?.host, dd.http.host, problems, HOST, 'an address such as 127.0.0.1 or 0.0.0.0');
+    http.host = text('http.host', s?.host, dd.http.host, problems, HOST, ADDRESS);
   }
   const publicUrls = { ...dd.publicUrls };
   if (o.publicUrls !== undefined) {
@@ -220,11 +250,11 @@ export function validateControllerConfig(input: unknown): ControllerConfig {
   let serial: ControllerConfig['serial'] = null;
   if (o.serial !== undefined && o.serial !== null) {
     const s = section('serial', o.serial, ['path', 'baudRate'], problems);
-    serial = { path: text('serial.path', s?.path, undefined, problems, undefined, 'a serial port path such as /dev/ttyUSB0'), baudRate: integer('serial.baudRate', s?.baudRate, 57_600, 300, 4_000_000, problems) };
+    serial = { path: text('serial.path', s?.path, undefined, problems, undefined, { vi: 'đường dẫn cổng nối tiếp, ví dụ /dev/ttyUSB0', en: 'a serial port path such as /dev/ttyUSB0' }), baudRate: integer('serial.baudRate', s?.baudRate, 57_600, 300, 4_000_000, problems) };
   }
   const config: ControllerConfig = {
     district,
-    dataDir: text('dataDir', o.dataDir, dd.dataDir, problems, undefined, 'a folder path'),
+    dataDir: text('dataDir', o.dataDir, dd.dataDir, problems, undefined, { vi: 'đường dẫn một thư mục', en: 'a folder path' }),
     broker: validateBroker(o.broker, problems),
     http,
     publicUrls,
@@ -248,12 +278,13 @@ export async function loadControllerConfig(path: string | undefined, overrides: 
     try {
       body = await readFile(path, 'utf8');
     } catch (err) {
-      throw new ConfigError([{ path: '(file)', message: `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new ConfigError([{ path: '(file)', message: `${path} cannot be read (${code})`, vi: `không đọc được ${path} (${code})` }]);
     }
     try {
       parsed = JSON.parse(body);
     } catch (err) {
-      throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}` }]);
+      throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}`, vi: `${path} không phải JSON hợp lệ: ${(err as Error).message}` }]);
     }
   }
   const config = validateControllerConfig(parsed);
@@ -279,4 +310,28 @@ export function bundleContentUrl(config: ControllerConfig, listeningUrl?: string
   if (listeningUrl) return listeningUrl;
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   return `http://${host}:${config.http.port}`;
+}
+
+/** Whether a URL names this machine only (localhost, 127.0.0.0/8, ::1, 0.0.0.0): no cart can dial it. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === '0.0.0.0' || host === '::';
+}
+
+/**
+ * The addresses a provisioning bundle would carry that a cart could never reach (this machine's loopback), each with
+ * the configuration key that sets the address carts dial. Empty when carts can dial both.
+ */
+export function loopbackBundleAddresses(config: ControllerConfig): { key: 'publicUrls.broker' | 'publicUrls.content'; url: string }[] {
+  const found: { key: 'publicUrls.broker' | 'publicUrls.content'; url: string }[] = [];
+  const broker = bundleBrokerUrl(config);
+  const content = bundleContentUrl(config);
+  if (isLoopbackUrl(broker)) found.push({ key: 'publicUrls.broker', url: broker });
+  if (isLoopbackUrl(content)) found.push({ key: 'publicUrls.content', url: content });
+  return found;
 }

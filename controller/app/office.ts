@@ -3,6 +3,7 @@
  * …`, `loa manifest publish` and `loa report` commands use on the office machine. SQLite (WAL, busy timeout) lets
  * them run beside a running controller; the running ingest reads new units from the registry by itself.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SqliteDb } from '../../lib/sqlite.js';
 import { writeMosquittoFiles } from '../broker/mosquitto-files.js';
@@ -39,10 +40,32 @@ export interface Office {
   close(): Promise<void>;
 }
 
-/** Opens the database of `config.dataDir` (made when missing) with the users area brought up to date. */
+/**
+ * A data folder with no controller database: the office commands refuse it rather than make an empty one (a wrong
+ * `--data` would otherwise give an empty registry and an all-zero report). `loa controller run` makes the database.
+ */
+export class NoControllerDataError extends Error {
+  readonly code = 'no-controller-data';
+  constructor(
+    readonly dataDir: string,
+    readonly dbPath: string,
+  ) {
+    super(
+      `Không có cơ sở dữ liệu của bộ điều khiển trong ${dataDir} (không thấy ${dbPath}) ` +
+        `(there is no controller database in ${dataDir}: ${dbPath} is missing)`,
+    );
+    this.name = 'NoControllerDataError';
+  }
+}
+
+/**
+ * Opens the database of `config.dataDir` with the users area brought up to date. The database must exist (made by
+ * the controller's first start): {@link NoControllerDataError} otherwise.
+ */
 export async function openOffice(config: ControllerConfig, logger: Logger = silentLogger): Promise<Office> {
-  await ensureDataDir(config.dataDir);
   const paths = dataPaths(config.dataDir);
+  const isFile = await stat(paths.db).then((s) => s.isFile(), () => false);
+  if (!isFile) throw new NoControllerDataError(config.dataDir, paths.db);
   const db = await openControllerDb(paths.db);
   const users = new UserStore({ db });
   let key: DistrictKey | undefined;

@@ -13,6 +13,7 @@ import { generateFleet, parsePeriod } from '../../controller/reports/index.js';
 import { UserStore } from '../../controller/users/users.js';
 import { rawPublicKey, privateKeyFromSeed } from '../../protocol/index.js';
 import { runLoa } from '../support/cli.js';
+import { makeControllerData } from '../support/controller-data.js';
 import { missing } from '../support/tools.js';
 
 let dir: string;
@@ -29,7 +30,8 @@ afterEach(async () => {
 
 describe('loa controller unit add', () => {
   it('registers commune, team and unit, and writes a 0600 bundle whose sha256 checks', async () => {
-    const r = await runLoa(['controller', 'unit', 'add', 'dan-luc-01', '--commune', 'dan-luc', '--commune-name', 'Xã Dân Lực', '--team', 'dan-luc-ttt', '--data', data]);
+    await makeControllerData(data);
+    const r = await runLoa(['controller', 'unit', 'add', 'dan-luc-01', '--commune', 'dan-luc', '--commune-name', 'Xã Dân Lực', '--team', 'dan-luc-ttt', '--data', data, '--allow-loopback']);
     expect(r.code, r.stderr).toBe(0);
     const path = join(data, 'bundles', 'dan-luc-01.json');
     expect(r.stdout).toContain(path);
@@ -66,14 +68,15 @@ describe('loa controller unit add', () => {
   });
 
   it('reuses the commune and team, writes --out, lists the units, and refuses a team of another commune', async () => {
-    expect((await runLoa(['controller', 'unit', 'add', 'dan-luc-01', '--commune', 'dan-luc', '--team', 'dan-luc-ttt', '--data', data])).code).toBe(0);
+    await makeControllerData(data);
+    expect((await runLoa(['controller', 'unit', 'add', 'dan-luc-01', '--commune', 'dan-luc', '--team', 'dan-luc-ttt', '--data', data, '--allow-loopback'])).code).toBe(0);
     const out = join(dir, 'cart-2.json');
-    const second = await runLoa(['controller', 'unit', 'add', 'dan-luc-02', '--commune', 'dan-luc', '--team', 'dan-luc-ttt', '--profile', 'pi-4', '--out', out, '--data', data, '--lang', 'en']);
+    const second = await runLoa(['controller', 'unit', 'add', 'dan-luc-02', '--commune', 'dan-luc', '--team', 'dan-luc-ttt', '--profile', 'pi-4', '--out', out, '--data', data, '--lang', 'en', '--allow-loopback']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/Registered cart dan-luc-02 \(number 2\), commune dan-luc, team dan-luc-ttt\./);
     expect((await stat(out)).mode & 0o777).toBe(0o600);
     expect(checkBundle(JSON.parse(await readFile(out, 'utf8')))).toMatchObject({ unitNumber: 2, profile: 'pi-4' });
-    const wrong = await runLoa(['controller', 'unit', 'add', 'x-01', '--commune', 'dinh-tan', '--team', 'dan-luc-ttt', '--data', data]);
+    const wrong = await runLoa(['controller', 'unit', 'add', 'x-01', '--commune', 'dinh-tan', '--team', 'dan-luc-ttt', '--data', data, '--allow-loopback']);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/thuộc xã "dan-luc"/);
     const list = await runLoa(['controller', 'unit', 'list', '--data', data]);
@@ -85,7 +88,14 @@ describe('loa controller unit add', () => {
   it('lists every configuration problem with its key and value', async () => {
     const config = join(dir, 'controller.json');
     await writeFile(config, JSON.stringify({ district: { id: 'Triệu Sơn', origin: { lat: 95, north: 1 } }, http: { port: 70000 }, broker: { url: 'http://x' }, colour: 'red' }));
-    const r = await runLoa(['controller', 'unit', 'list', '--config', config]);
+    const vi = await runLoa(['controller', 'unit', 'list', '--config', config]);
+    expect(vi.code).toBe(2);
+    expect(vi.stderr).toContain('Cấu hình không hợp lệ, sửa các mục sau rồi chạy lại:\n');
+    expect(vi.stderr).toContain('  district.origin.lat: 95 không hợp lệ, cần một số độ từ -90 đến 90\n');
+    expect(vi.stderr).toContain('  district.origin.lon: thiếu, cần một số độ từ -180 đến 180\n');
+    expect(vi.stderr).toContain('  (file).colour: không phải một mục cấu hình (các mục có: district, dataDir,');
+    expect(vi.stderr).not.toContain(' must be ');
+    const r = await runLoa(['controller', 'unit', 'list', '--config', config, '--lang', 'en']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('district.id: "Triệu Sơn" must be a-z');
     expect(r.stderr).toContain('district.origin.lat: 95 must be a number of degrees from -90 to 90');
@@ -136,6 +146,7 @@ describe('loa controller run', () => {
 
 describe('loa controller user add', () => {
   it('takes the password from LOA_PASSWORD and never prints it', async () => {
+    await makeControllerData(data);
     const r = await runLoa(['controller', 'user', 'add', 'ca-huyen', '--role', 'approver', '--display-name', 'Công an huyện', '--data', data], { LOA_PASSWORD: 'mat-khau-bi-mat' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('ca-huyen (vai trò approver)');
@@ -179,7 +190,7 @@ describe('loa report', () => {
     const html = await runLoa(['report', '--period', '2026-11', '--format', 'html', '--data', data]);
     expect(html.stdout).toContain('TRIỆU SƠN');
     const bad = await runLoa(['report', '--period', '2026-13', '--format', 'csv', '--data', data]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('2026-13');
     expect((await runLoa(['report', '--period', '2026-11', '--format', 'pdf', '--data', data])).code).toBe(2);
   });
@@ -187,6 +198,7 @@ describe('loa report', () => {
 
 describe.skipIf(missing('espeak-ng') || missing('sox'))('loa content and loa manifest', () => {
   it('submits a spoken clip, approves it and publishes the signed manifest', async () => {
+    await makeControllerData(data);
     for (const [name, role] of [['phong-vh', 'submitter'], ['ca-huyen', 'approver']]) {
       expect((await runLoa(['controller', 'user', 'add', name!, '--role', role!, '--data', data], { LOA_PASSWORD: 'mat-khau-thu-nghiem' })).code).toBe(0);
     }

@@ -51,7 +51,9 @@ describe('loa proto', () => {
   it('refuses an origin that is not "lat,lon" in degrees, saying what it needs', async () => {
     const r = await runLoa(['proto', 'decode', '00', '--origin', '19.82']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/vĩ độ,kinh độ.*lat,lon/);
+    expect(r.stderr.split('\n')[0]).toBe('loa proto decode: --origin 19.82: cần "vĩ độ,kinh độ" tính bằng độ, ví dụ 19.82,105.6');
+    const en = await runLoa(['proto', 'decode', '00', '--origin', '19.82', '--lang', 'en']);
+    expect(en.stderr.split('\n')[0]).toBe('loa proto decode: --origin 19.82: needs "lat,lon" in degrees, e.g. 19.82,105.6');
   });
 
   it('names the missing field of a message, in English on request', async () => {
