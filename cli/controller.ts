@@ -185,8 +185,12 @@ async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: bool
       en: `District controller ${config.district.name} (${config.district.id}) running.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Data: ${config.dataDir}\n  District key: ${controller.districtPublicKeyHex}\n${failed.length ? `  Features not running: ${failed.join(', ')} (see the log)\n` : ''}Ctrl-C stops it.`,
     }) + '\n',
   );
-  await untilStopSignal();
-  await controller.stop();
+  const release = await untilStopSignal();
+  try {
+    await controller.stop();
+  } finally {
+    release();
+  }
   io.stderr.write(pick(lang, { vi: 'Đã dừng.', en: 'Stopped.' }) + '\n');
   return 0;
 }

@@ -260,15 +260,24 @@ export function printConfigProblems(io: CliIo, lang: Lang, problems: readonly { 
   return 2;
 }
 
-/** Resolves at the first SIGINT (Ctrl-C) or SIGTERM (systemd stop), then listens for neither. */
-export function untilStopSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
+/**
+ * Resolves at the first SIGINT (Ctrl-C) or SIGTERM (systemd stop) with a function to call once the program has
+ * stopped. Until then later signals are ignored, so that a second Ctrl-C cannot kill the program half-way through
+ * its stop (the relay is switched off there); SIGKILL still ends it.
+ */
+export function untilStopSignal(): Promise<() => void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const release = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
+    function onSignal(): void {
+      if (stopping) return;
+      stopping = true;
+      resolve(release);
+    }
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }

@@ -172,8 +172,12 @@ async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; co
   );
   // --autoplay: start a session as a schedule would (the policy still decides), so `npm start` is heard at once.
   if (o.autoplay) running.cart.player.playPause('schedule');
-  await untilStopSignal();
-  await running.stop();
+  const release = await untilStopSignal();
+  try {
+    await running.stop();
+  } finally {
+    release();
+  }
   return 0;
 }
 
