@@ -221,13 +221,17 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
   /** Records a failure; returns the delay before a retry, or null when the job is dropped (refused). */
   async #failed(job: Job, version: number | null, err: unknown): Promise<number | null> {
     const e = err instanceof SyncError ? err : new SyncError('storage', 'storage', `content sync: ${err instanceof Error ? err.message : String(err)}`, true);
-    this.#report(e);
-    if (e.retry) return jitteredDelay(++this.#attempt, this.#retry);
+    if (e.retry) {
+      this.#report(e);
+      return jitteredDelay(++this.#attempt, this.#retry);
+    }
     if (version !== null) this.#refused.add(version);
     if (this.#job === job) this.#job = null;
     this.#attempt = 0;
     this.#target = null;
+    // Dropped before the refusal is recorded: whoever reads the event finds no pending manifest left to resume.
     await rm(join(this.#o.partialDir, PENDING), { force: true }).catch(() => undefined);
+    this.#report(e);
     return null;
   }
 

@@ -145,11 +145,22 @@ describe('ContentSync: attacks and faults are refused, each with an event, and m
     expect(cache.active?.manifest.version).toBe(5);
   });
 
-  it('a clip whose bytes do not match its hash', async () => {
+  it('a clip whose bytes do not match its hash: the pending manifest is gone when the refusal is recorded', async () => {
+    // What the partial folder holds at the moment each event is recorded: a refusal is recorded once it is final.
+    await sync.stop();
+    const onDisk = new Map<string, string[]>();
+    ({ sync, events } = makeSync(cache, dir, server.baseUrl, {
+      onEvent: (kind, code, detail) => {
+        events.push({ kind, code, detail });
+        onDisk.set(code, readdirSync(join(dir, 'partial')));
+      },
+    }));
+    await sync.start();
     const wrong = tone(990).subarray(0, clipC.length);
     server.clipHook = (r) => r.sha256 === sha(clipC) && answer(r, 200, { 'Content-Length': wrong.length }, wrong);
     const e = await refusedAs(v6Bytes, 'rejected-clip', 'clip-hash');
     expect(e.detail).toMatch(/clip c: SHA-256/);
+    expect(onDisk.get('clip-hash')).toEqual([]);
     expect(readdirSync(join(dir, 'partial'))).toEqual([]);
     expect(sync.state().lastError).toMatch(/^clip-hash/);
     await new Promise((r) => setTimeout(r, 150));
