@@ -4,13 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, openSigned, publicKeyFromRaw, unitTopic } from '../../../protocol/index.js';
 import { documentedRoutes } from '../../../controller/api/index.js';
 import { addCart, call, DISTRICT, loginAs, startController, T, TestCart, until, type Rig } from '../app/harness.js';
+import { TestClock } from '../../support/clock.js';
 
 let rig: Rig;
 let base: string;
 const tokens: Record<string, string> = {};
+/**
+ * The controller's clock, from 2026-11-29 07:00 +07:00, an hour before the plays the carts send (T), whatever the
+ * machine's date: carts are registered before their plays, and the November report counts them.
+ */
+const clock = new TestClock((T - 3600) * 1000);
 
 beforeAll(async () => {
-  rig = await startController();
+  rig = await startController({}, { clock: clock.now });
   base = rig.controller.httpUrl;
   for (const [name, role] of [['quan-tri', 'admin'], ['ca-huyen', 'approver'], ['phong-vh', 'submitter'], ['xem', 'viewer'], ['ky-thuat', 'technician']] as const) {
     tokens[role] = await loginAs(rig, name, role);
@@ -128,6 +134,7 @@ describe('content and reports', () => {
     } finally {
       await cart.close();
     }
+    clock.advance(2 * 3600_000); // the report is asked an hour after the play, within the sessions' 12 hours
     const json = await call(base, 'GET', '/api/reports?period=2026-11', { token: tokens.viewer });
     expect(json.status, json.text).toBe(200);
     expect(json.json).toMatchObject({ periodLabel: 'Tháng 11 năm 2026', totals: { plays: 1 } });
