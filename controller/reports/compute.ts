@@ -37,6 +37,8 @@ export interface ReportOptions {
    * rollup keeps only the days that ended before both it and the system clock.
    */
   now?: number;
+  /** The real time, Unix seconds (default: the system clock), which a `now` to come must not pass for the rollup. */
+  clock?: () => number;
   /** Clip titles from the content library, by clip id. */
   clipTitles?: ReadonlyMap<string, string>;
   /**
@@ -120,21 +122,23 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ 
   });
 }
 
+const systemSeconds = (): number => Math.floor(Date.now() / 1000);
+
 /**
- * Rolls up the days of `period` that are over by `now` (Unix seconds) and by the system clock, as a report of it does
- * before reading: what keeps the rollup filled between reports, without reading the report.
+ * Rolls up the days of `period` that are over by `now` (Unix seconds) and by `clock` (the system clock), as a report
+ * of it does before reading: what keeps the rollup filled between reports, without reading the report.
  */
-export async function warmRollup(db: SqliteDb, period: Period, now: number): Promise<void> {
+export async function warmRollup(db: SqliteDb, period: Period, now: number, clock: () => number = systemSeconds): Promise<void> {
   await migrateRollup(db);
   // Live rows are final once their day is over by the clock, and `now` may be a time to come: take the earlier.
-  const horizon = Math.min(now, Math.floor(Date.now() / 1000));
+  const horizon = Math.min(now, clock());
   await fillRollup(db, vnDay(period.start), vnDay(period.end - 1) + 1, horizon, CONSTANTS);
 }
 
 /** Computes the report of `options.period` (all communes, or one). */
 export async function computeReport(db: SqliteDb, options: ReportOptions): Promise<Report> {
   const { period } = options;
-  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const now = options.now ?? (options.clock ?? systemSeconds)();
   if (!Number.isFinite(now)) throw new RangeError(`now must be Unix seconds, got ${String(now)}`);
   const commune = options.commune ?? null;
   const stop = Math.max(period.start, Math.min(period.end, now));
@@ -143,7 +147,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     if (known.length === 0) throw new UnknownCommuneError(commune);
   }
   const useRollup = options.rollup ?? true;
-  if (useRollup) await warmRollup(db, period, now);
+  if (useRollup) await warmRollup(db, period, now, options.clock);
   const { data, selection } = await read(db, { start: period.start, end: period.end, stop, commune }, useRollup);
   if (useRollup && selection.stale.plays.length + selection.stale.track.length > 0) await refreshRollup(db, selection.stale, CONSTANTS);
 
