@@ -40,7 +40,7 @@ export class IdentityError extends Error {
 
 export const IDENTITY_FILE = 'identity.json';
 
-interface IdentityJson {
+export interface IdentityJson {
   district: string;
   unitName: string;
   unitNumber: number;

@@ -5,12 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CartStartError, runCart } from '../../device/cart-run.js';
 import type { CartStatus } from '../../device/cart-status.js';
 import { controlRequest } from '../../device/control.js';
-import { saveIdentity } from '../../device/identity.js';
-import { rawPublicKey } from '../../protocol/index.js';
+import { dataDirWithIdentity } from '../support/identity.js';
 import { createLoggerFactory } from '../../device/logger.js';
 import { CartStore } from '../../device/store/index.js';
 import { sleep, until } from '../support/wait.js';
@@ -105,19 +103,4 @@ describe('loa unit run --sim', () => {
 });
 
 /** A data folder provisioned (with a simulation identity) for a Pi Zero 2 W, which has received nothing yet. */
-async function provisionedForPiZero(): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'loa-cart-'));
-  await saveIdentity(dataDir, {
-    district: 'sim',
-    unitName: 'zero-01',
-    unitNumber: 1,
-    commune: 'sim',
-    team: 'sim',
-    unitKey: randomBytes(32).toString('hex'),
-    districtKeys: [rawPublicKey(generateKeyPairSync('ed25519').publicKey).toString('hex')],
-    broker: null,
-    profile: 'pi-zero-2w',
-    simulation: true,
-  });
-  return dataDir;
-}
+const provisionedForPiZero = (): Promise<string> => dataDirWithIdentity('loa-cart-', { unitName: 'zero-01', profile: 'pi-zero-2w' });

@@ -4,10 +4,8 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadCartConfigFor, validateCartConfig } from '../../device/config.js';
-import { saveIdentity } from '../../device/identity.js';
-import { rawPublicKey } from '../../protocol/index.js';
+import { dataDirWithIdentity } from '../support/identity.js';
 import { createHardware } from '../../device/hardware.js';
 import { createLoggerFactory } from '../../device/logger.js';
 import { formatSelftest, runSelftest } from '../../device/selftest.js';
@@ -67,18 +65,7 @@ describe('selftest', () => {
   });
 
   it('checks the board the cart was provisioned for, unless the configuration names another', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loa-selftest-'));
-    await saveIdentity(dir, {
-      district: 'sim',
-      unitName: 'zero-01',
-      unitNumber: 1,
-      commune: 'sim',
-      team: 'sim',
-      unitKey: randomBytes(32).toString('hex'),
-      districtKeys: [rawPublicKey(generateKeyPairSync('ed25519').publicKey).toString('hex')],
-      broker: null,
-      profile: 'pi-zero-2w',
-    });
+    const dir = await dataDirWithIdentity('loa-selftest-', { unitName: 'zero-01', profile: 'pi-zero-2w' });
     expect((await loadCartConfigFor(dir, undefined, { simulate: true })).hardware.profile).toBe('pi-zero-2w');
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ hardware: { profile: 'pi-3' } }));
     expect((await loadCartConfigFor(dir, undefined, { simulate: true })).hardware.profile).toBe('pi-3');

@@ -1,13 +1,11 @@
 // The cart's own bookkeeping over a day and across a restart: the daily broadcast counter, manifest activations,
 // retention pruning and the last track point. Each on the in-process cart (day-cart.ts), with the shortest script
 // that shows it.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeToneWav } from '../../../hardware/audio/wav.js';
-import { saveIdentity } from '../../../device/identity.js';
+import { dataDirWithIdentity } from '../../support/identity.js';
 import { ContentSync } from '../../../device/sync/sync.js';
 import { CartStore } from '../../../device/store/index.js';
 import { ByteReader, readMessages, type Manifest, type ManifestClip, type Priority } from '../../../protocol/index.js';
@@ -96,19 +94,7 @@ describe('manifest activations', () => {
 
   /** A data folder with an identity pinning the test district key, and manifest 1 with its clips in incoming/. */
   async function dataDirWithDistrictContent(): Promise<string> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'loa-book-'));
-    await saveIdentity(dataDir, {
-      district: 'sim',
-      unitName: 'sim-01',
-      unitNumber: 1,
-      commune: 'sim',
-      team: 'sim',
-      unitKey: randomBytes(32).toString('hex'),
-      districtKeys: [TEST_DISTRICT_PUBLIC],
-      broker: null,
-      profile: 'pi-4',
-      simulation: true,
-    });
+    const dataDir = await dataDirWithIdentity('loa-book-', { districtKeys: [TEST_DISTRICT_PUBLIC] });
     placeIncoming(dataDir, manifest(1, tones.map(clip)), tones);
     return dataDir;
   }
