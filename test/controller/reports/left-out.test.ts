@@ -49,7 +49,7 @@ const unit = (r: Report, id: string): UnitRow => {
 };
 const leftOut = (r: Report): Extract<ReportNote, { code: 'plays-left-out' }> | undefined =>
   r.notes.find((n): n is Extract<ReportNote, { code: 'plays-left-out' }> => n.code === 'plays-left-out');
-const report = (options: { now?: number; rollup?: boolean; commune?: string } = {}) => computeReport(t.db, { period, now: afterTheMonth, ...options });
+const report = (options: { now?: number; rollup?: boolean; commune?: string } = {}) => computeReport(t.db, { period, now: afterTheMonth, clock: () => afterTheMonth, ...options });
 
 describe('plays with a wrong cart clock', () => {
   it('are left out of every figure, kept stored, and counted by reason in the period they arrived in', async () => {
