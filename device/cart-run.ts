@@ -149,6 +149,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
     cache,
     clock,
     elapsedNow,
+    speed,
     boot,
     firmware: FIRMWARE_VERSION,
     logger: o.logger,

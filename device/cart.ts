@@ -21,6 +21,7 @@ import { TrackThinner, type TrackPoint } from './logic/track.js';
 import type { Uplink } from './link/uplink.js';
 import type { ContentSync } from './sync/sync.js';
 import { NOTHING_TO_PLAY, Player, type Gate, type PlayableClip } from './player/player.js';
+import { PlayCheckpoints, recoverPowerLostPlays } from './player/play-checkpoint.js';
 import { StatusLed } from './status-led.js';
 import type { CartStore } from './store/index.js';
 
@@ -37,6 +38,11 @@ export interface CartOptions {
    * lengths come from, so that amplifier hours and broadcast hours agree.
    */
   elapsedNow?: () => number;
+  /**
+   * How many times faster than real time `elapsedNow` runs (the simulators' `--speed`; default 1): the play
+   * checkpoint, refreshed every few seconds of playing time, sets its real timer by it.
+   */
+  speed?: number;
   boot: number;
   /** Builds the uplink once the cart's callbacks exist; null = no link configured. */
   uplink: ((cart: Cart) => Uplink) | null;
@@ -86,6 +92,7 @@ export class Cart {
   #outboxDepth = 0;
   #stopped = false;
   readonly #led: StatusLed | null;
+  readonly #checkpoints: PlayCheckpoints;
 
   constructor(options: CartOptions) {
     this.#o = options;
@@ -106,6 +113,14 @@ export class Cart {
       timing: options.config.player,
       logger: options.logger('loa:unit:player'),
     });
+    this.#checkpoints = new PlayCheckpoints({
+      player: this.player,
+      store: options.store,
+      boot: options.boot,
+      ...(options.speed === undefined ? {} : { speed: options.speed }),
+      keep: (play, checkpoint) => void this.#record([{ type: 'play', ...play }], checkpoint),
+      onError: (err) => this.#fault('play checkpoint', err),
+    });
   }
 
   stamp(): Stamp {
@@ -118,6 +133,8 @@ export class Cart {
     await hw.relay.open(); // switches the relay off
     await this.#led?.open().catch((err: unknown) => this.#fault('status LED', err));
     hw.relay.events.on('changed', (c) => (this.#live.relayOn = c.on));
+    // Before anything plays: a play a power cut stopped left its checkpoint, and becomes a power-lost play.
+    await this.#recoverPlays();
     const runtime = await store.runtimeCounters();
     this.#runtime = { uptimeS: runtime.uptimeS, amplifierS: runtime.amplifierS, audioS: runtime.audioS };
     this.#outboxDepth = await store.depth();
@@ -163,6 +180,7 @@ export class Cart {
     for (const t of this.#timers) clearInterval(t);
     clearTimeout(this.#firstPrune);
     await this.player.stop().catch((err: unknown) => this.#log.error(`stopping the player: ${String(err)}`));
+    this.#checkpoints.stop();
     await this.#o.hardware.relay.off().catch(() => undefined);
     // The last fix of a moving cart was not kept yet (the thinner waits for the next one): keep it now.
     this.#keepTrack(this.#thinner.flush(), this.#live.fix?.speedMps ?? null);
@@ -239,9 +257,10 @@ export class Cart {
     this.#log.error(`${where}: ${message}`);
   }
 
-  async #record(records: Parameters<CartStore['appendDurable']>[0]): Promise<void> {
+  /** Keeps durable records (and deletes the play checkpoint they end, in the same transaction) and sends them. */
+  async #record(records: Parameters<CartStore['appendDurable']>[0], checkpoint?: string): Promise<void> {
     try {
-      await this.#o.store.appendDurable(records);
+      await this.#o.store.appendDurable(records, checkpoint === undefined ? {} : { clearCheckpoints: [checkpoint] });
       this.#outboxDepth += records.length;
       void this.#uplink?.flush();
     } catch (err) {
@@ -268,8 +287,21 @@ export class Cart {
     this.#outboxDepth = await this.#o.store.depth();
   }
 
+  async #recoverPlays(): Promise<void> {
+    try {
+      for (const r of await recoverPowerLostPlays(this.#o.store, () => this.stamp())) {
+        if (r.type === 'play') this.#log.warn(`play of ${r.clip} cut by a power loss after ${r.seconds} s: recorded as power-lost (record ${r.record})`);
+        else this.#log.error(`a play checkpoint could not be read back (record ${r.record})`);
+      }
+    } catch (err) {
+      this.#live.faults.add('storage');
+      this.#fault('recovering the play cut by a power loss', err);
+    }
+  }
+
   #wirePlayer(): void {
-    this.player.on('play', (p) => void this.#record([{ type: 'play', ...p }]));
+    // Every play's record goes through the checkpoints: kept with its checkpoint's deletion, in one transaction.
+    this.#checkpoints.start();
     this.player.on('event', (e) => void this.#event(e.kind, e.code, e.detail));
     this.player.on('state', (s) => {
       if (s.name === 'warming') this.#sessionStart = this.#elapsedNow();

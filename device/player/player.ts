@@ -79,8 +79,13 @@ export interface PlayerOptions {
 
 export type PlayInput = Omit<PlayRecord, 'type' | 'record'>;
 
+/** A play under way: its record so far, without the outcome; `seconds` played up to now. */
+export type PlaySoFar = Omit<PlayInput, 'outcome'>;
+
 export interface PlayerEvents {
   state: [state: { name: PlayerStateName; clip: string | null; reasons: BlockReason[] }];
+  /** A clip's sound has started: the play so far (0 s). Its `play` follows, whatever the outcome. */
+  started: [play: PlaySoFar];
   /** A play ended: the record to keep. */
   play: [play: PlayInput];
   /** Something for the event log. */
@@ -131,6 +136,14 @@ export class Player extends EventEmitter<PlayerEvents> {
   /** The volume the team chose, % (what to keep across restarts). */
   get teamVolume(): number {
     return this.#teamVolume;
+  }
+
+  /**
+   * Milliseconds of the clip under way played so far, paused time excluded: the clock a play's `seconds` come from
+   * (the simulator's runs `speed` times faster). Meaningful between `started` and `play`.
+   */
+  get playedMs(): number {
+    return this.#o.audio.elapsedMs;
   }
 
   /** Switches the relay off and sets the team's volume: call once at start. */
@@ -341,6 +354,9 @@ export class Player extends EventEmitter<PlayerEvents> {
     let seconds = 0;
     try {
       await audio.play(clip.file);
+      const soFar: PlaySoFar = { start, clip: clip.id, manifestVersion: clip.manifestVersion, seconds: 0, trigger, volume: this.#volume };
+      if (where !== undefined) soFar.where = where;
+      this.emit('started', soFar);
       this.#setState('playing');
       const end = await ended;
       seconds = end.elapsedMs / 1000;

@@ -41,6 +41,28 @@ export const BOOT_COUNTER_FILE = 'boot-counter.json';
  * could reuse a boot, and the district would then drop the cart's frames as replays.
  */
 export async function nextBootCounter(dataDir: string): Promise<number> {
+  const { path, boot } = await readBootCounter(dataDir);
+  if (boot >= MAX_VARINT) throw badCounter(path, `is at ${boot}, the largest boot counter the protocol carries`);
+  const next = boot + 1;
+  await writeFileDurably(path, `${JSON.stringify({ boot: next })}\n`);
+  return next;
+}
+
+/**
+ * Raises the stored boot counter to `last` when it is below (a file is written if there is none), so the next start
+ * boots above `last`: the highest boot the district has seen from this cart (provisioning bundle, `highWater`). Never
+ * lowers it; with no file and `last` 0 writes nothing. Resolves the counter as stored afterwards; rejects like
+ * {@link nextBootCounter} on a damaged file.
+ */
+export async function raiseBootCounterTo(dataDir: string, last: number): Promise<number> {
+  if (!Number.isSafeInteger(last) || last < 0 || last >= MAX_VARINT) throw new RangeError(`last must be a whole number from 0 to ${MAX_VARINT - 1}, got ${String(last)}`);
+  const { path, boot } = await readBootCounter(dataDir);
+  if (boot >= last) return boot;
+  await writeFileDurably(path, `${JSON.stringify({ boot: last })}\n`);
+  return last;
+}
+
+async function readBootCounter(dataDir: string): Promise<{ path: string; boot: number }> {
   if (typeof dataDir !== 'string' || dataDir === '') throw new TypeError(`dataDir must be a folder path, got ${JSON.stringify(dataDir)}`);
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, BOOT_COUNTER_FILE);
@@ -50,16 +72,10 @@ export async function nextBootCounter(dataDir: string): Promise<number> {
   } catch (err) {
     throw badCounter(path, 'is not valid JSON', err);
   }
-  let boot = 0;
-  if (stored !== undefined) {
-    const value = typeof stored === 'object' && stored !== null ? (stored as { boot?: unknown }).boot : undefined;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw badCounter(path, `holds ${JSON.stringify(stored)}`);
-    boot = value;
-  }
-  if (boot >= MAX_VARINT) throw badCounter(path, `is at ${boot}, the largest boot counter the protocol carries`);
-  const next = boot + 1;
-  await writeFileDurably(path, `${JSON.stringify({ boot: next })}\n`);
-  return next;
+  if (stored === undefined) return { path, boot: 0 };
+  const value = typeof stored === 'object' && stored !== null ? (stored as { boot?: unknown }).boot : undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw badCounter(path, `holds ${JSON.stringify(stored)}`);
+  return { path, boot: value };
 }
 
 function badCounter(path: string, what: string, cause?: unknown): StoreError {

@@ -93,8 +93,20 @@ CREATE TABLE runtime_counters (name TEXT PRIMARY KEY, value REAL NOT NULL) WITHO
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
+/**
+ * Version 2: the play under way, kept while a clip plays (refreshed every few seconds) so that a play cut by a power
+ * loss becomes a `power-lost` play at the next start. Keyed by a token unique to the play (boot and play number);
+ * `play` is the play so far as JSON (a play record without its record number and outcome). Normally empty.
+ */
+const V2 = `
+CREATE TABLE play_checkpoints (token TEXT PRIMARY KEY, play TEXT NOT NULL, updated_ms INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
 /** The cart's schema history; index i takes version i to i + 1. */
-export const MIGRATIONS: readonly Migration[] = [{ description: 'cart store tables', sql: V1 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { description: 'cart store tables', sql: V1 },
+  { description: 'checkpoint of the play under way', sql: V2 },
+];
 
 /**
  * Brings the database to `migrations.length`, one transaction per step; resolves the version it found. Rejects with

@@ -27,8 +27,11 @@ import {
   type TrackPoint,
 } from './records.js';
 import * as queries from './queries.js';
+import * as checkpoints from './checkpoints.js';
+import type { PlaySoFar, StoredCheckpoint } from './checkpoints.js';
 import type { PruneResult, RetentionOptions } from './queries.js';
 import { migrate } from './schema.js';
+import { renumberUnacked } from './renumber.js';
 import type { CartSettings, RuntimeCounters, SettingKey } from './settings.js';
 import { SqliteDb } from '../../lib/sqlite.js';
 
@@ -131,10 +134,16 @@ export class CartStore extends EventEmitter<CartStoreEventMap> implements Outbox
    * Gives each record the next record number and keeps it — encoded bytes in the outbox, typed row in its table —
    * in ONE transaction, together with `settings` if given; resolves once committed. May also drop the oldest
    * unacknowledged records when over `maxUnacked` (see the `overflow` event). A value that does not fit the
-   * protocol rejects with a `ProtocolError` and nothing is kept.
+   * protocol rejects with a `ProtocolError` and nothing is kept. `clearCheckpoints`: the play checkpoints these
+   * records end (a play's own, or those recovered as power-lost plays), deleted in the same transaction.
    */
-  async appendDurable(records: readonly DurableRecordInput[], options: { settings?: Partial<CartSettings> } = {}): Promise<DurableRecord[]> {
+  async appendDurable(
+    records: readonly DurableRecordInput[],
+    options: { settings?: Partial<CartSettings>; clearCheckpoints?: readonly string[] } = {},
+  ): Promise<DurableRecord[]> {
     this.#checkOpen();
+    const clear = options.clearCheckpoints ?? [];
+    for (const token of clear) checkpoints.checkToken(token);
     if (!Array.isArray(records)) throw new TypeError(`records must be an array, got ${typeof records}`);
     for (const [i, input] of records.entries()) {
       if (!DURABLE_TYPES.has(input.type)) throw new TypeError(`records[${i}].type must be a durable record type (${[...DURABLE_TYPES].join(', ')}), got ${JSON.stringify(input.type)}`);
@@ -142,7 +151,7 @@ export class CartStore extends EventEmitter<CartStoreEventMap> implements Outbox
     if (records.length + 1 > this.#maxUnacked) {
       throw new RangeError(`records: ${records.length} in one call do not fit maxUnacked (${this.#maxUnacked}); append them in smaller batches`);
     }
-    if (records.length === 0 && options.settings === undefined) return [];
+    if (records.length === 0 && options.settings === undefined && clear.length === 0) return [];
     const at = this.#now();
     const result = await this.#db.transaction(
       async () => {
@@ -178,6 +187,7 @@ export class CartStore extends EventEmitter<CartStoreEventMap> implements Outbox
           await this.#db.run("UPDATE counters SET value = ? WHERE name = 'lost_records'", [lost]);
         }
         if (options.settings) await this.#writeSettings(options.settings, at);
+        await checkpoints.deleteCheckpoints(this.#db, clear);
         await this.#db.run("UPDATE counters SET value = ? WHERE name = 'next_record'", [next]);
         return { kept, next, unacked, lost, overflow };
       },
@@ -254,6 +264,31 @@ export class CartStore extends EventEmitter<CartStoreEventMap> implements Outbox
     return this.#db.exclusive(() => Promise.resolve(this.#lost));
   }
 
+  /**
+   * Numbers the records appended from now on above `last`, the highest record the district stored for this cart (its
+   * provisioning bundle's `highWater`), so that no number is reused; never lowers the numbering. When the cart's own
+   * numbering is at or below `last` (a data folder started with a bundle without high-water marks), none of its
+   * unacknowledged records can be one the district stored (each was dropped with its frame, or refused as a reused
+   * number): they are renumbered above `last`, in order, so that they get through. One transaction; resolves the next
+   * record number and how many were renumbered.
+   */
+  async numberRecordsAbove(last: number): Promise<{ next: number; renumbered: number }> {
+    this.#checkOpen();
+    if (!isRecordNumber(last) || last >= MAX_VARINT) throw new RangeError(`last must be a whole number from 0 to ${MAX_VARINT - 1}, got ${String(last)}`);
+    return this.#db.transaction(
+      async () => {
+        const current = await counter(this.#db, 'next_record');
+        if (current > last) return { next: current, renumbered: 0 };
+        const result = await renumberUnacked(this.#db, last + 1);
+        await this.#db.run("UPDATE counters SET value = ? WHERE name = 'next_record'", [result.next]);
+        return result;
+      },
+      (r) => {
+        this.#nextRecord = r.next;
+      },
+    );
+  }
+
   /** Queues a GNSS track point; written with the next batch. Throws `RangeError` for an impossible point. */
   addTrackPoint(point: TrackPoint): void {
     this.#checkOpen();
@@ -298,6 +333,28 @@ export class CartStore extends EventEmitter<CartStoreEventMap> implements Outbox
     this.#checkOpen();
     const at = this.#now();
     return this.#db.transaction(() => this.#writeSettings(settings, at));
+  }
+
+  /**
+   * Keeps the checkpoint of a play whose sound has just started, under a `token` unique to the play (committed when
+   * this resolves). The play's record clears it (`appendDurable`'s `clearCheckpoints`); one left at the next start
+   * is a play a power loss cut short.
+   */
+  async openPlayCheckpoint(token: string, play: PlaySoFar): Promise<void> {
+    this.#checkOpen();
+    return checkpoints.openCheckpoint(this.#db, token, play, this.#now());
+  }
+
+  /** Refreshes a play's checkpoint (seconds so far); resolves false, writing nothing, once its record cleared it. */
+  async refreshPlayCheckpoint(token: string, play: PlaySoFar): Promise<boolean> {
+    this.#checkOpen();
+    return checkpoints.refreshCheckpoint(this.#db, token, play, this.#now());
+  }
+
+  /** The play checkpoints left (normally none while no clip plays), oldest first. */
+  async playCheckpoints(): Promise<StoredCheckpoint[]> {
+    this.#checkOpen();
+    return checkpoints.listCheckpoints(this.#db);
   }
 
   /** Plays that started at or after `time` (Unix s), oldest first. */

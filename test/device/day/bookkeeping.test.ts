@@ -1,7 +1,7 @@
 // The cart's own bookkeeping over a day and across a restart: the daily broadcast counter, manifest activations,
 // retention pruning and the last track point. Each on the in-process cart (day-cart.ts), with the shortest script
 // that shows it.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeToneWav } from '../../../hardware/audio/wav.js';
@@ -145,6 +145,60 @@ describe('manifest activations', () => {
     const plays = await day.store.playsSince(0);
     expect(plays[0]).toMatchObject({ clip: 'alert', trigger: 'emergency', outcome: 'completed' });
     expect(await activations(day)).toEqual(['activated: manifest 1 with 2 clips activated from incoming/', 'activated: manifest 2 with 3 clips activated from incoming/']);
+  });
+});
+
+describe('a play cut by a power loss', () => {
+  // The cut: the data folder copied while the cart plays, its store idle (a copy of the WAL and the database as a
+  // power cut leaves them); the copy is started again as the cart after the cut.
+  it('is recorded as power-lost at the next start, before anything plays, its seconds within 5 s, and once', async () => {
+    useDayTimers(local(7, 0));
+    const policy = { allowedHours: [{ from: '07:00', to: '11:00' }] };
+    const route = { points: [{ ...HOME, atMs: 0 }] };
+    const first = await startDayCart({ policy, route, player: PLAYER });
+    day = first;
+    await pressAt(first, local(7, 0, 10), 80);
+    // The simulation playlist: sim-tone-3 (4 s), then sim-tone-1 (8 s): cut 6.5 s into the second clip.
+    await first.runUntil(local(7, 0, 20), FINE);
+    const started = first.happenings.find((h) => 'state' in h && h.state === 'playing' && h.clip === 'sim-tone-1');
+    expect(started, 'sim-tone-1 playing by 07:00:20').toBeDefined();
+    await first.runUntil(started!.at + 6500, FINE);
+    const cutDir = `${first.dataDir}-cut`;
+    cpSync(first.dataDir, cutDir, { recursive: true, filter: (src) => !src.endsWith('-shm') });
+    await stop(first); // the uncut cart: the same play ends as stopped, its checkpoint deleted with its record
+    day = null;
+    try {
+      const after = await startDayCart({ policy, route, player: PLAYER, dataDir: cutDir, boot: 2 });
+      day = after;
+      const plays = await after.store.playsSince(0);
+      const lost = plays.filter((p) => p.outcome === 'power-lost');
+      expect(lost, 'power-lost plays after the cut').toHaveLength(1);
+      expect(lost[0]).toMatchObject({ clip: 'sim-tone-1', start: { time: Math.floor(started!.at / 1000), source: 'system' }, trigger: 'button', volume: 50 });
+      expect(lost[0]!.seconds).toBeGreaterThanOrEqual(6.5 - 5);
+      expect(lost[0]!.seconds).toBeLessThanOrEqual(6.5);
+      // Recorded before the hello of this start (so before anything could play), and in the outbox for the district.
+      const outbox = (await after.store.pending(1_000_000)).flatMap((e) => readMessages(new ByteReader(e.bytes)));
+      const order = outbox.map((m) => (m.type === 'play' ? `play ${m.outcome}` : m.type)).filter((t) => t === 'hello' || t.startsWith('play'));
+      expect(order).toEqual(['hello', 'play completed', 'play power-lost', 'hello']);
+      await stop(after);
+      day = await startDayCart({ policy, route, player: PLAYER, dataDir: cutDir, boot: 3 });
+      expect((await day.store.playsSince(0)).filter((p) => p.outcome === 'power-lost'), 'power-lost plays at the start after').toHaveLength(1);
+      await stop(day);
+      day = null;
+
+      vi.useRealTimers();
+      const uncut = await CartStore.open({ path: join(first.dataDir, 'cart.db') });
+      const endedPlays = await uncut.playsSince(0);
+      const checkpoints = await uncut.playCheckpoints();
+      await uncut.close();
+      expect(endedPlays.map((p) => [p.clip, p.outcome])).toEqual([
+        ['sim-tone-3', 'completed'],
+        ['sim-tone-1', 'stopped'],
+      ]);
+      expect(checkpoints, 'checkpoints left by a cart stopped in an orderly way').toEqual([]);
+    } finally {
+      rmSync(cutDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -13,6 +13,13 @@ export function distMissing(): string | null {
   return existsSync(LOA_JS) ? null : `${LOA_JS} is missing: run \`npm run build\` first (these tests run the compiled cart)`;
 }
 
+/** A state the cart's player entered, from the cart's log: the time it logged it (its clock, ms) and the clip. */
+export interface PlayerLogLine {
+  t: number;
+  state: string;
+  clip: string | null;
+}
+
 export interface DaemonOptions {
   dataDir: string;
   /** `--speed` of the simulators. */
@@ -23,14 +30,24 @@ export class CartDaemon {
   readonly controlPath: string;
   readonly #child: ChildProcess;
   readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #stdoutEnded: Promise<void>;
+  /** Every player state the cart logged (`player playing (clip)`), in order. */
+  readonly player: PlayerLogLine[] = [];
+  /** When `kill()` sent SIGKILL (this process's clock, ms), or null. */
+  killedAt: number | null = null;
   #stderr = '';
   #stdoutTail = '';
+  #partial = '';
 
   constructor(options: DaemonOptions) {
     this.controlPath = join(options.dataDir, 'control.sock');
     const args = [LOA_JS, 'unit', 'run', '--sim', '--data', options.dataDir, ...(options.speed === undefined ? [] : ['--speed', String(options.speed)])];
     this.#child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.#stdoutTail = (this.#stdoutTail + s).slice(-4000)));
+    this.#child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      this.#stdoutTail = (this.#stdoutTail + s).slice(-4000);
+      this.#lines(s);
+    });
+    this.#stdoutEnded = new Promise((resolve) => this.#child.stdout!.once('close', () => resolve()));
     this.#child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.#stderr += s));
     this.#exited = new Promise((resolve) => this.#child.once('exit', (code, signal) => resolve({ code, signal })));
   }
@@ -71,10 +88,29 @@ export class CartDaemon {
     return (await this.#exited).code;
   }
 
-  /** The power cut: SIGKILL, resolved once the process is gone. */
+  /** The power cut: SIGKILL, resolved once the process is gone and all it wrote to its log has been read. */
   async kill(): Promise<void> {
+    this.killedAt ??= Date.now();
     this.#child.kill('SIGKILL');
     await this.#exited;
+    await this.#stdoutEnded;
+  }
+
+  /** Picks the player's state lines out of the cart's JSON log (device/cart.ts logs `player <state> (<clip>)`). */
+  #lines(chunk: string): void {
+    const lines = (this.#partial + chunk).split('\n');
+    this.#partial = lines.pop()!;
+    for (const line of lines) {
+      if (!line.includes('"player ')) continue;
+      let entry: { t: string; msg: string };
+      try {
+        entry = JSON.parse(line) as { t: string; msg: string };
+      } catch {
+        continue; // not a log line of the cart's (the test reports the raw output when it fails)
+      }
+      const m = /^player (\w+)(?: \((.+)\))?$/.exec(entry.msg);
+      if (m) this.player.push({ t: Date.parse(entry.t), state: m[1]!, clip: m[2] ?? null });
+    }
   }
 }
 

@@ -16,7 +16,7 @@ describe('schema', () => {
     const db = await SqliteDb.open(path);
     expect(await userVersion(db)).toBe(MIGRATIONS.length);
     const tables = (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
-    expect(tables).toEqual(['command_results', 'counters', 'events', 'outbox', 'plays', 'power_samples', 'runtime_counters', 'settings', 'track_points']);
+    expect(tables).toEqual(['command_results', 'counters', 'events', 'outbox', 'play_checkpoints', 'plays', 'power_samples', 'runtime_counters', 'settings', 'track_points']);
     expect(await db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
     expect(await db.get('PRAGMA synchronous')).toEqual({ synchronous: 2 }); // FULL
     expect(await db.get('PRAGMA integrity_check')).toEqual({ integrity_check: 'ok' });
