@@ -6,6 +6,7 @@
  *   loa controller run [--config FILE] [--data DIR] [--pretty]
  *   loa controller unit add <id> --commune C --team T [--commune-name N] [--team-name N] [--profile P] [--out FILE]
  *                           [--allow-loopback]
+ *   loa controller unit bundle <id> [--out FILE] [--allow-loopback]
  *   loa controller unit list [--json]
  *   loa controller user add NAME --role R [--password P | LOA_PASSWORD] [--display-name N]
  *
@@ -16,7 +17,7 @@ import { BundleError } from '../controller/app/bundle.js';
 import { ConfigError, loadControllerConfig, loopbackBundleAddresses, type ControllerConfig } from '../controller/app/config.js';
 import { DistrictController } from '../controller/app/controller.js';
 import { SecretFileError } from '../controller/app/data-dir.js';
-import { NoControllerDataError, openOffice, provisionUnit } from '../controller/app/office.js';
+import { NoControllerDataError, openOffice, provisionUnit, reissueBundle, type ReissueRequest } from '../controller/app/office.js';
 import { ContentError } from '../controller/content/errors.js';
 import { SchemaError } from '../controller/db/database.js';
 import { RegistryError } from '../controller/fleet/registry.js';
@@ -37,6 +38,8 @@ export const controllerSpec = {
   loa controller unit add <mã-xe> --commune XÃ --team TỔ [--commune-name TÊN] [--team-name TÊN]
                           [--profile pi-zero-2w] [--out TỆP] [--allow-loopback]
                                                                     đăng ký xe loa, ghi gói cài đặt (chỉ chủ sở hữu đọc được)
+  loa controller unit bundle <mã-xe> [--out TỆP] [--allow-loopback] cấp lại gói cài đặt cho xe đã đăng ký (thẻ nhớ mới,
+                                                                    mất gói); đổi mật khẩu MQTT: cấp phát lại xe bằng gói này
   loa controller unit list [--json]                                 danh sách xe loa và trạng thái
   loa controller user add TÊN --role admin|approver|submitter|viewer|technician [--password MK] [--display-name TÊN]
                                                                     thêm người dùng (mật khẩu lấy từ --password hoặc LOA_PASSWORD)
@@ -48,6 +51,9 @@ export const controllerSpec = {
   loa controller unit add <unit-id> --commune C --team T [--commune-name NAME] [--team-name NAME]
                           [--profile pi-zero-2w] [--out FILE] [--allow-loopback]
                                                                     register a cart, write its provisioning bundle (owner-only)
+  loa controller unit bundle <unit-id> [--out FILE] [--allow-loopback]
+                                                                    a fresh bundle for a registered cart (a new SD card, a lost
+                                                                    bundle); a new MQTT password: provision the cart with it
   loa controller unit list [--json]                                 the carts and their state
   loa controller user add NAME --role admin|approver|submitter|viewer|technician [--password PW] [--display-name NAME]
                                                                     add a user (password from --password or LOA_PASSWORD)
@@ -74,6 +80,7 @@ export const controllerSpec = {
   commands: [
     { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
     { name: 'unit add', options: [...COMMON, 'commune', 'team', 'commune-name', 'team-name', 'profile', 'out', 'allow-loopback'], args: 1 },
+    { name: 'unit bundle', options: [...COMMON, 'out', 'allow-loopback'], args: 1 },
     { name: 'unit list', options: [...COMMON, 'json'], args: 0 },
     { name: 'user add', options: [...COMMON, 'role', 'password', 'display-name'], args: 1 },
   ],
@@ -116,6 +123,7 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
   if (command.name === 'unit add' && (arg === undefined || values.commune === undefined || values.team === undefined)) {
     throw new UsageError(pick(lang, { vi: 'cần: unit add <mã-xe> --commune XÃ --team TỔ', en: 'needs: unit add <unit-id> --commune C --team T' }));
   }
+  if (command.name === 'unit bundle' && arg === undefined) throw new UsageError(pick(lang, { vi: 'cần: unit bundle <mã-xe>', en: 'needs: unit bundle <unit-id>' }));
   if (command.name === 'user add') {
     if (arg === undefined) throw new UsageError(pick(lang, { vi: 'cần tên: user add TÊN --role VAI_TRÒ', en: 'needs a name: user add NAME --role ROLE' }));
     if (values.role === undefined) throw new UsageError(pick(lang, { vi: `cần --role: ${ROLES.join(', ')}`, en: `needs --role: ${ROLES.join(', ')}` }));
@@ -132,6 +140,9 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
       case 'unit add':
         refuseLoopback(lang, config, values['allow-loopback']);
         return await unitAdd(io, lang, config, { unit: arg!, commune: values.commune!, team: values.team!, profile: values.profile, communeName: values['commune-name'], teamName: values['team-name'], out: values.out });
+      case 'unit bundle':
+        refuseLoopback(lang, config, values['allow-loopback']);
+        return await unitBundle(io, lang, config, { unit: arg!, ...(values.out === undefined ? {} : { out: values.out }) });
       case 'unit list':
         return await unitList(io, lang, config, values.json);
       case 'user add':
@@ -207,6 +218,25 @@ async function unitAdd(io: CliIo, lang: Lang, config: ControllerConfig, r: Param
       `  MQTT: ${b.broker.url} (${b.broker.username})`,
       `  HTTP: ${b.contentUrl}`,
       `  ${pick(lang, { vi: 'Khoá huyện', en: 'District key' })}: ${b.districtKeys[0]}`,
+      `  SHA-256: ${b.sha256}`,
+      ...(done.mosquittoFiles ? [pick(lang, { vi: `Đã ghi lại ${done.mosquittoFiles.passwordFile} và ${done.mosquittoFiles.aclFile}: gửi SIGHUP cho Mosquitto`, en: `Rewrote ${done.mosquittoFiles.passwordFile} and ${done.mosquittoFiles.aclFile}: send Mosquitto SIGHUP` })] : []),
+    ];
+    io.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  } finally {
+    await office.close();
+  }
+}
+
+async function unitBundle(io: CliIo, lang: Lang, config: ControllerConfig, r: ReissueRequest): Promise<number> {
+  const office = await openOffice(config);
+  try {
+    const done = await reissueBundle(office, r);
+    const b = done.bundle;
+    const lines = [
+      pick(lang, { vi: `Gói cài đặt mới của xe loa ${b.unitName} (số ${b.unitNumber}): ${done.path} (chỉ chủ sở hữu đọc được, 0600; chứa khoá bí mật của xe — giữ kín)`, en: `New provisioning bundle of cart ${b.unitName} (number ${b.unitNumber}): ${done.path} (owner-only, 0600; it holds the cart's secret key — keep it safe)` }),
+      pick(lang, { vi: `  Xe khởi động từ lần ${b.highWater.boot + 1} và đánh số bản ghi từ ${b.highWater.record + 1} trở lên (đã lưu tới lần ${b.highWater.boot}, bản ghi ${b.highWater.record})`, en: `  The cart boots from ${b.highWater.boot + 1} and numbers records from ${b.highWater.record + 1} up (stored so far: boot ${b.highWater.boot}, record ${b.highWater.record})` }),
+      pick(lang, { vi: '  Mật khẩu MQTT đã đổi: gói cũ không kết nối được nữa. Cấp phát lại xe bằng gói này (loa unit provision --bundle TỆP).', en: '  The MQTT password changed: the old bundle can no longer connect. Provision the cart with this bundle (loa unit provision --bundle FILE).' }),
       `  SHA-256: ${b.sha256}`,
       ...(done.mosquittoFiles ? [pick(lang, { vi: `Đã ghi lại ${done.mosquittoFiles.passwordFile} và ${done.mosquittoFiles.aclFile}: gửi SIGHUP cho Mosquitto`, en: `Rewrote ${done.mosquittoFiles.passwordFile} and ${done.mosquittoFiles.aclFile}: send Mosquitto SIGHUP` })] : []),
     ];

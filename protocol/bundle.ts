@@ -5,20 +5,36 @@
  *
  *   { "format": "loa-bundle-1", "district", "unitName", "unitNumber", "commune", "team",
  *     "unitKey" (hex), "districtKeys" ([raw Ed25519 public key, hex]), "broker": { "url", "username", "password" },
- *     "contentUrl", "profile", "origin": { "lat", "lon" }, "sha256" }
+ *     "contentUrl", "profile", "origin": { "lat", "lon" }, "highWater": { "boot", "record" }, "sha256" }
  *
  * `origin` is the district origin the cart's fixes are offsets from (origin.ts): the one the district stored for the
  * unit when it registered it. A bundle written before origins existed has none and reads as 0, 0, which is what the
  * district stored for the units registered then.
  *
+ * `highWater` is the highest boot and the highest record number the district has stored for the unit when it wrote
+ * the bundle (0, 0 for a new unit): a cart provisioned with it boots above that boot and numbers its records above
+ * that record, so a cart re-provisioned into an empty data folder (a new SD card) is not dropped as a replay and
+ * never reuses a record number (SPEC.md 2.1 and 3). A bundle written before high-water marks has none and reads as
+ * 0, 0: the cart then starts from its own counters, as before.
+ *
  * `sha256` is the SHA-256 (hex) of `JSON.stringify` (no spaces) of the same object without `sha256`, keys in exactly
- * the order above, `origin` included only when the bundle has it (so an older bundle still checks): a check against
- * a bundle damaged on its way (a USB stick, a chat message), not a signature.
+ * the order above, `origin` and `highWater` each included only when the bundle has it (so an older bundle still
+ * checks): a check against a bundle damaged on its way (a USB stick, a chat message), not a signature.
  */
 import { createHash } from 'node:crypto';
+import { MAX_VARINT } from './bytes.js';
 import { NO_ORIGIN, originProblem, toOrigin, type DistrictOrigin } from './origin.js';
 
 export const BUNDLE_FORMAT = 'loa-bundle-1';
+
+/** The highest boot and record number the district stored for a unit (0 when none). */
+export interface BundleHighWater {
+  boot: number;
+  record: number;
+}
+
+/** What a bundle without `highWater` reads as: nothing stored, the cart keeps its own counters. */
+export const NO_HIGH_WATER: BundleHighWater = Object.freeze({ boot: 0, record: 0 });
 
 export interface BundleFields {
   district: string;
@@ -33,14 +49,16 @@ export interface BundleFields {
   profile: string;
   /** The district origin the cart encodes its fixes from: the unit's, as the district's registry stored it. */
   origin: DistrictOrigin;
+  /** The highest boot and record number the district stored for the unit: the cart starts above both. */
+  highWater: BundleHighWater;
 }
 
-/** The fields as a bundle file holds them: `origin` is missing from the ones written before it existed. */
-export type WrittenBundleFields = Omit<BundleFields, 'origin'> & { origin?: DistrictOrigin };
+/** The fields as a bundle file holds them: `origin` and `highWater` are missing from the ones written before them. */
+export type WrittenBundleFields = Omit<BundleFields, 'origin' | 'highWater'> & { origin?: DistrictOrigin; highWater?: BundleHighWater };
 
 /**
- * A checked bundle. `origin` is always there (0, 0 for a bundle written before origins); `sha256` is the one the
- * file was written with.
+ * A checked bundle. `origin` and `highWater` are always there (0, 0 for a bundle written before them); `sha256` is
+ * the one the file was written with.
  */
 export interface ProvisioningBundle extends BundleFields {
   format: typeof BUNDLE_FORMAT;
@@ -58,8 +76,8 @@ export class BundleError extends Error {
   }
 }
 
-/** The object without `sha256`, keys in the bundle's fixed order; `origin` last, when there is one. */
-function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'origin'> & { origin?: DistrictOrigin } {
+/** The object without `sha256`, keys in the bundle's fixed order; `origin` and `highWater` last, when there. */
+function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'origin' | 'highWater'> & { origin?: DistrictOrigin; highWater?: BundleHighWater } {
   return {
     format: BUNDLE_FORMAT,
     district: f.district,
@@ -73,19 +91,38 @@ function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'o
     contentUrl: f.contentUrl,
     profile: f.profile,
     ...(f.origin === undefined ? {} : { origin: { lat: f.origin.lat, lon: f.origin.lon } }),
+    ...(f.highWater === undefined ? {} : { highWater: { boot: f.highWater.boot, record: f.highWater.record } }),
   };
 }
 
-/** SHA-256 hex of the canonical JSON of the fields (`origin` counted only when given). */
+/**
+ * What is wrong with `value` as high-water marks (English, repeating the bad value), or null when they are:
+ * `{ "boot": 0…, "record": 0… }`, whole numbers below the largest the protocol carries (the cart goes one above).
+ */
+export function highWaterProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${JSON.stringify(value) ?? 'nothing'} must be { "boot": number, "record": number }`;
+  for (const key of ['boot', 'record'] as const) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= MAX_VARINT) return `${key} ${String(v)} must be a whole number from 0 to ${MAX_VARINT - 1}`;
+  }
+  return null;
+}
+
+/** SHA-256 hex of the canonical JSON of the fields (`origin` and `highWater` counted only when given). */
 export function bundleDigest(fields: WrittenBundleFields): string {
   return createHash('sha256').update(JSON.stringify(ordered(fields))).digest('hex');
 }
 
-/** A new bundle; it always states its origin. Throws a RangeError for an origin off the globe. */
+/**
+ * A new bundle; it always states its origin and high-water marks. Throws a RangeError for an origin off the globe or
+ * marks that are not whole numbers in range.
+ */
 export function makeBundle(fields: BundleFields): ProvisioningBundle {
   const problem = originProblem(fields.origin);
   if (problem !== null) throw new RangeError(`origin: ${problem}`);
-  return { ...ordered(fields), origin: toOrigin(fields.origin), sha256: bundleDigest(fields) };
+  const marks = highWaterProblem(fields.highWater);
+  if (marks !== null) throw new RangeError(`highWater: ${marks}`);
+  return { ...ordered(fields), origin: toOrigin(fields.origin), highWater: { ...fields.highWater }, sha256: bundleDigest(fields) };
 }
 
 /** Parses a bundle file's bytes and checks it. */
@@ -111,11 +148,14 @@ export function checkBundle(value: unknown): ProvisioningBundle {
   if (!broker || !['url', 'username', 'password'].every((k) => typeof broker[k] === 'string')) bad.push('broker');
   const originBad = b.origin === undefined ? null : originProblem(b.origin);
   if (originBad !== null) bad.push(`origin (${originBad})`);
+  const marksBad = b.highWater === undefined ? null : highWaterProblem(b.highWater);
+  if (marksBad !== null) bad.push(`highWater (${marksBad})`);
   if (bad.length > 0) throw new BundleError(`Gói cài đặt thiếu hoặc sai trường ${bad.join(', ')} (the bundle lacks or has bad ${bad.join(', ')})`);
   const written = b as unknown as WrittenBundleFields & { sha256: string };
   if (bundleDigest(written) !== written.sha256) {
     throw new BundleError('Gói cài đặt bị hỏng: mã SHA-256 không khớp, hãy xuất lại gói (the bundle is damaged: its SHA-256 does not match; export it again)', 'damaged');
   }
   const origin = written.origin === undefined ? { ...NO_ORIGIN } : toOrigin(written.origin);
-  return { ...ordered(written), origin, sha256: written.sha256 };
+  const highWater = written.highWater === undefined ? { ...NO_HIGH_WATER } : { boot: written.highWater.boot, record: written.highWater.record };
+  return { ...ordered(written), origin, highWater, sha256: written.sha256 };
 }

@@ -1,9 +1,9 @@
 /** Writing the provisioning bundle (protocol/bundle.ts defines it): a 0600 file, because it holds secrets. */
 import { writeFileDurably } from '../../lib/durable.js';
-import { makeBundle, type ProvisioningBundle } from '../../protocol/index.js';
+import { makeBundle, NO_HIGH_WATER, type ProvisioningBundle } from '../../protocol/index.js';
 import type { Unit } from '../fleet/registry.js';
 
-export { BUNDLE_FORMAT, BundleError, bundleDigest, checkBundle, makeBundle, parseBundle, type BundleFields, type ProvisioningBundle } from '../../protocol/index.js';
+export { BUNDLE_FORMAT, BundleError, bundleDigest, checkBundle, makeBundle, parseBundle, type BundleFields, type BundleHighWater, type ProvisioningBundle } from '../../protocol/index.js';
 
 /** What a unit's bundle needs beside the registry's unit. */
 export interface UnitBundleOptions {
@@ -14,11 +14,17 @@ export interface UnitBundleOptions {
   districtKeys: string[];
   brokerUrl: string;
   contentUrl: string;
+  /**
+   * The highest boot and record number stored for the unit (`FleetRegistry.highWater`): the cart starts above both.
+   * Default 0, 0: right only for a unit just added, never for a bundle issued again.
+   */
+  highWater?: { boot: number; record: number };
 }
 
 /**
  * The bundle of a registered unit. Name, number, key and origin all come from the registry's row, so the cart
- * encodes its fixes from the very origin the ingest reads them with.
+ * encodes its fixes from the very origin the ingest reads them with; the high-water marks from what the district
+ * stored, so a cart provisioned into an empty data folder neither boots at nor numbers records at what it has.
  */
 export function unitBundle(unit: Unit, o: UnitBundleOptions): ProvisioningBundle {
   return makeBundle({
@@ -33,6 +39,7 @@ export function unitBundle(unit: Unit, o: UnitBundleOptions): ProvisioningBundle
     contentUrl: o.contentUrl,
     profile: unit.profile,
     origin: unit.origin,
+    highWater: { ...(o.highWater ?? NO_HIGH_WATER) },
   });
 }
 

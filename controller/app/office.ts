@@ -13,7 +13,7 @@ import { ContentLibrary } from '../content/library.js';
 import { ManifestPublisher, type AnnounceClient } from '../content/manifests.js';
 import { ContentWorkflow } from '../content/workflow.js';
 import { openControllerDb } from '../db/database.js';
-import { FleetRegistry } from '../fleet/registry.js';
+import { FleetRegistry, RegistryError, type UnitCredentials } from '../fleet/registry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { UserStore } from '../users/users.js';
 import { unitBundle, writeBundle, type ProvisioningBundle } from './bundle.js';
@@ -154,16 +154,47 @@ export async function provisionUnit(office: Office, r: ProvisionRequest): Promis
   const teams = await registry.listTeams();
   const team = teams.find((t) => t.id === r.team);
   if (!team) await registry.addTeam({ id: r.team, commune: r.commune, name: r.teamName ?? r.team });
-  const { unit, password } = await registry.addUnit({ id: r.unit, commune: r.commune, team: r.team, profile: r.profile });
+  const credentials = await registry.addUnit({ id: r.unit, commune: r.commune, team: r.team, profile: r.profile });
+  return { ...(await issueBundle(office, credentials, key, r.out)), newCommune, newTeam: !team };
+}
+
+export interface ReissueRequest {
+  unit: string;
+  /** Where the bundle goes (default `<data>/bundles/<unit>.json`). */
+  out?: string;
+}
+
+export type ReissueResult = Omit<ProvisionResult, 'newCommune' | 'newTeam'>;
+
+/**
+ * A fresh bundle for a registered unit (a lost bundle, a new SD card): the same number, key and origin, a new MQTT
+ * password (the old one stops working: the cart must be provisioned again with this bundle), and the high-water
+ * marks of what the district stored for it, so the cart neither boots at nor numbers records at what it already
+ * has. A retired unit is refused.
+ */
+export async function reissueBundle(office: Office, r: ReissueRequest): Promise<ReissueResult> {
+  const unit = await office.registry.unitById(r.unit);
+  if (!unit) throw new RegistryError('unknown-unit', `Không có xe loa "${r.unit}" (no unit "${r.unit}"): loa controller unit list`);
+  if (unit.retired) {
+    throw new RegistryError('retired', `Xe loa "${r.unit}" đã ngừng dùng, không cấp lại gói được (unit "${r.unit}" is retired: no bundle is issued for it)`);
+  }
+  const key = await office.key();
+  return issueBundle(office, await office.registry.resetUnitPassword(r.unit), key, r.out);
+}
+
+/** Writes a unit's bundle (0600) with its high-water marks, and the Mosquitto files when the broker is external. */
+async function issueBundle(office: Office, { unit, password }: UnitCredentials, key: DistrictKey, out: string | undefined): Promise<ReissueResult> {
+  const { config, registry } = office;
   const bundle = unitBundle(unit, {
     district: config.district.id,
     password,
     districtKeys: [key.publicKeyHex],
     brokerUrl: bundleBrokerUrl(config),
     contentUrl: bundleContentUrl(config),
+    highWater: await registry.highWater(unit.id),
   });
-  const path = r.out ?? join(dataPaths(config.dataDir).bundles, `${unit.id}.json`);
-  if (r.out === undefined) await ensureDataDir(dataPaths(config.dataDir).bundles);
+  const path = out ?? join(dataPaths(config.dataDir).bundles, `${unit.id}.json`);
+  if (out === undefined) await ensureDataDir(dataPaths(config.dataDir).bundles);
   await writeBundle(path, bundle);
   let mosquittoFiles: ProvisionResult['mosquittoFiles'] = null;
   if (!isEmbedded(config.broker) && config.broker.files) {
@@ -175,5 +206,5 @@ export async function provisionUnit(office: Office, r: ProvisionRequest): Promis
       ...mosquittoFiles,
     });
   }
-  return { bundle, path, newCommune, newTeam: !team, mosquittoFiles };
+  return { bundle, path, mosquittoFiles };
 }

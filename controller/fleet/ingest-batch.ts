@@ -1,11 +1,15 @@
 /**
  * What the ingest writes in one transaction: the frames accepted within a few milliseconds, turned into rows. Durable
- * records go in with `ON CONFLICT DO NOTHING` (a record already committed is skipped, and still acknowledged); live
+ * records go in with `ON CONFLICT DO NOTHING` (a record already committed is skipped, and still acknowledged) — unless
+ * its bytes differ from the stored record of that number (or from an earlier copy in the batch): then the cart
+ * reused a record number, and the record is written nowhere, reported (`refused`, a `record-reused` alert) and must
+ * not be acknowledged, so every table keeps the first record of that number and they all agree; live
  * telemetry and fixes move `unit_state` only forward (fixes by device time, telemetry by arrival); the replay state
  * of each unit is committed with the records it protects.
  */
 import { tuples, type SqliteDb, type SqlParams } from '../../lib/sqlite.js';
 import { type DurableRecord, type Fix, type ReplayState, type Telemetry } from '../../protocol/index.js';
+import { mergeAlert, recordReused, writeAlerts, type UnitAlert } from './unit-alerts.js';
 
 /** One durable record of an accepted frame, with its bytes as received (`type | length | payload`). */
 export interface IncomingRecord {
@@ -36,11 +40,16 @@ export interface IngestBatch {
   replay: Map<string, ReplayState>;
   /** Counter increments by (day, name). */
   counters: Map<string, number>;
+  /** Alerts found while accepting the frames, by unit and kind (unit-alerts.ts). */
+  alerts: Map<string, UnitAlert>;
 }
 
 export function emptyBatch(): IngestBatch {
-  return { frames: [], statuses: [], replay: new Map(), counters: new Map() };
+  return { frames: [], statuses: [], replay: new Map(), counters: new Map(), alerts: new Map() };
 }
+
+/** `unit|record`: a record number of one unit. */
+export const recordKey = (unitId: string, record: number): string => `${unitId}|${record}`;
 
 export interface BatchResult {
   records: number;
@@ -48,6 +57,10 @@ export interface BatchResult {
   inserted: number;
   /** Units whose online flag changed. */
   statusChanges: StatusChange[];
+  /** Record numbers ({@link recordKey}) that came with other content than the stored record: not stored, never to be acknowledged. */
+  refused: Set<string>;
+  /** The alerts written (those of the batch and the refused records'). */
+  alerts: UnitAlert[];
 }
 
 function deviceTime(m: DurableRecord): { time: number; source: string } {
@@ -70,9 +83,19 @@ export async function writeBatch(db: SqliteDb, batch: IngestBatch): Promise<Batc
   const results: SqlParams[] = [];
   const lastSeen = new Map<string, { time: number; boot: number }>();
   const trackEnds = new Map<string, { time: number; lat: number; lon: number }>();
+  const alerts = new Map(batch.alerts);
+  const reused = await reusedRecords(db, batch.frames);
+  const refused = new Set<string>();
   for (const f of batch.frames) {
     lastSeen.set(f.unitId, { time: f.serverTime, boot: f.boot });
-    for (const { message: m, bytes } of f.records) {
+    for (const record of f.records) {
+      const { message: m, bytes } = record;
+      const storedType = reused.get(record);
+      if (storedType !== undefined) {
+        refused.add(recordKey(f.unitId, m.record));
+        mergeAlert(alerts, recordReused(f.unitId, f.serverTime, m.record, m.type, storedType));
+        continue;
+      }
       const at = deviceTime(m);
       rows.records.push([f.unitId, m.record, m.type, at.time, at.source, f.serverTime, bytes]);
       switch (m.type) {
@@ -130,7 +153,41 @@ export async function writeBatch(db: SqliteDb, batch: IngestBatch): Promise<Batc
     const [day, name] = key.split('|') as [string, string];
     await db.run('INSERT INTO ingest_counters (day, name, count) VALUES (?, ?, ?) ON CONFLICT (day, name) DO UPDATE SET count = count + excluded.count', [day, name, count]);
   }
-  return { records: rows.records.length, inserted, statusChanges };
+  await writeAlerts(db, alerts.values());
+  return { records: rows.records.length, inserted, statusChanges, refused, alerts: [...alerts.values()] };
+}
+
+/** Rows read per query when looking for stored records (the sizes `runChunked` uses, so few statements are kept). */
+const LOOKUP_CHUNKS = [256, 64, 16, 4, 1] as const;
+
+/**
+ * The records of the batch whose number the unit already used for other content — stored, or earlier in the batch —
+ * each with the type of that first record. A resend of the same record (same bytes) is not one.
+ */
+async function reusedRecords(db: SqliteDb, frames: readonly AcceptedFrame[]): Promise<Map<IncomingRecord, string>> {
+  const wanted = new Map<string, [string, number]>();
+  for (const f of frames) for (const r of f.records) wanted.set(recordKey(f.unitId, r.message.record), [f.unitId, r.message.record]);
+  const first = new Map<string, { bytes: Buffer; type: string }>();
+  const keys = [...wanted.values()];
+  for (let done = 0; done < keys.length; ) {
+    const n = LOOKUP_CHUNKS.find((size) => size <= keys.length - done)!;
+    const stored = await db.all<{ unit_id: string; record: number; type: string; bytes: Buffer }>(
+      `SELECT r.unit_id, r.record, r.type, r.bytes FROM records r JOIN (VALUES ${tuples(n, 2)}) AS v ON r.unit_id = v.column1 AND r.record = v.column2`,
+      keys.slice(done, done + n).flat(),
+    );
+    for (const row of stored) first.set(recordKey(row.unit_id, row.record), { bytes: Buffer.from(row.bytes), type: row.type });
+    done += n;
+  }
+  const reused = new Map<IncomingRecord, string>();
+  for (const f of frames) {
+    for (const r of f.records) {
+      const key = recordKey(f.unitId, r.message.record);
+      const known = first.get(key);
+      if (known === undefined) first.set(key, { bytes: r.bytes, type: r.message.type });
+      else if (!known.bytes.equals(r.bytes)) reused.set(r, known.type);
+    }
+  }
+  return reused;
 }
 
 async function writeLive(db: SqliteDb, f: AcceptedFrame, m: Telemetry | Fix): Promise<void> {

@@ -6,8 +6,12 @@
  * origin and placed next to the ingest's clock) → `checkReplay` against the unit's replay state. Anything refused
  * is dropped and counted in `ingest_counters` (by day, Asia/Ho_Chi_Minh). Accepted frames gather for `batchDelayMs`
  * (or until `maxBatchRecords`) and are written in ONE transaction (ingest-batch.ts); only after the commit does each
- * unit get an ack covering every durable record of its frames, duplicates included, on the link the frames came by.
+ * unit get an ack covering every durable record of its frames that is stored, duplicates included, on the link the
+ * frames came by — never a record that was not (a dropped frame's, or one whose number the cart reused).
  * While a batch commits the next one gathers, so batches grow by themselves when the disk is slow.
+ *
+ * A cart whose counters went back (a boot at or below one seen, a record number reused with other content) is
+ * reported in `unit_alerts` and the log with what to do (unit-alerts.ts), and emitted as `alert`.
  */
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
@@ -32,8 +36,9 @@ import {
 } from '../../protocol/index.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { DistrictFramer } from './district-frames.js';
-import { emptyBatch, writeBatch, type AcceptedFrame, type IngestBatch, type IncomingRecord, type StatusChange } from './ingest-batch.js';
+import { emptyBatch, recordKey, writeBatch, type AcceptedFrame, type IngestBatch, type IncomingRecord, type StatusChange } from './ingest-batch.js';
 import type { FleetRegistry, Unit } from './registry.js';
+import { bootWentBack, mergeAlert, type UnitAlert } from './unit-alerts.js';
 
 /** The link a frame came by, and how to answer on it. */
 export interface FrameOrigin {
@@ -65,6 +70,8 @@ export interface IngestEvents {
   status: [StatusChange];
   /** A batch failed to commit: nothing of it was acknowledged, the carts will send it again. */
   failed: [Error];
+  /** A unit's counters went back (committed in `unit_alerts`, merged per unit and kind for the batch). */
+  alert: [UnitAlert];
 }
 
 export interface FleetIngestOptions {
@@ -108,6 +115,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   #chain: Promise<unknown> = Promise.resolve();
   readonly #acking = new Set<Promise<void>>();
   readonly #mqttOrigins = new Map<string, FrameOrigin>();
+  /** `unit|boot` of the old boots already logged, so a cart stuck below its boot is logged once per boot. */
+  readonly #loggedOldBoots = new Set<string>();
   #running = false;
   readonly #onMessage = (topic: string, payload: Buffer): void => this.#mqttMessage(topic, payload);
 
@@ -214,6 +223,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       return this.#drop(isProtocolError(err) && err.code === 'bad-tag' ? 'bad-tag' : 'malformed', origin, header.unit, String(err));
     }
     const { verdict, next } = checkReplay(entry.replay, frame.boot, frame.seq);
+    if (verdict === 'old-boot' || verdict === 'too-old') this.#bootWentBack(entry, frame);
     if (verdict !== 'new') return this.#drop(`replay-${verdict}`, origin, header.unit);
     entry.replay = next;
     // The records table keeps each record's bytes as received, byte-identical to the cart's outbox; they are copied
@@ -261,6 +271,17 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const entry = { unit, loadedAt: now, replay };
     this.#units.set(number, entry);
     return entry;
+  }
+
+  /** An authentic frame of a boot (or a seq) the district has seen pass: the cart's counters went back. */
+  #bootWentBack(entry: UnitEntry, frame: { boot: number; seq: number }): void {
+    const alert = bootWentBack(entry.unit.id, this.#seconds(), frame, entry.replay);
+    mergeAlert(this.#batch.alerts, alert);
+    const key = `${entry.unit.id}|${frame.boot}`;
+    if (this.#loggedOldBoots.has(key)) return;
+    if (this.#loggedOldBoots.size > 10_000) this.#loggedOldBoots.clear();
+    this.#loggedOldBoots.add(key);
+    this.#log.warn(alert.detail, { unit: entry.unit.id, boot: frame.boot, seenBoot: entry.replay.boot });
   }
 
   #drop(reason: DropReason, origin: FrameOrigin, unit: number | undefined, detail?: string): void {
@@ -318,20 +339,25 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       this.emit('failed', error);
       return;
     }
-    const acks = this.#sendAcks(batch, origins);
+    const acks = this.#sendAcks(batch, origins, result.refused);
     this.#acking.add(acks);
     void acks.finally(() => this.#acking.delete(acks));
+    for (const a of result.alerts) {
+      // Old boots were logged as they arrived.
+      if (a.code === 'record-reused') this.#log.warn(a.detail, { unit: a.unitId, records: a.count });
+      this.emit('alert', a);
+    }
     for (const s of result.statusChanges) this.emit('status', s);
     this.emit('committed', { frames: batch.frames.length, records: result.records, inserted: result.inserted, ms: performance.now() - started });
   }
 
-  async #sendAcks(batch: IngestBatch, origins: Map<string, { unit: Unit; links: FrameOrigin[] }>): Promise<void> {
+  /** Acks the stored records of the batch; `refused` ({@link recordKey}) were not stored and are left out. */
+  async #sendAcks(batch: IngestBatch, origins: Map<string, { unit: Unit; links: FrameOrigin[] }>, refused: ReadonlySet<string>): Promise<void> {
     const byUnit = new Map<string, number[]>();
     for (const f of batch.frames) {
-      if (f.records.length === 0) continue;
       const list = byUnit.get(f.unitId) ?? [];
-      for (const r of f.records) list.push(r.message.record);
-      byUnit.set(f.unitId, list);
+      for (const r of f.records) if (!refused.has(recordKey(f.unitId, r.message.record))) list.push(r.message.record);
+      if (list.length > 0) byUnit.set(f.unitId, list);
     }
     const sends: Promise<void>[] = [];
     for (const [unitId, records] of byUnit) {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { NO_ORIGIN, originProblem, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin } from '../../protocol/index.js';
+import { NO_ORIGIN, originProblem, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin, type ReplayState } from '../../protocol/index.js';
 import { hashPassword, mosquittoHash, newPassword, verifyPassword } from './passwords.js';
 import { RegistryError, type Commune, type Member, type MemberRole, type Team, type Unit, type UnitCredentials } from './registry-types.js';
 
@@ -71,6 +71,8 @@ export class FleetRegistry {
   readonly #db: SqliteDb;
   readonly #clock: () => number;
   readonly #origin: DistrictOrigin;
+  /** A hash to check unknown units' passwords against (see verifyUnitPassword). */
+  #decoy: Promise<string> | undefined;
 
   constructor(options: FleetRegistryOptions) {
     const problem = options.origin === undefined ? null : originProblem(options.origin);
@@ -181,11 +183,14 @@ export class FleetRegistry {
     return { unit, password };
   }
 
-  /** True when `password` is the unit's MQTT password and the unit is not retired. */
+  /**
+   * True when `password` is the unit's MQTT password and the unit is not retired. An unknown unit costs the same
+   * scrypt (against a decoy hash) as a wrong password, so that the time of a refusal does not tell which carts exist.
+   */
   async verifyUnitPassword(id: string, password: string): Promise<boolean> {
     const row = await this.#db.exclusive(() => this.#db.get<{ password_hash: string; retired: number }>('SELECT password_hash, retired FROM units WHERE id = ?', [id]));
-    if (!row || row.retired !== 0) return false;
-    return verifyPassword(password, row.password_hash);
+    const ok = await verifyPassword(password, row?.password_hash ?? (await (this.#decoy ??= hashPassword(newPassword()))));
+    return ok && row !== undefined && row.retired === 0;
   }
 
   async unitById(id: string): Promise<Unit | undefined> {
@@ -196,6 +201,20 @@ export class FleetRegistry {
   async unitByNumber(n: number): Promise<Unit | undefined> {
     const row = await this.#db.exclusive(() => this.#db.get<UnitRow>(`SELECT ${UNIT_COLUMNS} FROM units WHERE number = ?`, [n]));
     return row && toUnit(row);
+  }
+
+  /**
+   * The highest boot and the highest record number stored for a unit (0 when none), for its provisioning bundle: a
+   * cart provisioned with them boots and numbers its records above them (protocol/bundle.ts, `highWater`).
+   */
+  async highWater(id: string): Promise<{ boot: number; record: number }> {
+    return this.#db.exclusive(async () => {
+      await this.#requireUnit(id);
+      const state = await this.#db.get<{ boot: number | null; replay_state: string | null }>('SELECT boot, replay_state FROM unit_state WHERE unit_id = ?', [id]);
+      const top = await this.#db.get<{ record: number | null }>('SELECT max(record) AS record FROM records WHERE unit_id = ?', [id]);
+      const replayBoot = state?.replay_state ? (JSON.parse(state.replay_state) as ReplayState).boot : 0;
+      return { boot: Math.max(state?.boot ?? 0, replayBoot), record: top?.record ?? 0 };
+    });
   }
 
   /** Units, by number; retired ones only when asked; narrowed to a team or a commune when given. */

@@ -8,6 +8,10 @@
  * on a `livePeriodMs` cadence, in the next frame (ahead of the backlog records packed with it) and whatever the
  * backlog, so a weeks-long backlog never starves live telemetry. Unacknowledged records go out
  * again after `ackTimeout` (growing with each resend), and at once when the link comes back.
+ *
+ * A record sent {@link UNACKED_WARN_SENDS} times without an ack is logged (once per start) and emitted as
+ * `unacknowledged`: the district is most likely dropping it — frames of a boot below the one it saw, or a record
+ * number it stored with other content — which only a fresh provisioning bundle puts right.
  */
 import { EventEmitter } from 'node:events';
 import type { KeyObject } from 'node:crypto';
@@ -94,7 +98,12 @@ export interface UplinkEventMap {
   command: [outcome: CommandOutcome];
   /** Records were acknowledged and removed from the outbox. */
   acked: [count: number];
+  /** A record went out {@link UNACKED_WARN_SENDS} times unacknowledged (once per start); `anyAcked`: others were. */
+  unacknowledged: [info: { record: number; sends: number; anyAcked: boolean }];
 }
+
+/** Sends of one record without an ack (about 5 minutes of link at the default timeouts) before the cart warns. */
+export const UNACKED_WARN_SENDS = 6;
 
 /** Pause after a send fails for another reason than the link being down, ms. */
 const RETRY_AFTER_FAILURE_MS = 1000;
@@ -132,6 +141,9 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
   #timer: NodeJS.Timeout | null = null;
   #poll: NodeJS.Timeout | null = null;
   #inbox: Promise<void> = Promise.resolve();
+  /** An ack came since this start; the unacknowledged warning was given. */
+  #anyAcked = false;
+  #warnedUnacked = false;
   readonly #listeners = {
     up: (): void => {
       // Live frames sent while the link went down may be lost: the next telemetry carries every field.
@@ -297,6 +309,7 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
     }
     for (const r of records) if (this.#inFlight.sends(r) > 0) this.#stats.recordsResent++;
     this.#inFlight.sent(header.seq, Date.now());
+    this.#warnIfUnacked(records);
     this.#stats.framesSent++;
     this.#stats.bytesSent += frame.length;
     this.#stats.recordsSent += records.length;
@@ -309,6 +322,23 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
       this.#liveDueAt = late >= period ? now + period : Math.max(this.#liveDueAt + period, now + period / 2);
     }
     return true;
+  }
+
+  /** Warns once per start when a record has gone out too often without an ack: the district is dropping it. */
+  #warnIfUnacked(records: readonly number[]): void {
+    if (this.#warnedUnacked) return;
+    const record = records.find((r) => this.#inFlight.sends(r) >= UNACKED_WARN_SENDS);
+    if (record === undefined) return;
+    this.#warnedUnacked = true;
+    const sends = this.#inFlight.sends(record);
+    const why = this.#anyAcked
+      ? `the district acknowledged other records, so it refuses this one: this cart reused a record number the district stored`
+      : `the district acknowledged nothing since this start (boot ${this.#o.boot}): it drops this cart's frames (a boot at or below one it saw) or refuses its record numbers (reused)`;
+    this.#log.warn(
+      `record ${record} went out ${sends} times without an acknowledgement; ${why} (a cart provisioned again into an empty data folder with an old bundle?). ` +
+        `Ask the district for a fresh bundle (loa controller unit bundle ${this.#o.unit.name}) and provision the cart with it`,
+    );
+    this.emit('unacknowledged', { record, sends, anyAcked: this.#anyAcked });
   }
 
   /** The oldest records not in flight that fit in `room` bytes, in record order. */
@@ -387,6 +417,7 @@ export class Uplink extends EventEmitter<UplinkEventMap> {
     for (const m of frame.messages) {
       switch (m.type) {
         case 'ack': {
+          this.#anyAcked = true;
           const removed = await this.#o.outbox.acknowledge(m.ranges);
           this.#inFlight.acknowledge(m.ranges);
           this.#stats.recordsAcked += removed;

@@ -39,7 +39,7 @@ describe('loa controller unit add', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const text = await readFile(path, 'utf8');
     const bundle = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(bundle)).toEqual(['format', 'district', 'unitName', 'unitNumber', 'commune', 'team', 'unitKey', 'districtKeys', 'broker', 'contentUrl', 'profile', 'origin', 'sha256']);
+    expect(Object.keys(bundle)).toEqual(['format', 'district', 'unitName', 'unitNumber', 'commune', 'team', 'unitKey', 'districtKeys', 'broker', 'contentUrl', 'profile', 'origin', 'highWater', 'sha256']);
     const { sha256, ...rest } = bundle;
     expect(createHash('sha256').update(JSON.stringify(rest)).digest('hex')).toBe(sha256);
     expect(bundle).toMatchObject({
@@ -47,6 +47,8 @@ describe('loa controller unit add', () => {
       unitKey: expect.stringMatching(/^[0-9a-f]{64}$/), broker: { url: 'mqtt://127.0.0.1:1883', username: 'dan-luc-01' }, contentUrl: 'http://127.0.0.1:8080', profile: 'pi-zero-2w',
       // The configuration's district origin (here the embedded default), as the registry stored it for the unit.
       origin: { lat: 19.82, lon: 105.6 },
+      // A new unit: nothing stored yet, the cart keeps its own counters.
+      highWater: { boot: 0, record: 0 },
     });
     const seed = Buffer.from((await readFile(join(data, 'district-key'), 'utf8')).trim(), 'hex');
     expect(bundle.districtKeys).toEqual([rawPublicKey(privateKeyFromSeed(seed)).toString('hex')]);

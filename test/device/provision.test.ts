@@ -9,10 +9,11 @@ import { createLinkedSerialPair } from '../../hardware/serial/sim-serial-link.js
 import { SerialPortLink } from '../../hardware/serial/serialport-link.js';
 import { loadIdentity } from '../../device/identity.js';
 import { provision } from '../../device/provision.js';
-import { bundleDigest } from '../../protocol/index.js';
+import { bundleDigest, ByteReader, readMessages } from '../../protocol/index.js';
 import { listenForBundle, sendBundle } from '../../device/provision-serial.js';
 import { ensureSimulationSetup } from '../../device/sim/sim-content.js';
-import { CartStore } from '../../device/store/index.js';
+import { DataLock, LOCK_FILE } from '../../device/data-lock.js';
+import { CartStore, nextBootCounter, type DurableRecordInput } from '../../device/store/index.js';
 import { TEST_DISTRICT_PUBLIC } from '../../tools/vector-cases.js';
 import { runLoa } from '../support/cli.js';
 import { missing } from '../support/tools.js';
@@ -102,6 +103,74 @@ describe('loa unit provision', () => {
     // The simulation goes round Triệu Sơn: its identity has the Triệu Sơn origin.
     expect((await loadIdentity(sim))?.origin).toEqual({ lat: 19.82, lon: 105.6 });
     await expect(provision(sim, bundle())).rejects.toMatchObject({ code: 'simulation-data' });
+  });
+
+  it("starts an empty data folder above the bundle's high-water marks: the next boot and record are the district's + 1", async () => {
+    const data = dir();
+    const r = await provision(data, bundle({ highWater: { boot: 7, record: 1234 } }));
+    expect(r).toMatchObject({ again: false, boot: 7, nextRecord: 1235 });
+    expect(await nextBootCounter(data)).toBe(8);
+    const store = await CartStore.open({ path: join(data, 'cart.db') });
+    const [first] = await store.appendDurable([{ type: 'event', at: { time: 1_795_914_000, source: 'gnss' }, kind: 'info', code: 'x', detail: 'first' }]);
+    expect(first?.record).toBe(1235);
+    await store.close();
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
+  });
+
+  it('never lowers the counters of a cart provisioned again; a bundle without high-water marks leaves them as they are', async () => {
+    const data = dir();
+    await provision(data, bundle({ highWater: { boot: 3, record: 10 } }));
+    expect(await nextBootCounter(data)).toBe(4);
+    expect(await nextBootCounter(data)).toBe(5);
+    const store = await CartStore.open({ path: join(data, 'cart.db') });
+    await store.appendDurable(Array.from({ length: 20 }, (_, i) => ({ type: 'event' as const, at: { time: 1_795_914_000 + i, source: 'gnss' as const }, kind: 'info' as const, code: 'x', detail: `${i}` })));
+    await store.close();
+    expect(await provision(data, bundle({ highWater: { boot: 2, record: 5 } }))).toMatchObject({ again: true, boot: 5, nextRecord: 31 });
+    expect(await provision(data, bundle())).toMatchObject({ boot: 5, nextRecord: 31 });
+    expect(await nextBootCounter(data)).toBe(6);
+    const older = dir();
+    expect(await provision(older, bundle())).toMatchObject({ boot: 0, nextRecord: 1 });
+    expect(await nextBootCounter(older)).toBe(1);
+  });
+
+  it('renumbers above the marks the unacknowledged records of a cart whose numbering fell behind them, and only then', async () => {
+    const data = dir();
+    await provision(data, bundle()); // a bundle without marks, into an empty folder: numbering from 1
+    const at = { time: 1_795_914_000, source: 'gnss' as const };
+    const records: DurableRecordInput[] = [
+      { type: 'event', at, kind: 'info', code: 'acked', detail: 'delivered' },
+      { type: 'play', start: at, clip: 'c-0042', manifestVersion: 3, seconds: 93.4, outcome: 'completed', trigger: 'button', volume: 60 },
+      { type: 'track', source: 'gnss', points: [{ time: at.time, lat: 19.8201234, lon: 105.6004321 }, { time: at.time + 30, lat: 19.8211234, lon: 105.6014321 }] },
+      { type: 'event', at, kind: 'info', code: 'waiting', detail: 'dropped by the district' },
+    ];
+    let store = await CartStore.open({ path: join(data, 'cart.db') });
+    await store.appendDurable(records);
+    await store.acknowledge([[1, 1]]);
+    await store.close();
+    expect(await provision(data, bundle({ highWater: { boot: 3, record: 10 } }))).toMatchObject({ again: true, nextRecord: 14, renumbered: 3 });
+    store = await CartStore.open({ path: join(data, 'cart.db') });
+    const pending = await store.pending(65_536);
+    expect(pending.map((e) => e.record)).toEqual([11, 12, 13]);
+    // The same records, byte for byte but for their number.
+    expect(pending.map((e) => readMessages(new ByteReader(e.bytes))[0])).toEqual(records.slice(1).map((r, i) => ({ ...r, record: 11 + i })));
+    expect((await store.playsSince(0)).map((p) => p.record)).toEqual([11]);
+    expect((await store.eventsSince(0)).map((e) => [e.record, e.code])).toEqual([[1, 'acked'], [13, 'waiting']]);
+    expect((await store.appendDurable([records[0]!]))[0]?.record).toBe(14);
+    await store.close();
+    // Now ahead of the marks: provisioning again renumbers nothing.
+    expect(await provision(data, bundle({ highWater: { boot: 3, record: 10 } }))).toMatchObject({ nextRecord: 15, renumbered: 0 });
+  });
+
+  it('refuses to provision the data folder of a running cart, changing nothing', async () => {
+    const data = dir();
+    await provision(data, bundle());
+    const lock = await DataLock.acquire(data);
+    try {
+      await expect(provision(data, bundle({ highWater: { boot: 9, record: 90 } }))).rejects.toMatchObject({ code: 'data-locked', message: expect.stringContaining('stop the cart') });
+    } finally {
+      await lock.release();
+    }
+    expect(await nextBootCounter(data)).toBe(1);
   });
 
   it('sends a bundle over a serial cable to a waiting cart (simulated pair), and a refusal comes back', async () => {

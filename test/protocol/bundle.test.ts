@@ -1,6 +1,6 @@
-// The provisioning bundle and its district origin: a bundle written before origins existed (a real file, made by
-// the program as it was then) still parses and checks, as origin 0, 0; a new bundle carries its origin, last,
-// covered by its SHA-256.
+// The provisioning bundle, its district origin and its high-water marks: a bundle written before origins existed, or
+// before high-water marks (real files, made by the program as it was then), still parses and checks, as origin 0, 0
+// and marks 0, 0; a new bundle carries both, last, covered by its SHA-256.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { BundleError, makeBundle, parseBundle, type BundleFields } from '../../p
 import { TEST_DISTRICT_PUBLIC, TEST_UNIT_KEY } from '../../tools/vector-cases.js';
 
 const BEFORE_ORIGIN = readFileSync(join(import.meta.dirname, 'fixtures', 'bundle-before-origin.json'));
+const BEFORE_HIGH_WATER = readFileSync(join(import.meta.dirname, 'fixtures', 'bundle-before-high-water.json'));
 
 const fields: BundleFields = {
   district: 'trieu-son',
@@ -21,6 +22,7 @@ const fields: BundleFields = {
   contentUrl: 'http://10.0.0.5:8080',
   profile: 'pi-zero-2w',
   origin: { lat: 19.82, lon: 105.6 },
+  highWater: { boot: 7, record: 1234 },
 };
 
 describe('the provisioning bundle', () => {
@@ -32,12 +34,30 @@ describe('the provisioning bundle', () => {
     expect(() => parseBundle(BEFORE_ORIGIN.toString('utf8').replace('"unitNumber": 1', '"unitNumber": 2'))).toThrow(/SHA-256/);
   });
 
-  it('round-trips a bundle with its origin, last before sha256', () => {
+  it('round-trips a bundle with its origin and high-water marks, last before sha256', () => {
     const made = makeBundle(fields);
     const text = JSON.stringify(made, null, 2);
-    expect(Object.keys(JSON.parse(text) as object).slice(-2)).toEqual(['origin', 'sha256']);
+    expect(Object.keys(JSON.parse(text) as object).slice(-3)).toEqual(['origin', 'highWater', 'sha256']);
     expect(parseBundle(text)).toEqual(made);
     expect(parseBundle(text).origin).toEqual({ lat: 19.82, lon: 105.6 });
+    expect(parseBundle(text).highWater).toEqual({ boot: 7, record: 1234 });
+  });
+
+  it('reads a bundle written before high-water marks: it checks, with its origin, and its marks are 0, 0', () => {
+    const b = parseBundle(BEFORE_HIGH_WATER);
+    expect(b).toMatchObject({ unitName: 'dan-luc-03', origin: { lat: 19.82, lon: 105.6 }, highWater: { boot: 0, record: 0 } });
+    expect(b.sha256).toBe(JSON.parse(BEFORE_HIGH_WATER.toString('utf8')).sha256);
+    expect(parseBundle(BEFORE_ORIGIN).highWater).toEqual({ boot: 0, record: 0 });
+  });
+
+  it('covers the high-water marks with the SHA-256, and refuses marks that are not whole numbers in range', () => {
+    const made = makeBundle(fields);
+    expect(() => parseBundle(JSON.stringify({ ...made, highWater: { boot: 7, record: 1 } }))).toThrow(/SHA-256/);
+    const { highWater: _dropped, ...without } = made;
+    expect(() => parseBundle(JSON.stringify(without))).toThrow(/SHA-256/);
+    expect(() => parseBundle(JSON.stringify({ ...made, highWater: { boot: -1, record: 1234 } }))).toThrow(/highWater \(boot -1 must be a whole number/);
+    expect(() => parseBundle(JSON.stringify({ ...made, highWater: 7 }))).toThrow(/highWater/);
+    expect(() => makeBundle({ ...fields, highWater: { boot: 7, record: 1.5 } })).toThrow(/highWater: record 1.5/);
   });
 
   it('covers the origin with the SHA-256: a bundle whose origin was changed or dropped is damaged', () => {
