@@ -4,18 +4,43 @@
  * account; anonymous clients and wrong passwords are refused at CONNECT. Topic rules are in topic-rules.ts: a
  * publish outside them closes the client's connection (aedes' behaviour, MQTT-3.3.5-2), a subscription outside them
  * is answered with the failure code 0x80. A unit must use its own name as client id.
+ *
+ * Under attack: a packet that declares more than it may carry closes the socket from its fixed header, before it is
+ * buffered (packet-guard.ts): {@link MAX_PACKET_BEFORE_LOGIN} until the CONNECT is accepted, {@link MAX_PACKET}
+ * after; one address may hold `maxConnectionsPerAddress` connections; failed logins are throttled per account and
+ * address (CONNACK 3, server unavailable, without checking the password), a check costs the same scrypt whether the
+ * name exists or not, and password checks share a few slots of the thread pool with the HTTP login.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { TOPIC_NAME } from '../../protocol/index.js';
+import { MAX_FRAME, TOPIC_NAME } from '../../protocol/index.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { addressKey, LoginThrottle } from '../users/login-throttle.js';
+import { PasswordChecksBusy, PasswordSlots } from '../users/password-slots.js';
+import { GuardedConnection, type Oversize } from './packet-guard.js';
 import { CONTROLLER_USER, mayPublish, maySubscribe, type BrokerIdentity } from './topic-rules.js';
+
+/**
+ * The largest packet (remaining length) before the CONNECT is accepted. A CONNECT carries a client id, a user name
+ * and a password (each at most a few dozen bytes here) and a cart's will (its status topic and `offline`): about
+ * 200 bytes. 512 leaves room and lets nobody make the broker hold more than that for a stranger.
+ */
+export const MAX_PACKET_BEFORE_LOGIN = 512;
+
+/**
+ * The largest packet (remaining length) of a logged-in client: a protocol frame is at most MAX_FRAME bytes on MQTT
+ * (SPEC), plus the PUBLISH's topic and packet id (1 KiB is ample for `loa/v1/<district>/unit/<id>/up`).
+ */
+export const MAX_PACKET = MAX_FRAME + 1024;
 
 /** What the broker needs of the registry (FleetRegistry implements it). */
 export interface UnitPasswordChecker {
-  /** True when `password` is the unit's current MQTT password and the unit is active. */
+  /**
+   * True when `password` is the unit's current MQTT password and the unit is active. Costs the same whether the unit
+   * exists or not (FleetRegistry checks an unknown name against a decoy hash).
+   */
   verifyUnitPassword(id: string, password: string): Promise<boolean>;
 }
 
@@ -28,19 +53,38 @@ export interface EmbeddedBrokerOptions {
   units: UnitPasswordChecker;
   /** The controller's own account. */
   controller: { username?: string; password: string };
+  /**
+   * Connections one client address may hold at once (IPv6: one /64), default 20; this machine's own loopback
+   * address (127.0.0.1, ::1: the controller's client, the demo's and the benchmark's carts) is not limited. Raise it
+   * when many carts reach the broker through one address (a mobile operator's NAT).
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Failed CONNECTs per account and address (default: the {@link LoginThrottle} defaults without its per-account
+   * limit, logging to `logger`).
+   */
+  throttle?: LoginThrottle;
+  /** Password checks at once; share one with the HTTP login (default: its own, of 2). */
+  passwordSlots?: PasswordSlots;
   logger?: Logger;
 }
 
 export interface EmbeddedBrokerEvents {
   /** A client was refused at CONNECT (`who` is the user name it gave, if any). */
   refused: [{ who: string | undefined; clientId: string; reason: RefusalReason }];
+  /** A connection was closed before aedes saw it (too many from its address) or by its packet size. */
+  dropped: [{ address: string; reason: 'too-many-connections' | 'packet-too-large' }];
   /** A publish or subscription outside the topic rules. */
   denied: [{ who: BrokerIdentity; topic: string; action: 'publish' | 'subscribe' }];
 }
 
-export type RefusalReason = 'anonymous' | 'bad-password' | 'bad-client-id';
+export type RefusalReason = 'anonymous' | 'bad-password' | 'bad-client-id' | 'throttled' | 'busy';
+
+/** This machine, as addressKey() shows it: not limited in connections. */
+const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', addressKey('::1')]);
 
 const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -57,6 +101,13 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
   readonly #log: Logger;
   readonly #identities = new WeakMap<Client, BrokerIdentity>();
   readonly #sockets = new Set<Socket>();
+  /** Open connections per client address key, and whether a refusal was logged since it was last under the limit. */
+  readonly #perAddress = new Map<string, { open: number; logged: boolean }>();
+  /** The connections whose CONNECT was accepted: their packets may be up to MAX_PACKET. */
+  readonly #loggedIn = new WeakSet<GuardedConnection>();
+  readonly #throttle: LoginThrottle;
+  readonly #slots: PasswordSlots;
+  #busyLoggedAt = -Infinity;
   #aedes: Aedes | undefined;
   #server: Server | undefined;
   #port = 0;
@@ -65,6 +116,10 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
     super();
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
+    // No per-account limit: unit and controller passwords are random (144 bits), guessing one is hopeless, and a
+    // cart's name is in its topics: such a limit would let anyone keep a cart offline from a few addresses.
+    this.#throttle = options.throttle ?? new LoginThrottle({ name: 'MQTT CONNECT', perAccount: null, logger: this.#log });
+    this.#slots = options.passwordSlots ?? new PasswordSlots();
   }
 
   /** The port it listens on (the real one when 0 was asked for). */
@@ -85,6 +140,8 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
     if (typeof o.controller.password !== 'string' || o.controller.password.length < 8) {
       throw new RangeError('controller.password must be a string of at least 8 characters');
     }
+    const maxConnections = o.maxConnectionsPerAddress ?? 20;
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new RangeError(`maxConnectionsPerAddress must be a whole number ≥ 1, got ${String(maxConnections)}`);
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => void this.#authenticate(client, username, password).then((e) => done(e, e === null), (e: unknown) => done(authError(String(e), 3), false)),
       authorizePublish: (client, packet, done) => {
@@ -104,12 +161,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
         done(null, null);
       },
     });
-    const server = createServer((socket) => {
-      this.#sockets.add(socket);
-      socket.setNoDelay(true);
-      socket.on('close', () => this.#sockets.delete(socket));
-      aedes.handle(socket);
-    });
+    const server = createServer((socket) => this.#accept(aedes, socket, maxConnections));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.port, o.host ?? '127.0.0.1', () => {
@@ -138,26 +190,86 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
 
+  #accept(aedes: Aedes, socket: Socket, maxConnections: number): void {
+    const address = addressKey(socket.remoteAddress);
+    const count = this.#perAddress.get(address) ?? { open: 0, logged: false };
+    if (count.open >= maxConnections && !LOOPBACK.has(address)) {
+      // Logged once each time the limit is reached, not for every connection refused while it holds.
+      if (!count.logged) this.#log.warn(`connection refused: ${address} already holds ${count.open} connections (maxConnectionsPerAddress)`);
+      count.logged = true;
+      this.emit('dropped', { address, reason: 'too-many-connections' });
+      socket.destroy();
+      return;
+    }
+    count.open++;
+    this.#perAddress.set(address, count);
+    this.#sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      this.#release(address);
+    });
+    const conn: GuardedConnection = new GuardedConnection(
+      socket,
+      () => (this.#loggedIn.has(conn) ? MAX_PACKET : MAX_PACKET_BEFORE_LOGIN),
+      (over) => this.#oversize(address, conn, over),
+    );
+    aedes.handle(conn);
+  }
+
+  #release(address: string): void {
+    const count = this.#perAddress.get(address);
+    if (!count) return;
+    count.open--;
+    count.logged = false;
+    if (count.open <= 0) this.#perAddress.delete(address);
+  }
+
+  #oversize(address: string, conn: GuardedConnection, over: Oversize): void {
+    const who = this.#loggedIn.has(conn) ? 'a logged-in client' : 'a client not logged in';
+    const what = over.malformed ? 'a remaining length longer than 4 bytes' : `a packet of type ${over.type} declaring ${over.declared} bytes or more (limit ${over.limit})`;
+    this.#log.warn(`connection closed: ${who} from ${address} sent ${what}`);
+    this.emit('dropped', { address, reason: 'packet-too-large' });
+  }
+
   /** null when the client is let in (and remembered), else the CONNACK error. */
   async #authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | null> {
+    const conn = client.conn instanceof GuardedConnection ? client.conn : undefined;
+    const address = conn?.socket.remoteAddress;
     const refuse = (reason: RefusalReason): AuthenticateError => {
       this.emit('refused', { who: username, clientId: client.id, reason });
-      this.#log.warn(`connection refused (${reason}): client ${client.id}, user ${String(username)}`);
+      // A throttled client is logged by the throttle, once per episode; `busy`, at most once every 10 s.
+      const now = performance.now();
+      const quiet = reason === 'throttled' || (reason === 'busy' && now - this.#busyLoggedAt < 10_000);
+      if (reason === 'busy' && !quiet) this.#busyLoggedAt = now;
+      if (!quiet) this.#log.warn(`connection refused (${reason}): client ${client.id}, user ${String(username)}, from ${addressKey(address)}`);
       if (reason === 'anonymous') return authError('not authorized', NOT_AUTHORIZED);
       if (reason === 'bad-client-id') return authError('a unit connects with its own name as client id', IDENTIFIER_REJECTED);
+      if (reason === 'throttled' || reason === 'busy') return authError('too many tries: try again later', SERVER_UNAVAILABLE);
       return authError('bad user name or password', BAD_USERNAME_OR_PASSWORD);
     };
     if (username === undefined || username === '' || password === undefined) return refuse('anonymous');
-    const controllerUser = this.#o.controller.username ?? CONTROLLER_USER;
-    if (username === controllerUser) {
-      if (!timingSafeEqual(digest(password), digest(this.#o.controller.password))) return refuse('bad-password');
-      this.#identities.set(client, { kind: 'controller' });
-      return null;
-    }
+    const isController = username === (this.#o.controller.username ?? CONTROLLER_USER);
     // A unit's client id is its name, so that no cart can take over (and so disconnect) another cart's session.
-    if (TOPIC_NAME.test(username) && client.id !== username) return refuse('bad-client-id');
-    if (!TOPIC_NAME.test(username) || !(await this.#o.units.verifyUnitPassword(username, password.toString('utf8')))) return refuse('bad-password');
-    this.#identities.set(client, { kind: 'unit', id: username });
+    if (!isController && TOPIC_NAME.test(username) && client.id !== username) return refuse('bad-client-id');
+    const attempt = this.#throttle.attempt(username, address);
+    if (!attempt.allowed) return refuse('throttled');
+    let ok: boolean;
+    try {
+      ok = isController
+        ? timingSafeEqual(digest(password), digest(this.#o.controller.password))
+        : TOPIC_NAME.test(username) && (await this.#slots.run(() => this.#o.units.verifyUnitPassword(username, password.toString('utf8')), addressKey(address)));
+    } catch (err) {
+      if (err instanceof PasswordChecksBusy) return refuse('busy');
+      throw err;
+    }
+    if (!ok) {
+      attempt.failed();
+      return refuse('bad-password');
+    }
+    attempt.succeeded();
+    this.#identities.set(client, isController ? { kind: 'controller' } : { kind: 'unit', id: username });
+    if (conn) this.#loggedIn.add(conn);
     return null;
   }
 }
