@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { both, ContentError, type ContentErrorCode } from '../content/errors.js';
 import { RegistryError } from '../fleet/registry.js';
-import { HttpError, sendJson, type HttpRequest, type HttpServer, type Method } from '../http/server.js';
+import { excerpt, HttpError, sendJson, type HttpRequest, type HttpServer, type Method } from '../http/server.js';
 import { InvalidPeriodError, UnknownCommuneError } from '../reports/index.js';
 import { requireRole, UserError, type Role, type UserErrorCode } from '../users/roles.js';
 import type { User } from '../users/users.js';
@@ -58,6 +58,8 @@ const USER_STATUS: Record<UserErrorCode, number> = {
   forbidden: 403,
   'user-exists': 409,
   'bad-field': 400,
+  throttled: 429,
+  busy: 503,
 };
 
 const CONTENT_STATUS: Partial<Record<ContentErrorCode, number>> = {
@@ -75,7 +77,10 @@ const CONTENT_STATUS: Partial<Record<ContentErrorCode, number>> = {
 /** The HTTP form of a domain error; undefined for anything else (the server answers 500 and logs it). */
 export function httpErrorOf(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
-  if (err instanceof UserError) return new HttpError(USER_STATUS[err.code], err.code, err.message);
+  if (err instanceof UserError) {
+    const retry: Record<string, string> = err.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(err.retryAfterSeconds) };
+    return new HttpError(USER_STATUS[err.code], err.code, err.message, retry);
+  }
   if (err instanceof ContentError) return new HttpError(CONTENT_STATUS[err.code] ?? 400, err.code, err.message);
   if (err instanceof RegistryError) {
     const status = err.code.startsWith('unknown-') ? 404 : err.code === 'exists' || err.code === 'retired' ? 409 : 400;
@@ -111,10 +116,50 @@ export function apiRoute(server: HttpServer, sessions: SessionLookup, method: Me
   });
 }
 
-/** The request body as a JSON object (400 when it is not one). */
+/**
+ * How deep a JSON body may nest. The API's bodies are 3 deep at most (a command's `target` and `args`); 32 leaves
+ * room, and keeps what reads a body (JSON.stringify of an echoed value, recursive checks) far from the stack limit
+ * (a 10,000-deep body used to end in a RangeError and a 500).
+ */
+export const MAX_JSON_DEPTH = 32;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * The deepest nesting of `{` and `[` in JSON text, not counting those inside strings; stops counting past `limit`.
+ * Works on the bytes: in UTF-8 no byte of a multi-byte character is a quote, a backslash or a bracket.
+ */
+export function jsonDepth(bytes: Uint8Array, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
+  }
+  return deepest;
+}
+
+/** The request body as a JSON object (400 when it is not one, or nests deeper than {@link MAX_JSON_DEPTH}). */
 export async function jsonBody(req: HttpRequest): Promise<Record<string, unknown>> {
   const raw = await req.body();
   if (raw.length === 0) return {};
+  if (jsonDepth(raw) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, 'too-deep', both(`Nội dung JSON lồng quá ${MAX_JSON_DEPTH} tầng`, `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
+  }
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
@@ -127,8 +172,8 @@ export async function jsonBody(req: HttpRequest): Promise<Record<string, unknown
   return value as Record<string, unknown>;
 }
 
-/** A 400 naming the field and repeating the value. */
+/** A 400 naming the field and repeating the value (the start of it: see {@link excerpt}). */
 export function badField(name: string, expected: string, got: unknown): HttpError {
-  const shown = JSON.stringify(got) ?? String(got);
+  const shown = excerpt(got);
   return new HttpError(400, 'bad-field', both(`Trường ${name} không hợp lệ: cần ${expected}, nhận ${shown}`, `${name} must be ${expected}, got ${shown}`));
 }

@@ -26,17 +26,34 @@ export interface HttpRequest {
 
 export type Handler = (req: HttpRequest, res: ServerResponse) => Promise<void> | void;
 
-/** An answer other than success: the status, a machine code and a message for people. */
+/** An answer other than success: the status, a machine code, a message for people, and headers (`Retry-After`). */
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
     this.code = code;
+    this.headers = headers;
   }
+}
+
+/**
+ * A value as an error message repeats it: its JSON form, cut to `max` characters and "…" (an answer must not
+ * echo a megabyte back). Never throws.
+ */
+export function excerpt(value: unknown, max = 60): string {
+  let text: string;
+  try {
+    // A long string is cut before it is turned into JSON, not after.
+    text = JSON.stringify(typeof value === 'string' ? value.slice(0, max + 1) : value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 export interface HttpServerOptions {
@@ -67,10 +84,10 @@ interface Route {
 
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** Sends a JSON body with a status. */
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+/** Sends a JSON body with a status (and `headers`). */
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
   res.end(body);
 }
 
@@ -149,7 +166,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
         try {
           return decodeURIComponent(s);
         } catch {
-          throw new HttpError(400, 'bad-url', `bad percent-encoding in ${JSON.stringify(path)}`);
+          throw new HttpError(400, 'bad-url', `bad percent-encoding in ${excerpt(path, 120)}`);
         }
       });
       let pathMatched = false;
@@ -162,8 +179,8 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
         await route.handler(request, res);
         return;
       }
-      if (pathMatched) throw new HttpError(405, 'method-not-allowed', `${req.method ?? ''} is not allowed on ${path}`);
-      throw new HttpError(404, 'not-found', `nothing at ${path}`);
+      if (pathMatched) throw new HttpError(405, 'method-not-allowed', `${req.method ?? ''} is not allowed on ${excerpt(path, 120)}`);
+      throw new HttpError(404, 'not-found', `nothing at ${excerpt(path, 120)}`);
     } catch (err) {
       this.#fail(req, res, path, err);
     }
@@ -172,9 +189,11 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
   #fail(req: IncomingMessage, res: ServerResponse, path: string, err: unknown): void {
     let status = 500;
     let body = { error: 'internal error', code: 'internal' };
+    let headers: Record<string, string> = {};
     if (err instanceof HttpError) {
       status = err.status;
       body = { error: err.message, code: err.code };
+      headers = { ...err.headers };
     } else {
       this.#log.error(`${req.method ?? '?'} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       this.emit('failure', { method: req.method ?? '?', path, error: err });
@@ -183,7 +202,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
       res.destroy();
       return;
     }
-    sendJson(res, status, body);
+    sendJson(res, status, body, headers);
   }
 
   #readBody(req: IncomingMessage): Promise<Buffer> {
