@@ -16,7 +16,8 @@ import { choiceParam, nameParam } from './params.js';
 
 /** What the routes need of the user store (UserStore fits). */
 export interface SessionStore extends SessionLookup {
-  login(name: string, password: string): Promise<Session>;
+  /** `from`: the client's address, for the login throttle. */
+  login(name: string, password: string, from?: string): Promise<Session>;
   logout(token: string): Promise<void>;
 }
 
@@ -48,7 +49,7 @@ export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions)
     const body = await jsonBody(req);
     if (typeof body.user !== 'string' || body.user === '') throw badField('user', 'the user name', body.user);
     if (typeof body.password !== 'string' || body.password === '') throw badField('password', 'the password', '…');
-    const session = await o.users.login(body.user, body.password);
+    const session = await o.users.login(body.user, body.password, req.raw.socket.remoteAddress);
     return { token: session.token, expiresAt: session.expiresAt, user: userView(session.user) };
   });
 

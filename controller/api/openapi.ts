@@ -62,6 +62,8 @@ const responses: Json = Object.fromEntries(
     [403, 'the session’s role may not do this'],
     [404, 'no such thing'],
     [409, 'not possible in the current state'],
+    [429, 'too many failed logins: wait the seconds in Retry-After'],
+    [503, 'too busy checking passwords: try again after Retry-After'],
   ].map(([c, d]) => [`E${String(c)}`, { description: d, content: json(ref('Error')) }]),
 );
 
@@ -83,7 +85,7 @@ export function openApiDocument(district: { id: string; name: string }): Json {
       '/api/login': {
         post: op('log in: user name and password → session token', null, {
           requestBody: { required: true, content: json({ type: 'object', required: ['user', 'password'], properties: { user: { type: 'string' }, password: { type: 'string' } } }) },
-          responses: { '200': ok('a session', ref('Session')), ...errors(400, 401) },
+          responses: { '200': ok('a session', ref('Session')), ...errors(400, 401, 429, 503) },
         }),
       },
       '/api/logout': { post: op('end this session', ROLES, { responses: { '204': { description: 'ended' }, ...errors(401) } }) },

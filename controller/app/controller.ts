@@ -33,6 +33,7 @@ import { FleetIngest } from '../fleet/ingest.js';
 import { FleetRegistry } from '../fleet/registry.js';
 import { SerialGateway } from '../fleet/serial-gateway.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { PasswordSlots } from '../users/password-slots.js';
 import { UserStore } from '../users/users.js';
 import { registerApiRoutes } from '../api/index.js';
 import { HttpServer } from '../http/server.js';
@@ -132,7 +133,9 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     const key = new DistrictKey({ dir: c.dataDir, district, clock: seconds, logger: this.#log('key') });
     await key.start();
     this.#undo.push(() => key.stop());
-    const users = new UserStore({ db, clock: seconds });
+    // One limit for every password check (HTTP logins and MQTT CONNECTs): scrypt must leave SQLite its threads.
+    const passwordSlots = new PasswordSlots();
+    const users = new UserStore({ db, clock: seconds, passwordSlots, logger: this.#log('users') });
     await users.start();
     const registry = new FleetRegistry({ db, origin: c.district.origin, clock });
 
@@ -140,7 +143,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     let account: { url: string; username: string; password: string };
     if (isEmbedded(c.broker)) {
       const password = await controllerBrokerPassword(paths.brokerSecret);
-      const b = new EmbeddedBroker({ district, ...c.broker.embedded, units: registry, controller: { password }, logger: this.#log('broker') });
+      const b = new EmbeddedBroker({ district, ...c.broker.embedded, units: registry, controller: { password }, passwordSlots, logger: this.#log('broker') });
       await b.start();
       this.#undo.push(() => b.stop());
       broker = b;

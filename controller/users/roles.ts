@@ -12,15 +12,29 @@ export interface Actor {
   role: Role;
 }
 
-export type UserErrorCode = 'unknown-user' | 'bad-password' | 'bad-session' | 'session-expired' | 'forbidden' | 'user-exists' | 'bad-field';
+export type UserErrorCode =
+  | 'unknown-user'
+  | 'bad-password'
+  | 'bad-session'
+  | 'session-expired'
+  | 'forbidden'
+  | 'user-exists'
+  | 'bad-field'
+  /** Too many failed logins: wait `retryAfterSeconds`. */
+  | 'throttled'
+  /** Too many password checks waiting: try again in a moment. */
+  | 'busy';
 
 export class UserError extends Error {
   readonly code: UserErrorCode;
+  /** For `throttled` and `busy`: when to try again. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: UserErrorCode, message: string) {
+  constructor(code: UserErrorCode, message: string, retryAfterSeconds?: number) {
     super(message);
     this.name = 'UserError';
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

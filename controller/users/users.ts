@@ -6,6 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { migrateArea } from '../db/database.js';
 import { hashPassword, verifyPassword } from '../fleet/passwords.js';
+import type { Logger } from '../logger.js';
+import { addressKey, LoginThrottle } from './login-throttle.js';
+import { PasswordChecksBusy, PasswordSlots } from './password-slots.js';
 import { isRole, UserError, type Actor, type Role } from './roles.js';
 import { USERS_MIGRATIONS } from './schema.js';
 
@@ -28,6 +31,11 @@ export interface UserStoreOptions {
   sessionSeconds?: number;
   /** Unix seconds now (default the system clock). */
   clock?: () => number;
+  /** Failed logins per account and address (default: the {@link LoginThrottle} defaults, logging to `logger`). */
+  throttle?: LoginThrottle;
+  /** Password checks at once; share one with the embedded broker (default: its own, of 2). */
+  passwordSlots?: PasswordSlots;
+  logger?: Logger;
 }
 
 interface UserRow {
@@ -53,11 +61,15 @@ function toUser(row: UserRow): User {
 
 export class UserStore {
   readonly #o: UserStoreOptions;
+  readonly #throttle: LoginThrottle;
+  readonly #slots: PasswordSlots;
   /** A hash to check unknown names against, so that a wrong name costs as long as a wrong password. */
-  #decoy: string | undefined;
+  #decoy: Promise<string> | undefined;
 
   constructor(options: UserStoreOptions) {
     this.#o = options;
+    this.#throttle = options.throttle ?? new LoginThrottle({ name: 'HTTP login', ...(options.logger ? { logger: options.logger } : {}) });
+    this.#slots = options.passwordSlots ?? new PasswordSlots();
   }
 
   /** Brings the users tables up to date. */
@@ -127,21 +139,46 @@ export class UserStore {
     if (changed === 0) throw unknownUser(name);
   }
 
-  /** The user when `password` is theirs; `bad-password` otherwise (also for an unknown or disabled user). */
-  async authenticate(name: string, password: string): Promise<User> {
+  /**
+   * The user when `password` is theirs; `bad-password` otherwise (also for an unknown or disabled user, after the
+   * same scrypt against a decoy hash); `busy` when too many checks are waiting. Not throttled: {@link login} is.
+   * `from`: the client's address, whose turn the check waits for.
+   */
+  async authenticate(name: string, password: string, from?: string): Promise<User> {
     const db = this.#o.db;
     const row = await db.exclusive(() => db.get<UserRow>('SELECT * FROM users WHERE name = ?', [name]));
-    this.#decoy ??= await hashPassword(randomBytes(12).toString('hex'));
-    const ok = await verifyPassword(password, row?.password_hash ?? this.#decoy);
+    let ok: boolean;
+    try {
+      const hash = async (): Promise<string> => row?.password_hash ?? (await (this.#decoy ??= hashPassword(randomBytes(12).toString('hex'))));
+      ok = await this.#slots.run(async () => verifyPassword(password, await hash()), addressKey(from));
+    } catch (err) {
+      if (!(err instanceof PasswordChecksBusy)) throw err;
+      throw new UserError('busy', 'Máy chủ đang bận kiểm tra mật khẩu: hãy thử lại sau ít giây (the server is busy checking passwords: try again in a few seconds).', 2);
+    }
     if (!row || !ok || row.disabled !== 0) {
       throw new UserError('bad-password', 'Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá (wrong user name or password, or the account is disabled).');
     }
     return toUser(row);
   }
 
-  /** Checks the password and opens a session. */
-  async login(name: string, password: string): Promise<Session> {
-    const user = await this.authenticate(name, password);
+  /**
+   * Checks the password and opens a session. `from` is the client's address: failed tries are throttled per account
+   * and address (`throttled`, with the seconds to wait), before any password is checked.
+   */
+  async login(name: string, password: string, from?: string): Promise<Session> {
+    const attempt = this.#throttle.attempt(name, from);
+    if (!attempt.allowed) {
+      const s = attempt.retryAfterSeconds;
+      throw new UserError('throttled', `Đăng nhập sai quá nhiều lần: hãy thử lại sau ${s} giây (too many failed logins: try again in ${s} s).`, s);
+    }
+    let user: User;
+    try {
+      user = await this.authenticate(name, password, from);
+    } catch (err) {
+      if (err instanceof UserError && err.code === 'bad-password') attempt.failed();
+      throw err;
+    }
+    attempt.succeeded();
     const token = randomBytes(32).toString('base64url');
     const now = this.#now();
     const expiresAt = now + (this.#o.sessionSeconds ?? 12 * 3600);
