@@ -9,12 +9,14 @@
  * `--no-announce` skips that.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { embeddedBrokerUrl, isEmbedded, type ControllerConfig } from '../controller/app/config.js';
 import { dataPaths } from '../controller/app/data-dir.js';
 import { openOffice } from '../controller/app/office.js';
 import { CONTROLLER_USER } from '../controller/broker/topic-rules.js';
 import { ContentCommands } from '../controller/content/commands.js';
+import type { StepOrigin } from '../controller/content/workflow.js';
 import { CLIP_STATUSES, type ContentLibrary } from '../controller/content/library.js';
 import { PRIORITIES } from '../protocol/index.js';
 import { controllerConfig, reportError } from './controller.js';
@@ -108,6 +110,20 @@ async function announcer(config: ControllerConfig): Promise<MqttClient | undefin
     .catch(() => undefined);
 }
 
+/**
+ * Who runs this on the host, for the audit trail: the --as user is only a claim on a database opened directly, the
+ * system account is what the host vouches for. A uid with no passwd entry (a container) still has its uid.
+ */
+function cliOrigin(): StepOrigin {
+  try {
+    const u = userInfo();
+    return { via: 'cli', osUser: u.username, osUid: u.uid };
+  } catch {
+    const uid = process.getuid?.() ?? -1;
+    return { via: 'cli', osUser: process.env.USER ?? process.env.LOGNAME ?? `uid-${uid}`, osUid: uid };
+  }
+}
+
 interface Work {
   commands: ContentCommands;
   library: ContentLibrary;
@@ -122,7 +138,7 @@ async function withContent(io: CliIo, lang: Lang, values: Values, what: string, 
     try {
       if (announce && !values['no-announce']) client = await announcer(config);
       const { library, workflow, publisher } = await office.content(client);
-      const commands = new ContentCommands({ library, workflow, manifests: publisher, users: office.users, district: config.district.id });
+      const commands = new ContentCommands({ library, workflow, manifests: publisher, users: office.users, district: config.district.id, origin: cliOrigin() });
       io.stdout.write((await work({ commands, library })) + '\n');
       return 0;
     } finally {

@@ -19,6 +19,7 @@ import { buildPlaylist, emergencyClips } from './logic/playlist.js';
 import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type PolicyConfig, type PolicyState } from './logic/policy.js';
 import { TrackThinner, type TrackPoint } from './logic/track.js';
 import type { Uplink } from './link/uplink.js';
+import { manifestRefusalKind } from './sync/errors.js';
 import type { ContentSync } from './sync/sync.js';
 import { NOTHING_TO_PLAY, Player, type Gate, type PlayableClip } from './player/player.js';
 import { PlayCheckpoints, recoverPowerLostPlays } from './player/play-checkpoint.js';
@@ -147,6 +148,10 @@ export class Cart {
     await this.#wireButtons();
     await this.#wireGnss();
     await this.#wirePower();
+    // The active manifest the cache refused at open (its key no longer pinned, a damaged file): said to the district
+    // like a refusal of the sync, before anything replaces it.
+    const refused = this.#o.cache.refusedAtOpen;
+    if (refused) await this.#event(manifestRefusalKind(refused.code), refused.code, `active manifest refused at start: ${refused.message}`);
     // Imported once the player and the hardware run: a new emergency clip in it plays at once.
     await this.#importIncoming();
     const active = this.#o.cache.active?.manifest.version ?? 0;

@@ -20,7 +20,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { addressKey, LoginThrottle } from '../users/login-throttle.js';
 import { PasswordChecksBusy, PasswordSlots } from '../users/password-slots.js';
 import { GuardedConnection, type Oversize } from './packet-guard.js';
-import { CONTROLLER_USER, mayPublish, maySubscribe, type BrokerIdentity } from './topic-rules.js';
+import { CONTROLLER_USER, isStatusPayload, mayPublish, maySubscribe, type BrokerIdentity } from './topic-rules.js';
 
 /**
  * The largest packet (remaining length) before the CONNECT is accepted. A CONNECT carries a client id, a user name
@@ -146,8 +146,10 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
       authenticate: (client, username, password, done) => void this.#authenticate(client, username, password).then((e) => done(e, e === null), (e: unknown) => done(authError(String(e), 3), false)),
       authorizePublish: (client, packet, done) => {
         const who = client ? this.#identities.get(client) : undefined;
-        // A will published after its client is gone (client null): only a status topic may carry it.
-        const ok = who ? mayPublish(who, o.district, packet.topic, packet.retain) : /\/status$/.test(packet.topic) && packet.topic.startsWith(`loa/v1/${o.district}/unit/`);
+        // A will published after its client is gone (client null): only a status topic may carry it, and only a status.
+        const ok = who
+          ? mayPublish(who, o.district, packet.topic, packet.retain, packet.payload)
+          : /\/status$/.test(packet.topic) && packet.topic.startsWith(`loa/v1/${o.district}/unit/`) && isStatusPayload(packet.payload);
         if (ok) return done(null);
         if (who) this.emit('denied', { who, topic: packet.topic, action: 'publish' });
         this.#log.warn(`publish refused: ${client?.id ?? '(gone)'} on ${packet.topic}`);

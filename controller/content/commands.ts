@@ -17,7 +17,7 @@ import { requireRole, type Actor } from '../users/roles.js';
 import { both, ContentError } from './errors.js';
 import type { ClipRecord, ClipStatus, ContentLibrary } from './library.js';
 import type { ManifestPublisher } from './manifests.js';
-import type { ContentWorkflow } from './workflow.js';
+import type { ContentWorkflow, StepOrigin, WorkflowActor } from './workflow.js';
 
 export type Lang = 'vi' | 'en';
 
@@ -28,6 +28,8 @@ export interface ContentCommandsOptions {
   /** Finds the user named by `--as` (a `UserStore` fits). */
   users: { get(name: string): Promise<Actor> };
   district: string;
+  /** Where the commands run from (`loa content …` on the host: the system account), written into every audit row. */
+  origin?: StepOrigin;
 }
 
 export interface AddRequest {
@@ -107,8 +109,14 @@ export class ContentCommands {
     this.#o = options;
   }
 
+  /** The user named by `--as`, with where the command runs from. */
+  async #actor(name: string): Promise<WorkflowActor> {
+    const actor = await this.#o.users.get(name);
+    return this.#o.origin ? { ...actor, origin: this.#o.origin } : actor;
+  }
+
   async add(req: AddRequest, lang: Lang = 'vi'): Promise<string> {
-    const actor = await this.#o.users.get(req.as);
+    const actor = await this.#actor(req.as);
     requireRole(actor, ['submitter', 'approver'], 'gửi bản tin / submit clips');
     if ((req.file === undefined) === (req.tts === undefined)) {
       throw new ContentError('bad-field', both('Cần đúng một trong hai: một tệp âm thanh hoặc --tts VĂN_BẢN', 'give exactly one of: an audio file or --tts TEXT'));
@@ -151,13 +159,16 @@ export class ContentCommands {
       `${en ? 'Valid' : 'Hiệu lực'}: ${c.validFrom ? vnDate(c.validFrom) : '…'} – ${c.validUntil ? vnDate(c.validUntil) : '…'}`,
       `SHA-256: ${c.sha256}  (${c.size} bytes, ${seconds(c.durationMs, lang)})`,
       en ? 'Audit trail:' : 'Nhật ký:',
-      ...audit.map((a) => `  ${vnDate(a.time)}  ${a.actor} (${a.actorRole})  ${a.action}  ${a.fromStatus ?? '—'} → ${a.toStatus}  ${a.sha256.slice(0, 12)}…${a.detail ? `  ${a.detail}` : ''}`),
+      ...audit.map((a) => {
+        const via = a.via === null ? '' : `  [${a.via}: ${a.osUser ?? '?'}, uid ${a.osUid ?? '?'}]`;
+        return `  ${vnDate(a.time)}  ${a.actor} (${a.actorRole})  ${a.action}  ${a.fromStatus ?? '—'} → ${a.toStatus}  ${a.sha256.slice(0, 12)}…${a.detail ? `  ${a.detail}` : ''}${via}`;
+      }),
     ];
     return lines.join('\n');
   }
 
   async approve(id: string, opts: { priority?: string; as: string }, lang: Lang = 'vi'): Promise<string> {
-    const actor = await this.#o.users.get(opts.as);
+    const actor = await this.#actor(opts.as);
     const clip = await this.#o.workflow.approve(actor, id, parsePriority(opts.priority));
     const p = clip.approvedPriority ?? clip.requestedPriority;
     let text = lang === 'en' ? `Approved ${clip.id} with priority ${t(lang, PRIORITY_TEXT[p])}.` : `Đã phê duyệt ${clip.id}, mức ưu tiên ${t(lang, PRIORITY_TEXT[p])}.`;
@@ -171,18 +182,18 @@ export class ContentCommands {
   }
 
   async reject(id: string, opts: { reason: string; as: string }, lang: Lang = 'vi'): Promise<string> {
-    const clip = await this.#o.workflow.reject(await this.#o.users.get(opts.as), id, opts.reason);
+    const clip = await this.#o.workflow.reject(await this.#actor(opts.as), id, opts.reason);
     return lang === 'en' ? `Rejected ${clip.id}: ${clip.note ?? ''}` : `Đã từ chối ${clip.id}: ${clip.note ?? ''}`;
   }
 
   async requestChanges(id: string, opts: { note: string; as: string }, lang: Lang = 'vi'): Promise<string> {
-    const clip = await this.#o.workflow.requestChanges(await this.#o.users.get(opts.as), id, opts.note);
+    const clip = await this.#o.workflow.requestChanges(await this.#actor(opts.as), id, opts.note);
     return lang === 'en' ? `Asked ${clip.submitter} for changes to ${clip.id}: ${clip.note ?? ''}` : `Đã yêu cầu ${clip.submitter} sửa ${clip.id}: ${clip.note ?? ''}`;
   }
 
   async withdraw(id: string, opts: { reason?: string; as: string }, lang: Lang = 'vi'): Promise<string> {
     const before = await this.#o.library.get(id);
-    const clip = await this.#o.workflow.withdraw(await this.#o.users.get(opts.as), id, opts.reason);
+    const clip = await this.#o.workflow.withdraw(await this.#actor(opts.as), id, opts.reason);
     if (before.status !== 'approved') return lang === 'en' ? `Withdrew ${clip.id}.` : `Đã rút ${clip.id}.`;
     const m = await this.#o.manifests.publishIfChanged(opts.as);
     const version = m?.version ?? (await this.#o.manifests.latest())?.version;

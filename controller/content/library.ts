@@ -54,6 +54,11 @@ export interface AuditEntry {
   fromStatus: string | null;
   toStatus: string;
   detail: string | null;
+  /** `cli` for `loa content …` on the host; null through the HTTP API (or before this was recorded). */
+  via: string | null;
+  /** The system account that ran the CLI (user name and uid); null unless `via` is `cli`. */
+  osUser: string | null;
+  osUid: number | null;
 }
 
 export interface ClipRow {
@@ -209,12 +214,15 @@ export class ContentLibrary {
   async audit(id: string): Promise<AuditEntry[]> {
     const db = this.#o.db;
     const rows = await db.exclusive(() =>
-      db.all<{ clip_id: string; time: number; actor: string; actor_role: string; action: string; sha256: string; from_status: string | null; to_status: string; detail: string | null }>(
-        'SELECT * FROM content_audit WHERE clip_id = ? ORDER BY id',
-        [normaliseClipId(id)],
-      ),
+      db.all<{
+        clip_id: string; time: number; actor: string; actor_role: string; action: string; sha256: string; from_status: string | null; to_status: string; detail: string | null;
+        via: string | null; os_user: string | null; os_uid: number | null;
+      }>('SELECT * FROM content_audit WHERE clip_id = ? ORDER BY id', [normaliseClipId(id)]),
     );
-    return rows.map((r) => ({ clipId: r.clip_id, time: r.time, actor: r.actor, actorRole: r.actor_role, action: r.action, sha256: r.sha256, fromStatus: r.from_status, toStatus: r.to_status, detail: r.detail }));
+    return rows.map((r) => ({
+      clipId: r.clip_id, time: r.time, actor: r.actor, actorRole: r.actor_role, action: r.action, sha256: r.sha256, fromStatus: r.from_status, toStatus: r.to_status, detail: r.detail,
+      via: r.via, osUser: r.os_user, osUid: r.os_uid,
+    }));
   }
 
   /**

@@ -63,4 +63,11 @@ CREATE TABLE content_manifest_clips (
 ) WITHOUT ROWID;
 CREATE INDEX content_manifest_clips_by_sha ON content_manifest_clips (sha256);
 `,
+  // 2: where a step came from. NULL via = through the controller (HTTP API), or a step made before this migration;
+  // 'cli' = \`loa content …\` on the host, with the system account that ran it (the --as user is only a claim).
+  `
+ALTER TABLE content_audit ADD COLUMN via TEXT;
+ALTER TABLE content_audit ADD COLUMN os_user TEXT;
+ALTER TABLE content_audit ADD COLUMN os_uid INTEGER;
+`,
 ];

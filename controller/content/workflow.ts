@@ -1,7 +1,8 @@
 /**
  * The approval workflow. A submitter (a department, a commune) submits a clip; an approver (police, youth union)
  * approves it with its final priority, rejects it with a reason or asks for changes; the submitter resubmits after a
- * change request; an approval can be withdrawn. Every step checks the actor's role and the clip's current status,
+ * change request; an approval can be withdrawn. Nobody approves a clip they submitted, an emergency included (four
+ * eyes, see `#checkFourEyes`). Every step checks the actor's role and the clip's current status,
  * and writes the clip row and its audit row in ONE transaction. Each committed step is emitted as `changed`, which
  * the manifest publisher listens to (an emergency approval goes out at once).
  *
@@ -17,6 +18,21 @@ import { both, ContentError } from './errors.js';
 import { normaliseClipId, toClip, type ClipRecord, type ClipRow, type ClipStatus, type ContentLibrary, type StoredFile } from './library.js';
 
 export type WorkflowAction = 'submit' | 'resubmit' | 'approve' | 'reject' | 'request-changes' | 'withdraw';
+
+/**
+ * Where a step came from, when not through the controller's HTTP API: `loa content …` run on the host opens the
+ * database directly, so the audit row names the system account that ran it (the `--as` user is only a claim).
+ */
+export interface StepOrigin {
+  via: 'cli';
+  /** `os.userInfo().username` of the process. */
+  osUser: string;
+  /** `os.userInfo().uid` (-1 where the system has none). */
+  osUid: number;
+}
+
+/** The acting user, and where the step came from (none = the HTTP API). */
+export type WorkflowActor = Actor & { origin?: StepOrigin };
 
 export interface ClipChange {
   action: WorkflowAction;
@@ -69,7 +85,7 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
   }
 
   /** A new clip, status `submitted`. `source` is the upload's file name or `tts`. */
-  async submit(actor: Actor, file: StoredFile, details: ClipDetails, source: string): Promise<ClipRecord> {
+  async submit(actor: WorkflowActor, file: StoredFile, details: ClipDetails, source: string): Promise<ClipRecord> {
     requireRole(actor, ['submitter', 'approver'], 'gửi bản tin / submit clips');
     const d = this.#checkDetails(details);
     const db = this.#o.library.db;
@@ -90,7 +106,7 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
   }
 
   /** After a change request: new details and/or a new file, back to `submitted`. Only the submitter (or an admin). */
-  async resubmit(actor: Actor, id: string, details: ClipDetails, file?: StoredFile): Promise<ClipRecord> {
+  async resubmit(actor: WorkflowActor, id: string, details: ClipDetails, file?: StoredFile): Promise<ClipRecord> {
     requireRole(actor, ['submitter', 'approver'], 'gửi lại bản tin / resubmit clips');
     const d = this.#checkDetails(details);
     return this.#step(actor, id, 'resubmit', ['changes-requested'], 'submitted', async (clip) => {
@@ -106,10 +122,11 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
   }
 
   /** Approves with the final priority (default: the one requested). */
-  async approve(actor: Actor, id: string, priority?: Priority): Promise<ClipRecord> {
+  async approve(actor: WorkflowActor, id: string, priority?: Priority): Promise<ClipRecord> {
     requireRole(actor, ['approver'], 'phê duyệt bản tin / approve clips');
     if (priority !== undefined && !PRIORITIES.includes(priority)) throw badField('priority', `emergency, priority or ordinary`, priority);
     return this.#step(actor, id, 'approve', ['submitted'], 'approved', async (clip) => {
+      await this.#checkFourEyes(actor, clip);
       if (clip.validUntil !== 0 && clip.validUntil <= this.#now()) {
         throw new ContentError('bad-status', both(`Bản tin ${clip.id} đã hết thời hạn hiệu lực: yêu cầu sửa thời hạn`, `clip ${clip.id} is past its valid-until time: request changes to it`));
       }
@@ -119,7 +136,7 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
     });
   }
 
-  async reject(actor: Actor, id: string, reason: string): Promise<ClipRecord> {
+  async reject(actor: WorkflowActor, id: string, reason: string): Promise<ClipRecord> {
     requireRole(actor, ['approver'], 'từ chối bản tin / reject clips');
     const why = requiredText('reason', reason);
     return this.#step(actor, id, 'reject', ['submitted', 'changes-requested'], 'rejected', async (clip) => {
@@ -128,7 +145,7 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
     });
   }
 
-  async requestChanges(actor: Actor, id: string, note: string): Promise<ClipRecord> {
+  async requestChanges(actor: WorkflowActor, id: string, note: string): Promise<ClipRecord> {
     requireRole(actor, ['approver'], 'yêu cầu sửa bản tin / request changes');
     const what = requiredText('note', note);
     return this.#step(actor, id, 'request-changes', ['submitted'], 'changes-requested', async (clip) => {
@@ -141,7 +158,7 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
    * Withdraws an approved clip (an approver; it leaves the next manifest and is no longer served), or a submission
    * not yet decided (its submitter or an approver).
    */
-  async withdraw(actor: Actor, id: string, reason = ''): Promise<ClipRecord> {
+  async withdraw(actor: WorkflowActor, id: string, reason = ''): Promise<ClipRecord> {
     requireRole(actor, ['approver', 'submitter'], 'rút bản tin / withdraw clips');
     return this.#step(actor, id, 'withdraw', ['approved', 'submitted', 'changes-requested'], 'withdrawn', async (clip) => {
       if (clip.status === 'approved') requireRole(actor, ['approver'], 'rút bản tin đã duyệt / withdraw an approved clip');
@@ -152,7 +169,7 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
   }
 
   async #step(
-    actor: Actor,
+    actor: WorkflowActor,
     id: string,
     action: WorkflowAction,
     from: readonly ClipStatus[],
@@ -187,10 +204,35 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
     ]);
   }
 
-  async #audit(id: string, time: number, actor: Actor, action: WorkflowAction, sha256: string, from: ClipStatus | null, to: ClipStatus, detail: string | null): Promise<void> {
+  async #audit(id: string, time: number, actor: WorkflowActor, action: WorkflowAction, sha256: string, from: ClipStatus | null, to: ClipStatus, detail: string | null): Promise<void> {
+    const o = actor.origin;
     await this.#o.library.db.run(
-      'INSERT INTO content_audit (clip_id, time, actor, actor_role, action, sha256, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [id, time, actor.name, actor.role, action, sha256, from, to, detail],
+      'INSERT INTO content_audit (clip_id, time, actor, actor_role, action, sha256, from_status, to_status, detail, via, os_user, os_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [id, time, actor.name, actor.role, action, sha256, from, to, detail, o?.via ?? null, o?.osUser ?? null, o?.osUid ?? null],
+    );
+  }
+
+  /**
+   * Four eyes: nobody approves a clip whose current content they put there — its submitter, nor whoever made the
+   * last (re)submission (an approver may resubmit someone else's clip). This holds for an admin and for an
+   * EMERGENCY clip too: emergency is exactly what a stolen or misused account would choose, since it goes to every
+   * cart at once and interrupts what plays; a lone-officer shortcut would make the rule empty where it matters most.
+   * The emergency path stays fast instead: any other approver (or an admin) approves it from the console or the CLI,
+   * and the manifest goes out at that moment.
+   */
+  async #checkFourEyes(actor: WorkflowActor, clip: ClipRecord): Promise<void> {
+    const last = await this.#o.library.db.get<{ actor: string }>(
+      "SELECT actor FROM content_audit WHERE clip_id = ? AND action IN ('submit', 'resubmit') ORDER BY id DESC LIMIT 1",
+      [clip.id],
+    );
+    if (actor.name !== clip.submitter && actor.name !== last?.actor) return;
+    const emergency = clip.requestedPriority === 'emergency';
+    throw new ContentError(
+      'not-allowed',
+      both(
+        `Người dùng "${actor.name}" đã gửi bản tin ${clip.id} nên không được tự phê duyệt${emergency ? ', kể cả khi khẩn cấp' : ''}: cần một người duyệt khác phê duyệt`,
+        `user "${actor.name}" submitted clip ${clip.id} and may not approve it${emergency ? ', not even an emergency' : ''}: another approver must approve it`,
+      ),
     );
   }
 

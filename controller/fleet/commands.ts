@@ -4,7 +4,7 @@
  * wrapped in a district frame tagged with the unit's key and sent on its `down` topic (QoS 1). The row is stored
  * before the frame leaves, so a result always finds its command; the ingest writes the result into the row.
  */
-import type { KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import type { MqttClient } from 'mqtt';
 import { signObject, unitTopic, type Command, type CommandAction } from '../../protocol/index.js';
@@ -56,8 +56,11 @@ export interface CommandServiceOptions {
   registry: FleetRegistry;
   framer: DistrictFramer;
   downlink: UnitDownlink;
-  /** The district's Ed25519 private key. */
-  districtKey: KeyObject;
+  /**
+   * The district's Ed25519 private key, or where to read it at each signing (a `DistrictKey` fits, as for the
+   * manifests): a rotation in a running controller then takes effect for the next command.
+   */
+  districtKey: KeyObject | { readonly privateKey: KeyObject };
   /** Unix milliseconds (default `Date.now`). */
   clock?: () => number;
 }
@@ -83,13 +86,15 @@ export class CommandService {
     const issued = Math.floor(this.#clock() / 1000);
     const expires = issued + ttlSeconds;
     const { action: name, ...args } = action;
+    const source = this.#o.districtKey;
+    const key = source instanceof KeyObject ? source : source.privateKey;
     const prepared = await this.#o.db.transaction(async () => {
       const out: { unit: Unit; counter: number; signed: Buffer }[] = [];
       for (const unit of units) {
         const top = await this.#o.db.get<{ n: number | null }>('SELECT max(counter) AS n FROM commands WHERE unit_id = ?', [unit.id]);
         const counter = (top?.n ?? 0) + 1;
         const command = { unit: unit.number, counter, issued, expires, ...action } as Command;
-        const signed = signObject({ type: 'command', command }, this.#o.districtKey);
+        const signed = signObject({ type: 'command', command }, key);
         await this.#o.db.run('INSERT INTO commands (unit_id, counter, action, args, issued, expires, issued_by, signed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
           unit.id, counter, name, JSON.stringify(args), issued, expires, request.issuedBy ?? null, signed,
         ]);

@@ -47,6 +47,7 @@ const PREVIOUS = 'manifest.previous';
 export class ClipCache {
   readonly #o: ClipCacheOptions;
   #active: ActiveManifest | null = null;
+  #refusedAtOpen: ContentRefused | null = null;
   readonly #verified = new Map<string, string>();
 
   constructor(options: ClipCacheOptions) {
@@ -65,6 +66,14 @@ export class ClipCache {
     return this.#active;
   }
 
+  /**
+   * Why the active manifest on disk was refused by `open()` (signed by a key no longer pinned, damaged…), or null.
+   * The cart records it as an event once its store is open; the file stays until a sync or an import replaces it.
+   */
+  get refusedAtOpen(): ContentRefused | null {
+    return this.#refusedAtOpen;
+  }
+
   /** Creates the folders and loads the active manifest, checking its signature again (the pinned key may have changed). */
   async open(): Promise<void> {
     await mkdir(this.clipsDir, { recursive: true });
@@ -74,6 +83,7 @@ export class ClipCache {
     try {
       this.#active = { manifest: this.#verify(bytes, 0, { ignoreExpiry: true }), signed: bytes };
     } catch (err) {
+      this.#refusedAtOpen = err instanceof ContentRefused ? err : new ContentRefused('unreadable', (err as Error).message);
       this.#o.logger.error(`active manifest refused at start: ${(err as Error).message}`);
       return;
     }

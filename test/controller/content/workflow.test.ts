@@ -127,6 +127,36 @@ describe('the workflow', () => {
   });
 });
 
+describe('four eyes', () => {
+  it('refuses an approver approving a clip they submitted, in both languages, and writes nothing', async () => {
+    const clip = await rig.submit(police, 'Thông báo của công an huyện');
+    const err = await rig.workflow.approve(police, clip.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContentError);
+    expect(err).toMatchObject({ code: 'not-allowed', message: expect.stringMatching(/không được tự phê duyệt.*another approver must approve it/) });
+    expect((await rig.library.get(clip.id)).status).toBe('submitted');
+    expect((await rig.library.audit(clip.id)).map((a) => a.action)).toEqual(['submit']);
+    await rig.workflow.approve(youth, clip.id);
+    expect((await rig.library.get(clip.id)).approver).toBe(youth.name);
+  });
+
+  it('holds for an emergency clip and for an admin: another approver must approve it', async () => {
+    const flood = await rig.submit(admin, 'Cảnh báo lũ quét', 'emergency');
+    expect(await code(rig.workflow.approve(admin, flood.id, 'emergency'))).toBe('not-allowed');
+    await expect(rig.workflow.approve(admin, flood.id)).rejects.toThrow(/kể cả khi khẩn cấp.*not even an emergency/);
+    const published = new Promise<number>((resolve) => rig.manifests.once('published', (m) => resolve(m.version)));
+    await rig.workflow.approve(police, flood.id);
+    expect(await published).toBe(1);
+  });
+
+  it('counts whoever made the last resubmission as an author too', async () => {
+    const clip = await rig.submit(culture);
+    await rig.workflow.requestChanges(youth, clip.id, 'Sửa tiêu đề');
+    await rig.workflow.resubmit(police, clip.id, { title: 'Tiêu đề đã sửa' }, await rig.library.addSpeech('w'));
+    expect(await code(rig.workflow.approve(police, clip.id))).toBe('not-allowed');
+    expect((await rig.workflow.approve(youth, clip.id)).status).toBe('approved');
+  });
+});
+
 describe('manifests', () => {
   it('are signed by the district key, verify with its public key and pass the cart checks', async () => {
     const clip = await rig.submit();
