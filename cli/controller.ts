@@ -9,11 +9,14 @@
  *   loa controller unit bundle <id> [--out FILE] [--allow-loopback]
  *   loa controller unit list [--json]
  *   loa controller user add NAME --role R [--password P | LOA_PASSWORD] [--display-name N]
+ *   loa controller backup [--out DIR] [--passphrase-env VAR]      (passphrase from $VAR, default LOA_BACKUP_PASSPHRASE)
+ *   loa controller restore FROM --data NEWDIR [--passphrase-env VAR]
  *
  * Every command takes `--config FILE` (the controller's JSON configuration), `--data DIR` (over the file's
  * `dataDir`) and `--lang en`.
  */
 import { BundleError } from '../controller/app/bundle.js';
+import { BackupError, makeBackup, restoreBackup } from '../controller/backup/index.js';
 import { ConfigError, loadControllerConfig, loopbackBundleAddresses, type ControllerConfig } from '../controller/app/config.js';
 import { DistrictController } from '../controller/app/controller.js';
 import { SecretFileError } from '../controller/app/data-dir.js';
@@ -43,6 +46,11 @@ export const controllerSpec = {
   loa controller unit list [--json]                                 danh sách xe loa và trạng thái
   loa controller user add TÊN --role admin|approver|submitter|viewer|technician [--password MK] [--display-name TÊN]
                                                                     thêm người dùng (mật khẩu lấy từ --password hoặc LOA_PASSWORD)
+  loa controller backup [--out THƯ_MỤC] [--passphrase-env BIẾN]     sao lưu (khi bộ điều khiển đang chạy): cơ sở dữ liệu, nội dung,
+                                                                    khoá mã hoá bằng mật khẩu lấy từ biến môi trường BIẾN
+                                                                    (mặc định LOA_BACKUP_PASSPHRASE); --out mặc định backup.dir
+  loa controller restore BẢN_SAO_LƯU --data THƯ_MỤC_MỚI [--passphrase-env BIẾN]
+                                                                    khôi phục vào thư mục mới hoặc rỗng (không bao giờ ghi đè)
   Tuỳ chọn chung: --config TỆP (cấu hình JSON), --data THƯ_MỤC (thư mục dữ liệu), --lang en
   Gói cài đặt ghi địa chỉ publicUrls.broker / publicUrls.content của cấu hình; địa chỉ chỉ dùng trong máy này
   (127.0.0.1) bị từ chối, trừ khi thêm --allow-loopback (chạy thử mọi thứ trên một máy).`,
@@ -57,6 +65,11 @@ export const controllerSpec = {
   loa controller unit list [--json]                                 the carts and their state
   loa controller user add NAME --role admin|approver|submitter|viewer|technician [--password PW] [--display-name NAME]
                                                                     add a user (password from --password or LOA_PASSWORD)
+  loa controller backup [--out DIR] [--passphrase-env VAR]          back up (while the controller runs): the databases, the content,
+                                                                    the keys encrypted under the passphrase in the environment
+                                                                    variable VAR (default LOA_BACKUP_PASSPHRASE); --out defaults to backup.dir
+  loa controller restore BACKUP --data NEWDIR [--passphrase-env VAR]
+                                                                    restore into a new or empty folder (never overwrites)
   Common options: --config FILE (JSON configuration), --data DIR (data folder), --lang en
   The bundle carries the configuration's publicUrls.broker / publicUrls.content; an address of this machine only
   (127.0.0.1) is refused unless --allow-loopback is given (everything on one machine, for a trial).`,
@@ -76,6 +89,7 @@ export const controllerSpec = {
     'display-name': { type: 'string' },
     json: { type: 'boolean' },
     pretty: { type: 'boolean' },
+    'passphrase-env': { type: 'string' },
   },
   commands: [
     { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
@@ -83,6 +97,8 @@ export const controllerSpec = {
     { name: 'unit bundle', options: [...COMMON, 'out', 'allow-loopback'], args: 1 },
     { name: 'unit list', options: [...COMMON, 'json'], args: 0 },
     { name: 'user add', options: [...COMMON, 'role', 'password', 'display-name'], args: 1 },
+    { name: 'backup', options: [...COMMON, 'out', 'passphrase-env'], args: 0 },
+    { name: 'restore', options: ['data', 'passphrase-env'], args: 1 },
   ],
 } as const satisfies GroupSpec;
 
@@ -103,7 +119,11 @@ export function reportError(io: CliIo, lang: Lang, command: string, err: unknown
     );
     return 2;
   }
-  const known = [RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError];
+  if (err instanceof BackupError && err.code === 'target-not-empty') {
+    io.stderr.write(`loa ${command}: ${err.message}\n`);
+    return 2;
+  }
+  const known = [BackupError, RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError];
   if (known.some((k) => err instanceof k)) {
     io.stderr.write(`loa ${command}: ${(err as Error).message}\n`);
     return 1;
@@ -132,7 +152,19 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
       throw new UsageError(pick(lang, { vi: 'cần mật khẩu: --password MK hoặc biến môi trường LOA_PASSWORD', en: 'needs a password: --password PW or the LOA_PASSWORD environment variable' }));
     }
   }
+  let passphrase = '';
+  if (command.name === 'backup' || command.name === 'restore') {
+    if (command.name === 'restore' && (arg === undefined || values.data === undefined)) {
+      throw new UsageError(pick(lang, { vi: 'cần: restore BẢN_SAO_LƯU --data THƯ_MỤC_MỚI', en: 'needs: restore BACKUP --data NEWDIR' }));
+    }
+    const variable = values['passphrase-env'] ?? 'LOA_BACKUP_PASSPHRASE';
+    passphrase = io.env[variable] ?? '';
+    if (passphrase === '') {
+      throw new UsageError(pick(lang, { vi: `cần mật khẩu sao lưu trong biến môi trường ${variable} (--passphrase-env BIẾN chọn biến khác)`, en: `needs the backup passphrase in the environment variable ${variable} (--passphrase-env VAR names another)` }));
+    }
+  }
   try {
+    if (command.name === 'restore') return await restore(io, lang, { from: arg!, dataDir: values.data!, passphrase });
     const config = await controllerConfig(values);
     switch (command.name) {
       case 'run':
@@ -145,6 +177,8 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
         return await unitBundle(io, lang, config, { unit: arg!, ...(values.out === undefined ? {} : { out: values.out }) });
       case 'unit list':
         return await unitList(io, lang, config, values.json);
+      case 'backup':
+        return await backup(io, lang, config, values.out, passphrase);
       case 'user add':
         return await userAdd(io, lang, config, { name: arg!, role: choiceOf(lang, '--role', values.role!, ROLES), password: (values.password ?? io.env.LOA_PASSWORD)!, displayName: values['display-name'] });
       default:
@@ -282,4 +316,31 @@ async function userAdd(io: CliIo, lang: Lang, config: ControllerConfig, u: { nam
   } finally {
     await office.close();
   }
+}
+
+async function backup(io: CliIo, lang: Lang, config: ControllerConfig, out: string | undefined, passphrase: string): Promise<number> {
+  const outDir = out ?? config.backup.dir;
+  if (outDir === null) throw new UsageError(pick(lang, { vi: 'cần --out THƯ_MỤC (hoặc backup.dir trong cấu hình)', en: 'needs --out DIR (or backup.dir in the configuration)' }));
+  const started = Date.now();
+  const done = await makeBackup({ dataDir: config.dataDir, outDir, passphrase });
+  const size = `${(done.bytes / 1e6).toFixed(1)} MB`;
+  const ms = Date.now() - started;
+  io.stdout.write(
+    pick(lang, {
+      vi: `Đã sao lưu vào ${done.path}: ${done.files} tệp (${done.secrets} tệp khoá được mã hoá), ${size}, ${ms} ms. Giữ mật khẩu ở nơi khác: không có nó không khôi phục được khoá.`,
+      en: `Backed up to ${done.path}: ${done.files} files (${done.secrets} secret files encrypted), ${size}, ${ms} ms. Keep the passphrase elsewhere: without it the keys cannot be restored.`,
+    }) + '\n',
+  );
+  return 0;
+}
+
+async function restore(io: CliIo, lang: Lang, r: { from: string; dataDir: string; passphrase: string }): Promise<number> {
+  const done = await restoreBackup(r);
+  io.stdout.write(
+    pick(lang, {
+      vi: `Đã khôi phục ${r.from} vào ${done.dataDir}: ${done.files} tệp, ${done.secrets} tệp khoá.${done.bootCounter === undefined ? '' : ` Số lần khởi động nâng lên ${done.bootCounter} (xe loa bỏ qua khung của lần khởi động cũ).`} Chạy: loa controller run --data ${done.dataDir}`,
+      en: `Restored ${r.from} into ${done.dataDir}: ${done.files} files, ${done.secrets} secret files.${done.bootCounter === undefined ? '' : ` Boot counter raised to ${done.bootCounter} (carts drop frames of a boot they have passed).`} Run: loa controller run --data ${done.dataDir}`,
+    }) + '\n',
+  );
+  return 0;
 }

@@ -164,6 +164,17 @@ export class SqliteDb {
     });
   }
 
+  /**
+   * Writes a consistent copy of the whole database to `path` (which must not exist) with `VACUUM INTO`: one read
+   * transaction, so the copy is the database as of one commit while other connections go on writing (WAL), compacted,
+   * and with no journal beside it. SQLite does not flush the new file: the caller does (it usually renames it too).
+   * Runs alone on this connection; open a connection of its own for it so that the others' work does not wait.
+   */
+  snapshotTo(path: string): Promise<void> {
+    if (typeof path !== 'string' || path === '' || path.includes('\0')) throw new TypeError(`path must be a file path, got ${JSON.stringify(path)}`);
+    return this.exclusive(() => this.exec(`VACUUM INTO '${path.replaceAll("'", "''")}'`));
+  }
+
   /** Finalizes the kept statements and closes the connection (SQLite checkpoints the WAL). Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;

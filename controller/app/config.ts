@@ -13,7 +13,8 @@
  *     "serial": null,   or { "path": "/dev/ttyUSB0", "baudRate": 57600 }
  *     "manifestExpiryDays": 30,
  *     "commandTtlSeconds": 3600,
- *     "staleAfterSeconds": 900
+ *     "staleAfterSeconds": 900,
+ *     "backup": { "dir": "/var/backups/loa", "keep": 7, "hour": 2, "passphraseEnv": "LOA_BACKUP_PASSPHRASE" }
  *   }
  *
  * `district.origin` (degrees) is the point the carts' live positions are sent as offsets from (protocol SPEC.md, 0x03
@@ -48,6 +49,8 @@ export interface ControllerConfig {
   manifestExpiryDays: number;
   commandTtlSeconds: number;
   staleAfterSeconds: number;
+  /** The daily backup (controller/backup/): off while `dir` is null; the passphrase is read from the variable `passphraseEnv`. */
+  backup: { dir: string | null; keep: number; hour: number; passphraseEnv: string };
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
@@ -61,6 +64,7 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   manifestExpiryDays: 30,
   commandTtlSeconds: 3600,
   staleAfterSeconds: 900,
+  backup: { dir: null, keep: 7, hour: 2, passphraseEnv: 'LOA_BACKUP_PASSPHRASE' },
 };
 
 export function isEmbedded(broker: ControllerConfig['broker']): broker is EmbeddedBrokerConfig {
@@ -170,7 +174,7 @@ function url(path: string, value: unknown, protocols: readonly string[], problem
 
 const HOST = /^[A-Za-z0-9.:[\]-]{1,253}$/;
 const ADDRESS: Expected = { vi: 'một địa chỉ như 127.0.0.1 hoặc 0.0.0.0', en: 'an address such as 127.0.0.1 or 0.0.0.0' };
-const TOP_KEYS = ['district', 'dataDir', 'broker', 'http', 'publicUrls', 'serial', 'manifestExpiryDays', 'commandTtlSeconds', 'staleAfterSeconds'];
+const TOP_KEYS = ['district', 'dataDir', 'broker', 'http', 'publicUrls', 'serial', 'manifestExpiryDays', 'commandTtlSeconds', 'staleAfterSeconds', 'backup'];
 
 function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerConfig['broker'] {
   const d = DEFAULT_CONFIG.broker as EmbeddedBrokerConfig;
@@ -252,6 +256,14 @@ export function validateControllerConfig(input: unknown): ControllerConfig {
     const s = section('serial', o.serial, ['path', 'baudRate'], problems);
     serial = { path: text('serial.path', s?.path, undefined, problems, undefined, { vi: 'đường dẫn cổng nối tiếp, ví dụ /dev/ttyUSB0', en: 'a serial port path such as /dev/ttyUSB0' }), baudRate: integer('serial.baudRate', s?.baudRate, 57_600, 300, 4_000_000, problems) };
   }
+  const backup = { ...dd.backup };
+  if (o.backup !== undefined) {
+    const s = section('backup', o.backup, ['dir', 'keep', 'hour', 'passphraseEnv'], problems);
+    backup.dir = s?.dir === undefined || s.dir === null ? null : text('backup.dir', s.dir, undefined, problems, undefined, { vi: 'đường dẫn một thư mục', en: 'a folder path' });
+    backup.keep = integer('backup.keep', s?.keep, dd.backup.keep, 1, 365, problems);
+    backup.hour = integer('backup.hour', s?.hour, dd.backup.hour, 0, 23, problems);
+    backup.passphraseEnv = text('backup.passphraseEnv', s?.passphraseEnv, dd.backup.passphraseEnv, problems, /^[A-Za-z_][A-Za-z0-9_]*$/, { vi: 'tên một biến môi trường, ví dụ LOA_BACKUP_PASSPHRASE', en: 'an environment variable name such as LOA_BACKUP_PASSPHRASE' });
+  }
   const config: ControllerConfig = {
     district,
     dataDir: text('dataDir', o.dataDir, dd.dataDir, problems, undefined, { vi: 'đường dẫn một thư mục', en: 'a folder path' }),
@@ -262,6 +274,7 @@ export function validateControllerConfig(input: unknown): ControllerConfig {
     manifestExpiryDays: integer('manifestExpiryDays', o.manifestExpiryDays, dd.manifestExpiryDays, 1, 365, problems),
     commandTtlSeconds: integer('commandTtlSeconds', o.commandTtlSeconds, dd.commandTtlSeconds, 1, 7 * 86_400, problems),
     staleAfterSeconds: integer('staleAfterSeconds', o.staleAfterSeconds, dd.staleAfterSeconds, 30, 7 * 86_400, problems),
+    backup,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -8,7 +8,7 @@
  * (subscribed to every cart's `up` and `status`), commands, the content library, workflow and manifest publisher
  * (announcing through the client), the HTTP server (carts' content routes + the JSON API), and the optional serial
  * gateway. The parts without which nothing works (database, key, broker, client, ingest, HTTP) make `start()` fail,
- * after undoing what had started; the others (manifest announcements, serial gateway, Mosquitto files) are
+ * after undoing what had started; the others (manifest announcements, serial gateway, Mosquitto files, the daily backup) are
  * *features*: one that fails is logged and listed in `features`, and the controller runs without it.
  * `stop()` takes everything down in the reverse order, after the ingest has committed and acknowledged what it took.
  */
@@ -23,6 +23,7 @@ import { SoxAudio } from '../content/audio.js';
 import { DistrictKey } from '../content/district-key.js';
 import { ContentLibrary } from '../content/library.js';
 import { RollupWarmer } from '../reports/warmer.js';
+import { BackupSchedule } from '../backup/schedule.js';
 import { ManifestPublisher } from '../content/manifests.js';
 import { registerContentRoutes } from '../content/routes.js';
 import { ContentWorkflow } from '../content/workflow.js';
@@ -45,6 +46,8 @@ export interface DistrictControllerOptions {
   logger?: LoggerFactory;
   /** Unix milliseconds (default `Date.now`). */
   clock?: () => number;
+  /** Where the backup passphrase is read (`config.backup.passphraseEnv`; default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface FeatureState {
@@ -176,7 +179,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     ingest.on('failed', (err) => ingestLog.error(`batch not committed: ${err.message}`));
     await ingest.start();
     this.#undo.push(() => ingest.stop());
-    const commands = new CommandService({ db, registry, framer, downlink: mqttDownlink(client, district), districtKey: key.privateKey, clock });
+    const commands = new CommandService({ db, registry, framer, downlink: mqttDownlink(client, district), districtKey: key, clock });
 
     const library = new ContentLibrary({ db, dataDir: c.dataDir, audio: new SoxAudio({ tempDir: c.dataDir, logger: this.#log('audio') }) });
     await library.start();
@@ -198,6 +201,18 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     // Reports read a per-day rollup; filling it as days end keeps the yearly report under a second.
     const warmer = new RollupWarmer({ db, now: seconds, logger: this.#log('reports') });
     if (await this.#feature('report-rollup', () => warmer.start())) this.#undo.push(() => warmer.stop());
+
+    const backupDir = c.backup.dir;
+    if (backupDir !== null) {
+      const b = c.backup;
+      await this.#feature('backup', async () => {
+        const passphrase = (this.#o.env ?? process.env)[b.passphraseEnv];
+        if (!passphrase) throw new Error(`backup.dir is set but the environment variable ${b.passphraseEnv} (the backup passphrase) is empty`);
+        const schedule = new BackupSchedule({ dataDir: c.dataDir, dir: backupDir, keep: b.keep, hour: b.hour, passphrase, clock, logger: this.#log('backup') });
+        await schedule.start();
+        this.#undo.push(() => schedule.stop());
+      });
+    }
 
     let serial: SerialGateway | undefined;
     if (c.serial) {
