@@ -1,14 +1,24 @@
 /**
  * The ingest: every frame a cart sends, over MQTT or a serial gateway, checked and stored.
  *
- * For each frame, in arrival order: `peekHeader` → the unit by number (the link's unit name, when it vouches for
- * one, must be that unit) → tag verified with the unit's key (`decodeFrame`; fixes are read from the unit's stored
- * origin and placed next to the ingest's clock) → `checkReplay` against the unit's replay state. Anything refused
- * is dropped and counted in `ingest_counters` (by day, Asia/Ho_Chi_Minh). Accepted frames gather for `batchDelayMs`
- * (or until `maxBatchRecords`) and are written in ONE transaction (ingest-batch.ts); only after the commit does each
- * unit get an ack covering every durable record of its frames that is stored, duplicates included, on the link the
- * frames came by — never a record that was not (a dropped frame's, or one whose number the cart reused).
- * While a batch commits the next one gathers, so batches grow by themselves when the disk is slow.
+ * Arrivals (frames and MQTT statuses) wait in a bounded queue, one FIFO per unit taken round-robin (ingest-flow.ts), so
+ * a cart that floods fills only its own share and the others' frames go round it; an arrival over a bound is dropped
+ * (`queue-full`). The queue is taken into a batch until the batch is full (frames, bytes or durable records); while a
+ * commit runs, the next batch fills and the rest waits in the queue.
+ *
+ * For each frame of a unit, in arrival order: `peekHeader` → the unit by number (the link's unit name, when it
+ * vouches for one, must be that unit) → tag verified with the unit's key (`decodeFrame`; fixes are read from the
+ * unit's stored origin and placed next to the ingest's clock) → `checkReplay` against the unit's replay state → the
+ * unit's rate limit (ingest-flow.ts: token buckets on frames/s and bytes/s, one pair for live frames, one for frames
+ * with durable records). On MQTT, whose topic the broker vouches for, the limit is charged as the frame arrives,
+ * before anything else, so that a flood costs little. A frame over it is dropped (`rate-limited`), counted in the
+ * unit's `rate-limited` alert and logged at most once a minute per unit; its records are not acknowledged, so the
+ * cart sends them again. Anything refused is dropped and counted in `ingest_counters` (by day, Asia/Ho_Chi_Minh).
+ * Accepted frames gather for `batchDelayMs` (or until the batch is full) and are written in ONE transaction
+ * (ingest-batch.ts); only after the commit does each unit get an ack covering every durable record of its frames
+ * that is stored, duplicates included, on the link the frames came by — never a record that was not (a dropped
+ * frame's, or one whose number the cart reused). While a batch commits the next one gathers, up to its bounds, so
+ * batches grow by themselves when the disk is slow.
  *
  * A cart whose counters went back (a boot at or below one seen, a record number reused with other content) is
  * reported in `unit_alerts` and the log with what to do (unit-alerts.ts), and emitted as `alert`.
@@ -38,7 +48,8 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { DistrictFramer } from './district-frames.js';
 import { emptyBatch, recordKey, writeBatch, type AcceptedFrame, type IngestBatch, type IncomingRecord, type StatusChange } from './ingest-batch.js';
 import type { FleetRegistry, Unit } from './registry.js';
-import { bootWentBack, mergeAlert, type UnitAlert } from './unit-alerts.js';
+import { DEFAULT_QUEUE_LIMITS, DEFAULT_RATE_LIMITS, FairQueue, UnitRateLimiter, type QueueLimits, type RateLimits } from './ingest-flow.js';
+import { bootWentBack, mergeAlert, rateLimited, type UnitAlert } from './unit-alerts.js';
 
 /** The link a frame came by, and how to answer on it. */
 export interface FrameOrigin {
@@ -59,7 +70,9 @@ export type DropReason =
   | 'bad-tag'
   | 'replay-old-boot'
   | 'replay-duplicate'
-  | 'replay-too-old';
+  | 'replay-too-old'
+  | 'queue-full'
+  | 'rate-limited';
 
 export interface IngestEvents {
   /** A frame was refused; nothing in it was used. */
@@ -88,6 +101,16 @@ export interface FleetIngestOptions {
   batchDelayMs?: number;
   /** Commit at once when this many records are waiting (default 4,000). */
   maxBatchRecords?: number;
+  /** Commit at once when this many frames and statuses are waiting (default 2,000). */
+  maxBatchFrames?: number;
+  /** Commit at once when frames of this many bytes are waiting (default 4 MiB). */
+  maxBatchBytes?: number;
+  /** Bounds of the queue before the batch (ingest-flow.ts). */
+  queueLimits?: QueueLimits;
+  /** Per-unit rate limits (ingest-flow.ts). */
+  rateLimits?: RateLimits;
+  /** A monotonic clock in ms for the rate limits (default `performance.now`). */
+  monotonic?: () => number;
   logger?: Logger;
 }
 
@@ -97,6 +120,22 @@ interface UnitEntry {
   /** Replay state including frames accepted but not yet committed. */
   replay: ReplayState;
 }
+
+/** What waits in the queue: a frame from any link, or an MQTT status. `done` resolves a caller's promise. */
+type Arrival =
+  | { frame: Uint8Array; origin: FrameOrigin; done?: () => void; /** The unit's rate limit was charged on arrival. */ charged?: true }
+  | { status: string; unitName: string; done?: () => void };
+
+/** Live (telemetry and fixes only) or durable, from the message types alone (before the tag is checked). */
+function frameClass(frame: Uint8Array): 'live' | 'durable' {
+  try {
+    return frameMessageParts(frame).every((p) => p[0] === 0x02 || p[0] === 0x03) ? 'live' : 'durable';
+  } catch {
+    return 'live';
+  }
+}
+
+const arrivalBytes = (a: Arrival): number => ('frame' in a ? a.frame.length : a.status.length + 32);
 
 /** Unit rows are read again after this long, so a retirement takes effect without a restart. */
 const UNIT_CACHE_MS = 30_000;
@@ -109,10 +148,17 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
   readonly #units = new Map<number, UnitEntry>();
   #batch: IngestBatch = emptyBatch();
   #batchRecords = 0;
+  #batchBytes = 0;
   #origins = new Map<string, { unit: Unit; links: FrameOrigin[] }>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #queue: FairQueue<Arrival>;
+  readonly #limiter: UnitRateLimiter;
+  #pumping: Promise<void> | undefined;
+  /** Ids of the units read from the registry (an alert may name only those). */
+  readonly #ids = new Set<string>();
+  /** When each flooding unit was last logged (monotonic ms). */
+  readonly #floodLogged = new Map<string, number>();
   readonly #acking = new Set<Promise<void>>();
   readonly #mqttOrigins = new Map<string, FrameOrigin>();
   /** `unit|boot` of the old boots already logged, so a cart stuck below its boot is logged once per boot. */
@@ -125,6 +171,8 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
     this.#clock = options.clock ?? Date.now;
+    this.#queue = new FairQueue(options.queueLimits ?? DEFAULT_QUEUE_LIMITS);
+    this.#limiter = new UnitRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.monotonic ?? (() => performance.now()));
   }
 
   async start(): Promise<void> {
@@ -147,42 +195,128 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
 
   /** Commits what is waiting now (the batch timer does this by itself) and waits for the acks to be sent. */
   async flush(): Promise<void> {
-    await this.#chain;
-    while (this.#flushing) await this.#flushing;
+    for (;;) {
+      if (this.#pumping) await this.#pumping;
+      else if (this.#flushing) await this.#flushing;
+      else if (this.#queue.size > 0) this.#wake();
+      else break;
+    }
     if (this.#batch.frames.length > 0 || this.#batch.statuses.length > 0 || this.#batch.counters.size > 0) await this.#flush();
     await Promise.all(this.#acking);
   }
 
   /** Takes one frame from any link. Resolves once it is accepted into a batch or dropped (not when committed). */
   ingestFrame(bytes: Uint8Array, origin: FrameOrigin): Promise<void> {
-    const run = this.#chain.then(() => this.#accept(bytes, origin));
-    this.#chain = run.catch((err: unknown) => this.#log.error(`ingest failed on a frame from ${origin.link}: ${String(err)}`));
-    return run;
+    return new Promise((done) => this.#arrive({ frame: bytes, origin, done }));
   }
 
   /** An MQTT status payload for a unit (`online` / `offline`, the latter usually its last will). */
   ingestStatus(unitName: string, payload: string): Promise<void> {
-    const run = this.#chain.then(async () => {
-      const online = payload === STATUS_ONLINE ? true : payload === STATUS_OFFLINE ? false : undefined;
-      const unit = await this.#o.registry.unitById(unitName);
-      if (online === undefined || !unit) {
-        this.#count(online === undefined ? 'status-malformed' : 'status-unknown-unit');
-        this.#schedule();
-        return;
-      }
-      this.#batch.statuses.push({ unitId: unit.id, online, serverTime: this.#seconds() });
-      this.#schedule();
-    });
-    this.#chain = run.catch((err: unknown) => this.#log.error(`ingest failed on a status of ${unitName}: ${String(err)}`));
-    return run;
+    return new Promise((done) => this.#arrive({ status: payload, unitName, done }));
   }
 
   #mqttMessage(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
     if (parsed?.kind !== 'unit' || parsed.district !== this.#o.district) return;
-    // Failures are logged by the chain; the promises are only for callers who wait.
-    if (parsed.channel === 'status') this.ingestStatus(parsed.unit, payload.toString('utf8')).catch(() => undefined);
-    else if (parsed.channel === 'up') this.ingestFrame(payload, this.#mqttOrigin(parsed.unit)).catch(() => undefined);
+    if (parsed.channel === 'status') this.#arrive({ status: payload.toString('utf8'), unitName: parsed.unit });
+    else if (parsed.channel === 'up') {
+      const origin = this.#mqttOrigin(parsed.unit);
+      // The broker vouches for the topic's unit: its limit is charged before anything else, so a flood costs little.
+      if (!this.#limiter.take(parsed.unit, frameClass(payload), payload.length)) return this.#rateLimited(parsed.unit, origin);
+      // Copied: mqtt.js may hand a slice of a larger socket buffer, which a queued frame would keep alive.
+      this.#arrive({ frame: Buffer.from(payload), origin, charged: true });
+    }
+  }
+
+  #rateLimited(unitId: string, origin: FrameOrigin, unit?: number): void {
+    if (this.#ids.has(unitId)) this.#flooding(unitId);
+    this.#drop('rate-limited', origin, unit);
+  }
+
+  /** Queues an arrival under its unit (the link's unit name, else the unit number of the frame's header). */
+  #arrive(a: Arrival): void {
+    const unitName = 'frame' in a ? a.origin.unitName : a.unitName;
+    let key = unitName;
+    if (key === undefined && 'frame' in a) {
+      try {
+        key = `#${peekHeader(a.frame).unit}`;
+      } catch {
+        key = '#?';
+      }
+    }
+    if (this.#queue.push(key ?? '#?', a, arrivalBytes(a))) return this.#wake();
+    if ('frame' in a) this.#drop('queue-full', a.origin, undefined, `${this.#queue.size} frames, ${this.#queue.bytes} bytes queued`);
+    else this.#count('dropped:queue-full');
+    if (unitName !== undefined && this.#ids.has(unitName)) this.#flooding(unitName);
+    a.done?.();
+  }
+
+  /** Starts taking the queue into batches, unless it is being taken. */
+  #wake(): void {
+    if (this.#pumping) return;
+    this.#pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#pump()).finally(() => (this.#pumping = undefined));
+  }
+
+  /**
+   * Takes arrivals round-robin into the batch until the queue is empty or the batch is full while the previous one
+   * still commits (the commit wakes it again); yields to I/O every 256 arrivals.
+   */
+  async #pump(): Promise<void> {
+    for (let n = 1; this.#queue.size > 0; n++) {
+      if (this.#batchFull()) {
+        if (this.#flushing) return;
+        void this.#flush();
+      }
+      const a = this.#queue.shift(arrivalBytes)!;
+      try {
+        if ('frame' in a) await this.#accept(a.frame, a.origin, a.charged === true);
+        else await this.#status(a.unitName, a.status);
+      } catch (err) {
+        this.#log.error(`ingest failed on ${'frame' in a ? `a frame from ${a.origin.link}` : `a status of ${a.unitName}`}: ${String(err)}`);
+      } finally {
+        a.done?.();
+      }
+      if (this.#batchFull() && !this.#flushing) void this.#flush();
+      if (n % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  #batchFull(): boolean {
+    const b = this.#batch;
+    return (
+      b.frames.length + b.statuses.length >= (this.#o.maxBatchFrames ?? 2000) ||
+      this.#batchBytes >= (this.#o.maxBatchBytes ?? 4 * 1024 * 1024) ||
+      this.#batchRecords >= (this.#o.maxBatchRecords ?? 4000)
+    );
+  }
+
+  async #status(unitName: string, payload: string): Promise<void> {
+    const online = payload === STATUS_ONLINE ? true : payload === STATUS_OFFLINE ? false : undefined;
+    const unit = await this.#o.registry.unitById(unitName);
+    if (online === undefined || !unit) {
+      this.#count(online === undefined ? 'status-malformed' : 'status-unknown-unit');
+      this.#schedule();
+      return;
+    }
+    this.#batch.statuses.push({ unitId: unit.id, online, serverTime: this.#seconds() });
+    this.#schedule();
+  }
+
+  /** A frame of `unitId` dropped for its rate or its share of the queue: the unit's alert, a log line a minute. */
+  #flooding(unitId: string): void {
+    const key = `${unitId}|rate-limited`;
+    const time = this.#seconds();
+    const known = this.#batch.alerts.get(key);
+    if (known) {
+      known.count++;
+      known.time = Math.max(known.time, time);
+    } else this.#batch.alerts.set(key, rateLimited(unitId, time));
+    const now = this.#limiter.now();
+    const logged = this.#floodLogged.get(unitId);
+    if (logged !== undefined && now - logged < 60_000) return;
+    if (this.#floodLogged.size > 10_000) this.#floodLogged.clear();
+    this.#floodLogged.set(unitId, now);
+    this.#log.warn(rateLimited(unitId, time).detail, { unit: unitId });
   }
 
   #mqttOrigin(unitName: string): FrameOrigin {
@@ -201,7 +335,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     return origin;
   }
 
-  async #accept(bytes: Uint8Array, origin: FrameOrigin): Promise<void> {
+  async #accept(bytes: Uint8Array, origin: FrameOrigin, charged: boolean): Promise<void> {
     let header;
     try {
       header = peekHeader(bytes);
@@ -225,6 +359,10 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const { verdict, next } = checkReplay(entry.replay, frame.boot, frame.seq);
     if (verdict === 'old-boot' || verdict === 'too-old') this.#bootWentBack(entry, frame);
     if (verdict !== 'new') return this.#drop(`replay-${verdict}`, origin, header.unit);
+    // Over the limit, the frame is dropped like any other: the replay window does not move, no record is acked.
+    if (!charged && !this.#limiter.take(entry.unit.id, frame.messages.some(isDurable) ? 'durable' : 'live', bytes.length)) {
+      return this.#rateLimited(entry.unit.id, origin, header.unit);
+    }
     entry.replay = next;
     // The records table keeps each record's bytes as received, byte-identical to the cart's outbox; they are copied
     // so that a kept record does not hold on to the whole frame.
@@ -242,17 +380,14 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     this.#batch.frames.push(accepted);
     this.#batch.replay.set(entry.unit.id, next);
     this.#batchRecords += records.length;
+    this.#batchBytes += bytes.length;
     this.#count('frames');
     if (records.length > 0) {
       const to = this.#origins.get(entry.unit.id) ?? { unit: entry.unit, links: [] };
       if (!to.links.includes(origin)) to.links.push(origin);
       this.#origins.set(entry.unit.id, to);
     }
-    if (this.#batchRecords >= (this.#o.maxBatchRecords ?? 4000) && !this.#flushing) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      void this.#flush();
-    } else this.#schedule();
+    this.#schedule();
   }
 
   async #unit(number: number): Promise<UnitEntry | undefined> {
@@ -270,6 +405,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     const replay = row?.replay_state ? (JSON.parse(row.replay_state) as ReplayState) : freshReplayState();
     const entry = { unit, loadedAt: now, replay };
     this.#units.set(number, entry);
+    this.#ids.add(unit.id);
     return entry;
   }
 
@@ -317,6 +453,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
       // Frames that arrived during the commit have already waited for it: commit them at once.
       if (this.#batch.frames.length > 0) void this.#flush();
       else if (this.#batch.statuses.length > 0 || this.#batch.counters.size > 0) this.#schedule();
+      if (this.#queue.size > 0) this.#wake();
     });
     this.#flushing = run;
     return run;
@@ -328,6 +465,7 @@ export class FleetIngest extends EventEmitter<IngestEvents> {
     if (batch.frames.length === 0 && batch.statuses.length === 0 && batch.counters.size === 0) return;
     this.#batch = emptyBatch();
     this.#batchRecords = 0;
+    this.#batchBytes = 0;
     this.#origins = new Map();
     const started = performance.now();
     let result;

@@ -11,10 +11,12 @@
  *
  * The remedy for both: issue the unit a fresh bundle (`loa controller unit bundle <id>`, which carries the marks) and
  * provision the cart with it.
+ *
+ * A third kind, `rate-limited`, is a cart sending more than its share (ingest-flow.ts): `count` is its frames dropped.
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
 
-export type UnitAlertCode = 'boot-went-back' | 'record-reused';
+export type UnitAlertCode = 'boot-went-back' | 'record-reused' | 'rate-limited';
 
 /** One occurrence, or several of the same unit and kind merged (`count`, the latest `time` and `detail`). */
 export interface UnitAlert {
@@ -71,6 +73,21 @@ export function recordReused(unitId: string, time: number, record: number, type:
       `Bản ghi mới không được lưu cũng không được xác nhận. ${fix.vi} ` +
       `(cart ${unitId} sent record ${record} (${type}), which differs from the record ${record} (${storedType}) the district stored: a record number was reused. ` +
       `The new record is neither stored nor acknowledged. ${fix.en})`,
+  };
+}
+
+/** A frame of `unitId` dropped because the unit sent more than its limit (or filled its share of the ingest queue). */
+export function rateLimited(unitId: string, time: number): UnitAlert {
+  return {
+    unitId,
+    code: 'rate-limited',
+    time,
+    count: 1,
+    detail:
+      `Xe ${unitId} gửi quá nhiều khung, vượt giới hạn của một xe; phần vượt bị bỏ: số liệu trực tiếp (trạng thái, vị trí) bị mất, bản ghi không được xác nhận nên xe sẽ gửi lại. ` +
+      `Hãy kiểm tra cấu hình (link.telemetryPeriodMs) và phần mềm của xe. ` +
+      `(cart ${unitId} sends more frames than a cart's limit; the excess is dropped: live data (state, position) is lost, records are not acknowledged and the cart sends them again. ` +
+      `Check the cart's configuration (link.telemetryPeriodMs) and software.)`,
   };
 }
 
