@@ -17,6 +17,7 @@ import { validateControllerConfig } from '../controller/app/config.js';
 import { DistrictController } from '../controller/app/controller.js';
 import { decodeFrame, encodeFrame, unitTopic, type DistrictOrigin } from '../protocol/index.js';
 import { quantile, sleep, stop } from './util.js';
+import { publishPacket } from '../tools/mqtt-packets.js';
 
 const T = 1_795_914_000;
 
@@ -37,18 +38,6 @@ type Report = { sent: number; ms: number } | { latencies: number[]; lost: number
 
 // --- the carts (child processes) ------------------------------------------------------------------------------------
 
-/** MQTT 3.1.1 PUBLISH, QoS 0. */
-function publishPacket(topic: Buffer, payload: Buffer): Buffer {
-  let remaining = 2 + topic.length + payload.length;
-  const length: number[] = [];
-  do {
-    let byte = remaining % 128;
-    remaining = Math.floor(remaining / 128);
-    if (remaining > 0) byte |= 0x80;
-    length.push(byte);
-  } while (remaining > 0);
-  return Buffer.concat([Buffer.from([0x30, ...length, topic.length >> 8, topic.length & 0xff]), topic, payload]);
-}
 
 async function cart(job: CartJob): Promise<Report> {
   const key = Buffer.from(job.key, 'hex');

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBroker, MAX_PACKET, MAX_PACKET_BEFORE_LOGIN } from '../../../controller/broker/embedded-broker.js';
 import { unitTopic } from '../../../protocol/index.js';
 import { CONTROLLER, DISTRICT, makeFleet, sleep, TestCart, type Fleet } from '../fleet/harness.js';
+import { connectPacket } from '../../../tools/mqtt-packets.js';
 
 let fleet: Fleet;
 let broker: EmbeddedBroker;
@@ -45,27 +46,6 @@ function closedWithin(s: Socket, ms: number): Promise<'closed' | 'open'> {
       resolve('closed');
     });
   });
-}
-
-const str = (s: string): Buffer => {
-  const b = Buffer.from(s);
-  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-};
-
-/** The MQTT remaining-length varint. */
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    bytes.push((n % 128) | (n >= 128 ? 0x80 : 0));
-    n = Math.floor(n / 128);
-  } while (n > 0);
-  return Buffer.from(bytes);
-}
-
-/** An MQTT 3.1.1 CONNECT with user name and password, clean session, keep-alive 60 s. */
-function connectPacket(clientId: string, user: string, password: string): Buffer {
-  const body = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60]), str(clientId), str(user), str(password)]);
-  return Buffer.concat([Buffer.from([0x10]), varint(body.length), body]);
 }
 
 /** One CONNECT from `from`: the CONNACK return code ('closed' if the broker hung up first) and how long it took. */

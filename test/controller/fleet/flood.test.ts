@@ -6,6 +6,7 @@ import { unitTopic } from '../../../protocol/index.js';
 import { listUnitAlerts } from '../../../controller/fleet/unit-alerts.js';
 import { addCart, DISTRICT, startController, TestCart, type Rig } from '../app/harness.js';
 import { counter, sleep, until } from './harness.js';
+import { publishPacket } from '../../../tools/mqtt-packets.js';
 
 const FLOOD_MS = 5000;
 /** Growth of this process's resident memory allowed during the flood (the controller, the broker and both carts). */
@@ -13,19 +14,6 @@ const RSS_CEILING_MB = 100;
 /** The other cart's events must be acknowledged within this. */
 const ACK_WITHIN_MS = 2000;
 
-/** MQTT 3.1.1 PUBLISH, QoS 0 (SPEC.md 7: the payload is the frame). */
-function publishPacket(topic: Buffer, payload: Buffer): Buffer {
-  let remaining = 2 + topic.length + payload.length;
-  const length: number[] = [];
-  do {
-    let byte = remaining % 128;
-    remaining = Math.floor(remaining / 128);
-    if (remaining > 0) byte |= 0x80;
-    length.push(byte);
-  } while (remaining > 0);
-  const head = Buffer.from([0x30, ...length, topic.length >> 8, topic.length & 0xff]);
-  return Buffer.concat([head, topic, payload]);
-}
 
 let rig: Rig | undefined;
 const carts: TestCart[] = [];
