@@ -8,12 +8,7 @@
  *   fixes: a cart sends one every `telemetryPeriodMs`, at least 1 s, SPEC.md 4) and one for frames with durable
  *   records (paced by the cart's acks, at most 4 frames in flight; the burst lets a backlog of weeks through at once).
  */
-
-/** A token bucket: `rate` tokens a second, at most `burst`; starts full. */
-export interface BucketSize {
-  rate: number;
-  burst: number;
-}
+import { TokenBucket, type BucketSize } from '../../lib/token-bucket.js';
 
 /** The limits of one class of frames of one unit. */
 export interface FlowLimit {
@@ -40,35 +35,9 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   durable: { frames: { rate: 100, burst: 4000 }, bytes: { rate: 1024 * 1024, burst: 8 * 1024 * 1024 } },
 };
 
-class Bucket {
-  #tokens: number;
-  #at: number;
-
-  constructor(
-    readonly size: BucketSize,
-    now: number,
-  ) {
-    this.#tokens = size.burst;
-    this.#at = now;
-  }
-
-  /** Tokens now (refilled up to the burst). */
-  refill(now: number): number {
-    if (now > this.#at) {
-      this.#tokens = Math.min(this.size.burst, this.#tokens + ((now - this.#at) / 1000) * this.size.rate);
-      this.#at = now;
-    }
-    return this.#tokens;
-  }
-
-  take(n: number): void {
-    this.#tokens -= n;
-  }
-}
-
 interface UnitBuckets {
-  live: [Bucket, Bucket];
-  durable: [Bucket, Bucket];
+  live: [TokenBucket, TokenBucket];
+  durable: [TokenBucket, TokenBucket];
   /** Last use, ms: idle units are forgotten. */
   used: number;
 }
@@ -88,7 +57,7 @@ export class UnitRateLimiter {
     let b = this.#units.get(unit);
     if (!b) {
       if (this.#units.size >= 100_000) this.#forgetIdle(now);
-      const pair = (l: FlowLimit): [Bucket, Bucket] => [new Bucket(l.frames, now), new Bucket(l.bytes, now)];
+      const pair = (l: FlowLimit): [TokenBucket, TokenBucket] => [new TokenBucket(l.frames, now), new TokenBucket(l.bytes, now)];
       b = { live: pair(this.limits.live), durable: pair(this.limits.durable), used: now };
       this.#units.set(unit, b);
     }
