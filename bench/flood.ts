@@ -34,7 +34,7 @@ interface CartJob {
   boot: number;
 }
 
-type Report = { sent: number; ms: number } | { latencies: number[]; lost: number };
+type Report = { sent: number; ms: number; closed: boolean } | { latencies: number[]; lost: number };
 
 // --- the carts (child processes) ------------------------------------------------------------------------------------
 
@@ -51,7 +51,8 @@ async function cart(job: CartJob): Promise<Report> {
     const topic = Buffer.from(unitTopic(job.district, job.id, 'up'));
     let sent = 0;
     const started = performance.now();
-    while (Date.now() < end) {
+    // Until the broker closes the connection (its per-cart PUBLISH rate) or the time is up.
+    while (Date.now() < end && !client.stream.destroyed) {
       if (client.stream.writableLength < 1024 * 1024) {
         const packets: Buffer[] = [];
         for (let i = 0; i < 500; i++) packets.push(publishPacket(topic, frame([{ type: 'telemetry', batteryMv: 12_000 + (sent++ % 500), soc: 80 }])));
@@ -60,8 +61,9 @@ async function cart(job: CartJob): Promise<Report> {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const ms = performance.now() - started;
+    const closed = client.stream.destroyed;
     await client.endAsync(true);
-    return { sent, ms };
+    return { sent, ms, closed };
   }
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
   const flood = runCart(flooderJob);
   await sleep(300); // the flood is on
   const probe = runCart({ ...proberJob, boot: 2, seconds: Math.max(1, floodSeconds - 1) });
-  const { sent, ms: floodMs } = (await flood.report) as { sent: number; ms: number };
+  const { sent, ms: floodMs, closed } = (await flood.report) as { sent: number; ms: number; closed: boolean };
   const under = (await probe.report) as { latencies: number[]; lost: number };
   // What the broker still had for the controller arrives, then the ingest commits it.
   await sleep(2000);
@@ -154,7 +156,10 @@ async function main(): Promise<void> {
   const limited = await counter('dropped:rate-limited');
   const queueFull = await counter('dropped:queue-full');
 
-  console.log(`  flood sent                ${Math.round(sent / (floodMs / 1000)).toLocaleString('en-US').padStart(9)} frames/s  (${sent.toLocaleString('en-US')} frames)`);
+  console.log(
+    `  flood sent                ${Math.round(sent / (floodMs / 1000)).toLocaleString('en-US').padStart(9)} frames/s  (${sent.toLocaleString('en-US')} frames` +
+      (closed ? `, until the broker closed the connection after ${Math.round(floodMs)} ms)` : ')'),
+  );
   console.log(`  flood frames stored       ${stored.toLocaleString('en-US').padStart(9)}`);
   console.log(`  dropped: rate limit       ${limited.toLocaleString('en-US').padStart(9)}   queue full ${queueFull.toLocaleString('en-US')}   (the rest never reached the controller's client)`);
   console.log(`  controller rss            ${mb(rssBefore).padStart(9)} before, peak ${mb(rssPeak)}`);

@@ -19,6 +19,7 @@ import { MAX_FRAME, TOPIC_NAME } from '../../protocol/index.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { addressKey, LoginThrottle } from '../users/login-throttle.js';
 import { PasswordChecksBusy, PasswordSlots } from '../users/password-slots.js';
+import { TokenBucket, type BucketSize } from '../../lib/token-bucket.js';
 import { GuardedConnection, type Oversize } from './packet-guard.js';
 import { CONTROLLER_USER, isStatusPayload, mayPublish, maySubscribe, type BrokerIdentity } from './topic-rules.js';
 
@@ -34,6 +35,18 @@ export const MAX_PACKET_BEFORE_LOGIN = 512;
  * (SPEC), plus the PUBLISH's topic and packet id (1 KiB is ample for `loa/v1/<district>/unit/<id>/up`).
  */
 export const MAX_PACKET = MAX_FRAME + 1024;
+
+/**
+ * PUBLISHes a logged-in cart may send: 200 a second after a burst of 2,000. A cart sends a live frame every 30 s by
+ * default (never under 1 s) and at most 4 durable frames awaiting an ack, so a backlog after weeks offline stays far
+ * below; a cart flooding the broker (54,000 a second was seen) is disconnected within ~40 ms instead of having every
+ * packet parsed and queued for the controller's one connection, where it delays every other cart's frames. (The
+ * ingest's own per-unit limits, fleet/ingest-flow.ts, still judge what gets through.) The controller is not limited.
+ */
+export const UNIT_PUBLISH_RATE: BucketSize = { rate: 200, burst: 2000 };
+
+/** The MQTT packet type of PUBLISH (§2.2.1). */
+const PUBLISH = 3;
 
 /** What the broker needs of the registry (FleetRegistry implements it). */
 export interface UnitPasswordChecker {
@@ -66,6 +79,8 @@ export interface EmbeddedBrokerOptions {
   throttle?: LoginThrottle;
   /** Password checks at once; share one with the HTTP login (default: its own, of 2). */
   passwordSlots?: PasswordSlots;
+  /** PUBLISHes a unit may send (default {@link UNIT_PUBLISH_RATE}); over it, its connection is closed. */
+  unitPublishRate?: BucketSize;
   logger?: Logger;
 }
 
@@ -73,7 +88,7 @@ export interface EmbeddedBrokerEvents {
   /** A client was refused at CONNECT (`who` is the user name it gave, if any). */
   refused: [{ who: string | undefined; clientId: string; reason: RefusalReason }];
   /** A connection was closed before aedes saw it (too many from its address) or by its packet size. */
-  dropped: [{ address: string; reason: 'too-many-connections' | 'packet-too-large' }];
+  dropped: [{ address: string; reason: 'too-many-connections' | 'packet-too-large' | 'publish-rate' }];
   /** A publish or subscription outside the topic rules. */
   denied: [{ who: BrokerIdentity; topic: string; action: 'publish' | 'subscribe' }];
 }
@@ -105,6 +120,8 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
   readonly #perAddress = new Map<string, { open: number; logged: boolean }>();
   /** The connections whose CONNECT was accepted: their packets may be up to MAX_PACKET. */
   readonly #loggedIn = new WeakSet<GuardedConnection>();
+  /** The PUBLISH budget of each connection logged in as a unit. */
+  readonly #publishBudget = new WeakMap<GuardedConnection, TokenBucket>();
   readonly #throttle: LoginThrottle;
   readonly #slots: PasswordSlots;
   #busyLoggedAt = -Infinity;
@@ -215,6 +232,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
       socket,
       () => (this.#loggedIn.has(conn) ? MAX_PACKET : MAX_PACKET_BEFORE_LOGIN),
       (over) => this.#oversize(address, conn, over),
+      (type) => type !== PUBLISH || (this.#publishBudget.get(conn)?.tryTake(1, performance.now()) ?? true),
     );
     aedes.handle(conn);
   }
@@ -229,6 +247,12 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
 
   #oversize(address: string, conn: GuardedConnection, over: Oversize): void {
     const who = this.#loggedIn.has(conn) ? 'a logged-in client' : 'a client not logged in';
+    if (over.refused) {
+      const rate = this.#o.unitPublishRate ?? UNIT_PUBLISH_RATE;
+      this.#log.warn(`connection closed: a cart from ${address} sent PUBLISHes faster than ${rate.rate}/s (burst ${rate.burst})`);
+      this.emit('dropped', { address, reason: 'publish-rate' });
+      return;
+    }
     const what = over.malformed ? 'a remaining length longer than 4 bytes' : `a packet of type ${over.type} declaring ${over.declared} bytes or more (limit ${over.limit})`;
     this.#log.warn(`connection closed: ${who} from ${address} sent ${what}`);
     this.emit('dropped', { address, reason: 'packet-too-large' });
@@ -272,6 +296,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
     attempt.succeeded();
     this.#identities.set(client, isController ? { kind: 'controller' } : { kind: 'unit', id: username });
     if (conn) this.#loggedIn.add(conn);
+    if (conn && !isController) this.#publishBudget.set(conn, new TokenBucket(this.#o.unitPublishRate ?? UNIT_PUBLISH_RATE, performance.now()));
     return null;
   }
 }

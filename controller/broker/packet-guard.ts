@@ -17,7 +17,12 @@ export interface Oversize {
   limit: number;
   /** The varint is longer than 4 bytes: not MQTT. */
   malformed: boolean;
+  /** The packet was not admitted (its sender's rate of such packets is spent), whatever its size. */
+  refused?: true;
 }
+
+/** Asked once per packet, at its type (1 CONNECT, 3 PUBLISH, …): false closes the connection. */
+export type Admit = (type: number) => boolean;
 
 /** Reads fixed headers from a byte stream without keeping any of it. */
 export class FixedHeaderScanner {
@@ -29,8 +34,11 @@ export class FixedHeaderScanner {
   /** Bytes of the current packet's body still to pass. */
   #left = 0;
 
-  /** Follows `chunk`; the refusal when a packet in it declares more than `limit()` bytes (asked at each header). */
-  scan(chunk: Uint8Array, limit: () => number): Oversize | undefined {
+  /**
+   * Follows `chunk`; the refusal when a packet in it declares more than `limit()` bytes (asked at each header), or
+   * when `admit` refuses its type.
+   */
+  scan(chunk: Uint8Array, limit: () => number, admit?: Admit): Oversize | undefined {
     let i = 0;
     while (i < chunk.length) {
       if (!this.#inHeader) {
@@ -44,6 +52,7 @@ export class FixedHeaderScanner {
       if (!this.#typeRead) {
         this.#type = b >> 4;
         this.#typeRead = true;
+        if (admit && !admit(this.#type)) return { type: this.#type, declared: 0, limit: limit(), malformed: false, refused: true };
         continue;
       }
       this.#length += (b & 0x7f) * 128 ** this.#lengthBytes;
@@ -72,21 +81,24 @@ export class FixedHeaderScanner {
 /**
  * The connection aedes is handed: reads come from the socket through a {@link FixedHeaderScanner}, writes go
  * straight to the socket, and closing either closes both. `limit()` is asked at each packet header, so it may grow
- * once the client has logged in. `onOversize` is called once, just before the socket is destroyed.
+ * once the client has logged in; `admit` at each packet's type. `onOversize` is called once, just before the socket
+ * is destroyed.
  */
 export class GuardedConnection extends Duplex {
   readonly socket: Socket;
   readonly #scanner = new FixedHeaderScanner();
   readonly #limit: () => number;
   readonly #onOversize: (o: Oversize) => void;
+  readonly #admit: Admit | undefined;
 
-  constructor(socket: Socket, limit: () => number, onOversize: (o: Oversize) => void) {
+  constructor(socket: Socket, limit: () => number, onOversize: (o: Oversize) => void, admit?: Admit) {
     super({ allowHalfOpen: false });
     this.socket = socket;
     this.#limit = limit;
     this.#onOversize = onOversize;
+    this.#admit = admit;
     socket.on('data', (chunk: Buffer) => {
-      const over = this.#scanner.scan(chunk, this.#limit);
+      const over = this.#scanner.scan(chunk, this.#limit, this.#admit);
       if (over) {
         this.#onOversize(over);
         // Destroyed, not ended: nothing more is read, and the bytes already queued are dropped.

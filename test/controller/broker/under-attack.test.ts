@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBroker, MAX_PACKET, MAX_PACKET_BEFORE_LOGIN } from '../../../controller/broker/embedded-broker.js';
 import { unitTopic } from '../../../protocol/index.js';
 import { CONTROLLER, DISTRICT, makeFleet, sleep, TestCart, type Fleet } from '../fleet/harness.js';
-import { connectPacket } from '../../../tools/mqtt-packets.js';
+import { connectPacket, publishPacket } from '../../../tools/mqtt-packets.js';
 
 let fleet: Fleet;
 let broker: EmbeddedBroker;
@@ -135,6 +135,44 @@ describe('packet sizes', () => {
     // Two PINGREQs (C0 00) in one write.
     s.write(Buffer.from([0xc0, 0, 0xc0, 0]));
     await expect.poll(() => Buffer.concat(acks).subarray(4).toString('hex')).toBe('d000d000');
+  });
+});
+
+describe('publish rate of a logged-in cart', () => {
+  /** A raw connection logged in as cart a, with a CONNACK read. */
+  async function loggedInCart(): Promise<Socket> {
+    const s = await open('127.0.0.1');
+    const first = new Promise<Buffer>((resolve) => s.once('data', resolve));
+    s.write(connectPacket(fleet.carts.a.unit.id, fleet.carts.a.unit.id, fleet.carts.a.password));
+    expect((await first).subarray(0, 4).toString('hex')).toBe('20020000');
+    return s;
+  }
+  const publish = (): Buffer => publishPacket(Buffer.from(unitTopic(DISTRICT, fleet.carts.a.unit.id, 'up')), Buffer.alloc(40));
+
+  it('closes a cart that floods PUBLISHes, at once, and says so; a cart within the rate stays', async () => {
+    const flood = await loggedInCart();
+    const burst = Buffer.concat(Array.from({ length: 5000 }, publish));
+    const t0 = performance.now();
+    flood.write(burst);
+    expect(await closedWithin(flood, 2000)).toBe('closed');
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(warnings.filter((w) => /PUBLISHes faster than 200\/s \(burst 2000\)/.test(w))).toHaveLength(1);
+    // Within the rate: 100 publishes, ten a second apart in blocks, stay connected.
+    const calm = await loggedInCart();
+    for (let i = 0; i < 10; i++) {
+      calm.write(Buffer.concat(Array.from({ length: 10 }, publish)));
+      await sleep(20);
+    }
+    expect(await closedWithin(calm, 300)).toBe('open');
+  });
+
+  it('does not limit the controller\'s own connection', async () => {
+    const s = await open('127.0.0.1');
+    const first = new Promise<Buffer>((resolve) => s.once('data', resolve));
+    s.write(connectPacket('loa-controller-test', CONTROLLER.username, CONTROLLER.password));
+    expect((await first).subarray(0, 4).toString('hex')).toBe('20020000');
+    s.write(Buffer.concat(Array.from({ length: 5000 }, () => publishPacket(Buffer.from(unitTopic(DISTRICT, fleet.carts.a.unit.id, 'down')), Buffer.alloc(40)))));
+    expect(await closedWithin(s, 500)).toBe('open');
   });
 });
 
