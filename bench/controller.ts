@@ -55,10 +55,25 @@ function records(from: number, n: number): Message[] {
 
 // --- the carts (child process) -------------------------------------------------------------------------------------
 
+/**
+ * Connects as a cart does: a CONNECT refused because too many password checks are waiting (CONNACK 3, the broker's
+ * bound on them) is tried again a moment later. All the carts of a run connect at once.
+ */
+async function connectLikeACart(url: string, spec: CartSpec): Promise<mqtt.MqttClient> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await mqtt.connectAsync(url, { protocolVersion: 4, clientId: spec.id, username: spec.id, password: spec.password, reconnectPeriod: 0 });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 3 || attempt >= 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+}
+
 /** Connects every cart (the scrypt password checks are not part of the rate) and frames its records. */
 async function prepareCart(job: Job, spec: CartSpec): Promise<() => Promise<void>> {
   const key = Buffer.from(spec.key, 'hex');
-  const client = await mqtt.connectAsync(job.url, { protocolVersion: 4, clientId: spec.id, username: spec.id, password: spec.password, reconnectPeriod: 0 });
+  const client = await connectLikeACart(job.url, spec);
   if (job.mode === 'acked') await client.subscribeAsync(unitTopic(DISTRICT, spec.id, 'down'), { qos: 1 });
   const up = unitTopic(DISTRICT, spec.id, 'up');
   const frames: Buffer[] = [];

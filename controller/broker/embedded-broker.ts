@@ -286,6 +286,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
         ? timingSafeEqual(digest(password), digest(this.#o.controller.password))
         : TOPIC_NAME.test(username) && (await this.#slots.run(() => this.#o.units.verifyUnitPassword(username, password.toString('utf8')), addressKey(address)));
     } catch (err) {
+      attempt.unchecked();
       if (err instanceof PasswordChecksBusy) return refuse('busy');
       throw err;
     }

@@ -39,13 +39,18 @@ export interface LoginThrottleOptions {
   logger?: Logger;
 }
 
-/** A try let through: say how it ended (either, once; a try that ends in neither, e.g. an error, is not charged). */
+/** A try let through: say how it ended, once. */
 export interface AllowedAttempt {
   allowed: true;
   /** The password was right: the try is forgotten. */
   succeeded(): void;
   /** The password was wrong (or the name unknown): the try counts against the account and the address. */
   failed(): void;
+  /**
+   * The password was never checked (no free slot, an error): the token the try took from its account and address is
+   * given back, so that carts retrying while the server is busy are not throttled for it.
+   */
+  unchecked(): void;
 }
 
 export type LoginAttempt = AllowedAttempt | { allowed: false; retryAfterSeconds: number };
@@ -113,6 +118,12 @@ class Buckets {
     this.#map.set(key, b);
   }
 
+  /** Gives back a token taken by {@link take} (up to the burst). */
+  giveBack(key: string, now: number): void {
+    const b = this.#get(key, now);
+    if (b) b.tokens = Math.min(this.rule.burst, b.tokens + 1);
+  }
+
   forget(key: string): void {
     this.#map.delete(key);
   }
@@ -172,15 +183,16 @@ export class LoginThrottle {
     }
     this.#pair.take(pairKey, now);
     let settled = false;
-    const settle = (ok: boolean): void => {
+    const settle = (how: 'succeeded' | 'failed' | 'unchecked'): void => {
       if (settled) return;
       settled = true;
-      if (ok) return this.#pair.forget(pairKey);
+      if (how === 'succeeded') return this.#pair.forget(pairKey);
       const later = this.#now();
+      if (how === 'unchecked') return this.#pair.giveBack(pairKey, later);
       this.#account?.take(name, later);
       this.#address.take(from, later);
     };
-    return { allowed: true, succeeded: () => settle(true), failed: () => settle(false) };
+    return { allowed: true, succeeded: () => settle('succeeded'), failed: () => settle('failed'), unchecked: () => settle('unchecked') };
   }
 }
 

@@ -176,6 +176,7 @@ export class UserStore {
       user = await this.authenticate(name, password, from);
     } catch (err) {
       if (err instanceof UserError && err.code === 'bad-password') attempt.failed();
+      else attempt.unchecked();
       throw err;
     }
     attempt.succeeded();
