@@ -253,13 +253,19 @@ async function unitAdd(io: CliIo, lang: Lang, config: ControllerConfig, r: Param
       `  HTTP: ${b.contentUrl}`,
       `  ${pick(lang, { vi: 'Khoá huyện', en: 'District key' })}: ${b.districtKeys[0]}`,
       `  SHA-256: ${b.sha256}`,
-      ...(done.mosquittoFiles ? [pick(lang, { vi: `Đã ghi lại ${done.mosquittoFiles.passwordFile} và ${done.mosquittoFiles.aclFile}: gửi SIGHUP cho Mosquitto`, en: `Rewrote ${done.mosquittoFiles.passwordFile} and ${done.mosquittoFiles.aclFile}: send Mosquitto SIGHUP` })] : []),
+      ...mosquittoLines(lang, done.mosquittoFiles),
     ];
     io.stdout.write(lines.join('\n') + '\n');
     return 0;
   } finally {
     await office.close();
   }
+}
+
+/** What to tell the technician when the Mosquitto password and ACL files were rewritten (an external broker). */
+function mosquittoLines(lang: Lang, files: { passwordFile: string; aclFile: string } | null): string[] {
+  if (files === null) return [];
+  return [pick(lang, { vi: `Đã ghi lại ${files.passwordFile} và ${files.aclFile}: gửi SIGHUP cho Mosquitto`, en: `Rewrote ${files.passwordFile} and ${files.aclFile}: send Mosquitto SIGHUP` })];
 }
 
 async function unitBundle(io: CliIo, lang: Lang, config: ControllerConfig, r: ReissueRequest): Promise<number> {
@@ -272,7 +278,7 @@ async function unitBundle(io: CliIo, lang: Lang, config: ControllerConfig, r: Re
       pick(lang, { vi: `  Xe khởi động từ lần ${b.highWater.boot + 1} và đánh số bản ghi từ ${b.highWater.record + 1} trở lên (đã lưu tới lần ${b.highWater.boot}, bản ghi ${b.highWater.record})`, en: `  The cart boots from ${b.highWater.boot + 1} and numbers records from ${b.highWater.record + 1} up (stored so far: boot ${b.highWater.boot}, record ${b.highWater.record})` }),
       pick(lang, { vi: '  Mật khẩu MQTT đã đổi: gói cũ không kết nối được nữa. Cấp phát lại xe bằng gói này (loa unit provision --bundle TỆP).', en: '  The MQTT password changed: the old bundle can no longer connect. Provision the cart with this bundle (loa unit provision --bundle FILE).' }),
       `  SHA-256: ${b.sha256}`,
-      ...(done.mosquittoFiles ? [pick(lang, { vi: `Đã ghi lại ${done.mosquittoFiles.passwordFile} và ${done.mosquittoFiles.aclFile}: gửi SIGHUP cho Mosquitto`, en: `Rewrote ${done.mosquittoFiles.passwordFile} and ${done.mosquittoFiles.aclFile}: send Mosquitto SIGHUP` })] : []),
+      ...mosquittoLines(lang, done.mosquittoFiles),
     ];
     io.stdout.write(lines.join('\n') + '\n');
     return 0;
