@@ -5,7 +5,8 @@
  *
  *   { "format": "loa-bundle-1", "district", "unitName", "unitNumber", "commune", "team",
  *     "unitKey" (hex), "districtKeys" ([raw Ed25519 public key, hex]), "broker": { "url", "username", "password" },
- *     "contentUrl", "profile", "origin": { "lat", "lon" }, "highWater": { "boot", "record" }, "sha256" }
+ *     "contentUrl", "profile", "origin": { "lat", "lon" }, "highWater": { "boot", "record" },
+ *     "tls": { "ca", "cert", "key" }, "sha256" }
  *
  * `origin` is the district origin the cart's fixes are offsets from (origin.ts): the one the district stored for the
  * unit when it registered it. A bundle written before origins existed has none and reads as 0, 0, which is what the
@@ -17,9 +18,16 @@
  * never reuses a record number (SPEC.md 2.1 and 3). A bundle written before high-water marks has none and reads as
  * 0, 0: the cart then starts from its own counters, as before.
  *
+ * `tls` is for a district whose controller speaks TLS (MQTT over TLS, HTTPS), PEM text: `ca` the district CA's
+ * certificate, which the cart pins (it trusts no other root for its controller), `cert` the cart's own client
+ * certificate (common name = the unit's id) and `key` its private key (PKCS#8, "BEGIN PRIVATE KEY") — a secret like
+ * `unitKey`. A bundle without TLS has none (or `null`) and reads as null: the cart then dials plain, or trusts the
+ * system's roots for an `mqtts://` or `https://` address, as before.
+ *
  * `sha256` is the SHA-256 (hex) of `JSON.stringify` (no spaces) of the same object without `sha256`, keys in exactly
- * the order above, `origin` and `highWater` each included only when the bundle has it (so an older bundle still
- * checks): a check against a bundle damaged on its way (a USB stick, a chat message), not a signature.
+ * the order above, `origin`, `highWater` and `tls` each included only when the bundle has it (`tls` only when it is
+ * an object, not `null`), so an older bundle still checks: a check against a bundle damaged on its way (a USB stick,
+ * a chat message), not a signature.
  */
 import { createHash } from 'node:crypto';
 import { MAX_VARINT } from './bytes.js';
@@ -36,6 +44,16 @@ export interface BundleHighWater {
 /** What a bundle without `highWater` reads as: nothing stored, the cart keeps its own counters. */
 export const NO_HIGH_WATER: BundleHighWater = Object.freeze({ boot: 0, record: 0 });
 
+/** The cart's TLS material, PEM: the district CA it pins, its client certificate (CN = unit id) and that key. */
+export interface BundleTls {
+  /** The district CA certificate: the only root the cart trusts for its controller. */
+  ca: string;
+  /** The cart's client certificate, issued by that CA. */
+  cert: string;
+  /** Its private key, PKCS#8 ("-----BEGIN PRIVATE KEY-----"). */
+  key: string;
+}
+
 export interface BundleFields {
   district: string;
   unitName: string;
@@ -51,17 +69,23 @@ export interface BundleFields {
   origin: DistrictOrigin;
   /** The highest boot and record number the district stored for the unit: the cart starts above both. */
   highWater: BundleHighWater;
+  /** The cart's TLS material, when the district's controller speaks TLS; none or null otherwise. */
+  tls?: BundleTls | null;
 }
 
-/** The fields as a bundle file holds them: `origin` and `highWater` are missing from the ones written before them. */
+/**
+ * The fields as a bundle file holds them: `origin`, `highWater` and `tls` are missing from the ones written before
+ * them (and `tls` from the ones of a district without TLS).
+ */
 export type WrittenBundleFields = Omit<BundleFields, 'origin' | 'highWater'> & { origin?: DistrictOrigin; highWater?: BundleHighWater };
 
 /**
- * A checked bundle. `origin` and `highWater` are always there (0, 0 for a bundle written before them); `sha256` is
- * the one the file was written with.
+ * A checked bundle. `origin` and `highWater` are always there (0, 0 for a bundle written before them), `tls` too
+ * (null for a bundle without TLS); `sha256` is the one the file was written with.
  */
 export interface ProvisioningBundle extends BundleFields {
   format: typeof BUNDLE_FORMAT;
+  tls: BundleTls | null;
   sha256: string;
 }
 
@@ -76,8 +100,8 @@ export class BundleError extends Error {
   }
 }
 
-/** The object without `sha256`, keys in the bundle's fixed order; `origin` and `highWater` last, when there. */
-function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'origin' | 'highWater'> & { origin?: DistrictOrigin; highWater?: BundleHighWater } {
+/** The object without `sha256`, keys in the bundle's fixed order; `origin`, `highWater` and `tls` last, when there. */
+function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'origin' | 'highWater' | 'tls'> & { origin?: DistrictOrigin; highWater?: BundleHighWater; tls?: BundleTls } {
   return {
     format: BUNDLE_FORMAT,
     district: f.district,
@@ -92,7 +116,38 @@ function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'o
     profile: f.profile,
     ...(f.origin === undefined ? {} : { origin: { lat: f.origin.lat, lon: f.origin.lon } }),
     ...(f.highWater === undefined ? {} : { highWater: { boot: f.highWater.boot, record: f.highWater.record } }),
+    ...(f.tls === undefined || f.tls === null ? {} : { tls: { ca: f.tls.ca, cert: f.tls.cert, key: f.tls.key } }),
   };
+}
+
+/** One or more PEM blocks labelled `label`, and nothing else but white space around them. */
+function pemBlocks(label: string, many: boolean): RegExp {
+  const block = `-----BEGIN ${label}-----\\r?\\n[A-Za-z0-9+/=\\r\\n]+-----END ${label}-----`;
+  return new RegExp(`^\\s*${block}${many ? `(?:\\s*${block})*` : ''}\\s*$`);
+}
+
+const PEM_CHECKS = [
+  { key: 'ca', label: 'CERTIFICATE', pattern: pemBlocks('CERTIFICATE', true) },
+  { key: 'cert', label: 'CERTIFICATE', pattern: pemBlocks('CERTIFICATE', true) },
+  { key: 'key', label: 'PRIVATE KEY', pattern: pemBlocks('PRIVATE KEY', false) },
+] as const;
+
+/**
+ * What is wrong with `value` as a bundle's TLS material (English, naming the bad part), or null when it is
+ * `{ "ca", "cert", "key" }`: PEM text with the labels CERTIFICATE, CERTIFICATE and PRIVATE KEY. Only the shape is
+ * checked here (no I/O, no parsing of the certificates): the cart's TLS stack refuses a bad one when it dials.
+ */
+export function tlsProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${JSON.stringify(value) ?? 'nothing'} must be null or { "ca", "cert", "key" } (PEM)`;
+  const problems: string[] = [];
+  for (const { key, label, pattern } of PEM_CHECKS) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v !== 'string' || !pattern.test(v)) {
+      const seen = typeof v === 'string' ? (/-----BEGIN ([A-Z0-9 ]+)-----/.exec(v)?.[1] ?? 'no PEM') : typeof v;
+      problems.push(`${key} must be PEM "-----BEGIN ${label}-----" … "-----END ${label}-----", got ${seen}`);
+    }
+  }
+  return problems.length === 0 ? null : problems.join('; ');
 }
 
 /**
@@ -114,15 +169,29 @@ export function bundleDigest(fields: WrittenBundleFields): string {
 }
 
 /**
- * A new bundle; it always states its origin and high-water marks. Throws a RangeError for an origin off the globe or
- * marks that are not whole numbers in range.
+ * A new bundle; it always states its origin and high-water marks, and its TLS material when given (`tls: null`
+ * otherwise, which the digest does not cover). Throws a RangeError for an origin off the globe, marks that are not
+ * whole numbers in range, or TLS material that is not PEM with the right labels.
  */
 export function makeBundle(fields: BundleFields): ProvisioningBundle {
   const problem = originProblem(fields.origin);
   if (problem !== null) throw new RangeError(`origin: ${problem}`);
   const marks = highWaterProblem(fields.highWater);
   if (marks !== null) throw new RangeError(`highWater: ${marks}`);
-  return { ...ordered(fields), origin: toOrigin(fields.origin), highWater: { ...fields.highWater }, sha256: bundleDigest(fields) };
+  const tlsBad = fields.tls === undefined || fields.tls === null ? null : tlsProblem(fields.tls);
+  if (tlsBad !== null) throw new RangeError(`tls: ${tlsBad}`);
+  const tls = fields.tls ? { ca: fields.tls.ca, cert: fields.tls.cert, key: fields.tls.key } : null;
+  return { ...ordered(fields), origin: toOrigin(fields.origin), highWater: { ...fields.highWater }, tls, sha256: bundleDigest(fields) };
+}
+
+/**
+ * The text of a bundle file (2-space JSON, a final newline), `tls` left out when null: a bundle without TLS is the
+ * same file as before TLS existed (older carts read it), and its `sha256` is that of everything else in the file.
+ */
+export function bundleFile(b: ProvisioningBundle): string {
+  const { tls, ...rest } = b;
+  const { sha256, ...fields } = rest;
+  return `${JSON.stringify({ ...fields, ...(tls === null ? {} : { tls }), sha256 }, null, 2)}\n`;
 }
 
 /** Parses a bundle file's bytes and checks it. */
@@ -150,6 +219,8 @@ export function checkBundle(value: unknown): ProvisioningBundle {
   if (originBad !== null) bad.push(`origin (${originBad})`);
   const marksBad = b.highWater === undefined ? null : highWaterProblem(b.highWater);
   if (marksBad !== null) bad.push(`highWater (${marksBad})`);
+  const tlsBad = b.tls === undefined || b.tls === null ? null : tlsProblem(b.tls);
+  if (tlsBad !== null) bad.push(`tls (${tlsBad})`);
   if (bad.length > 0) throw new BundleError(`Gói cài đặt thiếu hoặc sai trường ${bad.join(', ')} (the bundle lacks or has bad ${bad.join(', ')})`);
   const written = b as unknown as WrittenBundleFields & { sha256: string };
   if (bundleDigest(written) !== written.sha256) {
@@ -157,5 +228,6 @@ export function checkBundle(value: unknown): ProvisioningBundle {
   }
   const origin = written.origin === undefined ? { ...NO_ORIGIN } : toOrigin(written.origin);
   const highWater = written.highWater === undefined ? { ...NO_HIGH_WATER } : { boot: written.highWater.boot, record: written.highWater.record };
-  return { ...ordered(written), origin, highWater, sha256: written.sha256 };
+  const tls = written.tls ? { ca: written.tls.ca, cert: written.tls.cert, key: written.tls.key } : null;
+  return { ...ordered(written), origin, highWater, tls, sha256: written.sha256 };
 }
