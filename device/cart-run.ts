@@ -59,7 +59,15 @@ async function linkFor(identity: CartIdentity, serial: { path: string; baudRate:
   let ser: LinkTransport | null = null;
   if (identity.broker) {
     const { MqttTransport } = await import('./link/mqtt-transport.js');
-    mqtt = new MqttTransport({ url: identity.broker.url, district: identity.district, unit: identity.unitName, password: identity.broker.password, logger: logger('loa:unit:mqtt') });
+    mqtt = new MqttTransport({
+      url: identity.broker.url,
+      district: identity.district,
+      unit: identity.unitName,
+      password: identity.broker.password,
+      // The district CA pinned and the cart's client certificate, when its bundle had them.
+      ...(identity.tls ? { tls: identity.tls } : {}),
+      logger: logger('loa:unit:mqtt'),
+    });
   }
   if (serial) {
     const [{ SerialTransport }, { SerialPortLink }] = await Promise.all([import('./link/serial-transport.js'), import('../hardware/serial/serialport-link.js')]);
@@ -159,6 +167,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
             cache,
             baseUrl: identity.contentUrl!,
             partialDir: join(o.dataDir, 'content', 'partial'),
+            ...(identity.tls ? { tls: identity.tls } : {}),
             onEvent: (kind, code, detail) => c.contentEvent(kind, code, detail),
             keyRing: {
               district: identity.district,

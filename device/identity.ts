@@ -1,11 +1,13 @@
 /**
- * Who this cart is, written at provisioning: `identity.json` in the data folder, readable only by its owner. It holds
- * the cart's secret key and the pinned district public key(s), so a cart never trusts a key it was not given.
+ * Who this cart is, written at provisioning: `identity.json` in the data folder, readable only by its owner (0600). It
+ * holds the cart's secret key and the pinned district public key(s), so a cart never trusts a key it was not given,
+ * and, for a district whose controller speaks TLS, the pinned district CA certificate with the cart's client
+ * certificate and its private key (another secret).
  */
 import type { KeyObject } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NO_ORIGIN, originProblem, publicKeyFromRaw, rawPublicKey, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin } from '../protocol/index.js';
+import { NO_ORIGIN, originProblem, publicKeyFromRaw, rawPublicKey, tlsProblem, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type BundleTls, type DistrictOrigin } from '../protocol/index.js';
 import { writeFileDurably } from '../lib/durable.js';
 
 export interface CartIdentity {
@@ -30,6 +32,11 @@ export interface CartIdentity {
    * keeps with its key. 0, 0 for a cart provisioned before origins existed (its district stored 0, 0 for it too).
    */
   origin: DistrictOrigin;
+  /**
+   * The TLS material from the bundle (PEM): the district CA pinned for the controller (MQTT over TLS, HTTPS), the
+   * cart's client certificate and its key. Null for a cart of a district without TLS (or provisioned before it).
+   */
+  tls: BundleTls | null;
   /** A throwaway identity made by `loa unit run --sim`: refused without --sim. */
   simulation: boolean;
 }
@@ -53,6 +60,8 @@ export interface IdentityJson {
   profile: string;
   /** Missing from identities written before origins existed: 0, 0. */
   origin?: DistrictOrigin;
+  /** Missing (or null) without TLS. */
+  tls?: BundleTls | null;
   simulation?: boolean;
 }
 
@@ -69,6 +78,7 @@ export function identityToJson(id: CartIdentity): IdentityJson {
     contentUrl: id.contentUrl,
     profile: id.profile,
     origin: { ...id.origin },
+    tls: id.tls === null ? null : { ...id.tls },
     simulation: id.simulation,
   };
 }
@@ -104,6 +114,9 @@ export function identityFromJson(value: unknown, where: string): CartIdentity {
   if (typeof o.profile !== 'string') problems.push(`profile: ${JSON.stringify(o.profile)} must be a board profile name`);
   const originBad = o.origin === undefined ? null : originProblem(o.origin);
   if (originBad !== null) problems.push(`origin: ${originBad}`);
+  const tls = o.tls ?? null;
+  const tlsBad = tls === null ? null : tlsProblem(tls);
+  if (tlsBad !== null) problems.push(`tls: ${tlsBad}`);
   if (problems.length > 0) throw new IdentityError(`${where}: ${problems.join('; ')}`);
   return {
     district,
@@ -117,6 +130,7 @@ export function identityFromJson(value: unknown, where: string): CartIdentity {
     contentUrl: contentUrl as string | null,
     profile: o.profile as string,
     origin: o.origin === undefined ? { ...NO_ORIGIN } : toOrigin(o.origin),
+    tls: tls === null ? null : { ca: (tls as BundleTls).ca, cert: (tls as BundleTls).cert, key: (tls as BundleTls).key },
     simulation: o.simulation === true,
   };
 }

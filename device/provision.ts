@@ -10,6 +10,9 @@
  * replays, and numbers its records above the last one the district stored, so none is reused. A cart that already
  * ran behind the district's marks (provisioned with a bundle without them) gets its unacknowledged records
  * renumbered above them (CartStore.numberRecordsAbove), so that they are delivered once it is provisioned again.
+ *
+ * The bundle's `tls` (the district CA the cart pins, its client certificate and key) goes into `identity.json` with
+ * the other secrets (0600); provisioning again with a bundle without it removes it (the district turned TLS off).
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,6 +43,8 @@ export interface ProvisionResult {
   broker: string | null;
   contentUrl: string | null;
   profile: string;
+  /** True when the bundle carries TLS material (the district CA pinned, the cart's client certificate). */
+  tls: boolean;
   /** True when the cart already had an identity of this district (its records are kept). */
   again: boolean;
   /** The boot counter as stored now (the next start boots above it) and the next record number. */
@@ -78,6 +83,8 @@ export async function provision(dataDir: string, bytes: Buffer | string): Promis
     profile: b.profile,
     // The origin the district stored for this unit: the cart's fixes must be offsets from the same one.
     origin: b.origin,
+    // The district CA pinned for the controller, and this cart's client certificate and key.
+    tls: b.tls,
     simulation: false,
   };
   // The same validation the cart runs at start, before anything is written: a bad value fails here, not at the next
@@ -113,6 +120,7 @@ export async function provision(dataDir: string, bytes: Buffer | string): Promis
     broker: b.broker.url,
     contentUrl: b.contentUrl,
     profile: b.profile,
+    tls: b.tls !== null,
     again: current !== null,
     ...counters,
   };

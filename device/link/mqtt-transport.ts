@@ -11,12 +11,20 @@
  * and only vary the period: before each attempt (its `reconnect` event) `options.reconnectPeriod` is set to the next
  * capped exponential delay with equal jitter, and back to the first delay once connected. mqtt.js reads the option
  * each time it arms the timer, so the next wait uses it.
+ *
+ * TLS (`mqtts://`): with the `tls` option the cart pins its district's CA (it replaces Node's default roots) and
+ * presents its client certificate; without it the system's roots are used. A certificate the cart refuses, or one
+ * the broker refuses, is logged as one clear line (what is wrong, what the technician should do: ../tls.ts) each time
+ * it changes, and emitted as a `ControllerTlsError`; mqtt.js keeps retrying with the backoff, so a controller whose
+ * certificate is put right is reached without touching the cart.
  */
 import { EventEmitter } from 'node:events';
+import type { TLSSocket } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { announceTopic, STATUS_OFFLINE, STATUS_ONLINE, unitTopic, MAX_FRAME } from '../../protocol/index.js';
 import { emitRecoverableError } from '../../hardware/events.js';
 import { silentLogger, type Logger } from '../../hardware/logger.js';
+import { closedAfterHandshake, controllerTlsError, tlsOptions, type ControllerTls, type ControllerTlsError } from '../tls.js';
 import { checkBackoff, jitteredDelay, type BackoffOptions } from './backoff.js';
 import { LinkDownError, type LinkTransport, type LinkTransportEventMap } from './transport.js';
 
@@ -29,6 +37,11 @@ export interface MqttTransportOptions {
   unit: string;
   /** The unit's broker password, from its configuration. */
   password?: string;
+  /**
+   * For `mqtts://`: the district CA to pin (instead of the system's roots) and the cart's client certificate and key,
+   * from its bundle. Without it an `mqtts://` broker is checked against the system's roots.
+   */
+  tls?: ControllerTls;
   /** Reconnection backoff (default 1 s doubling up to 60 s, with jitter). */
   backoff?: Partial<BackoffOptions>;
   /** How long to wait for the broker's CONNACK, ms (default 30 000). */
@@ -52,6 +65,12 @@ export class MqttTransport extends EventEmitter<LinkTransportEventMap> implement
   #client: MqttClient | null = null;
   #up = false;
   #attempt = 0;
+  /** The code of the last TLS failure logged, so a failure repeated on every attempt is logged once. */
+  #tlsFailure: string | null = null;
+  /** The broker answered CONNECT on the current connection. */
+  #connack = false;
+  /** An error was reported for the current connection. */
+  #attemptFailed = false;
 
   constructor(options: MqttTransportOptions) {
     super();
@@ -86,6 +105,7 @@ export class MqttTransport extends EventEmitter<LinkTransportEventMap> implement
       keepalive: o.keepaliveS ?? 60,
       will: { topic: this.#statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
       ...(o.password === undefined ? {} : { password: o.password }),
+      ...tlsOptions(o.tls),
     };
     const client = mqtt.connect(o.url, clientOptions);
     this.#client = client;
@@ -96,10 +116,27 @@ export class MqttTransport extends EventEmitter<LinkTransportEventMap> implement
       client.options.reconnectPeriod = this.#nextDelay();
       this.#log.debug(() => `reconnecting to ${o.url} (attempt ${this.#attempt}); next wait ${client.options.reconnectPeriod} ms`);
     });
-    client.on('close', () => this.#closed(null));
+    client.on('close', () => {
+      // A Node TLS broker (the controller's embedded one) refuses a client certificate by closing the connection once
+      // the handshake is done, without an alert or an error: tell the technician, as for a certificate error.
+      if (this.#refusedAfterHandshake(client)) {
+        const tls = closedAfterHandshake(new URL(o.url).host, 'closed before CONNACK');
+        this.#tlsLog(tls);
+        emitRecoverableError(this, tls);
+      }
+      this.#attemptFailed = false;
+      this.#closed(null);
+    });
     client.on('error', (error) => {
-      this.#log.warn(() => `MQTT ${o.url}: ${error.message}`);
-      emitRecoverableError(this, error);
+      this.#attemptFailed = true;
+      const tls = controllerTlsError(error, { host: new URL(o.url).host, pinned: o.tls !== undefined, handshakeDone: this.#handshook(client) });
+      if (tls === null) {
+        this.#log.warn(() => `MQTT ${o.url}: ${error.message}`);
+        emitRecoverableError(this, error);
+        return;
+      }
+      this.#tlsLog(tls);
+      emitRecoverableError(this, tls);
     });
     return Promise.resolve();
   }
@@ -144,12 +181,38 @@ export class MqttTransport extends EventEmitter<LinkTransportEventMap> implement
     });
   }
 
+  /** The TLS handshake of the current connection attempt completed, and the broker has not answered CONNECT yet. */
+  #handshook(client: MqttClient): boolean {
+    const stream = client.stream as Partial<TLSSocket> | undefined;
+    return stream?.encrypted === true && stream.authorized === true && !client.connected && !this.#connack;
+  }
+
+  /**
+   * The connection just closed was refused after its TLS handshake: the cart presented a certificate, the broker
+   * ended the stream (not our timeout destroying it) before any CONNACK, and nothing else was reported.
+   */
+  #refusedAfterHandshake(client: MqttClient): boolean {
+    const stream = client.stream as Partial<TLSSocket> | undefined;
+    const refused = this.#options.tls?.cert !== undefined && this.#handshook(client) && stream?.readableEnded === true && !this.#attemptFailed;
+    this.#connack = false;
+    return refused;
+  }
+
+  /** mqtt.js reports a failed handshake twice (the TLS socket's error and the stream's), and again on every attempt. */
+  #tlsLog(tls: ControllerTlsError): void {
+    if (this.#tlsFailure !== tls.code) this.#log.error(`MQTT ${this.#options.url}: ${tls.message}`);
+    else this.#log.debug(() => `MQTT ${this.#options.url}: ${tls.text.en}`);
+    this.#tlsFailure = tls.code;
+  }
+
   #nextDelay(): number {
     return jitteredDelay(this.#attempt + 1, this.#backoff, this.#options.random);
   }
 
   async #connected(client: MqttClient, sessionPresent: boolean): Promise<void> {
     this.#attempt = 0;
+    this.#tlsFailure = null;
+    this.#connack = true;
     client.options.reconnectPeriod = this.#nextDelay();
     try {
       if (!sessionPresent) {

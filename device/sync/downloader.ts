@@ -11,6 +11,7 @@ import { mkdir, open, rm, stat, statfs, type FileHandle } from 'node:fs/promises
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../hardware/logger.js';
 import type { ManifestClip } from '../../protocol/index.js';
+import type { ControllerTls } from '../tls.js';
 import { ContentRefused } from '../content/cache.js';
 import { storageError, SyncError } from './errors.js';
 import { DEFAULT_TIMEOUTS, httpGet, type HttpTimeouts } from './http-get.js';
@@ -28,6 +29,8 @@ export interface ClipDownloaderOptions {
   partialDir: string;
   cache: ClipSink;
   timeouts?: Partial<HttpTimeouts>;
+  /** For an `https:` base URL: the pinned district CA and the cart's certificate (default: the system's roots). */
+  tls?: ControllerTls;
   /** Space left free on the disk after a clip is downloaded and copied into the cache, bytes (default 16 MiB). */
   reserveBytes?: number;
   logger?: Logger;
@@ -129,7 +132,7 @@ export class ClipDownloader {
   async #fetch(clip: ManifestClip, from: number, signal: AbortSignal, onProgress: (have: number) => void): Promise<boolean> {
     const file = this.partialFile(clip);
     const url = new URL(`content/clips/${clip.sha256}`, this.#o.baseUrl);
-    const res = await httpGet(url, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, timeouts: this.#timeouts, signal });
+    const res = await httpGet(url, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, timeouts: this.#timeouts, signal, ...(this.#o.tls ? { tls: this.#o.tls } : {}) });
     const refuse = async (code: 'clip-oversized' | 'clip-truncated', message: string, retry: boolean): Promise<never> => {
       res.cancel();
       await rm(file, { force: true });

@@ -5,6 +5,7 @@
  * retries.
  */
 import type { EventKind } from '../../protocol/index.js';
+import type { ControllerTlsCode } from '../tls.js';
 
 /** The event kinds a sync records. */
 export type SyncEventKind = Extract<EventKind, 'rejected-signature' | 'rejected-clip' | 'manifest' | 'storage' | 'link'>;
@@ -17,6 +18,7 @@ export type SyncErrorCode =
   | 'unreachable' // no connection to the controller
   | 'controller-gone' // the connection broke during a transfer
   | 'timeout' // no connection, or no byte, within the timeout
+  | ControllerTlsCode // a TLS handshake with the controller failed (its certificate, or ours): ../tls.ts
   | 'http-status' // the controller answered something else than 200 / 206
   | 'manifest-size' // the manifest's bytes are not the announced size
   | 'manifest-hash' // the manifest's bytes do not have the announced SHA-256

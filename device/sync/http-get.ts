@@ -3,9 +3,14 @@
  * connect timeout, and an idle timeout (no byte for that long, before or during the body). Failures come out as
  * `SyncError`s of kind `link` (`unreachable`, `timeout`, `controller-gone`); an abort by the caller's signal comes
  * out as the signal's own abort error, so a caller can tell "stopped" from "failed".
+ *
+ * An `https:` URL is dialled with `tls` when given (the district CA pinned instead of the system's roots, and the
+ * cart's client certificate); a certificate the cart does not accept, or one the controller refuses, comes out as a
+ * `SyncError` of kind `link` with a `tls-…` code and a message that says what the technician should do (../tls.ts).
  */
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { controllerTlsError, tlsOptions, type ControllerTls } from '../tls.js';
 import { SyncError } from './errors.js';
 
 export interface HttpTimeouts {
@@ -21,6 +26,8 @@ export interface HttpGetOptions {
   headers?: Record<string, string>;
   timeouts: HttpTimeouts;
   signal: AbortSignal;
+  /** For an `https:` URL: the pinned district CA and the cart's certificate (default: the system's roots). */
+  tls?: ControllerTls;
 }
 
 export interface HttpResponse {
@@ -38,15 +45,22 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETU
 export function httpGet(url: URL, o: HttpGetOptions): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     let failure: SyncError | null = null;
+    /** The TLS handshake completed (https), and the response began: a reset between the two is a refused certificate. */
+    let handshook = false;
+    let answered = false;
     const mapped = (err: unknown): Error => {
       if (o.signal.aborted) return o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
       if (failure !== null) return failure;
       const code = (err as NodeJS.ErrnoException).code ?? '';
+      const tls = url.protocol === 'https:' ? controllerTlsError(err, { host: url.host, pinned: o.tls !== undefined, handshakeDone: handshook && !answered }) : null;
+      if (tls !== null) return new SyncError('link', tls.code, tls.message, true);
       if (UNREACHABLE.has(code)) return new SyncError('link', 'unreachable', `the controller at ${url.host} cannot be reached (${code}); the sync tries again later`, true);
       return new SyncError('link', 'controller-gone', `the connection to ${url.host} broke during ${url.pathname} (${code || (err as Error).message}); the sync resumes later`, true);
     };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', headers: o.headers ?? {}, agent: false, signal: o.signal });
+    const req =
+      url.protocol === 'https:'
+        ? httpsRequest(url, { method: 'GET', headers: o.headers ?? {}, agent: false, signal: o.signal, ...tlsOptions(o.tls) })
+        : httpRequest(url, { method: 'GET', headers: o.headers ?? {}, agent: false, signal: o.signal });
     const fail = (e: SyncError): void => {
       failure ??= e;
       req.destroy(e);
@@ -58,6 +72,7 @@ export function httpGet(url: URL, o: HttpGetOptions): Promise<HttpResponse> {
     req.on('socket', (socket) => {
       if (socket.connecting) socket.once('connect', () => clearTimeout(connectTimer));
       else clearTimeout(connectTimer);
+      socket.once('secureConnect', () => (handshook = true));
     });
     req.setTimeout(o.timeouts.idleMs, () => fail(new SyncError('link', 'timeout', `${url.pathname}: nothing received from ${url.host} for ${o.timeouts.idleMs} ms`, true)));
     req.on('error', (err) => {
@@ -66,6 +81,7 @@ export function httpGet(url: URL, o: HttpGetOptions): Promise<HttpResponse> {
     });
     req.once('response', (res: IncomingMessage) => {
       clearTimeout(connectTimer);
+      answered = true;
       res.on('error', () => undefined); // the error is thrown by chunks()
       resolve({
         status: res.statusCode ?? 0,

@@ -8,7 +8,7 @@
 import type { KeyObject } from 'node:crypto';
 import { keyId, openSigned, ProtocolError, publicKeyFromRaw } from '../../protocol/index.js';
 import { SyncError } from './errors.js';
-import { fetchBytes, type HttpTimeouts } from './http-get.js';
+import { fetchBytes, type HttpGetOptions } from './http-get.js';
 
 export interface KeyRing {
   district: string;
@@ -20,13 +20,19 @@ export interface KeyRing {
 
 const MAX_ROTATIONS = 64;
 
-/** Follows the controller's rotation chain; returns how many new keys were pinned. */
-export async function followRotations(baseUrl: URL, ring: KeyRing, timeouts: HttpTimeouts, signal: AbortSignal, onRefused: (detail: string) => void): Promise<number> {
+/** Follows the controller's rotation chain (`http`: timeouts and TLS); returns how many new keys were pinned. */
+export async function followRotations(
+  baseUrl: URL,
+  ring: KeyRing,
+  http: Omit<HttpGetOptions, 'headers' | 'signal'>,
+  signal: AbortSignal,
+  onRefused: (detail: string) => void,
+): Promise<number> {
   let pinned = 0;
   for (let n = 1; n <= MAX_ROTATIONS; n++) {
     let bytes: Buffer;
     try {
-      bytes = await fetchBytes(new URL(`content/key-rotations/${n}`, baseUrl), 4096, () => new SyncError('rejected-signature', 'rotation-too-long', `key rotation ${n} is over 4 KiB: refused`, false), { timeouts, signal });
+      bytes = await fetchBytes(new URL(`content/key-rotations/${n}`, baseUrl), 4096, () => new SyncError('rejected-signature', 'rotation-too-long', `key rotation ${n} is over 4 KiB: refused`, false), { ...http, signal });
     } catch {
       break; // 404 (the end of the chain) or the controller gone: nothing more to learn now
     }

@@ -26,7 +26,8 @@ import { checkBackoff, jitteredDelay, type BackoffOptions } from '../link/backof
 import { ClipDownloader, type ClipSink } from './downloader.js';
 import { manifestRefusalKind, storageError, SyncError, type SyncEventKind } from './errors.js';
 import { followRotations, type KeyRing } from './key-rotation.js';
-import { DEFAULT_TIMEOUTS, fetchBytes, type HttpTimeouts } from './http-get.js';
+import type { ControllerTls } from '../tls.js';
+import { DEFAULT_TIMEOUTS, fetchBytes, type HttpGetOptions, type HttpTimeouts } from './http-get.js';
 
 /** What the sync needs of the clip cache (`ClipCache` is one). */
 export interface ContentStore extends ClipSink {
@@ -50,6 +51,8 @@ export interface ContentSyncOptions {
   /** Retry delays after a fault (default 5 s doubling up to 10 min, with jitter). */
   retry?: Partial<BackoffOptions>;
   timeouts?: Partial<HttpTimeouts>;
+  /** For an `https:` base URL: the pinned district CA and the cart's certificate (default: the system's roots). */
+  tls?: ControllerTls;
   /** Free space kept on the disk, bytes (default 16 MiB). */
   reserveBytes?: number;
   /** The pinned district keys, to follow a key rotation when a manifest is signed by a key not pinned yet. */
@@ -130,6 +133,7 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
       cache: options.cache,
       timeouts: this.#timeouts,
       logger: this.#log,
+      ...(options.tls ? { tls: options.tls } : {}),
       ...(options.reserveBytes !== undefined ? { reserveBytes: options.reserveBytes } : {}),
     });
   }
@@ -257,7 +261,7 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
         bytes = await this.#fetchAnnounced(job.announcement, signal);
         break;
       case 'latest':
-        bytes = await fetchBytes(this.#url('content/manifest'), MAX_SIGNED, () => new SyncError('rejected-signature', 'manifest-size', `the latest manifest is over ${MAX_SIGNED} bytes: refused`, false), { timeouts: this.#timeouts, signal });
+        bytes = await fetchBytes(this.#url('content/manifest'), MAX_SIGNED, () => new SyncError('rejected-signature', 'manifest-size', `the latest manifest is over ${MAX_SIGNED} bytes: refused`, false), { ...this.#http(), signal });
         break;
       case 'pending':
         bytes = job.bytes;
@@ -286,7 +290,7 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
     const v = a.version;
     const tooLong = (): SyncError => new SyncError('rejected-signature', 'manifest-size', `manifest ${v} is longer than the announced ${a.size} bytes: refused`, false);
     if (a.size > MAX_SIGNED) throw tooLong();
-    const bytes = await fetchBytes(this.#url(`content/manifests/${v}`), a.size, tooLong, { timeouts: this.#timeouts, signal });
+    const bytes = await fetchBytes(this.#url(`content/manifests/${v}`), a.size, tooLong, { ...this.#http(), signal });
     if (bytes.length !== a.size) throw new SyncError('rejected-signature', 'manifest-size', `manifest ${v} is ${bytes.length} bytes, the signed announcement says ${a.size}: refused`, false);
     const hash = createHash('sha256').update(bytes).digest('hex');
     if (hash !== a.sha256) {
@@ -302,7 +306,7 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
     } catch (err) {
       const ring = this.#o.keyRing;
       if (!(err instanceof ContentRefused) || err.code !== 'unknown-key' || ring === undefined) throw err;
-      const pinned = await followRotations(this.#base, ring, this.#timeouts, AbortSignal.timeout(120_000), (detail) =>
+      const pinned = await followRotations(this.#base, ring, this.#http(), AbortSignal.timeout(120_000), (detail) =>
         this.#o.onEvent('rejected-signature', 'key-rotation', detail),
       );
       if (pinned === 0) throw err;
@@ -383,6 +387,11 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
 
   #url(path: string): URL {
     return new URL(path, this.#base);
+  }
+
+  /** The timeouts and TLS of every request to the controller. */
+  #http(): Omit<HttpGetOptions, 'headers' | 'signal'> {
+    return { timeouts: this.#timeouts, ...(this.#o.tls ? { tls: this.#o.tls } : {}) };
   }
 
   #report(e: SyncError): void {

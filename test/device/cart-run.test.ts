@@ -1,7 +1,7 @@
 // The cart program in-process on the simulators: an empty data folder becomes a working cart that verifies and
 // plays its own signed test playlist, records every play, answers on its control socket, and refuses to run a
 // simulation identity without --sim.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,12 @@ import { dataDirWithIdentity } from '../support/identity.js';
 import { createLoggerFactory } from '../../device/logger.js';
 import { CartStore } from '../../device/store/index.js';
 import { sleep, until } from '../support/wait.js';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createHttpsServer } from 'node:https';
+import { Aedes } from 'aedes';
+import { districtTls } from '../support/district-tls.js';
+import { clipC, entry, manifest, signed } from './sync/fixtures.js';
+import { TEST_DISTRICT_PUBLIC } from '../../tools/vector-cases.js';
 
 const quiet = createLoggerFactory({ out: { write: () => true }, level: 'error' });
 
@@ -89,6 +95,47 @@ describe('loa unit run --sim', () => {
     const events = await store.eventsSince(0);
     await store.close();
     expect(events.filter((e) => e.kind === 'block').map((e) => e.code)).toEqual(['no-approved-clip']);
+  });
+
+  it("passes its bundle's TLS on: the MQTT link and the content sync pin the district CA and present the cart certificate", async () => {
+    const t = await districtTls('tls-01');
+    const seen: string[] = [];
+    const peer = (socket: TLSSocket): string => String(socket.getPeerCertificate().subject?.CN);
+    const tlsOptions = { ...t.server, ca: t.ca.certPem, requestCert: true, rejectUnauthorized: true };
+    const aedes = await Aedes.createBroker();
+    const mqtts = createTlsServer(tlsOptions, (socket) => {
+      seen.push(`mqtt ${peer(socket)}`);
+      aedes.handle(socket);
+    });
+    const https = createHttpsServer(tlsOptions, (req, res) => {
+      seen.push(`https ${peer(req.socket as TLSSocket)} ${req.url}`);
+      if (req.url === `/content/clips/${entry('c', clipC).sha256}`) res.end(clipC);
+      else res.writeHead(404).end();
+    });
+    await Promise.all([mqtts, https].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    const port = (server: { address(): unknown }): number => (server.address() as { port: number }).port;
+    const dataDir = await dataDirWithIdentity('loa-cart-', {
+      district: 'trieu-son',
+      unitName: 'tls-01',
+      districtKeys: [TEST_DISTRICT_PUBLIC],
+      broker: { url: `mqtts://127.0.0.1:${port(mqtts)}`, username: 'tls-01', password: 'p' },
+      contentUrl: `https://127.0.0.1:${port(https)}`,
+      tls: { ca: t.ca.certPem, cert: t.unit.cert, key: t.unit.key },
+    });
+    // A manifest left pending by the last run: the sync resumes it at start, downloading its clip.
+    const now = Math.floor(Date.now() / 1000);
+    mkdirSync(join(dataDir, 'content', 'partial'), { recursive: true });
+    writeFileSync(join(dataDir, 'content', 'partial', 'pending.manifest'), signed(manifest(1, { c: clipC }, { issued: now - 60, expires: now + 86_400 })));
+    const running = await runCart({ dataDir, simulate: true, logger: quiet });
+    try {
+      await until(() => seen.includes('mqtt tls-01') && seen.some((s) => s.startsWith('https tls-01 /content/clips/')), 'the cart to dial both over TLS', 10_000, 50);
+    } finally {
+      await running.stop();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      https.closeAllConnections();
+      await Promise.all([mqtts, https].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      await t.remove();
+    }
   });
 
   it('refuses a simulation identity without --sim, and an unprovisioned cart, saying what to do', async () => {

@@ -18,6 +18,7 @@ import { TEST_DISTRICT_PUBLIC } from '../../tools/vector-cases.js';
 import { runLoa } from '../support/cli.js';
 import { missing } from '../support/tools.js';
 import { startSocat } from '../hardware/serial/socat.js';
+import { districtTls } from '../support/district-tls.js';
 
 function bundle(over: Record<string, unknown> = {}): Buffer {
   const b: Record<string, unknown> = {
@@ -74,6 +75,29 @@ describe('loa unit provision', () => {
     expect((await loadIdentity(data))?.origin).toEqual({ lat: 0, lon: 0 });
     writeFileSync(path, JSON.stringify({ ...before, origin: { lat: 'x', lon: 105.6 } }));
     await expect(loadIdentity(data)).rejects.toThrow(/origin: lat "x" must be a number of degrees/);
+  });
+
+  it("stores the bundle's TLS material in identity.json (0600); a bundle without it leaves none; bad PEM is refused", async () => {
+    const t = await districtTls('dan-luc-01');
+    try {
+      const tls = { ca: t.ca.certPem, cert: t.unit.cert, key: t.unit.key };
+      const data = dir();
+      expect(await provision(data, bundle({ tls }))).toMatchObject({ unitName: 'dan-luc-01', tls: true });
+      expect(statSync(join(data, 'identity.json')).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(join(data, 'identity.json'), 'utf8'))).toMatchObject({ tls });
+      expect((await loadIdentity(data))?.tls).toEqual(tls);
+      // Provisioned again from a bundle without TLS (the district turned it off): none kept.
+      expect(await provision(data, bundle())).toMatchObject({ again: true, tls: false });
+      expect((await loadIdentity(data))?.tls).toBeNull();
+      expect(statSync(join(data, 'identity.json')).mode & 0o777).toBe(0o600);
+      await expect(provision(dir(), bundle({ tls: { ...tls, key: t.unit.cert } }))).rejects.toMatchObject({ code: 'bad-bundle', message: expect.stringContaining('sai trường tls (key must be PEM') });
+      // A damaged identity file is refused at start, naming the field.
+      const path = join(data, 'identity.json');
+      writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), tls: { ...tls, ca: 'x' } }));
+      await expect(loadIdentity(data)).rejects.toThrow(/tls: ca must be PEM/);
+    } finally {
+      await t.remove();
+    }
   });
 
   it('refuses a damaged bundle and one for another district, keeping what is there', async () => {
