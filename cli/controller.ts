@@ -7,6 +7,7 @@
  *   loa controller unit add <id> --commune C --team T [--commune-name N] [--team-name N] [--profile P] [--out FILE]
  *                           [--allow-loopback]
  *   loa controller unit bundle <id> [--out FILE] [--allow-loopback]
+ *   loa controller unit retire <id>
  *   loa controller unit list [--json]
  *   loa controller user add NAME --role R [--password P | LOA_PASSWORD] [--display-name N]
  *   loa controller backup [--out DIR] [--passphrase-env VAR]      (passphrase from $VAR, default LOA_BACKUP_PASSPHRASE)
@@ -15,16 +16,18 @@
  * Every command takes `--config FILE` (the controller's JSON configuration), `--data DIR` (over the file's
  * `dataDir`) and `--lang en`.
  */
-import { BundleError } from '../controller/app/bundle.js';
+import { X509Certificate } from 'node:crypto';
+import { BundleError, type BundleTls } from '../controller/app/bundle.js';
 import { BackupError, makeBackup, restoreBackup } from '../controller/backup/index.js';
 import { ConfigError, loadControllerConfig, loopbackBundleAddresses, type ControllerConfig } from '../controller/app/config.js';
 import { DistrictController } from '../controller/app/controller.js';
 import { SecretFileError } from '../controller/app/data-dir.js';
-import { NoControllerDataError, openOffice, provisionUnit, reissueBundle, type ReissueRequest } from '../controller/app/office.js';
+import { NoControllerDataError, openOffice, provisionUnit, reissueBundle, retireUnit, type MosquittoFilesWritten, type ReissueRequest } from '../controller/app/office.js';
 import { ContentError } from '../controller/content/errors.js';
 import { SchemaError } from '../controller/db/database.js';
 import { RegistryError } from '../controller/fleet/registry.js';
 import { listUnitStates } from '../controller/fleet/unit-state.js';
+import { TlsFilesError } from '../controller/tls/district-ca.js';
 import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/index.js';
 import { ROLES, UserError } from '../controller/users/roles.js';
 import { createLoggerFactory } from '../lib/logger.js';
@@ -43,6 +46,8 @@ export const controllerSpec = {
                                                                     đăng ký xe loa, ghi gói cài đặt (chỉ chủ sở hữu đọc được)
   loa controller unit bundle <mã-xe> [--out TỆP] [--allow-loopback] cấp lại gói cài đặt cho xe đã đăng ký (thẻ nhớ mới,
                                                                     mất gói); đổi mật khẩu MQTT: cấp phát lại xe bằng gói này
+  loa controller unit retire <mã-xe>                                ngừng dùng xe (mất, hỏng, bàn giao): không kết nối được nữa,
+                                                                    thu hồi chứng chỉ; số xe và lịch sử được giữ
   loa controller unit list [--json]                                 danh sách xe loa và trạng thái
   loa controller user add TÊN --role admin|approver|submitter|viewer|technician [--password MK] [--display-name TÊN]
                                                                     thêm người dùng (mật khẩu lấy từ --password hoặc LOA_PASSWORD)
@@ -62,6 +67,8 @@ export const controllerSpec = {
   loa controller unit bundle <unit-id> [--out FILE] [--allow-loopback]
                                                                     a fresh bundle for a registered cart (a new SD card, a lost
                                                                     bundle); a new MQTT password: provision the cart with it
+  loa controller unit retire <unit-id>                              retire a cart (lost, broken, handed over): it can no longer
+                                                                    connect, its certificate is revoked; its number and history stay
   loa controller unit list [--json]                                 the carts and their state
   loa controller user add NAME --role admin|approver|submitter|viewer|technician [--password PW] [--display-name NAME]
                                                                     add a user (password from --password or LOA_PASSWORD)
@@ -95,6 +102,7 @@ export const controllerSpec = {
     { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
     { name: 'unit add', options: [...COMMON, 'commune', 'team', 'commune-name', 'team-name', 'profile', 'out', 'allow-loopback'], args: 1 },
     { name: 'unit bundle', options: [...COMMON, 'out', 'allow-loopback'], args: 1 },
+    { name: 'unit retire', options: [...COMMON], args: 1 },
     { name: 'unit list', options: [...COMMON, 'json'], args: 0 },
     { name: 'user add', options: [...COMMON, 'role', 'password', 'display-name'], args: 1 },
     { name: 'backup', options: [...COMMON, 'out', 'passphrase-env'], args: 0 },
@@ -123,7 +131,7 @@ export function reportError(io: CliIo, lang: Lang, command: string, err: unknown
     io.stderr.write(`loa ${command}: ${err.message}\n`);
     return 2;
   }
-  const known = [BackupError, RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError];
+  const known = [BackupError, TlsFilesError, RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError];
   if (known.some((k) => err instanceof k)) {
     io.stderr.write(`loa ${command}: ${(err as Error).message}\n`);
     return 1;
@@ -144,6 +152,7 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
     throw new UsageError(pick(lang, { vi: 'cần: unit add <mã-xe> --commune XÃ --team TỔ', en: 'needs: unit add <unit-id> --commune C --team T' }));
   }
   if (command.name === 'unit bundle' && arg === undefined) throw new UsageError(pick(lang, { vi: 'cần: unit bundle <mã-xe>', en: 'needs: unit bundle <unit-id>' }));
+  if (command.name === 'unit retire' && arg === undefined) throw new UsageError(pick(lang, { vi: 'cần: unit retire <mã-xe>', en: 'needs: unit retire <unit-id>' }));
   if (command.name === 'user add') {
     if (arg === undefined) throw new UsageError(pick(lang, { vi: 'cần tên: user add TÊN --role VAI_TRÒ', en: 'needs a name: user add NAME --role ROLE' }));
     if (values.role === undefined) throw new UsageError(pick(lang, { vi: `cần --role: ${ROLES.join(', ')}`, en: `needs --role: ${ROLES.join(', ')}` }));
@@ -175,6 +184,8 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
       case 'unit bundle':
         refuseLoopback(lang, config, values['allow-loopback']);
         return await unitBundle(io, lang, config, { unit: arg!, ...(values.out === undefined ? {} : { out: values.out }) });
+      case 'unit retire':
+        return await unitRetire(io, lang, config, arg!);
       case 'unit list':
         return await unitList(io, lang, config, values.json);
       case 'backup':
@@ -201,8 +212,8 @@ function refuseLoopback(lang: Lang, config: ControllerConfig, allowed: boolean):
   const keys = found.map((f) => f.key).join(pick(lang, { vi: ' và ', en: ' and ' }));
   throw new UsageError(
     pick(lang, {
-      vi: `gói cài đặt sẽ ghi địa chỉ chỉ dùng được trong máy này (${addresses}): xe loa sẽ không bao giờ liên lạc được với huyện. Đặt ${keys} trong tệp cấu hình (--config) thành địa chỉ xe gọi tới, ví dụ "mqtt://10.0.0.5:1883" và "http://10.0.0.5:8080" (và cho máy chủ nghe trên địa chỉ đó: broker.embedded.host, http.host "0.0.0.0"); chạy thử trên một máy: thêm --allow-loopback`,
-      en: `the bundle would carry addresses of this machine only (${addresses}): the cart could never reach its district. Set ${keys} in the configuration file (--config) to the addresses carts dial, e.g. "mqtt://10.0.0.5:1883" and "http://10.0.0.5:8080" (and have the controller listen there: broker.embedded.host, http.host "0.0.0.0"); for a trial on one machine add --allow-loopback`,
+      vi: `gói cài đặt sẽ ghi địa chỉ chỉ dùng được trong máy này (${addresses}): xe loa sẽ không bao giờ liên lạc được với huyện. Đặt ${keys} trong tệp cấu hình (--config) thành địa chỉ xe gọi tới, ví dụ "mqtts://10.0.0.5:1883" và "https://10.0.0.5:8080" (và cho máy chủ nghe trên địa chỉ đó: broker.embedded.host, http.host "0.0.0.0"; ngoài 127.0.0.1 máy chủ dùng TLS); chạy thử trên một máy: thêm --allow-loopback`,
+      en: `the bundle would carry addresses of this machine only (${addresses}): the cart could never reach its district. Set ${keys} in the configuration file (--config) to the addresses carts dial, e.g. "mqtts://10.0.0.5:1883" and "https://10.0.0.5:8080" (and have the controller listen there: broker.embedded.host, http.host "0.0.0.0"; off loopback it speaks TLS); for a trial on one machine add --allow-loopback`,
     }),
   );
 }
@@ -253,6 +264,7 @@ async function unitAdd(io: CliIo, lang: Lang, config: ControllerConfig, r: Param
       `  HTTP: ${b.contentUrl}`,
       `  ${pick(lang, { vi: 'Khoá huyện', en: 'District key' })}: ${b.districtKeys[0]}`,
       `  SHA-256: ${b.sha256}`,
+      ...tlsLines(lang, b.tls),
       ...mosquittoLines(lang, done.mosquittoFiles),
     ];
     io.stdout.write(lines.join('\n') + '\n');
@@ -262,10 +274,36 @@ async function unitAdd(io: CliIo, lang: Lang, config: ControllerConfig, r: Param
   }
 }
 
-/** What to tell the technician when the Mosquitto password and ACL files were rewritten (an external broker). */
-function mosquittoLines(lang: Lang, files: { passwordFile: string; aclFile: string } | null): string[] {
+/** What to tell the technician when the Mosquitto files were rewritten (an external broker). */
+function mosquittoLines(lang: Lang, files: MosquittoFilesWritten | null): string[] {
   if (files === null) return [];
-  return [pick(lang, { vi: `Đã ghi lại ${files.passwordFile} và ${files.aclFile}: gửi SIGHUP cho Mosquitto`, en: `Rewrote ${files.passwordFile} and ${files.aclFile}: send Mosquitto SIGHUP` })];
+  const names = [files.passwordFile, files.aclFile, ...(files.crlFile ? [files.crlFile] : [])].join(', ');
+  return [pick(lang, { vi: `Đã ghi lại ${names}: gửi SIGHUP cho Mosquitto`, en: `Rewrote ${names}: send Mosquitto SIGHUP` })];
+}
+
+/** The bundle's TLS, for the technician: the CA the cart will pin, and that it carries its own certificate. */
+function tlsLines(lang: Lang, tls: BundleTls | null): string[] {
+  if (tls === null) return [];
+  const fingerprint = new X509Certificate(tls.ca).fingerprint256;
+  return [pick(lang, { vi: `  TLS: xe chỉ tin chứng chỉ gốc của huyện (SHA-256 ${fingerprint}) và có chứng chỉ riêng của xe`, en: `  TLS: the cart trusts only the district CA (SHA-256 ${fingerprint}) and carries its own certificate` })];
+}
+
+async function unitRetire(io: CliIo, lang: Lang, config: ControllerConfig, unit: string): Promise<number> {
+  const office = await openOffice(config);
+  try {
+    const done = await retireUnit(office, unit);
+    const lines = [
+      pick(lang, { vi: `Đã ngừng dùng xe loa ${unit}: xe không kết nối được nữa; số xe và lịch sử phát được giữ.`, en: `Retired cart ${unit}: it can no longer connect; its number and play history stay.` }),
+      ...(done.revoked > 0
+        ? [pick(lang, { vi: `  Đã thu hồi ${done.revoked} chứng chỉ (bộ điều khiển đang chạy áp dụng trong vòng 30 giây)`, en: `  Revoked ${done.revoked} certificate(s) (a running controller applies it within 30 s)` })]
+        : []),
+      ...mosquittoLines(lang, done.mosquittoFiles),
+    ];
+    io.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  } finally {
+    await office.close();
+  }
 }
 
 async function unitBundle(io: CliIo, lang: Lang, config: ControllerConfig, r: ReissueRequest): Promise<number> {
@@ -278,6 +316,7 @@ async function unitBundle(io: CliIo, lang: Lang, config: ControllerConfig, r: Re
       pick(lang, { vi: `  Xe khởi động từ lần ${b.highWater.boot + 1} và đánh số bản ghi từ ${b.highWater.record + 1} trở lên (đã lưu tới lần ${b.highWater.boot}, bản ghi ${b.highWater.record})`, en: `  The cart boots from ${b.highWater.boot + 1} and numbers records from ${b.highWater.record + 1} up (stored so far: boot ${b.highWater.boot}, record ${b.highWater.record})` }),
       pick(lang, { vi: '  Mật khẩu MQTT đã đổi: gói cũ không kết nối được nữa. Cấp phát lại xe bằng gói này (loa unit provision --bundle TỆP).', en: '  The MQTT password changed: the old bundle can no longer connect. Provision the cart with this bundle (loa unit provision --bundle FILE).' }),
       `  SHA-256: ${b.sha256}`,
+      ...tlsLines(lang, b.tls),
       ...mosquittoLines(lang, done.mosquittoFiles),
     ];
     io.stdout.write(lines.join('\n') + '\n');

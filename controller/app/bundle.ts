@@ -1,9 +1,9 @@
 /** Writing the provisioning bundle (protocol/bundle.ts defines it): a 0600 file, because it holds secrets. */
 import { writeFileDurably } from '../../lib/durable.js';
-import { makeBundle, NO_HIGH_WATER, type ProvisioningBundle } from '../../protocol/index.js';
+import { bundleFile, makeBundle, NO_HIGH_WATER, type BundleTls, type ProvisioningBundle } from '../../protocol/index.js';
 import type { Unit } from '../fleet/registry.js';
 
-export { BUNDLE_FORMAT, BundleError, bundleDigest, checkBundle, makeBundle, parseBundle, type BundleFields, type BundleHighWater, type ProvisioningBundle } from '../../protocol/index.js';
+export { BUNDLE_FORMAT, BundleError, bundleDigest, checkBundle, makeBundle, parseBundle, type BundleFields, type BundleHighWater, type BundleTls, type ProvisioningBundle } from '../../protocol/index.js';
 
 /** What a unit's bundle needs beside the registry's unit. */
 export interface UnitBundleOptions {
@@ -19,6 +19,8 @@ export interface UnitBundleOptions {
    * Default 0, 0: right only for a unit just added, never for a bundle issued again.
    */
   highWater?: { boot: number; record: number };
+  /** The district CA the cart pins and its own client certificate and key (controller/tls/); none without TLS. */
+  tls?: BundleTls | null;
 }
 
 /**
@@ -40,10 +42,11 @@ export function unitBundle(unit: Unit, o: UnitBundleOptions): ProvisioningBundle
     profile: unit.profile,
     origin: unit.origin,
     highWater: { ...(o.highWater ?? NO_HIGH_WATER) },
+    tls: o.tls ?? null,
   });
 }
 
-/** Writes the bundle durably, mode 0600, as indented JSON (sha256 last). */
+/** Writes the bundle durably, mode 0600, as indented JSON (sha256 last; no `tls` key without TLS). */
 export async function writeBundle(path: string, bundle: ProvisioningBundle): Promise<void> {
-  await writeFileDurably(path, `${JSON.stringify(bundle, null, 2)}\n`, 0o600);
+  await writeFileDurably(path, bundleFile(bundle), 0o600);
 }

@@ -5,11 +5,12 @@
  *   {
  *     "district": { "id": "trieu-son", "name": "Triệu Sơn", "origin": { "lat": 19.82, "lon": 105.6 } },
  *     "dataDir": "data/controller",
- *     "broker": { "embedded": { "port": 1883, "host": "127.0.0.1" } },
+ *     "broker": { "embedded": { "port": 1883, "host": "127.0.0.1", "tls": false, "clientCertificates": false } },
  *         or    { "url": "mqtt://127.0.0.1:1883", "username": "loa_controller", "password": "…",
- *                 "files": { "passwordFile": "/etc/mosquitto/loa.pw", "aclFile": "/etc/mosquitto/loa.acl" } }
- *     "http": { "port": 8080, "host": "127.0.0.1" },
- *     "publicUrls": { "broker": "mqtt://10.0.0.5:1883", "content": "http://10.0.0.5:8080" },
+ *                 "files": { "passwordFile": "/etc/mosquitto/loa.pw", "aclFile": "/etc/mosquitto/loa.acl",
+ *                            "tlsDir": "/etc/mosquitto/loa-tls" } }
+ *     "http": { "port": 8080, "host": "127.0.0.1", "tls": false },
+ *     "publicUrls": { "broker": "mqtts://10.0.0.5:8883", "content": "https://10.0.0.5:8443" },
  *     "serial": null,   or { "path": "/dev/ttyUSB0", "baudRate": 57600 }
  *     "manifestExpiryDays": 30,
  *     "commandTtlSeconds": 3600,
@@ -24,26 +25,34 @@
  * `publicUrls` are the addresses written into provisioning bundles (what a cart dials); by default the listening
  * addresses. An external broker's `files` are the Mosquitto password and ACL files the controller rewrites from its
  * registry when a unit is added (send Mosquitto SIGHUP afterwards).
+ *
+ * TLS (controller/tls/): a listener on any address but this machine's loopback speaks TLS unless `"tls": false` says
+ * otherwise (MQTT over TLS, HTTPS), with a certificate from the district CA that the controller makes at its first
+ * start and carts pin (it travels in their bundles). `clientCertificates` makes the embedded broker also ask each cart
+ * for its certificate (issued into its bundle) and refuse a missing, foreign or revoked one. For Mosquitto,
+ * `files.tlsDir` is where the controller keeps ca.crt, server.crt, server.key and crl.pem for its TLS listener
+ * (see mosquitto-files.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { TOPIC_NAME, type DistrictOrigin } from '../../protocol/index.js';
 
 export interface EmbeddedBrokerConfig {
-  embedded: { port: number; host: string };
+  /** `tls`: MQTT over TLS; `clientCertificates`: carts must also present their certificate (needs `tls`). */
+  embedded: { port: number; host: string; tls: boolean; clientCertificates: boolean };
 }
 
 export interface ExternalBrokerConfig {
   url: string;
   username: string;
   password: string;
-  files: { passwordFile: string; aclFile: string } | null;
+  files: { passwordFile: string; aclFile: string; tlsDir: string | null } | null;
 }
 
 export interface ControllerConfig {
   district: { id: string; name: string; origin: DistrictOrigin };
   dataDir: string;
   broker: EmbeddedBrokerConfig | ExternalBrokerConfig;
-  http: { port: number; host: string };
+  http: { port: number; host: string; tls: boolean };
   publicUrls: { broker: string | null; content: string | null };
   serial: { path: string; baudRate: number } | null;
   manifestExpiryDays: number;
@@ -57,8 +66,8 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   // Triệu Sơn (Thanh Hóa): near the middle of the district the demo and the simulators use.
   district: { id: 'trieu-son', name: 'Triệu Sơn', origin: { lat: 19.82, lon: 105.6 } },
   dataDir: 'data/controller',
-  broker: { embedded: { port: 1883, host: '127.0.0.1' } },
-  http: { port: 8080, host: '127.0.0.1' },
+  broker: { embedded: { port: 1883, host: '127.0.0.1', tls: false, clientCertificates: false } },
+  http: { port: 8080, host: '127.0.0.1', tls: false },
   publicUrls: { broker: null, content: null },
   serial: null,
   manifestExpiryDays: 30,
@@ -157,6 +166,21 @@ function text(path: string, value: unknown, fallback: string | undefined, proble
   return value;
 }
 
+function flag(path: string, value: unknown, fallback: boolean, problems: ConfigProblem[]): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    report(problems, path, needVi(value, 'true hoặc false'), `${show(value).en} must be true or false`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Whether a listening address is this machine's loopback only: the one place plain MQTT and HTTP are the default. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1';
+}
+
 function url(path: string, value: unknown, protocols: readonly string[], problems: ConfigProblem[]): string | null {
   if (value === undefined || value === null) return null;
   let ok = false;
@@ -181,13 +205,14 @@ function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerCo
   if (value === undefined) return { embedded: { ...d.embedded } };
   if (isPlain(value) && 'embedded' in value) {
     const b = section('broker', value, ['embedded'], problems);
-    const e = b && section('broker.embedded', b.embedded, ['port', 'host'], problems);
-    return {
-      embedded: {
-        port: integer('broker.embedded.port', e?.port, d.embedded.port, 0, 65_535, problems),
-        host: text('broker.embedded.host', e?.host, d.embedded.host, problems, HOST, ADDRESS),
-      },
-    };
+    const e = b && section('broker.embedded', b.embedded, ['port', 'host', 'tls', 'clientCertificates'], problems);
+    const host = text('broker.embedded.host', e?.host, d.embedded.host, problems, HOST, ADDRESS);
+    const tls = flag('broker.embedded.tls', e?.tls, !isLoopbackHost(host), problems);
+    const clientCertificates = flag('broker.embedded.clientCertificates', e?.clientCertificates, false, problems);
+    if (clientCertificates && !tls) {
+      report(problems, 'broker.embedded.clientCertificates', 'cần "tls": true (chứng chỉ của xe chỉ dùng được qua TLS)', 'needs "tls": true (carts present certificates only over TLS)');
+    }
+    return { embedded: { port: integer('broker.embedded.port', e?.port, d.embedded.port, 0, 65_535, problems), host, tls, clientCertificates } };
   }
   const b = section('broker', value, ['url', 'username', 'password', 'files'], problems);
   if (!b) return { embedded: { ...d.embedded } };
@@ -202,8 +227,12 @@ function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerCo
   }
   let files: ExternalBrokerConfig['files'] = null;
   if (b.files !== undefined && b.files !== null) {
-    const f = section('broker.files', b.files, ['passwordFile', 'aclFile'], problems);
-    files = { passwordFile: text('broker.files.passwordFile', f?.passwordFile, undefined, problems), aclFile: text('broker.files.aclFile', f?.aclFile, undefined, problems) };
+    const f = section('broker.files', b.files, ['passwordFile', 'aclFile', 'tlsDir'], problems);
+    files = {
+      passwordFile: text('broker.files.passwordFile', f?.passwordFile, undefined, problems),
+      aclFile: text('broker.files.aclFile', f?.aclFile, undefined, problems),
+      tlsDir: f?.tlsDir === undefined || f.tlsDir === null ? null : text('broker.files.tlsDir', f.tlsDir, undefined, problems, undefined, { vi: 'đường dẫn một thư mục', en: 'a folder path' }),
+    };
   }
   return {
     url: brokerUrl ?? '',
@@ -241,9 +270,10 @@ export function validateControllerConfig(input: unknown): ControllerConfig {
   const district = validateDistrict(o.district, problems);
   const http = { ...dd.http };
   if (o.http !== undefined) {
-    const s = section('http', o.http, ['port', 'host'], problems);
+    const s = section('http', o.http, ['port', 'host', 'tls'], problems);
     http.port = integer('http.port', s?.port, dd.http.port, 0, 65_535, problems);
     http.host = text('http.host', s?.host, dd.http.host, problems, HOST, ADDRESS);
+    http.tls = flag('http.tls', s?.tls, !isLoopbackHost(http.host), problems);
   }
   const publicUrls = { ...dd.publicUrls };
   if (o.publicUrls !== undefined) {
@@ -276,8 +306,26 @@ export function validateControllerConfig(input: unknown): ControllerConfig {
     staleAfterSeconds: integer('staleAfterSeconds', o.staleAfterSeconds, dd.staleAfterSeconds, 30, 7 * 86_400, problems),
     backup,
   };
+  checkPublicSchemes(config, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** A public address must speak what the listener behind it speaks: a cart dialling http:// an HTTPS port never syncs. */
+function checkPublicSchemes(c: ControllerConfig, problems: ConfigProblem[]): void {
+  const mismatch = (key: string, value: string, secure: boolean, want: string): void => {
+    const saysSecure = /^(mqtts|https):/.test(value);
+    if (saysSecure === secure) return;
+    const wanted = value.replace(/^[a-z]+:/, want);
+    report(problems, key, `${value} không khớp với máy chủ (TLS ${secure ? 'bật' : 'tắt'}): viết ${wanted}`, `${value} does not match the listener (TLS ${secure ? 'on' : 'off'}): write ${wanted}`);
+  };
+  if (c.publicUrls.content) mismatch('publicUrls.content', c.publicUrls.content, c.http.tls, c.http.tls ? 'https:' : 'http:');
+  if (c.publicUrls.broker && isEmbedded(c.broker)) mismatch('publicUrls.broker', c.publicUrls.broker, c.broker.embedded.tls, c.broker.embedded.tls ? 'mqtts:' : 'mqtt:');
+}
+
+/** Whether the controller serves TLS anywhere, so that it needs its district CA. */
+export function usesTls(c: ControllerConfig): boolean {
+  return c.http.tls || (isEmbedded(c.broker) ? c.broker.embedded.tls : c.broker.files?.tlsDir != null);
 }
 
 /**
@@ -314,7 +362,7 @@ export function bundleBrokerUrl(config: ControllerConfig, listeningUrl?: string)
 /** Where the embedded broker listens, as a client on this machine dials it (0.0.0.0 is dialled as 127.0.0.1). */
 export function embeddedBrokerUrl(broker: EmbeddedBrokerConfig): string {
   const host = broker.embedded.host === '0.0.0.0' ? '127.0.0.1' : broker.embedded.host;
-  return `mqtt://${host}:${broker.embedded.port}`;
+  return `${broker.embedded.tls ? 'mqtts' : 'mqtt'}://${host}:${broker.embedded.port}`;
 }
 
 /** The content (HTTP) address written into bundles: the public one, else the listener. */
@@ -322,7 +370,7 @@ export function bundleContentUrl(config: ControllerConfig, listeningUrl?: string
   if (config.publicUrls.content) return config.publicUrls.content;
   if (listeningUrl) return listeningUrl;
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
-  return `http://${host}:${config.http.port}`;
+  return `${config.http.tls ? 'https' : 'http'}://${host}:${config.http.port}`;
 }
 
 /** Whether a URL names this machine only (localhost, 127.0.0.0/8, ::1, 0.0.0.0): no cart can dial it. */

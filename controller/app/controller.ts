@@ -11,13 +11,17 @@
  * after undoing what had started; the others (manifest announcements, serial gateway, Mosquitto files, the daily backup) are
  * *features*: one that fails is logged and listed in `features`, and the controller runs without it.
  * `stop()` takes everything down in the reverse order, after the ingest has committed and acknowledged what it took.
+ *
+ * With TLS on any listener (config.ts), the district CA is opened (made on the first start) before the broker: the
+ * server certificate for the names clients dial, and the revocation list of carts' certificates, kept current by a
+ * watcher (a cart retired from the office CLI is cut off within its interval).
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { LoggerFactory } from '../../lib/logger.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
-import { writeMosquittoFiles } from '../broker/mosquitto-files.js';
+import { writeMosquittoCrl, writeMosquittoFiles, writeMosquittoTls } from '../broker/mosquitto-files.js';
 import { CONTROLLER_USER } from '../broker/topic-rules.js';
 import { SoxAudio } from '../content/audio.js';
 import { DistrictKey } from '../content/district-key.js';
@@ -38,7 +42,10 @@ import { PasswordSlots } from '../users/password-slots.js';
 import { UserStore } from '../users/users.js';
 import { registerApiRoutes } from '../api/index.js';
 import { HttpServer } from '../http/server.js';
-import { isEmbedded, type ControllerConfig } from './config.js';
+import { UnitCertificates } from '../fleet/unit-certificates.js';
+import { DistrictCa, type CertifiedKey } from '../tls/district-ca.js';
+import { RevocationWatcher, serverNames } from '../tls/district-tls.js';
+import { isEmbedded, isLoopbackHost, usesTls, type ControllerConfig } from './config.js';
 import { controllerBrokerPassword, dataPaths, ensureDataDir } from './data-dir.js';
 
 export interface DistrictControllerOptions {
@@ -48,6 +55,8 @@ export interface DistrictControllerOptions {
   clock?: () => number;
   /** Where the backup passphrase is read (`config.backup.passphraseEnv`; default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** How often revocations made by the office CLI are looked for, ms (default 30 s). */
+  revocationIntervalMs?: number;
 }
 
 export interface FeatureState {
@@ -76,6 +85,14 @@ interface Parts {
   publisher: ManifestPublisher;
   http: HttpServer;
   serial: SerialGateway | undefined;
+  ca: DistrictCa | null;
+}
+
+/** The district CA with the server's credentials and the revocation list at start. */
+interface ServerTls {
+  ca: DistrictCa;
+  server: CertifiedKey;
+  crl: string;
 }
 
 export class DistrictController extends EventEmitter<DistrictControllerEvents> {
@@ -141,25 +158,54 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     const users = new UserStore({ db, clock: seconds, passwordSlots, logger: this.#log('users') });
     await users.start();
     const registry = new FleetRegistry({ db, origin: c.district.origin, clock });
+    const certificates = new UnitCertificates({ db, clock });
+    const tls = await this.#serverTls(certificates, clock);
 
     let broker: EmbeddedBroker | undefined;
     let account: { url: string; username: string; password: string };
+    /** How the controller's own client checks the broker (and shows itself, when certificates are required). */
+    let clientTls: { ca: string[]; cert?: string; key?: string } | undefined;
     if (isEmbedded(c.broker)) {
+      const e = c.broker.embedded;
       const password = await controllerBrokerPassword(paths.brokerSecret);
-      const b = new EmbeddedBroker({ district, ...c.broker.embedded, units: registry, controller: { password }, passwordSlots, logger: this.#log('broker') });
+      const brokerTls = e.tls && tls ? { ...tls.server, ca: tls.ca.certPem, clientCertificates: e.clientCertificates, crl: tls.crl } : undefined;
+      const b = new EmbeddedBroker({ district, port: e.port, host: e.host, units: registry, controller: { password }, passwordSlots, logger: this.#log('broker'), ...(brokerTls ? { tls: brokerTls } : {}) });
       await b.start();
       this.#undo.push(() => b.stop());
       broker = b;
       account = { url: b.url, username: CONTROLLER_USER, password };
+      if (brokerTls) clientTls = { ca: [brokerTls.ca] };
+      // Its own certificate, made at each start and never recorded: nobody else holds it, so nothing revokes it.
+      if (brokerTls && e.clientCertificates && tls) {
+        const own = await tls.ca.issueUnit(CONTROLLER_USER);
+        clientTls = { ca: [brokerTls.ca], cert: own.cert, key: own.key };
+      }
     } else {
       const ext = c.broker;
       account = { url: ext.url, username: ext.username, password: ext.password };
       if (ext.files) {
         const files = ext.files;
-        await this.#feature('mosquitto-files', async () =>
-          writeMosquittoFiles({ district, units: await registry.brokerAccounts(), controller: { username: ext.username, password: ext.password }, ...files }),
-        );
+        await this.#feature('mosquitto-files', async () => {
+          await writeMosquittoFiles({ district, units: await registry.brokerAccounts(), controller: { username: ext.username, password: ext.password }, ...files });
+          if (files.tlsDir && tls) await writeMosquittoTls(files.tlsDir, { ca: tls.ca.certPem, ...tls.server, crl: tls.crl });
+        });
+        if (files.tlsDir && tls && ext.url.startsWith('mqtts:')) clientTls = { ca: [tls.ca.certPem] };
       }
+    }
+    if (tls) {
+      const tlsDir = isEmbedded(c.broker) ? null : (c.broker.files?.tlsDir ?? null);
+      const b = broker;
+      const watcher = new RevocationWatcher({
+        ca: tls.ca,
+        certificates,
+        logger: this.#log('tls'),
+        ...(this.#o.revocationIntervalMs === undefined ? {} : { intervalMs: this.#o.revocationIntervalMs }),
+        apply: async (crl, serials) => {
+          b?.updateRevocations(crl, serials);
+          if (tlsDir) await writeMosquittoCrl(tlsDir, crl);
+        },
+      });
+      if (await this.#feature('revocations', () => watcher.start())) this.#undo.push(() => watcher.stop());
     }
     const client = await mqtt.connectAsync(account.url, {
       protocolVersion: 4,
@@ -168,6 +214,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
       password: account.password,
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
+      ...(clientTls ? { ...clientTls, rejectUnauthorized: true } : {}),
     });
     this.#undo.push(() => endClient(client));
     const mqttLog = this.#log('mqtt');
@@ -189,7 +236,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     });
     if (await this.#feature('manifests', () => publisher.start())) this.#undo.push(() => publisher.stop());
 
-    const http = new HttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http') });
+    const http = new HttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http'), ...(c.http.tls && tls ? { tls: tls.server } : {}) });
     registerContentRoutes(http, { library, manifests: publisher, rotations: () => key.rotations() });
     registerApiRoutes(http, {
       db, registry, commands, users, library, workflow, district: c.district, clock,
@@ -223,7 +270,23 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
         this.#undo.push(() => gateway.stop());
       }
     }
-    return { db, key, users, registry, broker, brokerUrl: account.url, mqtt: client, ingest, commands, library, workflow, publisher, http, serial };
+    return { db, key, users, registry, broker, brokerUrl: account.url, mqtt: client, ingest, commands, library, workflow, publisher, http, serial, ca: tls?.ca ?? null };
+  }
+
+  /** The district CA and the server's credentials when a listener speaks TLS; a warning for a plain public one. */
+  async #serverTls(certificates: UnitCertificates, clock: () => number): Promise<ServerTls | null> {
+    const c = this.#o.config;
+    const log = this.#log('tls');
+    const plain = [
+      ...(!c.http.tls && !isLoopbackHost(c.http.host) ? [`HTTP on ${c.http.host}`] : []),
+      ...(isEmbedded(c.broker) && !c.broker.embedded.tls && !isLoopbackHost(c.broker.embedded.host) ? [`MQTT on ${c.broker.embedded.host}`] : []),
+    ];
+    if (plain.length > 0) log.warn(`${plain.join(' and ')} without TLS ("tls": false): passwords and bundles' secrets cross the network readable`);
+    if (!usesTls(c)) return null;
+    const ca = await DistrictCa.open({ dataDir: c.dataDir, district: c.district.id, clock });
+    const server = await ca.serverCredentials(serverNames(c));
+    log.info(`district CA ${ca.fingerprint}; server certificate for ${serverNames(c).join(', ')}`);
+    return { ca, server, crl: await ca.crl(await certificates.revocations()) };
   }
 
   /** Starts one optional feature: true when it started; a failure is logged, emitted and listed, not thrown. */
@@ -262,6 +325,8 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
   get httpUrl(): string { return this.#part('http').url; }
   /** The raw district public key in hex: what carts pin. */
   get districtPublicKeyHex(): string { return this.#part('key').publicKeyHex; }
+  /** The district CA certificate (PEM) that carts pin, or null when no listener speaks TLS. */
+  get caCertPem(): string | null { return this.#part('ca')?.certPem ?? null; }
   /** The optional features and whether each started. */
   get features(): readonly FeatureState[] { return this.#features; }
 }

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SqliteDb } from '../../lib/sqlite.js';
-import { writeMosquittoFiles } from '../broker/mosquitto-files.js';
+import { writeMosquittoCrl, writeMosquittoFiles } from '../broker/mosquitto-files.js';
 import { SoxAudio } from '../content/audio.js';
 import { DistrictKey } from '../content/district-key.js';
 import { ContentLibrary } from '../content/library.js';
@@ -16,8 +16,10 @@ import { openControllerDb } from '../db/database.js';
 import { FleetRegistry, RegistryError, type UnitCredentials } from '../fleet/registry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { UserStore } from '../users/users.js';
-import { unitBundle, writeBundle, type ProvisioningBundle } from './bundle.js';
-import { bundleBrokerUrl, bundleContentUrl, isEmbedded, type ControllerConfig } from './config.js';
+import { UnitCertificates } from '../fleet/unit-certificates.js';
+import { DistrictCa } from '../tls/district-ca.js';
+import { unitBundle, writeBundle, type BundleTls, type ProvisioningBundle } from './bundle.js';
+import { bundleBrokerUrl, bundleContentUrl, isEmbedded, usesTls, type ControllerConfig } from './config.js';
 import { dataPaths, ensureDataDir } from './data-dir.js';
 
 export interface OfficeContent {
@@ -138,7 +140,15 @@ export interface ProvisionResult {
   newCommune: boolean;
   newTeam: boolean;
   /** The Mosquitto files rewritten (external broker with `files`), else null. */
-  mosquittoFiles: { passwordFile: string; aclFile: string } | null;
+  mosquittoFiles: MosquittoFilesWritten | null;
+}
+
+/** The Mosquitto files a command rewrote: send Mosquitto SIGHUP afterwards. */
+export interface MosquittoFilesWritten {
+  passwordFile: string;
+  aclFile: string;
+  /** The revocation list, when Mosquitto's TLS files are kept (`files.tlsDir`). */
+  crlFile: string | null;
 }
 
 /**
@@ -182,7 +192,10 @@ export async function reissueBundle(office: Office, r: ReissueRequest): Promise<
   return issueBundle(office, await office.registry.resetUnitPassword(r.unit), key, r.out);
 }
 
-/** Writes a unit's bundle (0600) with its high-water marks, and the Mosquitto files when the broker is external. */
+/**
+ * Writes a unit's bundle (0600) with its high-water marks and, when the controller speaks TLS, the district CA and a
+ * new client certificate (the unit's earlier one revoked); then the Mosquitto files when the broker is external.
+ */
 async function issueBundle(office: Office, { unit, password }: UnitCredentials, key: DistrictKey, out: string | undefined): Promise<ReissueResult> {
   const { config, registry } = office;
   const bundle = unitBundle(unit, {
@@ -192,19 +205,60 @@ async function issueBundle(office: Office, { unit, password }: UnitCredentials, 
     brokerUrl: bundleBrokerUrl(config),
     contentUrl: bundleContentUrl(config),
     highWater: await registry.highWater(unit.id),
+    tls: await unitTls(office, unit.id),
   });
   const path = out ?? join(dataPaths(config.dataDir).bundles, `${unit.id}.json`);
   if (out === undefined) await ensureDataDir(dataPaths(config.dataDir).bundles);
   await writeBundle(path, bundle);
-  let mosquittoFiles: ProvisionResult['mosquittoFiles'] = null;
-  if (!isEmbedded(config.broker) && config.broker.files) {
-    mosquittoFiles = config.broker.files;
-    await writeMosquittoFiles({
-      district: config.district.id,
-      units: await registry.brokerAccounts(),
-      controller: { username: config.broker.username, password: config.broker.password },
-      ...mosquittoFiles,
-    });
+  return { bundle, path, mosquittoFiles: await rewriteMosquittoFiles(office) };
+}
+
+/** The CA a unit pins and a new client certificate for it, recorded (its earlier one revoked); null without TLS. */
+async function unitTls(office: Office, unitId: string): Promise<BundleTls | null> {
+  const { config } = office;
+  if (!usesTls(config)) return null;
+  const ca = await DistrictCa.open({ dataDir: config.dataDir, district: config.district.id });
+  const cert = await ca.issueUnit(unitId);
+  await new UnitCertificates({ db: office.db }).record(unitId, cert);
+  return { ca: ca.certPem, cert: cert.cert, key: cert.key };
+}
+
+/** For an external Mosquitto with `files`: its password and ACL files, and its CRL when it has TLS files; else null. */
+async function rewriteMosquittoFiles(office: Office): Promise<MosquittoFilesWritten | null> {
+  const { config, registry } = office;
+  if (isEmbedded(config.broker) || !config.broker.files) return null;
+  const files = config.broker.files;
+  await writeMosquittoFiles({
+    district: config.district.id,
+    units: await registry.brokerAccounts(),
+    controller: { username: config.broker.username, password: config.broker.password },
+    passwordFile: files.passwordFile,
+    aclFile: files.aclFile,
+  });
+  let crlFile: string | null = null;
+  const ca = files.tlsDir ? await DistrictCa.existing({ dataDir: config.dataDir, district: config.district.id }) : null;
+  if (files.tlsDir && ca) {
+    crlFile = join(files.tlsDir, 'crl.pem');
+    await writeMosquittoCrl(files.tlsDir, await ca.crl(await new UnitCertificates({ db: office.db }).revocations()));
   }
-  return { bundle, path, mosquittoFiles };
+  return { passwordFile: files.passwordFile, aclFile: files.aclFile, crlFile };
+}
+
+export interface RetireResult {
+  /** Client certificates revoked. */
+  revoked: number;
+  mosquittoFiles: MosquittoFilesWritten | null;
+}
+
+/**
+ * Retires a unit (a cart stolen, broken beyond repair or handed over): it can no longer log in, its certificates are
+ * revoked (a running controller loads the new list within 30 s; Mosquitto after SIGHUP), its number and history stay.
+ */
+export async function retireUnit(office: Office, unitId: string): Promise<RetireResult> {
+  const unit = await office.registry.unitById(unitId);
+  if (!unit) throw new RegistryError('unknown-unit', `Không có xe loa "${unitId}" (no unit "${unitId}"): loa controller unit list`);
+  if (unit.retired) throw new RegistryError('retired', `Xe loa "${unitId}" đã ngừng dùng từ trước (unit "${unitId}" is already retired)`);
+  await office.registry.retireUnit(unitId);
+  const revoked = await new UnitCertificates({ db: office.db }).revokeUnit(unitId);
+  return { revoked, mosquittoFiles: await rewriteMosquittoFiles(office) };
 }

@@ -10,10 +10,16 @@
  * after; one address may hold `maxConnectionsPerAddress` connections; failed logins are throttled per account and
  * address (CONNACK 3, server unavailable, without checking the password), a check costs the same scrypt whether the
  * name exists or not, and password checks share a few slots of the thread pool with the HTTP login.
+ *
+ * Over TLS (`tls`), with a certificate of the district CA (controller/tls/): with `clientCertificates`, a client must
+ * also present a certificate of that CA that is not revoked, whose common name is the user name it logs in with (the
+ * handshake refuses a missing, foreign or revoked one; the CONNECT a certificate of another cart). `updateRevocations`
+ * loads a new CRL and closes the connections of the certificates it revokes.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { MAX_FRAME, TOPIC_NAME } from '../../protocol/index.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -81,7 +87,19 @@ export interface EmbeddedBrokerOptions {
   passwordSlots?: PasswordSlots;
   /** PUBLISHes a unit may send (default {@link UNIT_PUBLISH_RATE}); over it, its connection is closed. */
   unitPublishRate?: BucketSize;
+  /** MQTT over TLS (see the header); plain TCP when absent. */
+  tls?: BrokerTls;
   logger?: Logger;
+}
+
+/** The broker's TLS: its certificate and key, the district CA, and whether clients must present a certificate. */
+export interface BrokerTls {
+  cert: string;
+  key: string;
+  ca: string;
+  clientCertificates: boolean;
+  /** The revocation list (PEM) the client certificates are checked against. */
+  crl?: string;
 }
 
 export interface EmbeddedBrokerEvents {
@@ -93,7 +111,7 @@ export interface EmbeddedBrokerEvents {
   denied: [{ who: BrokerIdentity; topic: string; action: 'publish' | 'subscribe' }];
 }
 
-export type RefusalReason = 'anonymous' | 'bad-password' | 'bad-client-id' | 'throttled' | 'busy';
+export type RefusalReason = 'anonymous' | 'bad-password' | 'bad-client-id' | 'throttled' | 'busy' | 'wrong-certificate';
 
 /** This machine, as addressKey() shows it: not limited in connections. */
 const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', addressKey('::1')]);
@@ -116,6 +134,8 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
   readonly #log: Logger;
   readonly #identities = new WeakMap<Client, BrokerIdentity>();
   readonly #sockets = new Set<Socket>();
+  /** The TLS connections, whose client certificates a new CRL may revoke. */
+  readonly #tlsSockets = new Set<TLSSocket>();
   /** Open connections per client address key, and whether a refusal was logged since it was last under the limit. */
   readonly #perAddress = new Map<string, { open: number; logged: boolean }>();
   /** The connections whose CONNECT was accepted: their packets may be up to MAX_PACKET. */
@@ -126,7 +146,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
   readonly #slots: PasswordSlots;
   #busyLoggedAt = -Infinity;
   #aedes: Aedes | undefined;
-  #server: Server | undefined;
+  #server: Server | TlsServer | undefined;
   #port = 0;
 
   constructor(options: EmbeddedBrokerOptions) {
@@ -146,7 +166,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
 
   get url(): string {
     const host = this.#o.host === undefined || this.#o.host === '0.0.0.0' ? '127.0.0.1' : this.#o.host;
-    return `mqtt://${host}:${this.#port}`;
+    return `${this.#o.tls ? 'mqtts' : 'mqtt'}://${host}:${this.#port}`;
   }
 
   async start(): Promise<void> {
@@ -180,7 +200,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
         done(null, null);
       },
     });
-    const server = createServer((socket) => this.#accept(aedes, socket, maxConnections));
+    const server = this.#listener(aedes, maxConnections);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.port, o.host ?? '127.0.0.1', () => {
@@ -209,7 +229,32 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
 
-  #accept(aedes: Aedes, socket: Socket, maxConnections: number): void {
+  /**
+   * The TCP or TLS server. Connections are counted per address as TCP connections, before any TLS handshake, so that
+   * handshakes left half-way count too (and are dropped after 10 s).
+   */
+  #listener(aedes: Aedes, maxConnections: number): Server | TlsServer {
+    const tls = this.#o.tls;
+    if (!tls) return createServer((socket) => this.#admit(socket, maxConnections) && this.#handle(aedes, socket));
+    const server = createTlsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+        requestCert: tls.clientCertificates,
+        rejectUnauthorized: tls.clientCertificates,
+        ...(tls.crl ? { crl: tls.crl } : {}),
+        handshakeTimeout: 10_000,
+      },
+      (socket) => this.#handle(aedes, socket),
+    );
+    server.on('connection', (socket: Socket) => void this.#admit(socket, maxConnections));
+    server.on('tlsClientError', (err, socket) => this.#log.warn(`TLS handshake refused from ${addressKey(socket.remoteAddress)}: ${err.message}`));
+    return server;
+  }
+
+  /** Counts a new TCP connection against its address; false (and closed) over the limit. */
+  #admit(socket: Socket, maxConnections: number): boolean {
     const address = addressKey(socket.remoteAddress);
     const count = this.#perAddress.get(address) ?? { open: 0, logged: false };
     if (count.open >= maxConnections && !LOOPBACK.has(address)) {
@@ -218,7 +263,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
       count.logged = true;
       this.emit('dropped', { address, reason: 'too-many-connections' });
       socket.destroy();
-      return;
+      return false;
     }
     count.open++;
     this.#perAddress.set(address, count);
@@ -228,6 +273,16 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
       this.#sockets.delete(socket);
       this.#release(address);
     });
+    return true;
+  }
+
+  /** Hands a connection (TCP, or TLS once its handshake is done) to aedes behind the packet guard. */
+  #handle(aedes: Aedes, socket: Socket): void {
+    const address = addressKey(socket.remoteAddress);
+    if (socket instanceof TLSSocket) {
+      this.#tlsSockets.add(socket);
+      socket.once('close', () => this.#tlsSockets.delete(socket));
+    }
     const conn: GuardedConnection = new GuardedConnection(
       socket,
       () => (this.#loggedIn.has(conn) ? MAX_PACKET : MAX_PACKET_BEFORE_LOGIN),
@@ -235,6 +290,25 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
       (type) => type !== PUBLISH || (this.#publishBudget.get(conn)?.tryTake(1, performance.now()) ?? true),
     );
     aedes.handle(conn);
+  }
+
+  /**
+   * Checks client certificates against a new revocation list from now on, and closes the connections whose
+   * certificate it revokes (`serials`: hex, as issued). Nothing without TLS client certificates.
+   */
+  updateRevocations(crl: string, serials: readonly string[]): void {
+    const server = this.#server;
+    const tls = this.#o.tls;
+    if (!tls?.clientCertificates || !(server && 'setSecureContext' in server)) return;
+    server.setSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca, crl });
+    const revoked = new Set(serials.map(normalSerial));
+    for (const socket of this.#tlsSockets) {
+      const serial = socket.getPeerCertificate().serialNumber;
+      if (serial && revoked.has(normalSerial(serial))) {
+        this.#log.warn(`connection closed: its client certificate ${serial} was revoked`);
+        socket.destroy();
+      }
+    }
   }
 
   #release(address: string): void {
@@ -269,7 +343,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
       const quiet = reason === 'throttled' || (reason === 'busy' && now - this.#busyLoggedAt < 10_000);
       if (reason === 'busy' && !quiet) this.#busyLoggedAt = now;
       if (!quiet) this.#log.warn(`connection refused (${reason}): client ${client.id}, user ${String(username)}, from ${addressKey(address)}`);
-      if (reason === 'anonymous') return authError('not authorized', NOT_AUTHORIZED);
+      if (reason === 'anonymous' || reason === 'wrong-certificate') return authError('not authorized', NOT_AUTHORIZED);
       if (reason === 'bad-client-id') return authError('a unit connects with its own name as client id', IDENTIFIER_REJECTED);
       if (reason === 'throttled' || reason === 'busy') return authError('too many tries: try again later', SERVER_UNAVAILABLE);
       return authError('bad user name or password', BAD_USERNAME_OR_PASSWORD);
@@ -278,6 +352,7 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
     const isController = username === (this.#o.controller.username ?? CONTROLLER_USER);
     // A unit's client id is its name, so that no cart can take over (and so disconnect) another cart's session.
     if (!isController && TOPIC_NAME.test(username) && client.id !== username) return refuse('bad-client-id');
+    if (this.#o.tls?.clientCertificates && certificateName(conn?.socket) !== username) return refuse('wrong-certificate');
     const attempt = this.#throttle.attempt(username, address);
     if (!attempt.allowed) return refuse('throttled');
     let ok: boolean;
@@ -300,4 +375,16 @@ export class EmbeddedBroker extends EventEmitter<EmbeddedBrokerEvents> {
     if (conn && !isController) this.#publishBudget.set(conn, new TokenBucket(this.#o.unitPublishRate ?? UNIT_PUBLISH_RATE, performance.now()));
     return null;
   }
+}
+
+/** A serial as hex without leading zeros, upper case: how Node and the CA may each write the same number. */
+function normalSerial(serial: string): string {
+  return serial.replace(/^0+/, '').toUpperCase();
+}
+
+/** The common name of the client certificate presented on a TLS connection, if any. */
+function certificateName(socket: Socket | undefined): string | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return Array.isArray(cn) ? undefined : cn;
 }

@@ -7,6 +7,8 @@
  * The unit hashes come from the registry (`brokerAccounts()`), which makes them when the plain password exists (unit
  * added, password reset): see db/fleet-broker-schema.ts. The controller's own password is given at write time.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeFileDurably } from '../../lib/durable.js';
 import { announceTopic, unitTopic } from '../../protocol/index.js';
 import { mosquittoHash } from '../fleet/passwords.js';
@@ -74,6 +76,47 @@ export function mosquittoConfText(o: { port: number; host?: string; passwordFile
     `password_file ${o.passwordFile}`,
     `acl_file ${o.aclFile}`,
     'persistence false',
+    '',
+  ].join('\n');
+}
+
+/** The TLS files a Mosquitto listener reads, in `tlsDir` (`broker.files.tlsDir`). */
+export function mosquittoTlsPaths(tlsDir: string): { ca: string; cert: string; key: string; crl: string } {
+  return { ca: join(tlsDir, 'ca.crt'), cert: join(tlsDir, 'server.crt'), key: join(tlsDir, 'server.key'), crl: join(tlsDir, 'crl.pem') };
+}
+
+/**
+ * Writes the district CA, the server certificate and key, and the revocation list for Mosquitto's TLS listener (send
+ * it SIGHUP afterwards for a new CRL). The key is 0640: Mosquitto reads it as its own user, in the file's group.
+ */
+export async function writeMosquittoTls(tlsDir: string, o: { ca: string; cert: string; key: string; crl: string }): Promise<void> {
+  await mkdir(tlsDir, { recursive: true, mode: 0o750 });
+  const p = mosquittoTlsPaths(tlsDir);
+  await writeFileDurably(p.ca, o.ca, 0o644);
+  await writeFileDurably(p.cert, o.cert, 0o644);
+  await writeFileDurably(p.key, o.key, 0o640);
+  await writeFileDurably(p.crl, o.crl, 0o644);
+}
+
+/** Only the revocation list, after a cart was retired or given a new bundle. */
+export async function writeMosquittoCrl(tlsDir: string, crl: string): Promise<void> {
+  await writeFileDurably(mosquittoTlsPaths(tlsDir).crl, crl, 0o644);
+}
+
+/**
+ * The lines of a Mosquitto TLS listener for carts: the district CA's server certificate, and each cart's client
+ * certificate required, its common name used as its user name (so the ACL file applies), checked against the CRL.
+ */
+export function mosquittoTlsListenerText(o: { port: number; host?: string; tlsDir: string }): string {
+  const p = mosquittoTlsPaths(o.tlsDir);
+  return [
+    `listener ${o.port} ${o.host ?? '0.0.0.0'}`,
+    `cafile ${p.ca}`,
+    `certfile ${p.cert}`,
+    `keyfile ${p.key}`,
+    `crlfile ${p.crl}`,
+    'require_certificate true',
+    'use_identity_as_username true',
     '',
   ].join('\n');
 }

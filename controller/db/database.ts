@@ -12,9 +12,10 @@ import { FLEET_SCHEMA_V1 } from './fleet-schema.js';
 import { FLEET_SCHEMA_V2_BROKER } from './fleet-broker-schema.js';
 import { FLEET_SCHEMA_V3_ORIGIN } from './fleet-origin-schema.js';
 import { FLEET_SCHEMA_V4_ALERTS } from './fleet-alerts-schema.js';
+import { FLEET_SCHEMA_V5_CERTIFICATES } from './fleet-certificates-schema.js';
 
 /** The fleet area's migrations, in order: migration i brings the area to version i + 1. */
-export const FLEET_MIGRATIONS: readonly string[] = [FLEET_SCHEMA_V1, FLEET_SCHEMA_V2_BROKER, FLEET_SCHEMA_V3_ORIGIN, FLEET_SCHEMA_V4_ALERTS];
+export const FLEET_MIGRATIONS: readonly string[] = [FLEET_SCHEMA_V1, FLEET_SCHEMA_V2_BROKER, FLEET_SCHEMA_V3_ORIGIN, FLEET_SCHEMA_V4_ALERTS, FLEET_SCHEMA_V5_CERTIFICATES];
 
 export type SchemaErrorCode = 'schema-too-new' | 'bad-area';
 

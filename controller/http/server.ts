@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../logger.js';
 
@@ -67,6 +68,8 @@ export interface HttpServerOptions {
   maxUrlLength?: number;
   /** Longest time for a whole request, ms (default 30 s). */
   requestTimeoutMs?: number;
+  /** HTTPS with this certificate and key (PEM), from the district CA; plain HTTP when absent. */
+  tls?: { cert: string; key: string };
   logger?: Logger;
 }
 
@@ -109,7 +112,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
   }
 
   get url(): string {
-    return `http://${this.#o.host ?? '127.0.0.1'}:${this.#port}`;
+    return `${this.#o.tls ? 'https' : 'http'}://${this.#o.host ?? '127.0.0.1'}:${this.#port}`;
   }
 
   /** The routes added, in the order they were added (the OpenAPI document is checked against them). */
@@ -128,9 +131,10 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     if (this.#server) return;
     const o = this.#o;
     if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new RangeError(`port must be 0..65535, got ${String(o.port)}`);
-    const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: o.requestTimeoutMs ?? 30_000 }, (req, res) => {
-      void this.#handle(req, res);
-    });
+    const options = { maxHeaderSize: 16 * 1024, requestTimeout: o.requestTimeoutMs ?? 30_000 };
+    const handle = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res);
+    // A TLS handshake not finished in 10 s is dropped: a half-open handshake must not hold a connection for minutes.
+    const server: Server = o.tls ? createHttpsServer({ ...options, ...o.tls, handshakeTimeout: 10_000 }, handle) : createServer(options, handle);
     server.maxHeadersCount = 64;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

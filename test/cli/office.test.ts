@@ -61,10 +61,10 @@ describe('loa controller unit add and the addresses carts dial', () => {
 
   it('refuses a controller listening on every interface without public addresses: 0.0.0.0 is dialled as 127.0.0.1', async () => {
     const config = join(dir, 'controller.json');
-    await writeFile(config, JSON.stringify({ dataDir: data, broker: { embedded: { port: 1883, host: '0.0.0.0' } }, http: { port: 8080, host: '0.0.0.0' }, publicUrls: { content: 'http://10.0.0.5:8080' } }));
+    await writeFile(config, JSON.stringify({ dataDir: data, broker: { embedded: { port: 1883, host: '0.0.0.0' } }, http: { port: 8080, host: '0.0.0.0' }, publicUrls: { content: 'https://10.0.0.5:8080' } }));
     const r = await runLoa(['controller', 'unit', 'add', 'dan-luc-01', '--commune', 'dan-luc', '--team', 'dan-luc', '--config', config]);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toMatch(/\(mqtt:\/\/127\.0\.0\.1:1883\).*Đặt publicUrls\.broker trong/);
+    expect(r.stderr.split('\n')[0]).toMatch(/\(mqtts:\/\/127\.0\.0\.1:1883\).*Đặt publicUrls\.broker trong/);
   });
 
   it('writes the public addresses when they are set, and the loopback ones with --allow-loopback', async () => {
