@@ -235,10 +235,12 @@ async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: bool
     return 1;
   }
   const failed = controller.features.filter((f) => !f.ok).map((f) => f.name);
+  const ca = controller.caCertPem;
+  const caLine = ca === null ? '' : `  ${pick(lang, { vi: 'CA của huyện (xe ghim chứng chỉ này)', en: 'District CA (what carts pin)' })}: SHA-256 ${new X509Certificate(ca).fingerprint256}\n`;
   io.stderr.write(
     pick(lang, {
-      vi: `Bộ điều khiển huyện ${config.district.name} (${config.district.id}) đang chạy.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Dữ liệu: ${config.dataDir}\n  Khoá huyện: ${controller.districtPublicKeyHex}\n${failed.length ? `  Chức năng không chạy được: ${failed.join(', ')} (xem nhật ký)\n` : ''}Ctrl-C để dừng.`,
-      en: `District controller ${config.district.name} (${config.district.id}) running.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Data: ${config.dataDir}\n  District key: ${controller.districtPublicKeyHex}\n${failed.length ? `  Features not running: ${failed.join(', ')} (see the log)\n` : ''}Ctrl-C stops it.`,
+      vi: `Bộ điều khiển huyện ${config.district.name} (${config.district.id}) đang chạy.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Dữ liệu: ${config.dataDir}\n  Khoá huyện: ${controller.districtPublicKeyHex}\n${caLine}${failed.length ? `  Chức năng không chạy được: ${failed.join(', ')} (xem nhật ký)\n` : ''}Ctrl-C để dừng.`,
+      en: `District controller ${config.district.name} (${config.district.id}) running.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Data: ${config.dataDir}\n  District key: ${controller.districtPublicKeyHex}\n${caLine}${failed.length ? `  Features not running: ${failed.join(', ')} (see the log)\n` : ''}Ctrl-C stops it.`,
     }) + '\n',
   );
   const release = await untilStopSignal();

@@ -83,3 +83,40 @@ describe('loa controller unit add and the addresses carts dial', () => {
     expect(JSON.parse(await readFile(join(dir, 'b.json'), 'utf8'))).toMatchObject({ broker: { url: 'mqtt://127.0.0.1:1883' }, contentUrl: 'http://127.0.0.1:8080' });
   });
 });
+
+describe('loa controller unit … with TLS', () => {
+  const tlsConfig = (): Record<string, unknown> => ({
+    dataDir: data,
+    broker: { embedded: { port: 8883, host: '0.0.0.0', clientCertificates: true } },
+    http: { port: 8443, host: '0.0.0.0' },
+    publicUrls: { broker: 'mqtts://10.0.0.5:8883', content: 'https://10.0.0.5:8443' },
+  });
+
+  it('writes the district CA and a cart certificate into the bundle, and says which CA the cart pins', async () => {
+    const config = join(dir, 'controller.json');
+    await writeFile(config, JSON.stringify(tlsConfig()));
+    const r = await runLoa(['controller', 'unit', 'add', 'dan-luc-01', '--commune', 'dan-luc', '--team', 'dan-luc', '--config', config]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/TLS: xe chỉ tin chứng chỉ gốc của huyện \(SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}\)/);
+    const bundle = JSON.parse(await readFile(join(data, 'bundles', 'dan-luc-01.json'), 'utf8')) as { tls: { ca: string; cert: string } };
+    expect(bundle.tls.ca).toBe(await readFile(join(data, 'tls', 'ca.crt'), 'utf8'));
+    expect(bundle.tls.cert).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('retires a cart: revokes its certificate, refuses a second retire and an unknown cart in one line', async () => {
+    const config = join(dir, 'controller.json');
+    await writeFile(config, JSON.stringify(tlsConfig()));
+    expect((await runLoa(['controller', 'unit', 'add', 'dan-luc-01', '--commune', 'dan-luc', '--team', 'dan-luc', '--config', config])).code).toBe(0);
+    const r = await runLoa(['controller', 'unit', 'retire', 'dan-luc-01', '--config', config, '--lang', 'en']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Retired cart dan-luc-01');
+    expect(r.stdout).toContain('Revoked 1 certificate(s)');
+    const again = await runLoa(['controller', 'unit', 'retire', 'dan-luc-01', '--config', config]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toContain('đã ngừng dùng từ trước');
+    const unknown = await runLoa(['controller', 'unit', 'retire', 'khong-co', '--config', config]);
+    expect(unknown.code).toBe(1);
+    expect((await runLoa(['controller', 'unit', 'retire', '--config', config])).code).toBe(2);
+  });
+});
