@@ -20,6 +20,7 @@ import { DistrictFramer } from '../controller/fleet/district-frames.js';
 import { FleetIngest } from '../controller/fleet/ingest.js';
 import { FleetRegistry } from '../controller/fleet/registry.js';
 import { decodeFrame, districtSubscriptions, encodeFrame, unitTopic, type Message } from '../protocol/index.js';
+import { connectLikeACart } from './util.js';
 
 const DISTRICT = 'bench';
 const T = 1_795_914_000;
@@ -54,21 +55,6 @@ function records(from: number, n: number): Message[] {
 }
 
 // --- the carts (child process) -------------------------------------------------------------------------------------
-
-/**
- * Connects as a cart does: a CONNECT refused because too many password checks are waiting (CONNACK 3, the broker's
- * bound on them) is tried again a moment later. All the carts of a run connect at once.
- */
-async function connectLikeACart(url: string, spec: CartSpec): Promise<mqtt.MqttClient> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await mqtt.connectAsync(url, { protocolVersion: 4, clientId: spec.id, username: spec.id, password: spec.password, reconnectPeriod: 0 });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 3 || attempt >= 50) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
-    }
-  }
-}
 
 /** Connects every cart (the scrypt password checks are not part of the rate) and frames its records. */
 async function prepareCart(job: Job, spec: CartSpec): Promise<() => Promise<void>> {
