@@ -1,7 +1,8 @@
 /**
- * `loa report --period P [--commune ID] --format json|csv|html [--out FILE]`: the periodic report from the
+ * `loa report --period P [--commune ID] --format json|csv|html|docx [--out FILE]`: the periodic report from the
  * controller's database (`--data DIR` or the configuration's `dataDir`), to standard output or a file. CSV is UTF-8
- * with a byte-order mark (Excel), HTML a printable A4 page.
+ * with a byte-order mark (Excel), HTML a printable A4 page, DOCX a Word document laid out as an administrative
+ * document: binary, so it goes to --out or to a redirected standard output, never to a terminal.
  */
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,11 +16,13 @@ export const reportSpec = {
   name: 'report',
   help: {
     vi: `Cách dùng:
-  loa report --period KỲ [--commune MÃ_XÃ] --format json|csv|html [--out TỆP] [--data THƯ_MỤC] [--config TỆP] [--lang en]
-      KỲ: 2026-11 (tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm). Không có --out: in ra màn hình.`,
+  loa report --period KỲ [--commune MÃ_XÃ] --format json|csv|html|docx [--out TỆP] [--data THƯ_MỤC] [--config TỆP] [--lang en]
+      KỲ: 2026-11 (tháng), 2026-Q4 (quý), 2026-H2 (6 tháng), 2026 (năm). Không có --out: in ra màn hình
+      (docx là tệp Word: cần --out TỆP, hoặc chuyển hướng đầu ra, ví dụ > bao-cao.docx).`,
     en: `Usage:
-  loa report --period P [--commune ID] --format json|csv|html [--out FILE] [--data DIR] [--config FILE] [--lang en]
-      P: 2026-11 (month), 2026-Q4 (quarter), 2026-H2 (half-year), 2026 (year). Without --out: to standard output.`,
+  loa report --period P [--commune ID] --format json|csv|html|docx [--out FILE] [--data DIR] [--config FILE] [--lang en]
+      P: 2026-11 (month), 2026-Q4 (quarter), 2026-H2 (half-year), 2026 (year). Without --out: to standard output
+      (docx is a Word file: it needs --out FILE, or a redirected output, e.g. > report.docx).`,
   },
   options: {
     period: { type: 'string' },
@@ -59,6 +62,12 @@ export async function runReport(argv: string[], io: CliIo, lang: Lang): Promise<
   const format = choiceOf(lang, '--format', values.format, REPORT_FORMATS);
   if (values.period === undefined) throw new UsageError(pick(lang, { vi: 'cần --period (ví dụ 2026-11)', en: 'needs --period (e.g. 2026-11)' }));
   const period = periodOf(values.period, lang);
+  if (format === 'docx' && values.out === undefined && (io.stdout as { isTTY?: boolean }).isTTY === true) {
+    throw new UsageError(pick(lang, {
+      vi: `--format docx là tệp Word, không in ra màn hình được: thêm --out bao-cao-${period.id}.docx, hoặc chuyển hướng đầu ra (> bao-cao-${period.id}.docx)`,
+      en: `--format docx is a Word file and cannot go to the terminal: add --out bao-cao-${period.id}.docx, or redirect the output (> bao-cao-${period.id}.docx)`,
+    }));
+  }
   const outProblem = values.out === undefined ? undefined : await outFolderProblem(values.out, lang);
   if (outProblem !== undefined) {
     io.stderr.write(`loa report: ${outProblem}\n`);
@@ -67,19 +76,19 @@ export async function runReport(argv: string[], io: CliIo, lang: Lang): Promise<
   try {
     const config = await controllerConfig(values);
     const office = await openOffice(config);
-    let text: string;
+    let bytes: Buffer;
     try {
       const request = { period, format, lang, district: config.district.name, ...(values.commune === undefined ? {} : { commune: values.commune }) };
-      text = await buildReport(office.db, await office.library(), request);
+      bytes = await buildReport(office.db, await office.library(), request);
     } finally {
       await office.close();
     }
     if (values.out === undefined) {
-      io.stdout.write(text);
+      io.stdout.write(bytes);
       return 0;
     }
     try {
-      await writeFile(values.out, text, 'utf8');
+      await writeFile(values.out, bytes);
     } catch (err) {
       io.stderr.write(pick(lang, { vi: `loa report: không ghi được ${values.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, en: `loa report: cannot write ${values.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }) + '\n');
       return 1;

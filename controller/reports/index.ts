@@ -3,6 +3,7 @@ import type { SqliteDb } from '../../lib/sqlite.js';
 import { computeReport, type ReportOptions } from './compute.js';
 import type { Lang } from './period.js';
 import { renderCsv } from './render-csv.js';
+import { renderDocx } from './render-docx.js';
 import { renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
 
@@ -10,18 +11,22 @@ export * from './period.js';
 export type * from './report.js';
 export { computeReport, UnknownCommuneError, type ReportOptions } from './compute.js';
 export { renderCsv } from './render-csv.js';
+export { renderDocx, type DocxOptions } from './render-docx.js';
 export { renderHtml, type HtmlOptions } from './render-html.js';
 export { renderJson } from './render-json.js';
 export { generateFleet, type GenerateOptions, type GenerateSummary } from './generate.js';
 
-/** JSON, CSV (UTF-8 with a byte-order mark, for Excel) or a printable A4 HTML page. */
-export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+/**
+ * JSON, CSV (UTF-8 with a byte-order mark, for Excel), a printable A4 HTML page, or a Word document laid out as a
+ * Vietnamese administrative document (binary: never to a terminal).
+ */
+export const REPORT_FORMATS = ['json', 'csv', 'html', 'docx'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportRequest extends Omit<ReportOptions, 'clipTitles'> {
   format: ReportFormat;
   lang: Lang;
-  /** The district's name as it follows "HUYỆN" in the HTML page. */
+  /** The district's name as it follows "HUYỆN" in the HTML page and the DOCX header. */
   district: string;
 }
 
@@ -30,17 +35,19 @@ export interface ClipTitles {
   list(): Promise<readonly { id: string; title: string }[]>;
 }
 
-/** Computes a report, with the clips named by their titles, and renders it in `format`. */
-export async function buildReport(db: SqliteDb, clips: ClipTitles, request: ReportRequest): Promise<string> {
+/** Computes a report, with the clips named by their titles, and renders it in `format`: text formats as UTF-8 bytes. */
+export async function buildReport(db: SqliteDb, clips: ClipTitles, request: ReportRequest): Promise<Buffer> {
   const { format, lang, district, ...options } = request;
   const clipTitles = new Map((await clips.list()).map((c) => [c.id, c.title]));
   const report = await computeReport(db, { ...options, clipTitles });
   switch (format) {
     case 'json':
-      return renderJson(report, lang);
+      return Buffer.from(renderJson(report, lang), 'utf8');
     case 'csv':
-      return renderCsv(report, lang);
+      return Buffer.from(renderCsv(report, lang), 'utf8');
     case 'html':
-      return renderHtml(report, { lang, district });
+      return Buffer.from(renderHtml(report, { lang, district }), 'utf8');
+    case 'docx':
+      return renderDocx(report, { lang, district });
   }
 }

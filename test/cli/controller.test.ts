@@ -5,7 +5,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
 import { checkBundle } from '../../controller/app/bundle.js';
 import { openControllerDb } from '../../controller/db/database.js';
 import { FleetRegistry } from '../../controller/fleet/registry.js';
@@ -15,6 +17,7 @@ import { rawPublicKey, privateKeyFromSeed } from '../../protocol/index.js';
 import { runLoa } from '../support/cli.js';
 import { makeControllerData } from '../support/controller-data.js';
 import { missing } from '../support/tools.js';
+import { zipText } from '../support/zip.js';
 
 let dir: string;
 let data: string;
@@ -195,6 +198,48 @@ describe('loa report', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('2026-13');
     expect((await runLoa(['report', '--period', '2026-11', '--format', 'pdf', '--data', data])).code).toBe(2);
+  });
+
+  it('writes the DOCX to --out or to a redirected output, and refuses to print it on a terminal', async () => {
+    await mkdir(data, { recursive: true });
+    const fleetDb = await openControllerDb(join(data, 'controller.db'));
+    const nov = parsePeriod('2026-11');
+    try {
+      await generateFleet(fleetDb, { units: 4, start: nov.start, end: nov.start + 3 * 86_400, seed: 7, unitsPerCommune: 2 });
+    } finally {
+      await fleetDb.close();
+    }
+    const out = join(dir, 'bao-cao-2026-11.docx');
+    const toFile = await runLoa(['report', '--period', '2026-11', '--format', 'docx', '--out', out, '--data', data]);
+    expect(toFile.code, toFile.stderr).toBe(0);
+    expect(toFile.stdout).toBe('');
+    const xml = zipText(await readFile(out), 'word/document.xml');
+    const text = [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join('|');
+    for (const s of ['CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'HUYỆN TRIỆU SƠN', 'BÁO CÁO', 'tháng 11/2026']) expect(text).toContain(s);
+    // Each commune's plays, as the JSON report counts them, in the last column of its table (its total).
+    const json = JSON.parse((await runLoa(['report', '--period', '2026-11', '--format', 'json', '--data', data])).stdout) as { communes: { name: string; totals: { plays: number } }[] };
+    expect(json.communes).toHaveLength(2);
+    for (const [i, c] of json.communes.entries()) {
+      const after = text.slice(text.indexOf(`|${i + 1}. ${c.name}|`));
+      expect(after).toMatch(new RegExp(`\\|Số lượt phát\\|\\d+\\|\\d+\\|${c.totals.plays.toLocaleString('vi-VN')}\\|`));
+    }
+
+    const run = async (tty: boolean): Promise<{ code: number; stdout: Buffer; stderr: string }> => {
+      const stdout = Object.assign(new PassThrough(), tty ? { isTTY: true } : {});
+      const stderr = new PassThrough();
+      const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+      stdout.on('data', (c: Buffer) => chunks.out.push(c));
+      stderr.on('data', (c: Buffer) => chunks.err.push(c));
+      const code = await main(['report', '--period', '2026-11', '--format', 'docx', '--data', data], { stdout, stderr, stdin: new PassThrough(), env: {} });
+      return { code, stdout: Buffer.concat(chunks.out), stderr: Buffer.concat(chunks.err).toString('utf8') };
+    };
+    const piped = await run(false);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(zipText(piped.stdout, 'word/document.xml')).toContain('BÁO CÁO');
+    const terminal = await run(true);
+    expect(terminal.code).toBe(2);
+    expect(terminal.stdout.length).toBe(0);
+    expect(terminal.stderr).toContain('--out bao-cao-2026-11.docx');
   });
 });
 

@@ -1,0 +1,313 @@
+/**
+ * A report as a Word document (DOCX) laid out as a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP,
+ * Phụ lục I): A4 portrait, margins 20/20/30/15 mm, Times New Roman; the issuing body and its number on the left, the
+ * national motto with the place and date on the right; "BÁO CÁO" and the subject; the figures (the same sections and
+ * the same cell texts as the HTML page, from the same {@link Report}); "Nơi nhận" and the signature block.
+ *
+ * The `docx` package writes the WordprocessingML. Two things it stamps with the machine's clock are set from the
+ * report instead, so that one report and one issue time always give the same bytes: the created/modified dates of
+ * docProps/core.xml (given as an override) and the dates of the zip entries (rewritten in place, see {@link stampZip}).
+ */
+import {
+  AlignmentType, BorderStyle, Document, Header, Packer, PageNumber, Paragraph, Table, TableBorders, TableCell, TableLayoutType, TableRow, TextRun,
+  VerticalAlignTable, WidthType, type IBorderOptions,
+} from 'docx';
+import { periodLabel, VN_OFFSET_S, vnDateParts, type Lang, type Period } from './period.js';
+import type { Figures, Report } from './report.js';
+import { COLUMNS, faultList, formatNumber, hours, noteText } from './text.js';
+
+export interface DocxOptions {
+  lang?: Lang;
+  /** The district's (or area's) name, e.g. "Triệu Sơn", or with its kind, e.g. "Tỉnh Thanh Hóa". */
+  district: string;
+  /** The place in the date line (default: the district's name without its kind). */
+  place?: string;
+  /** The date in the date line and in the file's properties, Unix seconds (default: when the report was computed). */
+  issuedAt?: number;
+}
+
+/** Twips (1/20 pt; 1 mm ≈ 56.7): A4 and the margins of Nghị định 30 (top, bottom 20 mm; left 30 mm; right 15 mm). */
+export const PAGE = { width: 11906, height: 16838, top: 1134, bottom: 1134, left: 1701, right: 850 } as const;
+const TEXT_WIDTH = PAGE.width - PAGE.left - PAGE.right;
+/** Font sizes in half-points: body 14 pt, the motto 13, the issuing body and "Quốc hiệu" 12, tables 12, recipients 11. */
+export const SIZE = { body: 28, motto: 26, number: 26, head: 24, table: 24, recipientsTitle: 24, recipients: 22 } as const;
+const FONT = 'Times New Roman';
+const INDENT = 567; // 1 cm first-line indent of body paragraphs
+const HEAD_COLUMNS = [3700, TEXT_WIDTH - 3700];
+
+interface Style {
+  size?: number;
+  bold?: boolean;
+  italics?: boolean;
+  align?: (typeof AlignmentType)[keyof typeof AlignmentType];
+  before?: number;
+  after?: number;
+  firstLine?: number;
+  keepNext?: boolean;
+}
+
+function para(text: string, s: Style = {}): Paragraph {
+  return new Paragraph({
+    alignment: s.align ?? AlignmentType.JUSTIFIED,
+    spacing: { before: s.before ?? 0, after: s.after ?? 0 },
+    keepNext: s.keepNext ?? false,
+    ...(s.firstLine === undefined ? {} : { indent: { firstLine: s.firstLine } }),
+    children: [new TextRun({ text, size: s.size ?? SIZE.body, bold: s.bold ?? false, italics: s.italics ?? false })],
+  });
+}
+
+const centred = (text: string, s: Style = {}): Paragraph => para(text, { align: AlignmentType.CENTER, ...s });
+
+/**
+ * Rough width in twips of `text` in Times New Roman at `halfPoints`, from average glyph widths (capitals 0.72 em,
+ * small letters 0.5, spaces 0.25, others 0.4): enough to size a rule under a line of the header.
+ */
+function textWidth(text: string, halfPoints: number): number {
+  let em = 0;
+  for (const c of text) em += c === ' ' ? 0.25 : c !== c.toLocaleLowerCase('vi') ? 0.72 : c !== c.toLocaleUpperCase('vi') ? 0.5 : 0.4;
+  return Math.round(em * halfPoints * 10);
+}
+
+/** A short centred horizontal rule `length` twips long in a space `width` twips wide: an empty paragraph's border. */
+function rule(length: number, width: number): Paragraph {
+  const side = Math.max(0, Math.round((width - length) / 2));
+  const line: IBorderOptions = { style: BorderStyle.SINGLE, size: 6, color: '000000', space: 1 };
+  return new Paragraph({ border: { top: line }, indent: { left: side, right: side }, spacing: { before: 40, after: 0, line: 120, lineRule: 'exact' }, children: [] });
+}
+
+/** The area's kind and name: "Triệu Sơn" is a district (huyện), "Tỉnh Thanh Hóa" says its own kind. */
+export function areaNames(district: string, lang: Lang): { upper: string; inText: string; place: string } {
+  const m = /^(huyện|tỉnh|thành phố|thị xã|quận|xã|phường|thị trấn|khu vực)\s+(.+)$/iu.exec(district.trim());
+  const kind = (m?.[1] ?? 'huyện').toLocaleLowerCase('vi');
+  const place = m?.[2] ?? district.trim();
+  if (lang === 'en') return { upper: `${place} ${kind === 'huyện' ? 'district' : kind}`.toLocaleUpperCase('vi'), inText: `${place}`, place };
+  return { upper: `${kind} ${place}`.toLocaleUpperCase('vi'), inText: `${kind} ${place}`, place };
+}
+
+/** "tháng 11/2026", "quý IV năm 2026", "6 tháng cuối năm 2026", "năm 2026"; in English the period's label. */
+export function subjectPeriod(p: Period, lang: Lang): string {
+  if (lang === 'en') return periodLabel(p, lang);
+  if (p.kind === 'month') return `tháng ${p.index}/${p.year}`;
+  const label = periodLabel(p, lang);
+  return label.charAt(0).toLocaleLowerCase('vi') + label.slice(1);
+}
+
+/** "Triệu Sơn, ngày 02 tháng 12 năm 2026": a zero before days under 10 and months 1 and 2 (Nghị định 30). */
+export function dateLine(place: string, unixSeconds: number, lang: Lang): string {
+  const d = vnDateParts(unixSeconds);
+  if (lang === 'en') {
+    const month = new Date(Date.UTC(2000, d.month - 1, 1)).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
+    return `${place}, ${d.day} ${month} ${d.year}`;
+  }
+  return `${place}, ngày ${d.dd} tháng ${d.month < 3 ? d.mm : d.month} năm ${d.year}`;
+}
+
+const noBorders = { top: TableBorders.NONE.top, bottom: TableBorders.NONE.bottom, left: TableBorders.NONE.left, right: TableBorders.NONE.right, insideHorizontal: TableBorders.NONE.insideHorizontal, insideVertical: TableBorders.NONE.insideVertical };
+
+/** A borderless table of one row, for the header and the signature blocks. */
+function sideBySide(widths: number[], cells: Paragraph[][]): Table {
+  return new Table({
+    width: { size: TEXT_WIDTH, type: WidthType.DXA },
+    columnWidths: widths,
+    layout: TableLayoutType.FIXED,
+    borders: noBorders,
+    rows: [new TableRow({ children: cells.map((children, i) => new TableCell({ width: { size: widths[i]!, type: WidthType.DXA }, borders: noBorders, children })) })],
+  });
+}
+
+function header(o: Required<Omit<DocxOptions, 'issuedAt'>> & { issuedAt: number }): Table {
+  const vi = o.lang === 'vi';
+  const area = areaNames(o.district, o.lang);
+  const body = vi ? 'BAN ĐIỀU HÀNH MÔ HÌNH “LOA THANH NIÊN – VÌ AN NINH TỔ QUỐC”' : 'OPERATING BOARD OF THE “YOUTH LOUDSPEAKER – FOR NATIONAL SECURITY” MODEL';
+  const motto = vi ? 'Độc lập - Tự do - Hạnh phúc' : 'Independence - Freedom - Happiness';
+  const [left, right] = HEAD_COLUMNS as [number, number];
+  const cellText = (w: number) => w - 216; // the cells' default margins, 108 twips a side
+  return sideBySide(HEAD_COLUMNS, [
+    [
+      centred(body, { size: SIZE.head, bold: true }),
+      centred(area.upper, { size: SIZE.head, bold: true }),
+      rule(Math.round(textWidth(area.upper, SIZE.head) * 0.5), cellText(left)),
+      centred(`${vi ? 'Số' : 'No.'}:        /BC-BĐH`, { size: SIZE.number, before: 120 }),
+    ],
+    [
+      centred(vi ? 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' : 'SOCIALIST REPUBLIC OF VIETNAM', { size: SIZE.head, bold: true }),
+      centred(motto, { size: SIZE.motto, bold: true }),
+      rule(textWidth(motto, SIZE.motto), cellText(right)),
+      centred(dateLine(o.place, o.issuedAt, o.lang), { size: SIZE.body, italics: true, before: 120 }),
+    ],
+  ]);
+}
+
+const cellBorder: IBorderOptions = { style: BorderStyle.SINGLE, size: 4, color: '000000' };
+const gridBorders = { top: cellBorder, bottom: cellBorder, left: cellBorder, right: cellBorder, insideHorizontal: cellBorder, insideVertical: cellBorder };
+
+/** A bordered table; the first row is the heading (bold, repeated on each page); `numeric` columns align right. */
+function grid(rows: string[][], widths: number[], numeric: (col: number) => boolean, boldLast = false): Table {
+  const size = widths.length <= 6 ? SIZE.table : SIZE.table - 2;
+  return new Table({
+    width: { size: TEXT_WIDTH, type: WidthType.DXA },
+    columnWidths: widths,
+    layout: TableLayoutType.FIXED,
+    borders: gridBorders,
+    rows: rows.map((cells, r) => new TableRow({
+      tableHeader: r === 0,
+      cantSplit: true,
+      children: cells.map((text, c) => new TableCell({
+        width: { size: widths[c]!, type: WidthType.DXA },
+        verticalAlign: VerticalAlignTable.CENTER,
+        children: [para(text, { size, bold: r === 0 || (boldLast && r === rows.length - 1), align: r === 0 ? AlignmentType.CENTER : numeric(c) ? AlignmentType.RIGHT : AlignmentType.LEFT })],
+      })),
+    })),
+  });
+}
+
+/** Splits the text width: `first` twips for the first column, the rest shared evenly. */
+function widths(first: number, others: number): number[] {
+  const each = Math.floor((TEXT_WIDTH - first) / others);
+  return [TEXT_WIDTH - each * others, ...Array.from({ length: others }, () => each)];
+}
+
+/** The indicators as rows, one column per set of figures: the same cells as the HTML page's tables. */
+function figureTable(columns: { head: string; f: Figures }[], lang: Lang): Table {
+  const rows = [[lang === 'vi' ? 'Chỉ tiêu' : 'Indicator', ...columns.map((c) => c.head)]];
+  for (const col of COLUMNS) rows.push([col[lang], ...columns.map((c) => col.cell(c.f, lang))]);
+  rows.push([lang === 'vi' ? 'Lỗi theo mã' : 'Faults by code', ...columns.map((c) => faultList(c.f, lang))]);
+  return grid(rows, widths(3000, columns.length), (c) => c > 0);
+}
+
+const heading = (text: string): Paragraph => para(text, { bold: true, before: 240, after: 120, firstLine: INDENT, keepNext: true, align: AlignmentType.LEFT });
+const text = (t: string): Paragraph => para(t, { firstLine: INDENT, after: 120 });
+
+function bodySections(report: Report, lang: Lang): (Paragraph | Table)[] {
+  const vi = lang === 'vi';
+  const t = report.totals;
+  const total = vi ? 'Cộng' : 'Total';
+  const out: (Paragraph | Table)[] = [heading(`I. ${vi ? 'TỔNG HỢP CHUNG' : 'SUMMARY'}`)];
+  out.push(text(
+    vi
+      ? `Trong kỳ, ${formatNumber(t.units, lang)} xe loa của ${formatNumber(report.communes.length, lang)} xã đã phát ${formatNumber(t.plays, lang)} lượt, tổng cộng ${hours(t.broadcastSeconds, lang)} giờ phát thanh trong ${formatNumber(t.sessions, lang)} buổi, đi ${formatNumber(t.km, lang, 1)} km, đến ${formatNumber(t.communesReached.length, lang)} xã.`
+      : `In the period, ${formatNumber(t.units, lang)} carts of ${formatNumber(report.communes.length, lang)} communes made ${formatNumber(t.plays, lang)} plays, ${hours(t.broadcastSeconds, lang)} broadcast hours in ${formatNumber(t.sessions, lang)} sessions, travelled ${formatNumber(t.km, lang, 1)} km and reached ${formatNumber(t.communesReached.length, lang)} communes.`,
+  ));
+  out.push(figureTable([{ head: vi ? 'Toàn huyện' : 'District', f: t }], lang));
+
+  out.push(heading(`II. ${vi ? 'KẾT QUẢ THEO TỪNG XÃ' : 'RESULTS BY COMMUNE'}`));
+  report.communes.forEach((c, i) => {
+    out.push(para(`${i + 1}. ${c.name}`, { bold: true, italics: true, before: 120, after: 60, firstLine: INDENT, keepNext: true }));
+    const cols = c.units.map((u) => ({ head: `${vi ? 'Xe' : 'Cart'} ${u.unitId} (${u.teamName})`, f: u as Figures }));
+    if (c.units.length > 1) cols.push({ head: total, f: c.totals });
+    out.push(figureTable(cols, lang));
+  });
+
+  out.push(heading(`III. ${vi ? 'NỘI DUNG ĐÃ PHÁT' : 'CLIPS PLAYED'}`));
+  const clips = [[vi ? 'STT' : 'No.', vi ? 'Nội dung' : 'Clip', vi ? 'Số lượt' : 'Plays', vi ? 'Số giờ' : 'Hours', vi ? 'Số xe' : 'Carts']];
+  report.clips.forEach((c, i) => clips.push([`${i + 1}`, c.title === null ? c.clip : `${c.title} (${c.clip})`, formatNumber(c.plays, lang), hours(c.seconds, lang), formatNumber(c.units, lang)]));
+  clips.push(['', total, formatNumber(t.plays, lang), hours(t.broadcastSeconds, lang), '']);
+  out.push(grid(clips, [700, TEXT_WIDTH - 700 - 3 * 1300, 1300, 1300, 1300], (c) => c !== 1, true));
+
+  out.push(heading(`IV. ${vi ? 'XẾP HẠNG THI ĐUA CÁC TỔ' : 'TEAM RANKING'}`));
+  out.push(text(vi ? 'Điểm = số giờ phát thanh × (số ngày hoạt động ÷ số ngày của kỳ đã qua).' : 'Score = broadcast hours × (active days ÷ days of the period elapsed).'));
+  const ranks = [[vi ? 'Hạng' : 'Rank', vi ? 'Tổ' : 'Team', vi ? 'Xã' : 'Commune', vi ? 'Giờ phát thanh' : 'Broadcast hours', vi ? 'Ngày hoạt động' : 'Active days', vi ? 'Điểm' : 'Score']];
+  for (const r of report.ranking) {
+    ranks.push([`${r.rank}`, r.teamName, r.communeName, hours(r.broadcastSeconds, lang), `${formatNumber(r.activeDays, lang)}/${formatNumber(r.daysElapsed, lang)}`, formatNumber(r.score, lang, 2)]);
+  }
+  out.push(grid(ranks, [900, 2655, 1900, 1300, 1300, 1300], (c) => c === 0 || c > 2));
+
+  out.push(heading(`V. ${vi ? 'GHI CHÚ' : 'NOTES'}`));
+  report.notes.forEach((n, i) => out.push(text(`${i + 1}. ${noteText(n, lang)}`)));
+  return out;
+}
+
+function signature(lang: Lang): Table {
+  const vi = lang === 'vi';
+  const small = (t: string) => para(t, { size: SIZE.recipients, align: AlignmentType.LEFT });
+  return sideBySide([4200, TEXT_WIDTH - 4200], [
+    [
+      para(vi ? 'Nơi nhận:' : 'Recipients:', { size: SIZE.recipientsTitle, bold: true, italics: true, align: AlignmentType.LEFT }),
+      small(vi ? '- Như trên;' : '- As above;'),
+      small(vi ? '- Lưu: VT.' : '- File: VT.'),
+    ],
+    [
+      centred(vi ? 'TM. BAN ĐIỀU HÀNH' : 'FOR THE OPERATING BOARD', { bold: true }),
+      centred(vi ? 'TRƯỞNG BAN' : 'CHAIR', { bold: true }),
+      ...Array.from({ length: 4 }, () => centred('')),
+      centred(vi ? '[Họ và tên]' : '[Full name]', { bold: true }),
+    ],
+  ]);
+}
+
+/** docProps/core.xml with the issue time as its dates, instead of the machine's clock. */
+function coreXml(title: string, issuedAt: number): string {
+  const when = new Date(issuedAt * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const esc = title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    + `<dc:title>${esc}</dc:title><dc:creator>Loa</dc:creator>`
+    + `<dcterms:created xsi:type="dcterms:W3CDTF">${when}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">${when}</dcterms:modified>`
+    + '</cp:coreProperties>';
+}
+
+/**
+ * Sets the MS-DOS date and time of every entry of a zip (local headers and central directory) to `unixSeconds` in
+ * Vietnam time. The zip writer inside `docx` stamps them with the machine's local clock; the CRCs do not cover them.
+ */
+export function stampZip(zip: Buffer, unixSeconds: number): Buffer {
+  const d = new Date((unixSeconds + VN_OFFSET_S) * 1000);
+  const time = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
+  const date = ((Math.min(Math.max(d.getUTCFullYear(), 1980), 2107) - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('docx: the packed document is not a zip file (no end of central directory)');
+  let at = zip.readUInt32LE(end + 16);
+  for (let n = zip.readUInt16LE(end + 10); n > 0; n--) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`docx: bad zip central directory entry at byte ${at}`);
+    zip.writeUInt16LE(time, at + 12);
+    zip.writeUInt16LE(date, at + 14);
+    const local = zip.readUInt32LE(at + 42);
+    zip.writeUInt16LE(time, local + 10);
+    zip.writeUInt16LE(date, local + 12);
+    at += 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return zip;
+}
+
+/** The DOCX bytes of a report. The same report and options always give the same bytes. */
+export async function renderDocx(report: Report, options: DocxOptions): Promise<Buffer> {
+  const lang = options.lang ?? 'vi';
+  const vi = lang === 'vi';
+  const issuedAt = options.issuedAt ?? report.generatedAt;
+  const area = areaNames(options.district, lang);
+  const model = vi ? 'mô hình “Loa thanh niên – Vì an ninh Tổ quốc”' : 'the “Youth loudspeaker – for national security” model';
+  const subjectLines = vi ? [`Kết quả hoạt động ${model}`, subjectPeriod(report.period, lang)] : [`Results of ${model},`, subjectPeriod(report.period, lang)];
+  const subject = subjectLines.join(' ');
+  const commune = report.commune === null ? undefined : (report.communes.find((x) => x.communeId === report.commune)?.name ?? report.commune);
+  const children: (Paragraph | Table)[] = [
+    header({ lang, district: options.district, place: options.place ?? area.place, issuedAt }),
+    centred(vi ? 'BÁO CÁO' : 'REPORT', { bold: true, before: 360 }),
+    centred(subjectLines[0], { bold: true }),
+    centred(subjectLines[1], { bold: true }),
+    ...(commune === undefined ? [] : [centred(commune, { bold: true })]),
+    rule(Math.round(textWidth(subjectLines[0], SIZE.body) * 0.4), TEXT_WIDTH),
+    centred(vi ? `Kính gửi: Công an ${area.inText}; Đoàn Thanh niên Cộng sản Hồ Chí Minh ${area.inText}.` : `To: the police and the Hồ Chí Minh Communist Youth Union of ${area.inText}.`, { before: 240, after: 240 }),
+    ...bodySections(report, lang),
+    new Paragraph({ children: [] }),
+    signature(lang),
+  ];
+  const doc = new Document({
+    creator: 'Loa',
+    title: subject,
+    styles: { default: { document: { run: { font: FONT, size: SIZE.body, language: { value: vi ? 'vi-VN' : 'en-GB' } }, paragraph: { spacing: { line: 276 } } } } },
+    theme: { fonts: { headings: FONT, body: FONT } },
+    sections: [{
+      properties: {
+        titlePage: true, // the page number is printed from the second page on (Nghị định 30)
+        page: { size: { width: PAGE.width, height: PAGE.height }, margin: { top: PAGE.top, bottom: PAGE.bottom, left: PAGE.left, right: PAGE.right, header: 567, footer: 567 } },
+      },
+      headers: {
+        default: new Header({ children: [new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ children: [PageNumber.CURRENT], size: SIZE.body })] })] }),
+        first: new Header({ children: [new Paragraph({ children: [] })] }),
+      },
+      children,
+    }],
+  });
+  const packed = await Packer.toBuffer(doc, false, [{ path: 'docProps/core.xml', data: coreXml(subject, issuedAt) }]);
+  return stampZip(Buffer.from(packed), issuedAt);
+}
