@@ -78,6 +78,27 @@ function view(u: Unit, s: UnitStateView | undefined, communes: Map<string, strin
   };
 }
 
+/** What the unit views are read from (FleetRoutesOptions fits). */
+export interface UnitViewSource {
+  db: SqliteDb;
+  registry: FleetRegistry;
+  staleAfterSeconds: number;
+}
+
+/**
+ * The views of active units with their last state at `now` (Unix seconds); with `only`, of that unit alone (its state
+ * read alone). `GET /api/units` and the live stream (live.ts) both answer with these.
+ */
+export async function listUnitViews(o: UnitViewSource, now: number, only?: Unit): Promise<UnitView[]> {
+  const list = only === undefined ? await o.registry.listUnits() : only.retired ? [] : [only];
+  if (list.length === 0) return [];
+  const read = { now, staleAfterSeconds: o.staleAfterSeconds, ...(only === undefined ? {} : { unitId: only.id }) };
+  const states = new Map((await listUnitStates(o.db, read)).map((s) => [s.unitId, s]));
+  const communes = new Map((await o.registry.listCommunes()).map((c) => [c.id, c.name]));
+  const teams = new Map((await o.registry.listTeams()).map((t) => [t.id, t.name]));
+  return list.map((u) => view(u, states.get(u.id), communes, teams));
+}
+
 /** What a command may be sent to: one unit, or every cart of a team or a commune. */
 export const COMMAND_KINDS = ['unit', 'team', 'commune'] as const;
 
@@ -108,16 +129,7 @@ export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): 
   const nowS = (): number => Math.floor((o.clock ?? Date.now)() / 1000);
   const get = (pattern: string, roles: typeof READERS, h: Parameters<typeof apiRoute>[5]): void => apiRoute(server, o.sessions, 'GET', pattern, roles, h);
 
-  /** The views of active units with their last state; with `only`, of that unit alone (its state read alone). */
-  async function units(only?: Unit): Promise<UnitView[]> {
-    const list = only === undefined ? await o.registry.listUnits() : only.retired ? [] : [only];
-    if (list.length === 0) return [];
-    const read = { now: nowS(), staleAfterSeconds: o.staleAfterSeconds, ...(only === undefined ? {} : { unitId: only.id }) };
-    const states = new Map((await listUnitStates(o.db, read)).map((s) => [s.unitId, s]));
-    const communes = new Map((await o.registry.listCommunes()).map((c) => [c.id, c.name]));
-    const teams = new Map((await o.registry.listTeams()).map((t) => [t.id, t.name]));
-    return list.map((u) => view(u, states.get(u.id), communes, teams));
-  }
+  const units = (only?: Unit): Promise<UnitView[]> => listUnitViews(o, nowS(), only);
 
   async function requireUnit(id: string): Promise<Unit> {
     const unit = await o.registry.unitById(id);

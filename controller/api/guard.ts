@@ -1,8 +1,10 @@
 /**
- * How every API route is guarded and answered: the session from `Authorization: Bearer <token>` (401 without a valid
- * one), the route's roles (403 for another role; admin always passes), domain errors turned into HTTP statuses with
+ * How every API route is guarded and answered: the session from `Authorization: Bearer <token>` or from the console's
+ * `loa_session` cookie (401 without a valid one; a cookie's request other than GET/HEAD must also carry its
+ * `X-CSRF-Token`, else 403 `csrf`), the route's roles (403 for another role; admin always passes), domain errors turned into HTTP statuses with
  * the JSON body `{ error, code }`, and a returned value sent as JSON (undefined = 204).
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { both, ContentError, type ContentErrorCode } from '../content/errors.js';
 import { RegistryError } from '../fleet/registry.js';
@@ -38,8 +40,10 @@ export interface ApiRequest {
   res: ServerResponse;
   /** The session's user; undefined only on public routes. */
   user: User | undefined;
-  /** The bearer token of the request, when one was given. */
+  /** The session token of the request (bearer or cookie), when one was given. */
   token: string | undefined;
+  /** Where the token came from. */
+  via: 'bearer' | 'cookie' | undefined;
 }
 
 export type ApiHandler = (r: ApiRequest) => Promise<unknown>;
@@ -48,6 +52,60 @@ function bearer(req: HttpRequest): string | undefined {
   const header = req.raw.headers.authorization;
   const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header.trim());
   return m?.[1];
+}
+
+/** The name of the console's session cookie (docs/console.md). */
+export const SESSION_COOKIE = 'loa_session';
+
+/** The value of the `loa_session` cookie, when the request has one (the first, when it has several). */
+export function cookieToken(req: HttpRequest): string | undefined {
+  const header = req.raw.headers.cookie;
+  if (header === undefined) return undefined;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = pair.slice(eq + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One random key per session store, made when first needed: the CSRF token is derived from the session token with
+ * it, so nothing more is stored per session and only this process can make one. Kept per store rather than per
+ * module, so that two controllers in one process (tests) do not share it.
+ */
+const csrfKeys = new WeakMap<SessionLookup, Buffer>();
+
+/**
+ * The CSRF token of a session: HMAC-SHA-256 of the session token under the store's key, base64url. A page of
+ * another site can make the browser send the cookie but cannot read this value, which only our own answers carry.
+ * The key lives in memory, so after a restart the page asks `GET /api/session` again for a new one.
+ */
+export function csrfToken(sessions: SessionLookup, token: string): string {
+  let key = csrfKeys.get(sessions);
+  if (!key) {
+    key = randomBytes(32);
+    csrfKeys.set(sessions, key);
+  }
+  return createHmac('sha256', key).update(token).digest('base64url');
+}
+
+/** Whether `given` is the session's CSRF token, compared in constant time. */
+function csrfMatches(sessions: SessionLookup, token: string, given: string | string[] | undefined): boolean {
+  if (typeof given !== 'string') return false;
+  const want = Buffer.from(csrfToken(sessions, token));
+  const got = Buffer.from(given);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** A session token from the bearer header, else from the cookie, and where it was found. */
+function sessionToken(req: HttpRequest): { token: string | undefined; via: ApiRequest['via'] } {
+  const fromHeader = bearer(req);
+  if (fromHeader !== undefined) return { token: fromHeader, via: 'bearer' };
+  const fromCookie = cookieToken(req);
+  return fromCookie === undefined ? { token: undefined, via: undefined } : { token: fromCookie, via: 'cookie' };
 }
 
 const USER_STATUS: Record<UserErrorCode, number> = {
@@ -95,16 +153,29 @@ export function httpErrorOf(err: unknown): HttpError | undefined {
 export function apiRoute(server: HttpServer, sessions: SessionLookup, method: Method, pattern: string, access: Access, handler: ApiHandler): void {
   server.route(method, pattern, async (req, res) => {
     try {
-      const token = bearer(req);
+      const { token, via } = sessionToken(req);
       let user: User | undefined;
       if (access !== 'public') {
         if (token === undefined) {
-          throw new HttpError(401, 'no-session', both('Cần đăng nhập: gửi Authorization: Bearer <mã phiên> (POST /api/login)', 'log in first: send Authorization: Bearer <token> from POST /api/login'));
+          throw new HttpError(
+            401,
+            'no-session',
+            both('Cần đăng nhập: đăng nhập ở trang điều khiển, hoặc gửi Authorization: Bearer <mã phiên> (POST /api/login)', 'log in first: on the console, or send Authorization: Bearer <token> from POST /api/login'),
+          );
         }
         user = await sessions.sessionUser(token);
+        // A cookie comes with any request the browser makes, a forged one from another site included; the CSRF token
+        // only with the requests our own page makes. A bearer token is never sent by the browser on its own.
+        if (via === 'cookie' && method !== 'GET' && !csrfMatches(sessions, token, req.raw.headers['x-csrf-token'])) {
+          throw new HttpError(
+            403,
+            'csrf',
+            both('Thiếu hoặc sai X-CSRF-Token: tải lại trang (GET /api/session cho mã mới)', 'missing or wrong X-CSRF-Token: reload the page (GET /api/session gives a new one)'),
+          );
+        }
         requireRole(user, access, `${method} ${pattern}`);
       }
-      const value = await handler({ req, res, user, token });
+      const value = await handler({ req, res, user, token, via });
       if (res.headersSent || res.writableEnded) return;
       if (value === undefined) {
         res.writeHead(204);

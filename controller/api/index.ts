@@ -4,15 +4,27 @@
 import type { HttpServer } from '../http/server.js';
 import { registerFleetRoutes, type FleetRoutesOptions } from './fleet-routes.js';
 import { registerOfficeRoutes, type OfficeRoutesOptions } from './office-routes.js';
+import { registerContentWriteRoutes, type ContentWriteRoutesOptions } from './content-write-routes.js';
+import { registerUserRoutes, type UserRoutesOptions } from './user-routes.js';
+import { registerSessionRoutes } from './session-routes.js';
+import { registerLiveRoute, type LiveFleet } from './live.js';
 
 export { openApiDocument, documentedRoutes } from './openapi.js';
 export { commandAction, type UnitView } from './fleet-routes.js';
 export { httpErrorOf } from './guard.js';
+export { LiveFleet, type LiveFleetOptions } from './live.js';
 
-export type ApiOptions = Omit<FleetRoutesOptions, 'sessions'> & Omit<OfficeRoutesOptions, 'db' | 'clock'>;
+export type ApiOptions = Omit<FleetRoutesOptions, 'sessions'> & Omit<OfficeRoutesOptions, 'db' | 'clock'> & Pick<ContentWriteRoutesOptions, 'manifests'> & UserRoutesOptions & {
+  /** The live fleet stream behind `GET /api/live` (started and stopped by the composition root). */
+  live: LiveFleet;
+};
 
 /** Adds every `/api/…` route to `server`. */
 export function registerApiRoutes(server: HttpServer, o: ApiOptions): void {
   registerOfficeRoutes(server, { db: o.db, users: o.users, library: o.library, workflow: o.workflow, district: o.district, ...(o.clock ? { clock: o.clock } : {}) });
   registerFleetRoutes(server, { ...o, sessions: o.users });
+  registerContentWriteRoutes(server, { users: o.users, library: o.library, workflow: o.workflow, manifests: o.manifests, district: o.district });
+  registerUserRoutes(server, { users: o.users });
+  registerSessionRoutes(server, { users: o.users });
+  registerLiveRoute(server, o.users, o.live);
 }

@@ -3,7 +3,6 @@
  * steps, and the OpenAPI document itself. Described in openapi.ts.
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { PRIORITIES } from '../../protocol/index.js';
 import { CLIP_STATUSES, type ContentLibrary } from '../content/library.js';
 import type { ContentWorkflow } from '../content/workflow.js';
 import type { HttpServer } from '../http/server.js';
@@ -11,6 +10,7 @@ import { buildReport, parsePeriod, REPORT_FORMATS, type Lang, type ReportFormat 
 import { ROLES } from '../users/roles.js';
 import type { Session, User } from '../users/users.js';
 import { apiRoute, APPROVERS, badField, CONTENT_READERS, jsonBody, READERS, WITHDRAWERS, type SessionLookup } from './guard.js';
+import { approvalRequest } from './content-write-routes.js';
 import { openApiDocument } from './openapi.js';
 import { choiceParam, nameParam } from './params.js';
 
@@ -35,7 +35,11 @@ const REPORT_TYPES: Record<ReportFormat, string> = {
   json: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
   html: 'text/html; charset=utf-8',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
 };
+
+/** Formats a browser should save rather than show. */
+const REPORT_FILES: Partial<Record<ReportFormat, true>> = { csv: true, docx: true };
 
 const userView = (u: User): Record<string, unknown> => ({ name: u.name, displayName: u.displayName, role: u.role });
 
@@ -65,13 +69,13 @@ export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions)
     const period = parsePeriod(periodText, lang);
     const commune = nameParam(req.query, 'commune');
     const format = choiceParam(req.query, 'format', REPORT_FORMATS, 'json');
-    const text = await buildReport(o.db, o.library, { period, now: nowS(), format, lang, district: o.district.name, ...(commune === undefined ? {} : { commune }) });
+    const body = await buildReport(o.db, o.library, { period, now: nowS(), format, lang, district: o.district.name, ...(commune === undefined ? {} : { commune }) });
+    // The commune id is a slug (nameParam), so the file name stays ASCII.
     const name = `bao-cao-${period.id}${commune === undefined ? '' : `-${commune}`}`;
-    const body = Buffer.from(text, 'utf8');
     res.writeHead(200, {
       'Content-Type': REPORT_TYPES[format],
       'Content-Length': body.length,
-      ...(format === 'csv' ? { 'Content-Disposition': `attachment; filename="${name}.csv"` } : {}),
+      ...(REPORT_FILES[format] === true ? { 'Content-Disposition': `attachment; filename="${name}.${format}"` } : {}),
     });
     res.end(body);
   });
@@ -88,10 +92,8 @@ export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions)
   });
 
   apiRoute(server, o.users, 'POST', '/api/content/:id/approve', APPROVERS, async ({ req, user }) => {
-    const body = await jsonBody(req);
-    const priority = body.priority === undefined ? undefined : PRIORITIES.find((p) => p === body.priority);
-    if (body.priority !== undefined && priority === undefined) throw badField('priority', PRIORITIES.join(' | '), body.priority);
-    return { clip: await o.workflow.approve(user!, req.params.id!, priority) };
+    const { priority, changes } = approvalRequest(await jsonBody(req), o.district.id);
+    return { clip: await o.workflow.approve(user!, req.params.id!, priority, changes) };
   });
 
   apiRoute(server, o.users, 'POST', '/api/content/:id/reject', APPROVERS, async ({ req, user }) => {

@@ -8,8 +8,10 @@ import { COMMAND_ACTIONS, PRIORITIES } from '../../protocol/index.js';
 import { CLIP_STATUSES } from '../content/library.js';
 import { REPORT_FORMATS } from '../reports/index.js';
 import { ROLES } from '../users/roles.js';
+import { MAX_UPLOAD_BYTES, SUBMITTERS, UPLOAD_TYPES } from './content-write-routes.js';
 import { COMMAND_KINDS } from './fleet-routes.js';
 import { APPROVERS, COMMAND_SENDERS, CONTENT_READERS, READERS, UNIT_READERS, WITHDRAWERS } from './guard.js';
+import { ADMINS } from './user-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +25,7 @@ const errors = (...codes: number[]): Json =>
   Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
 
 function op(summary: string, roles: readonly string[] | null, extra: Json): Json {
-  return { summary, ...(roles === null ? { security: [] } : { security: [{ session: [] }], 'x-roles': roles }), ...extra };
+  return { summary, ...(roles === null ? { security: [] } : { security: [{ session: [] }, { cookie: [] }], 'x-roles': roles }), ...extra };
 }
 
 const range = [
@@ -52,6 +54,7 @@ const schemas: Json = {
   Command: { type: 'object', properties: { unitId: { type: 'string' }, counter: { type: 'integer' }, action: { type: 'string' }, args: { type: 'object' }, issued: { type: 'integer' }, expires: { type: 'integer' }, issuedBy: nullable('string'), status: { type: 'string' }, detail: nullable('string'), resultTime: nullable('integer'), state: { type: 'string' } } },
   SentCommand: { type: 'object', properties: { unitId: { type: 'string' }, counter: { type: 'integer' }, issued: { type: 'integer' }, expires: { type: 'integer' }, delivered: { type: 'boolean' } } },
   Clip: { type: 'object', properties: { id: { type: 'string' }, sha256: { type: 'string' }, size: { type: 'integer' }, durationMs: { type: 'integer' }, title: { type: 'string' }, status: { enum: CLIP_STATUSES }, requestedPriority: { type: 'string' }, approvedPriority: nullable('string'), submitter: { type: 'string' }, approver: nullable('string'), note: nullable('string') } },
+  User: { type: 'object', properties: { name: { type: 'string' }, displayName: { type: 'string' }, role: { enum: ROLES }, createdAt: { type: 'integer' }, disabled: { type: 'boolean' } } },
   Listing: { type: 'object', properties: { from: { type: 'integer' }, to: { type: 'integer' }, count: { type: 'integer' }, truncated: { type: 'boolean' } } },
 };
 
@@ -59,13 +62,19 @@ const responses: Json = Object.fromEntries(
   [
     [400, 'a parameter or field is not valid'],
     [401, 'no valid session (log in: POST /api/login)'],
-    [403, 'the session’s role may not do this'],
+    [403, 'the session’s role may not do this (code forbidden), or a cookie’s request lacks its X-CSRF-Token (code csrf)'],
     [404, 'no such thing'],
     [409, 'not possible in the current state'],
     [429, 'too many failed logins: wait the seconds in Retry-After'],
     [503, 'too busy checking passwords: try again after Retry-After'],
   ].map(([c, d]) => [`E${String(c)}`, { description: d, content: json(ref('Error')) }]),
 );
+
+/** An upload refused for its size or declared type. */
+const payloadErrors: Json = {
+  '413': { description: `over ${MAX_UPLOAD_BYTES} bytes`, content: json(ref('Error')) },
+  '415': { description: 'not declared as WAV or MP3 audio', content: json(ref('Error')) },
+};
 
 const clipStep = (summary: string, body: Json): Json =>
   op(summary, APPROVERS, {
@@ -79,7 +88,14 @@ export function openApiDocument(district: { id: string; name: string }): Json {
   return {
     openapi: '3.1.0',
     info: { title: `Loa — bộ điều khiển huyện ${district.name} (${district.id})`, version: '1', description: 'District controller API. Times are Unix seconds; days are Vietnam days (UTC+7). Errors: { error, code }.' },
-    components: { securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'the token from POST /api/login' } }, schemas, responses },
+    components: {
+      securitySchemes: {
+        session: { type: 'http', scheme: 'bearer', description: 'the token from POST /api/login' },
+        cookie: { type: 'apiKey', in: 'cookie', name: 'loa_session', description: 'the cookie set by POST /api/session; other methods than GET/HEAD also need the header X-CSRF-Token (403 csrf without it)' },
+      },
+      schemas,
+      responses,
+    },
     paths: {
       '/api/openapi.json': { get: op('this document', null, { responses: { '200': ok('OpenAPI 3.1', { type: 'object' }) } }) },
       '/api/login': {
@@ -89,7 +105,24 @@ export function openApiDocument(district: { id: string; name: string }): Json {
         }),
       },
       '/api/logout': { post: op('end this session', ROLES, { responses: { '204': { description: 'ended' }, ...errors(401) } }) },
+      '/api/session': {
+        post: op('log in the browser: user name and password → the HttpOnly cookie loa_session and the CSRF token (throttled as POST /api/login)', null, {
+          requestBody: { required: true, content: json({ type: 'object', required: ['user', 'password'], properties: { user: { type: 'string' }, password: { type: 'string' } } }) },
+          responses: { '200': { description: 'logged in; Set-Cookie: loa_session=…; Path=/; HttpOnly; SameSite=Strict (; Secure over HTTPS)', content: json({ type: 'object', properties: { user: { type: 'object', properties: { name: { type: 'string' }, role: { enum: ROLES }, displayName: { type: 'string' } } }, csrf: { type: 'string', description: 'send as X-CSRF-Token with every other method than GET/HEAD' } } }) }, ...errors(400, 401, 429, 503) },
+        }),
+        get: op('this session’s user and CSRF token', ROLES, { responses: { '200': ok('the session', { type: 'object', properties: { user: { type: 'object', properties: { name: { type: 'string' }, role: { enum: ROLES }, displayName: { type: 'string' } } }, csrf: { type: 'string', description: 'send as X-CSRF-Token with every other method than GET/HEAD' } } }), ...errors(401) } }),
+        delete: op('log out: the session ends and the cookie is cleared', ROLES, { responses: { '204': { description: 'ended' }, ...errors(401, 403) } }),
+      },
       '/api/units': { get: op('every active unit with its last state', UNIT_READERS, { responses: { '200': ok('units', { type: 'object', properties: { units: { type: 'array', items: ref('Unit') } } }), ...errors(401, 403) } }) },
+      '/api/live': {
+        get: op('live fleet (server-sent events): event units { units: [Unit] }, then event unit (one Unit) at each change of state, position, battery or link; ": keep-alive" every 15 s', UNIT_READERS, {
+          responses: {
+            '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '503': { description: 'too many live streams (4 per session, 200 in all): try again after Retry-After', content: json(ref('Error')) },
+            ...errors(401, 403),
+          },
+        }),
+      },
       '/api/units/{id}': { get: op('one unit with its last state', UNIT_READERS, { parameters: [path('id', 'unit id')], responses: { '200': ok('the unit', ref('Unit')), ...errors(401, 403, 404) } }) },
       '/api/units/{id}/track': {
         get: op('the unit’s GNSS track of one Vietnam day', UNIT_READERS, {
@@ -131,19 +164,88 @@ export function openApiDocument(district: { id: string; name: string }): Json {
           parameters: [
             query('period', '2026-11 (month), 2026-Q4, 2026-H2, 2026', { type: 'string' }, true),
             query('commune', 'only the units of this commune'),
-            query('format', 'json (default), csv (UTF-8 with BOM, for Excel) or html (printable A4)', { enum: REPORT_FORMATS }),
+            query('format', 'json (default), csv (UTF-8 with BOM, for Excel), html (printable A4) or docx (Word, laid out per Nghị định 30/2020/NĐ-CP, as an attachment)', { enum: REPORT_FORMATS }),
             query('lang', 'vi (default) or en', { enum: ['vi', 'en'] }),
           ],
-          responses: { '200': { description: 'the report', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404) },
+          responses: { '200': { description: 'the report', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } }, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document': { schema: { type: 'string', format: 'binary' } } } }, ...errors(400, 401, 403, 404) },
         }),
       },
-      '/api/content': { get: op('clips, newest first', CONTENT_READERS, { parameters: [query('status', 'only clips in this status', { enum: CLIP_STATUSES })], responses: { '200': ok('clips', { type: 'object', properties: { clips: { type: 'array', items: ref('Clip') } } }), ...errors(400, 401, 403) } }) },
+      '/api/content': {
+        get: op('clips, newest first', CONTENT_READERS, { parameters: [query('status', 'only clips in this status', { enum: CLIP_STATUSES })], responses: { '200': ok('clips', { type: 'object', properties: { clips: { type: 'array', items: ref('Clip') } } }), ...errors(400, 401, 403) } }),
+        post: op('submit an uploaded recording (the body: WAV or MP3) as a clip, as `loa content add FILE`', SUBMITTERS, {
+          parameters: [
+            query('title', 'the clip’s title', { type: 'string' }, true),
+            query('priority', 'requested priority (default ordinary)', { enum: PRIORITIES }),
+            query('summary', 'what the clip says'),
+            query('category', 'a-z, 0-9, - (default chung)'),
+            query('language', 'language code (default vi)'),
+            query('target', 'district, commune:ID, team:ID or unit:ID; repeat for several; none = the whole district'),
+            query('from', 'valid from this Vietnam day, YYYY-MM-DD'),
+            query('until', 'valid until the end of this Vietnam day, YYYY-MM-DD'),
+            query('filename', 'the uploaded file’s name, kept as the clip’s source'),
+          ],
+          requestBody: { required: true, description: `at most ${MAX_UPLOAD_BYTES} bytes`, content: Object.fromEntries(UPLOAD_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) },
+          responses: { '201': ok('the submitted clip', { type: 'object', properties: { clip: ref('Clip') } }), ...errors(400, 401, 403), ...payloadErrors },
+        }),
+      },
+      '/api/content/speech': {
+        post: op('submit a text spoken in Vietnamese by espeak-ng as a clip, as `loa content add --tts`', SUBMITTERS, {
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              required: ['title', 'text'],
+              properties: {
+                title: { type: 'string' }, text: { type: 'string' }, priority: { enum: PRIORITIES }, summary: { type: 'string' }, category: { type: 'string' }, language: { type: 'string' },
+                targets: { type: 'array', items: { type: 'string', description: 'district, commune:ID, team:ID or unit:ID' } },
+                validFrom: { type: 'string', description: 'YYYY-MM-DD (Vietnam day)' }, validUntil: { type: 'string', description: 'YYYY-MM-DD (Vietnam day, inclusive)' },
+              },
+            }),
+          },
+          responses: { '201': ok('the submitted clip', { type: 'object', properties: { clip: ref('Clip') } }), ...errors(400, 401, 403) },
+        }),
+      },
+      '/api/content/{id}/audio': {
+        get: op('the clip’s audio, to listen before deciding; Range supported', CONTENT_READERS, {
+          parameters: [path('id', 'clip id')],
+          responses: { '200': { description: 'WAV', content: { 'audio/wav': {} } }, '206': { description: 'part of it' }, '304': { description: 'not modified (ETag = SHA-256)' }, '416': { description: 'range not satisfiable' }, ...errors(401, 403, 404) },
+        }),
+      },
       '/api/content/{id}': { get: op('one clip and its audit trail', CONTENT_READERS, { parameters: [path('id', 'clip id')], responses: { '200': ok('the clip', { type: 'object', properties: { clip: ref('Clip'), audit: { type: 'array', items: { type: 'object' } } } }), ...errors(401, 403, 404) } }) },
-      '/api/content/{id}/approve': { post: clipStep('approve a submitted clip (optionally with its final priority)', { priority: { enum: PRIORITIES } }) },
+      '/api/content/{id}/approve': {
+        post: clipStep('approve a submitted clip, optionally with its final priority, targets and validity instead of those asked', {
+          priority: { enum: PRIORITIES },
+          targets: { type: 'array', items: { type: 'string', description: 'district, commune:ID, team:ID or unit:ID' }, description: '[] = the whole district' },
+          validFrom: { type: 'string', description: 'YYYY-MM-DD (Vietnam day)' },
+          validUntil: { type: 'string', description: 'YYYY-MM-DD (Vietnam day, inclusive)' },
+        }),
+      },
       '/api/content/{id}/reject': { post: clipStep('reject a clip with a reason', { reason: { type: 'string' } }) },
       '/api/content/{id}/request-changes': { post: clipStep('ask the submitter for changes', { note: { type: 'string' } }) },
       '/api/content/{id}/withdraw': {
         post: { ...clipStep('withdraw a clip (approver; or the submitter before a decision)', { reason: { type: 'string' } }), 'x-roles': WITHDRAWERS },
+      },
+      '/api/manifests': {
+        post: op('publish the playlist: sign the next manifest of every approved, valid clip and announce it, as `loa manifest publish`', APPROVERS, {
+          responses: {
+            '201': ok('the new manifest', { type: 'object', properties: { version: { type: 'integer' }, clips: { type: 'integer' }, issued: { type: 'integer' }, expires: { type: 'integer' }, announced: { type: 'boolean', description: 'the broker took the announcement' } } }),
+            ...errors(401, 403, 503),
+          },
+        }),
+      },
+      '/api/users': {
+        get: op('every user (never a password hash)', ADMINS, { responses: { '200': ok('users', { type: 'object', properties: { users: { type: 'array', items: ref('User') } } }), ...errors(401, 403) } }),
+        post: op('add a user', ADMINS, {
+          requestBody: { required: true, content: json({ type: 'object', required: ['name', 'role', 'password'], properties: { name: { type: 'string' }, role: { enum: ROLES }, password: { type: 'string', minLength: 8 }, displayName: { type: 'string' } } }) },
+          responses: { '201': ok('the new user', { type: 'object', properties: { user: ref('User') } }), ...errors(400, 401, 403, 409) },
+        }),
+      },
+      '/api/users/{name}/password': {
+        post: op('set a user’s password; their sessions end', ADMINS, {
+          parameters: [path('name', 'user name')],
+          requestBody: { required: true, content: json({ type: 'object', required: ['password'], properties: { password: { type: 'string', minLength: 8 } } }) },
+          responses: { '204': { description: 'set' }, ...errors(400, 401, 403, 404) },
+        }),
       },
       '/content/manifest': { get: op('the latest signed manifest (carts)', null, { responses: { '200': { description: 'signed bytes; ETag = SHA-256', content: { 'application/octet-stream': {} } }, '304': { description: 'not modified' }, ...errors(404) } }) },
       '/content/manifests/{version}': { get: op('one signed manifest version (carts)', null, { parameters: [path('version', 'manifest version')], responses: { '200': { description: 'signed bytes', content: { 'application/octet-stream': {} } }, ...errors(404) } }) },

@@ -17,6 +17,7 @@
  * watcher (a cart retired from the office CLI is cut off within its interval).
  */
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { LoggerFactory } from '../../lib/logger.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
@@ -40,7 +41,8 @@ import { SerialGateway } from '../fleet/serial-gateway.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { PasswordSlots } from '../users/password-slots.js';
 import { UserStore } from '../users/users.js';
-import { registerApiRoutes } from '../api/index.js';
+import { LiveFleet, registerApiRoutes } from '../api/index.js';
+import { registerStaticFiles } from '../web/static.js';
 import { HttpServer } from '../http/server.js';
 import { UnitCertificates } from '../fleet/unit-certificates.js';
 import { DistrictCa, type CertifiedKey } from '../tls/district-ca.js';
@@ -57,6 +59,8 @@ export interface DistrictControllerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** How often revocations made by the office CLI are looked for, ms (default 30 s). */
   revocationIntervalMs?: number;
+  /** The built officers' console served at `/` (default `dist/web` of this installation: controller/web/static.ts). */
+  webDir?: string;
 }
 
 export interface FeatureState {
@@ -238,10 +242,14 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
 
     const http = new HttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http'), ...(c.http.tls && tls ? { tls: tls.server } : {}) });
     registerContentRoutes(http, { library, manifests: publisher, rotations: () => key.rotations() });
+    const live = new LiveFleet({ units: { db, registry, staleAfterSeconds: c.staleAfterSeconds }, ingest, sessions: users, clock, logger: this.#log('live') });
     registerApiRoutes(http, {
-      db, registry, commands, users, library, workflow, district: c.district, clock,
-      commandTtlSeconds: c.commandTtlSeconds, staleAfterSeconds: c.staleAfterSeconds,
+      db, registry, commands, users, library, workflow, manifests: publisher, district: c.district, clock,
+      commandTtlSeconds: c.commandTtlSeconds, staleAfterSeconds: c.staleAfterSeconds, live,
     });
+    registerStaticFiles(http, { mapDir: join(c.dataDir, 'map'), logger: this.#log('web'), ...(this.#o.webDir === undefined ? {} : { root: this.#o.webDir }) });
+    await live.start();
+    this.#undo.push(() => live.stop());
     await http.start();
     this.#undo.push(() => http.stop());
 

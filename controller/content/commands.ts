@@ -11,9 +11,10 @@
  *   loa content withdraw ID [--reason …] --as USER   loa manifest publish --as USER
  */
 import { basename } from 'node:path';
-import { PRIORITIES, TARGET_KINDS, type Priority, type Target, type TargetKind } from '../../protocol/index.js';
-import { vnDate, VN_OFFSET_S } from '../reports/period.js';
+import type { Priority } from '../../protocol/index.js';
+import { vnDate } from '../reports/period.js';
 import { requireRole, type Actor } from '../users/roles.js';
+import { clipDetails, parsePriority, type DateFields } from './clip-input.js';
 import { both, ContentError } from './errors.js';
 import type { ClipRecord, ClipStatus, ContentLibrary } from './library.js';
 import type { ManifestPublisher } from './manifests.js';
@@ -59,6 +60,9 @@ const STATUS_TEXT: Record<ClipStatus, [string, string]> = {
   withdrawn: ['đã rút', 'withdrawn'],
 };
 
+/** The command line's date fields: `--from dd/mm/yyyy [HH:MM]`, `--until …`. */
+const CLI_DATES: DateFields = { form: 'dd/mm/yyyy', from: '--from', until: '--until' };
+
 function t(lang: Lang, pair: readonly [string, string]): string {
   return lang === 'en' ? pair[1] : pair[0];
 }
@@ -66,36 +70,7 @@ function t(lang: Lang, pair: readonly [string, string]): string {
 /** dd/mm/yyyy in Vietnam time (UTC+7): the date format of every command's output. */
 export { vnDate as formatDate } from '../reports/period.js';
 
-/** `dd/mm/yyyy` or `dd/mm/yyyy HH:MM`, Vietnam time, to Unix seconds; a bare date is its start, or its end with `endOfDay`. */
-export function parseVnDate(name: string, text: string, endOfDay = false): number {
-  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?$/.exec(text.trim());
-  const bad = (): ContentError =>
-    new ContentError('bad-field', both(`${name} phải có dạng dd/mm/yyyy hoặc dd/mm/yyyy HH:MM, nhận "${text}"`, `${name} must be dd/mm/yyyy or dd/mm/yyyy HH:MM, got "${text}"`));
-  if (!m) throw bad();
-  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const [hour, minute] = m[4] === undefined ? (endOfDay ? [23, 59] : [0, 0]) : [Number(m[4]), Number(m[5])];
-  const utc = Date.UTC(year, month - 1, day, hour, minute, endOfDay && m[4] === undefined ? 59 : 0);
-  const check = new Date(utc);
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1 || hour > 23 || minute > 59) throw bad();
-  return utc / 1000 - VN_OFFSET_S;
-}
-
-/** `district`, `commune:ID`, `team:ID`, `unit:ID` to a protocol target. */
-export function parseTarget(text: string, district: string): Target {
-  if (text === 'district') return { kind: 'district', id: district };
-  const [kind, id] = text.split(':', 2) as [string, string | undefined];
-  if (!(TARGET_KINDS as readonly string[]).includes(kind) || !id) {
-    throw new ContentError('bad-field', both(`Đối tượng "${text}" không hợp lệ: dùng district, commune:ID, team:ID hoặc unit:ID`, `target "${text}" must be district, commune:ID, team:ID or unit:ID`));
-  }
-  return { kind: kind as TargetKind, id };
-}
-
-function parsePriority(text: string | undefined): Priority | undefined {
-  if (text === undefined) return undefined;
-  const found = PRIORITIES.find((p) => p === text);
-  if (!found) throw new ContentError('bad-field', both(`Mức ưu tiên "${text}" không hợp lệ: emergency, priority hoặc ordinary`, `priority "${text}" must be emergency, priority or ordinary`));
-  return found;
-}
+export { parseTarget, parseVnDate } from './clip-input.js';
 
 function seconds(ms: number, lang: Lang): string {
   const s = (ms / 1000).toFixed(1);
@@ -121,16 +96,7 @@ export class ContentCommands {
     if ((req.file === undefined) === (req.tts === undefined)) {
       throw new ContentError('bad-field', both('Cần đúng một trong hai: một tệp âm thanh hoặc --tts VĂN_BẢN', 'give exactly one of: an audio file or --tts TEXT'));
     }
-    const details = {
-      title: req.title,
-      summary: req.summary,
-      language: req.language,
-      category: req.category,
-      priority: parsePriority(req.priority),
-      targets: (req.targets ?? []).map((x) => parseTarget(x, this.#o.district)),
-      validFrom: req.validFrom === undefined ? 0 : parseVnDate('--from', req.validFrom),
-      validUntil: req.validUntil === undefined ? 0 : parseVnDate('--until', req.validUntil, true),
-    };
+    const details = clipDetails(req, this.#o.district, CLI_DATES);
     const file = req.file !== undefined ? await this.#o.library.addFile(req.file) : await this.#o.library.addSpeech(req.tts!);
     const clip = await this.#o.workflow.submit(actor, file, details, req.file !== undefined ? basename(req.file) : 'tts');
     return lang === 'en'

@@ -62,6 +62,35 @@ function sendSigned(req: HttpRequest, res: ServerResponse, m: StoredManifest): v
   res.end(m.signed);
 }
 
+/**
+ * A stored clip file (WAV, named by its SHA-256, so never changed: the hash is its ETag) with `Range` honoured:
+ * 206 + Content-Range for one range, 416 for one it cannot serve, 304 for `If-None-Match`.
+ */
+export async function sendClipFile(req: HttpRequest, res: ServerResponse, path: string, sha256: string, cacheControl: string): Promise<void> {
+  const size = (await stat(path)).size;
+  const base = { 'Accept-Ranges': 'bytes', ETag: `"${sha256}"`, 'Cache-Control': cacheControl };
+  if (etagMatches(req, sha256)) {
+    res.writeHead(304, base);
+    res.end();
+    return;
+  }
+  const range = parseRange(req.raw.headers.range, size);
+  if (range === 'bad') {
+    res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}`, 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: `range ${JSON.stringify(req.raw.headers.range)} cannot be served from ${size} bytes`, code: 'bad-range' }));
+    return;
+  }
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  const headers = { ...base, 'Content-Type': 'audio/wav', 'Content-Length': end - start + 1 };
+  if (range) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}` });
+  else res.writeHead(200, headers);
+  if (req.raw.method === 'HEAD' || size === 0) {
+    res.end();
+    return;
+  }
+  await pipeline(createReadStream(path, { start, end }), res);
+}
+
 /** Adds the content routes to `server`. */
 export function registerContentRoutes(server: HttpServer, o: ContentRoutesOptions): void {
   server.route('GET', '/content/manifest', async (req, res) => {
@@ -83,29 +112,7 @@ export function registerContentRoutes(server: HttpServer, o: ContentRoutesOption
     if (!/^[0-9a-f]{64}$/.test(sha256) || !(await o.library.servable(sha256))) {
       throw new HttpError(404, 'unknown-clip', `no approved clip with SHA-256 ${JSON.stringify(sha256)}`);
     }
-    const path = o.library.clipPath(sha256);
-    const size = (await stat(path)).size;
-    const base = { 'Accept-Ranges': 'bytes', ETag: `"${sha256}"`, 'Cache-Control': 'public, max-age=31536000, immutable' };
-    if (etagMatches(req, sha256)) {
-      res.writeHead(304, base);
-      res.end();
-      return;
-    }
-    const range = parseRange(req.raw.headers.range, size);
-    if (range === 'bad') {
-      res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}`, 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: `range ${JSON.stringify(req.raw.headers.range)} cannot be served from ${size} bytes`, code: 'bad-range' }));
-      return;
-    }
-    const { start, end } = range ?? { start: 0, end: size - 1 };
-    const headers = { ...base, 'Content-Type': 'audio/wav', 'Content-Length': end - start + 1 };
-    if (range) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}` });
-    else res.writeHead(200, headers);
-    if (req.raw.method === 'HEAD' || size === 0) {
-      res.end();
-      return;
-    }
-    await pipeline(createReadStream(path, { start, end }), res);
+    await sendClipFile(req, res, o.library.clipPath(sha256), sha256, 'public, max-age=31536000, immutable');
   });
 
   server.route('GET', '/content/key-rotations/:n', async (req, res) => {

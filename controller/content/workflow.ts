@@ -63,6 +63,16 @@ export interface ClipDetails {
   validUntil?: number;
 }
 
+/** What an approver may decide instead of what the submitter asked (undefined = as submitted). */
+export interface ApprovalChanges {
+  /** [] = the whole district. */
+  targets?: Target[];
+  /** Unix seconds; 0 = from the manifest's issue. */
+  validFrom?: number;
+  /** Unix seconds; 0 = until the manifest expires. */
+  validUntil?: number;
+}
+
 export interface ContentWorkflowOptions {
   library: ContentLibrary;
   /** Unix seconds now (default the system clock). */
@@ -121,18 +131,32 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
     });
   }
 
-  /** Approves with the final priority (default: the one requested). */
-  async approve(actor: WorkflowActor, id: string, priority?: Priority): Promise<ClipRecord> {
+  /**
+   * Approves with the final priority (default: the one requested) and, when `changes` gives them, the approver's
+   * own targets and validity instead of the submitted ones (the audit row's detail lists what was changed).
+   */
+  async approve(actor: WorkflowActor, id: string, priority?: Priority, changes: ApprovalChanges = {}): Promise<ClipRecord> {
     requireRole(actor, ['approver'], 'phê duyệt bản tin / approve clips');
     if (priority !== undefined && !PRIORITIES.includes(priority)) throw badField('priority', `emergency, priority or ordinary`, priority);
+    if (changes.targets !== undefined) checkTargets(changes.targets);
     return this.#step(actor, id, 'approve', ['submitted'], 'approved', async (clip) => {
       await this.#checkFourEyes(actor, clip);
-      if (clip.validUntil !== 0 && clip.validUntil <= this.#now()) {
+      const validFrom = changes.validFrom ?? clip.validFrom;
+      const validUntil = changes.validUntil ?? clip.validUntil;
+      if (changes.validFrom !== undefined || changes.validUntil !== undefined) this.#checkValidity(validFrom, validUntil);
+      else if (clip.validUntil !== 0 && clip.validUntil <= this.#now()) {
         throw new ContentError('bad-status', both(`Bản tin ${clip.id} đã hết thời hạn hiệu lực: yêu cầu sửa thời hạn`, `clip ${clip.id} is past its valid-until time: request changes to it`));
       }
+      const targets = changes.targets ?? clip.targets;
+      await this.#o.library.db.run('UPDATE content_clips SET targets = ?, valid_from = ?, valid_until = ? WHERE id = ?', [JSON.stringify(targets), validFrom, validUntil, clip.id]);
       const final = priority ?? clip.requestedPriority;
       await this.#decide(actor, clip.id, 'approved', null, final);
-      return { sha256: clip.sha256, detail: `priority=${final}` };
+      const changed = [
+        changes.targets === undefined ? '' : ` targets=${targets.map((t) => `${t.kind}:${t.id}`).join(',') || 'district'}`,
+        changes.validFrom === undefined ? '' : ` validFrom=${validFrom}`,
+        changes.validUntil === undefined ? '' : ` validUntil=${validUntil}`,
+      ].join('');
+      return { sha256: clip.sha256, detail: `priority=${final}${changed}` };
     });
   }
 
@@ -257,18 +281,26 @@ export class ContentWorkflow extends EventEmitter<WorkflowEvents> {
     if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(category)) throw badField('category', 'a-z, 0-9 and - (1–32)', category);
     const priority = d.priority ?? 'ordinary';
     if (!PRIORITIES.includes(priority)) throw badField('priority', 'emergency, priority or ordinary', priority);
-    const targets = d.targets ?? [];
-    for (const t of targets) {
-      if (!TARGET_KINDS.includes(t.kind) || !TOPIC_NAME.test(t.id)) throw badField('targets', 'district / commune / team / unit with an id of a-z, 0-9, -', `${t.kind}:${t.id}`);
-    }
+    const targets = checkTargets(d.targets ?? []);
     const validFrom = d.validFrom ?? 0;
     const validUntil = d.validUntil ?? 0;
+    this.#checkValidity(validFrom, validUntil);
+    return { title, summary, language, category, priority, targets, validFrom, validUntil };
+  }
+
+  #checkValidity(validFrom: number, validUntil: number): void {
     for (const [name, v] of [['validFrom', validFrom], ['validUntil', validUntil]] as const) {
       if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw badField(name, 'Unix seconds or 0', String(v));
     }
     if (validUntil !== 0 && validUntil <= Math.max(validFrom, this.#now())) throw badField('validUntil', 'later than valid-from and than now', String(validUntil));
-    return { title, summary, language, category, priority, targets, validFrom, validUntil };
   }
+}
+
+function checkTargets(targets: Target[]): Target[] {
+  for (const t of targets) {
+    if (!TARGET_KINDS.includes(t.kind) || !TOPIC_NAME.test(t.id)) throw badField('targets', 'district / commune / team / unit with an id of a-z, 0-9, -', `${t.kind}:${t.id}`);
+  }
+  return targets;
 }
 
 function requiredText(name: string, value: string): string {

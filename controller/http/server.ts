@@ -4,11 +4,18 @@
  * A handler throws {@link HttpError} for an answer other than success; the client then gets the status and the JSON
  * body `{ error, code }`. Anything else thrown is logged and answered 500. HEAD is answered by the GET route
  * (node:http drops the body). Limits: URL length, header size, request body size, request time.
+ *
+ * Every answer, whoever writes it (a route, the fallback, an error), carries {@link SECURITY_HEADERS}: they are set
+ * on the response before anything else runs, and node:http merges them into whatever `writeHead` adds.
  */
 import { EventEmitter } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { silentLogger, type Logger } from '../logger.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -23,6 +30,11 @@ export interface HttpRequest {
   raw: IncomingMessage;
   /** The request body, up to the server's limit (413 beyond it). */
   body(): Promise<Buffer>;
+  /**
+   * Streams the body into a new file at `path` instead (an upload larger than the server's limit, never held in
+   * memory), up to `maxBytes`: 413 beyond it, the file removed. Resolves with the bytes written.
+   */
+  bodyToFile(path: string, maxBytes: number): Promise<number>;
 }
 
 export type Handler = (req: HttpRequest, res: ServerResponse) => Promise<void> | void;
@@ -87,6 +99,19 @@ interface Route {
 
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
+/**
+ * The headers of every response (docs/console.md, "Sessions in the browser"): the console loads nothing from another
+ * host and runs no inline script or style; no page may frame it; no URL leaks to another site.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; " +
+    "worker-src 'self' blob:; child-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
 /** Sends a JSON body with a status (and `headers`). */
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = Buffer.from(JSON.stringify(value));
@@ -97,6 +122,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 export class HttpServer extends EventEmitter<HttpServerEvents> {
   readonly #o: HttpServerOptions;
   readonly #routes: Route[] = [];
+  #fallback: Handler | undefined;
   readonly #log: Logger;
   #server: Server | undefined;
   #port = 0;
@@ -115,6 +141,11 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     return `${this.#o.tls ? 'https' : 'http'}://${this.#o.host ?? '127.0.0.1'}:${this.#port}`;
   }
 
+  /** True when the server speaks HTTPS (cookies are then marked `Secure`). */
+  get secure(): boolean {
+    return this.#o.tls !== undefined;
+  }
+
   /** The routes added, in the order they were added (the OpenAPI document is checked against them). */
   get routes(): { method: Method; pattern: string }[] {
     return this.#routes.map(({ method, pattern }) => ({ method, pattern }));
@@ -125,6 +156,14 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     if (!METHODS.includes(method)) throw new RangeError(`method must be one of ${METHODS.join(', ')}, got ${JSON.stringify(method)}`);
     if (!pattern.startsWith('/')) throw new RangeError(`pattern must start with /, got ${JSON.stringify(pattern)}`);
     this.#routes.push({ method, pattern, parts: pattern.split('/').slice(1), handler });
+  }
+
+  /**
+   * What answers a GET (or HEAD) whose path no route matches (the console's files); without one, such a request is
+   * answered 404. One fallback; a second call replaces it.
+   */
+  fallback(handler: Handler): void {
+    this.#fallback = handler;
   }
 
   async start(): Promise<void> {
@@ -162,6 +201,7 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
     const rawUrl = req.url ?? '/';
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     let path = rawUrl;
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     try {
       if (rawUrl.length > (this.#o.maxUrlLength ?? 2048)) throw new HttpError(414, 'url-too-long', `URL longer than ${this.#o.maxUrlLength ?? 2048} characters`);
       const url = new URL(rawUrl, 'http://localhost');
@@ -179,11 +219,15 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
         if (!params) continue;
         pathMatched = true;
         if (route.method !== method) continue;
-        const request: HttpRequest = { method: route.method, path, params, query: url.searchParams, raw: req, body: () => this.#readBody(req) };
+        const request: HttpRequest = { method: route.method, path, params, query: url.searchParams, raw: req, body: () => this.#readBody(req), bodyToFile: (file, max) => bodyToFile(req, file, max) };
         await route.handler(request, res);
         return;
       }
       if (pathMatched) throw new HttpError(405, 'method-not-allowed', `${req.method ?? ''} is not allowed on ${excerpt(path, 120)}`);
+      if (this.#fallback && method === 'GET') {
+        await this.#fallback({ method: 'GET', path, params: {}, query: url.searchParams, raw: req, body: () => this.#readBody(req), bodyToFile: (file, max) => bodyToFile(req, file, max) }, res);
+        return;
+      }
       throw new HttpError(404, 'not-found', `nothing at ${excerpt(path, 120)}`);
     } catch (err) {
       this.#fail(req, res, path, err);
@@ -233,6 +277,32 @@ export class HttpServer extends EventEmitter<HttpServerEvents> {
       req.on('error', reject);
     });
   }
+}
+
+/** See {@link HttpRequest.bodyToFile}. */
+async function bodyToFile(req: IncomingMessage, path: string, limit: number): Promise<number> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new HttpError(413, 'body-too-large', `request body of ${declared} bytes is over the ${limit}-byte limit`);
+  let size = 0;
+  // Past the limit the rest is read and dropped, as #readBody does: destroying the request would reset the
+  // connection before the 413 is written. The request timeout bounds a body that never ends.
+  const cap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      done(null, size <= limit ? chunk : undefined);
+    },
+  });
+  try {
+    await pipeline(req, cap, createWriteStream(path, { flags: 'wx' }));
+  } catch (err) {
+    await rm(path, { force: true });
+    throw err;
+  }
+  if (size > limit) {
+    await rm(path, { force: true });
+    throw new HttpError(413, 'body-too-large', `request body is over the ${limit}-byte limit`);
+  }
+  return size;
 }
 
 function match(parts: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
