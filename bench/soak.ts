@@ -592,6 +592,12 @@ async function soak(o: Options, controller: DistrictController, district: string
   const cpuBefore = process.cpuUsage();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  const commits = histogram();
+  let committedFrames = 0;
+  controller.ingest.on('committed', (e) => {
+    record(commits, e.ms);
+    committedFrames += e.frames;
+  });
   for (const c of cartChildren) c.send({ go: true });
   const setPhase = (phase: string): void => {
     rss.phase = phase;
@@ -630,6 +636,10 @@ async function soak(o: Options, controller: DistrictController, district: string
   console.log(
     `  controller CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s in ${wall.toFixed(1)} s (${((100 * (cpu.user + cpu.system)) / 1e6 / wall).toFixed(0)} % of one core); ` +
       `event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`,
+  );
+  console.log(
+    `  ingest commits ${int(commits.n)}, ${(committedFrames / Math.max(1, commits.n)).toFixed(0)} frames each on average; ` +
+      `commit time p50 ${histogramQuantile(commits, 0.5).toFixed(0)} ms, p99 ${histogramQuantile(commits, 0.99).toFixed(0)} ms, max ${commits.max.toFixed(0)} ms`,
   );
   printLatency(reports);
   printAttacks(outcomes, reports);
