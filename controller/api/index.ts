@@ -3,6 +3,7 @@
  */
 import type { HttpServer } from '../http/server.js';
 import { registerFleetRoutes, type FleetRoutesOptions } from './fleet-routes.js';
+import { registerFleetDetailRoutes } from './fleet-detail-routes.js';
 import { registerOfficeRoutes, type OfficeRoutesOptions } from './office-routes.js';
 import { registerContentWriteRoutes, type ContentWriteRoutesOptions } from './content-write-routes.js';
 import { registerUserRoutes, type UserRoutesOptions } from './user-routes.js';
@@ -23,6 +24,7 @@ export type ApiOptions = Omit<FleetRoutesOptions, 'sessions'> & Omit<OfficeRoute
 export function registerApiRoutes(server: HttpServer, o: ApiOptions): void {
   registerOfficeRoutes(server, { db: o.db, users: o.users, library: o.library, workflow: o.workflow, district: o.district, ...(o.clock ? { clock: o.clock } : {}) });
   registerFleetRoutes(server, { ...o, sessions: o.users });
+  registerFleetDetailRoutes(server, { db: o.db, registry: o.registry, sessions: o.users });
   registerContentWriteRoutes(server, { users: o.users, library: o.library, workflow: o.workflow, manifests: o.manifests, district: o.district });
   registerUserRoutes(server, { users: o.users });
   registerSessionRoutes(server, { users: o.users });

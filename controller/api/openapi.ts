@@ -133,6 +133,19 @@ export function openApiDocument(district: { id: string; name: string }): Json {
           },
         }),
       },
+      '/api/units/{id}/telemetry': {
+        get: op('the unit’s battery and solar readings, one a minute, over one Vietnam day', UNIT_READERS, {
+          parameters: [path('id', 'unit id'), query('day', 'YYYY-MM-DD', { type: 'string' }, true)],
+          responses: { '200': ok('the samples', { type: 'object', properties: { unit: { type: 'string' }, day: { type: 'string' }, samples: { type: 'array', items: { type: 'object' } } } }), ...errors(400, 401, 403, 404) },
+        }),
+      },
+      '/api/units/{id}/alerts': {
+        get: op('what the ingest found wrong with the unit’s frames (counters gone back, record numbers reused, rate-limited)', UNIT_READERS, {
+          parameters: [path('id', 'unit id')],
+          responses: { '200': ok('the alerts, latest first', { type: 'object', properties: { alerts: { type: 'array', items: { type: 'object' } } } }), ...errors(401, 403, 404) },
+        }),
+      },
+      '/api/communes': { get: op('the communes with their centres and how many active carts each has', READERS, { responses: { '200': ok('communes', { type: 'object', properties: { communes: { type: 'array', items: { type: 'object' } } } }), ...errors(401, 403) } }) },
       '/api/plays': { get: op('plays in a time range', READERS, { parameters: range, responses: { '200': ok('plays', { allOf: [ref('Listing'), { type: 'object', properties: { plays: { type: 'array', items: ref('Play') } } }] }), ...errors(400, 401, 403) } }) },
       '/api/events': {
         get: op('events in a time range', UNIT_READERS, {
