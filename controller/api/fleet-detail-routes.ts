@@ -9,7 +9,7 @@ import type { FleetRegistry } from '../fleet/registry.js';
 import { listUnitAlerts } from '../fleet/unit-alerts.js';
 import { HttpError, type HttpServer } from '../http/server.js';
 import { vnDayRange } from '../reports/period.js';
-import { apiRoute, badField, READERS, UNIT_READERS, type SessionLookup } from './guard.js';
+import { apiRoute, badField, UNIT_READERS, type SessionLookup } from './guard.js';
 
 export interface FleetDetailRoutesOptions {
   db: SqliteDb;
@@ -56,7 +56,7 @@ export function registerFleetDetailRoutes(server: HttpServer, o: FleetDetailRout
     return { alerts: await listUnitAlerts(o.db, id) };
   });
 
-  apiRoute(server, o.sessions, 'GET', '/api/communes', READERS, async () => {
+  apiRoute(server, o.sessions, 'GET', '/api/communes', UNIT_READERS, async () => {
     const [communes, units] = await Promise.all([o.registry.listCommunes(), o.registry.listUnits()]);
     const count = new Map<string, number>();
     for (const u of units) count.set(u.commune, (count.get(u.commune) ?? 0) + 1);

@@ -145,7 +145,7 @@ export function openApiDocument(district: { id: string; name: string }): Json {
           responses: { '200': ok('the alerts, latest first', { type: 'object', properties: { alerts: { type: 'array', items: { type: 'object' } } } }), ...errors(401, 403, 404) },
         }),
       },
-      '/api/communes': { get: op('the communes with their centres and how many active carts each has', READERS, { responses: { '200': ok('communes', { type: 'object', properties: { communes: { type: 'array', items: { type: 'object' } } } }), ...errors(401, 403) } }) },
+      '/api/communes': { get: op('the communes with their centres and how many active carts each has', UNIT_READERS, { responses: { '200': ok('communes', { type: 'object', properties: { communes: { type: 'array', items: { type: 'object' } } } }), ...errors(401, 403) } }) },
       '/api/plays': { get: op('plays in a time range', READERS, { parameters: range, responses: { '200': ok('plays', { allOf: [ref('Listing'), { type: 'object', properties: { plays: { type: 'array', items: ref('Play') } } }] }), ...errors(400, 401, 403) } }) },
       '/api/events': {
         get: op('events in a time range', UNIT_READERS, {
