@@ -16,6 +16,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import { silentLogger, type Logger } from '../logger.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -114,9 +115,30 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /** Sends a JSON body with a status (and `headers`). */
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
+  const json = Buffer.from(JSON.stringify(value));
+  // The fleet list of a district is ~100 KB of JSON and compresses ten to one: gzip it for a client that takes it.
+  const gzip = json.length >= GZIP_FROM_BYTES && acceptsGzip(res.req?.headers['accept-encoding']);
+  const body = gzip ? gzipSync(json, { level: 6 }) : json;
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.length,
+    Vary: 'Accept-Encoding',
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+  });
   res.end(body);
+}
+
+/** JSON answers from this size on are compressed (smaller ones gain nothing worth the time). */
+const GZIP_FROM_BYTES = 1024;
+
+/** Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0). */
+function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    return (name === 'gzip' || name === '*') && !params.some((p) => /^\s*q=0(\.0+)?\s*$/.test(p));
+  });
 }
 
 export class HttpServer extends EventEmitter<HttpServerEvents> {

@@ -1,6 +1,7 @@
 // The small router over node:http on a loopback port: params, JSON errors with their status, 405, size limits,
 // 500 for a handler that fails, and stop().
 import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError, HttpServer, sendJson } from '../../../controller/http/server.js';
 
@@ -73,6 +74,30 @@ describe('HttpServer', () => {
     });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'body-too-large' });
+  });
+
+  it('gzips a JSON answer of 1 KiB or more for a client that takes gzip, and only then', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => ({ id: `xe-${i}`, commune: 'Xã Dân Lực', soc: 80 }));
+    server.route('GET', '/big', (_req, res) => sendJson(res, 200, { rows }));
+    const raw = (encoding: string | undefined): Promise<{ headers: Record<string, unknown>; bytes: Buffer }> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${server.url}/big`, { headers: encoding === undefined ? {} : { 'Accept-Encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, bytes: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const zipped = await raw('br, gzip;q=0.8');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('Accept-Encoding');
+    expect(JSON.parse(gunzipSync(zipped.bytes).toString())).toEqual({ rows });
+    const plain = await raw(undefined);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.bytes.length * 5).toBeLessThan(plain.bytes.length);
+    expect((await raw('gzip;q=0')).headers['content-encoding']).toBeUndefined();
+    expect((await fetch(`${server.url}/things/a`, { headers: { 'Accept-Encoding': 'gzip' } })).headers.get('content-encoding')).toBeNull();
   });
 
   it('stops listening on stop()', async () => {
