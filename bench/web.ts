@@ -8,8 +8,9 @@
  * 2. the time from navigation to the list of every cart drawn (the overview's `loa:fleet-drawn` mark), cold and warm;
  * 3. with every cart sending a fix every 5 s for `--seconds`: the page's long tasks over 100 ms (PerformanceObserver
  *    'longtask') and the latency from a fix published to the page (`loa:live-unit` mark) and to the fleet drawn with
- *    it (the first `loa:fleet-drawn` mark after it), p50/p95. Both clocks are the machine's: the page's is
- *    calibrated against Node's `Date.now()` first.
+ *    it (the first `loa:fleet-drawn` mark whose `through` reaches the live mark's `seq`: the page draws events in
+ *    batches, so the next draw after an event may not include it yet), p50/p95. Both clocks are the machine's: the
+ *    page's is calibrated against Node's `Date.now()` first.
  *
  *   node dist/bench/web.js [--carts 200] [--seconds 60] [--every 5]
  */
@@ -56,16 +57,18 @@ new PerformanceObserver((list) => {
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const at = performance.timeOrigin + e.startTime;
-    if (e.name === 'loa:live-unit') __bench.live.push([at, e.detail.id, e.detail.position ? e.detail.position.lat : null]);
-    else if (e.name === 'loa:fleet-drawn') __bench.drawn.push([at, e.detail.units, e.startTime]);
+    if (e.name === 'loa:live-unit') __bench.live.push([at, e.detail.id, e.detail.position ? e.detail.position.lat : null, e.detail.seq]);
+    else if (e.name === 'loa:fleet-drawn') __bench.drawn.push([at, e.detail.units, e.startTime, e.detail.through]);
   }
 }).observe({ type: 'mark', buffered: true });
 `;
 
 interface Probe {
   longtasks: [number, number][];
-  live: [number, string, number | null][];
-  drawn: [number, number, number][];
+  /** [time, cart, latitude, seq] */
+  live: [number, string, number | null, number][];
+  /** [time, carts, page time, through] */
+  drawn: [number, number, number, number][];
 }
 
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
@@ -115,7 +118,10 @@ function sendFix(cart: Cart, district: string, k: number): void {
 function countBytes(context: BrowserContext): () => Promise<{ total: number; byPath: Map<string, number> }> {
   const done: Promise<[string, number]>[] = [];
   context.on('requestfinished', (r) => {
-    const path = new URL(r.url()).pathname;
+    const url = new URL(r.url());
+    // A blob: URL (MapLibre 5 starts its worker from one) is made in the page: nothing crosses the network.
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+    const path = url.pathname;
     // A worker's script comes back with a body size of 0: its Content-Length (the compressed body) stands in.
     const sized = async (): Promise<[string, number]> => {
       const [s, res] = await Promise.all([r.sizes(), r.response()]);
@@ -234,21 +240,22 @@ async function main(): Promise<void> {
     const inWindow = (t: number): boolean => t + skew >= startedAt;
     const longTasks = probe.longtasks.filter(([t, d]) => inWindow(t) && d > 100);
     const byId = new Map(carts.map((c) => [c.id, c]));
-    const drawnTimes = probe.drawn.filter(([t]) => inWindow(t)).map(([t]) => t + skew);
+    const drawn = probe.drawn.filter(([t]) => inWindow(t));
     const toPage: number[] = [];
     const toScreen: number[] = [];
     let d = 0;
-    for (const [t, id, lat] of probe.live.filter(([t]) => inWindow(t)).sort((a, b) => a[0] - b[0])) {
+    for (const [t, id, lat, seq] of probe.live.filter(([t]) => inWindow(t)).sort((a, b) => a[0] - b[0])) {
       const cart = byId.get(id);
       if (!cart || lat === null) continue;
       const sentAt = cart.sentAt[Math.round((lat - cart.lat) / STEP)];
       if (sentAt === undefined || sentAt < startedAt) continue;
       const at = t + skew;
       toPage.push(at - sentAt);
-      while (d < drawnTimes.length && drawnTimes[d]! < at) d++;
-      if (d < drawnTimes.length) toScreen.push(drawnTimes[d]! - sentAt);
+      // Marks come in time order and `through` never goes back: the first draw at or after this event that includes it.
+      while (d < drawn.length && (drawn[d]![0] + skew < at || drawn[d]![3] < seq)) d++;
+      if (d < drawn.length) toScreen.push(drawn[d]![0] + skew - sentAt);
     }
-    console.log(`\n3. Live, ${o.seconds} s: ${sent} fixes published (${(sent / o.seconds).toFixed(1)}/s), ${toPage.length} reached the page, ${drawnTimes.length} redraws`);
+    console.log(`\n3. Live, ${o.seconds} s: ${sent} fixes published (${(sent / o.seconds).toFixed(1)}/s), ${toPage.length} reached the page, ${drawn.length} redraws`);
     console.log(`   long tasks > 100 ms: ${longTasks.length}${longTasks.length ? ` (longest ${ms(Math.max(...longTasks.map((x) => x[1])))}, ${ms(longTasks.reduce((s, x) => s + x[1], 0))} in all)` : ''}; over 50 ms: ${probe.longtasks.filter(([t]) => inWindow(t)).length}`);
     if (toPage.length > 0) {
       console.log(`   fix → page (live event):    p50 ${ms(quantile(toPage, 0.5))}, p95 ${ms(quantile(toPage, 0.95))}, max ${ms(Math.max(...toPage))}`);

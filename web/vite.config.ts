@@ -1,7 +1,8 @@
 /**
  * Builds the officers' console (web/) into dist/web/, served by the controller at `/`. The page runs under
  * `script-src 'self'; style-src 'self'`, so nothing may be inlined: no module-preload polyfill (it would be code in
- * the page), no asset turned into a data: URL (MapLibre's worker must be a file: `worker-src 'self' blob:`).
+ * the page), no asset turned into a data: URL. MapLibre 5 starts its worker from a blob: URL made from its own
+ * bundle (`worker-src 'self' blob:`), so the worker is not a separate asset.
  */
 import { defineConfig } from 'vite';
 

@@ -9,14 +9,31 @@ const VN_OFFSET_MS = 7 * 3600_000;
 
 const locale = (lang: Lang): string => (lang === 'vi' ? 'vi-VN' : 'en-GB');
 
+/**
+ * Intl formatters cost far more to build than to use, and the overview formats a time for each of hundreds of rows:
+ * each formatter is built once per language and kept (they hold no state).
+ */
+function cached<F>(make: (lang: Lang) => F): (lang: Lang) => F {
+  const made = new Map<Lang, F>();
+  return (lang) => {
+    let f = made.get(lang);
+    if (f === undefined) made.set(lang, (f = make(lang)));
+    return f;
+  };
+}
+
+const dateFormat = cached((lang) => new Intl.DateTimeFormat(locale(lang), { timeZone: VN_ZONE, day: '2-digit', month: '2-digit', year: 'numeric' }));
+const timeFormat = cached((lang) => new Intl.DateTimeFormat(locale(lang), { timeZone: VN_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }));
+const relativeFormat = cached((lang) => new Intl.RelativeTimeFormat(locale(lang), { numeric: 'auto' }));
+
 /** dd/mm/yyyy of a Unix time (seconds), in Vietnam. */
 export function fmtDate(unixS: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(locale(lang), { timeZone: VN_ZONE, day: '2-digit', month: '2-digit', year: 'numeric' }).format(unixS * 1000);
+  return dateFormat(lang).format(unixS * 1000);
 }
 
 /** HH:mm (24 h) of a Unix time (seconds), in Vietnam. */
 export function fmtTime(unixS: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(locale(lang), { timeZone: VN_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(unixS * 1000);
+  return timeFormat(lang).format(unixS * 1000);
 }
 
 /** HH:mm dd/mm/yyyy. */
@@ -32,7 +49,7 @@ export function fmtNumber(n: number, lang: Lang, fractionDigits = 0): string {
 export function fmtRelative(unixS: number, nowMs: number, lang: Lang): string {
   const diffS = Math.round(unixS - nowMs / 1000);
   const abs = Math.abs(diffS);
-  const rtf = new Intl.RelativeTimeFormat(locale(lang), { numeric: 'auto' });
+  const rtf = relativeFormat(lang);
   if (abs < 45) return rtf.format(0, 'second');
   if (abs < 45 * 60) return rtf.format(Math.round(diffS / 60), 'minute');
   if (abs < 22 * 3600) return rtf.format(Math.round(diffS / 3600), 'hour');

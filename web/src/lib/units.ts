@@ -73,6 +73,40 @@ export function upsertUnit(units: readonly Unit[], next: Unit): Unit[] {
   return copy;
 }
 
+/**
+ * Applies a batch of live updates (the latest view of each cart, by id). The carts not in the batch keep their
+ * object identity, so that the list's memoised rows skip them; carts not yet known are added at the end. With an
+ * empty batch the same array comes back.
+ */
+export function upsertUnits(units: readonly Unit[], batch: ReadonlyMap<string, Unit>): Unit[] {
+  if (batch.size === 0) return units as Unit[];
+  const left = new Map(batch);
+  const next = units.map((u) => {
+    const v = left.get(u.id);
+    if (v === undefined) return u;
+    left.delete(u.id);
+    return v;
+  });
+  return left.size === 0 ? next : [...next, ...left.values()];
+}
+
+/**
+ * `sortUnits` for a list that changed a little: when `previous` was sorted by the same order, holds the same carts,
+ * and none of the changed ones moved on the sort key, its order is kept (with the new objects) without sorting
+ * again. Otherwise a full sort.
+ */
+export function resortUnits(previous: { units: readonly Unit[]; sorted: readonly Unit[]; order: SortOrder } | undefined, units: readonly Unit[], order: SortOrder): Unit[] {
+  if (!previous || previous.order.key !== order.key || previous.order.descending !== order.descending || previous.units.length !== units.length) return sortUnits(units, order);
+  const before = new Map(previous.units.map((u) => [u.id, u]));
+  const now = new Map<string, Unit>();
+  for (const u of units) {
+    const old = before.get(u.id);
+    if (old === undefined || (old !== u && compareBy(order.key, old, u) !== 0)) return sortUnits(units, order);
+    now.set(u.id, u);
+  }
+  return previous.sorted.map((u) => now.get(u.id)!);
+}
+
 /** The communes and teams that the carts belong to, for target pickers: [id, name], by name. */
 export function placesOf(units: readonly Unit[]): { communes: [string, string][]; teams: [string, string][] } {
   const communes = new Map<string, string>();

@@ -3,16 +3,18 @@
  * why (the detail of its latest `block` event: the cart's own words, Vietnamese).
  */
 import type { VNode } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { memo } from 'preact/compat';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp, useLoad, useTick } from '../app.js';
 import { Badge, ErrorNote, Loading } from '../components/common.js';
 import { MapPanel } from '../components/map-panel.js';
 import { html } from '../html.js';
 import { FLEET_DRAWN_MARK, useLiveUnits } from '../live.js';
 import { fmtDateTime, fmtRelative } from '../lib/format.js';
+import type { Translate } from '../lib/i18n.js';
 import { unitPath } from '../lib/routes.js';
 import type { Unit, UnitEvent } from '../lib/types.js';
-import { cartState, nextOrder, sortUnits, type CartState, type SortKey, type SortOrder } from '../lib/units.js';
+import { cartState, nextOrder, resortUnits, type CartState, type SortKey, type SortOrder } from '../lib/units.js';
 import type { CartMarker } from '../map/cart-map.js';
 
 /** The latest block reason of each cart over the last day. */
@@ -45,33 +47,37 @@ const COLUMNS: { key: SortKey; label: 'units.name' | 'units.commune' | 'units.te
 ];
 
 export function OverviewPage(): VNode {
-  const { api, t, lang, now } = useApp();
+  const { api, t, lang } = useApp();
   const live = useLiveUnits(api);
   const [order, setOrder] = useState<SortOrder>({ key: 'state', descending: false });
-  useTick(30_000);
+  const tick = useTick(30_000);
   const units = live.units ?? [];
   const blocked = units.filter((u) => cartState(u) === 'blocked').map((u) => u.id).join(',');
   const reasons = useBlockReasons(blocked);
-  const sorted = useMemo(() => sortUnits(units, order), [units, order]);
+  // A live batch rarely moves a cart on the sort key (except "last seen"): keep the order then, without sorting.
+  const lastSort = useRef<{ units: readonly Unit[]; sorted: readonly Unit[]; order: SortOrder } | undefined>(undefined);
+  const sorted = useMemo(() => {
+    const next = resortUnits(lastSort.current, units, order);
+    lastSort.current = { units, sorted: next, order };
+    return next;
+  }, [units, order]);
 
+  // One marker object per cart object: a cart the live batch did not change keeps its marker, which the map skips.
+  const markerOf = useMemo(() => new WeakMap<Unit, CartMarker>(), [lang]);
   const markers: CartMarker[] = useMemo(
     () =>
       units
         .filter((u) => u.position !== null)
-        .map((u) => ({
-          id: u.id,
-          lon: u.position!.lon,
-          lat: u.position!.lat,
-          label: String(u.number),
-          title: `${u.id} · ${u.teamName} · ${t(`state.${cartState(u)}`)}`,
-          href: unitPath(u.id),
-          state: cartState(u),
-        })),
-    [units, lang],
+        .map((u) => {
+          let m = markerOf.get(u);
+          if (!m) markerOf.set(u, (m = toMarker(u, t)));
+          return m;
+        }),
+    [units, markerOf],
   );
   // Effects run once the list and the map's markers are on screen: the mark says when an update was shown.
   useEffect(() => {
-    if (live.units !== undefined) performance.mark(FLEET_DRAWN_MARK, { detail: { units: live.units.length } });
+    if (live.units !== undefined) performance.mark(FLEET_DRAWN_MARK, { detail: { units: live.units.length, through: live.through } });
   }, [live.units]);
   const fitTo = useMemo(() => markers.map((m) => [m.lon, m.lat] as [number, number]), [markers.length > 0]);
   // The communes' centres, so that the map says where things are even without a base map.
@@ -107,7 +113,7 @@ export function OverviewPage(): VNode {
               </tr>
             </thead>
             <tbody>
-              ${sorted.map((u) => html`<${UnitRow} u=${u} reason=${reasons.get(u.id)} nowMs=${now()} />`)}
+              ${sorted.map((u) => html`<${UnitRow} key=${u.id} u=${u} reason=${reasons.get(u.id)} tick=${tick} />`)}
             </tbody>
           </table>
         </div>
@@ -116,8 +122,24 @@ export function OverviewPage(): VNode {
   </div>`;
 }
 
-function UnitRow({ u, reason, nowMs }: { u: Unit; reason: string | undefined; nowMs: number }): VNode {
-  const { t, lang } = useApp();
+function toMarker(u: Unit, t: Translate): CartMarker {
+  return {
+    id: u.id,
+    lon: u.position!.lon,
+    lat: u.position!.lat,
+    label: String(u.number),
+    title: `${u.id} · ${u.teamName} · ${t(`state.${cartState(u)}`)}`,
+    href: unitPath(u.id),
+    state: cartState(u),
+  };
+}
+
+/**
+ * One cart's row. Memoised: a live batch redraws only the rows of the carts it changed (their object is new), and
+ * `tick` (every 30 s) redraws them all so that "3 phút trước" keeps counting.
+ */
+const UnitRow = memo(function UnitRow({ u, reason }: { u: Unit; reason: string | undefined; tick: number }): VNode {
+  const { t, lang, now } = useApp();
   const state = cartState(u);
   const soc = u.battery.soc;
   return html`<tr class=${`state-${state}`}>
@@ -130,6 +152,6 @@ function UnitRow({ u, reason, nowMs }: { u: Unit; reason: string | undefined; no
       ${u.faults.length > 0 ? html`<div class="small warn">${t('units.faults')}: ${u.faults.join(', ')}</div>` : null}
     </td>
     <td class=${soc !== null && soc < 30 ? 'num warn' : 'num'}>${soc === null ? '—' : `${soc} %`}</td>
-    <td title=${u.lastSeen === null ? '' : fmtDateTime(u.lastSeen, lang)}>${u.lastSeen === null ? t('units.never') : fmtRelative(u.lastSeen, nowMs, lang)}</td>
+    <td title=${u.lastSeen === null ? '' : fmtDateTime(u.lastSeen, lang)}>${u.lastSeen === null ? t('units.never') : fmtRelative(u.lastSeen, now(), lang)}</td>
   </tr>`;
-}
+});
