@@ -18,6 +18,11 @@ export interface MapPanelProps {
   fitKey: string;
   /** The [lon, lat] points to frame when `fitKey` changes. */
   fitTo: readonly [number, number][];
+  /**
+   * False until the page has drawn what it came for: MapLibre (a megabyte of script to parse) is loaded only then,
+   * so that it does not hold up the first drawing of the list (default true).
+   */
+  ready?: boolean;
 }
 
 export function MapPanel(p: MapPanelProps): VNode {
@@ -27,7 +32,9 @@ export function MapPanel(p: MapPanelProps): VNode {
   const [error, setError] = useState<unknown>(null);
   const fitted = useRef<string | null>(null);
 
+  const ready = p.ready ?? true;
   useEffect(() => {
+    if (!ready) return;
     let made: CartMap | null = null;
     let gone = false;
     import('../map/cart-map.js')
@@ -41,7 +48,7 @@ export function MapPanel(p: MapPanelProps): VNode {
       gone = true;
       made?.remove();
     };
-  }, [api]);
+  }, [api, ready]);
 
   useEffect(() => map?.setCarts(p.carts ?? []), [map, p.carts]);
   useEffect(() => map?.setCommunes(p.communes ?? []), [map, p.communes]);

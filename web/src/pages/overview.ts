@@ -93,7 +93,7 @@ export function OverviewPage(): VNode {
     <${ErrorNote} error=${live.error} />
     <div class="split">
       <section class="map-side" aria-label=${t('map.label')}>
-        <${MapPanel} carts=${markers} communes=${communes} fitKey=${markers.length > 0 ? 'fleet' : ''} fitTo=${fitTo} />
+        <${MapPanel} ready=${live.units !== undefined} carts=${markers} communes=${communes} fitKey=${markers.length > 0 ? 'fleet' : ''} fitTo=${fitTo} />
         ${markers.length < units.length ? html`<p class="muted">${t('overview.noPosition', { n: units.length - markers.length })}</p>` : null}
       </section>
       <section class="list-side" aria-labelledby="carts-title">
