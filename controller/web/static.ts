@@ -53,6 +53,7 @@ const TYPES: Record<string, [string, boolean]> = {
   '.mjs': ['text/javascript; charset=utf-8', TEXT],
   '.css': ['text/css; charset=utf-8', TEXT],
   '.json': ['application/json; charset=utf-8', TEXT],
+  '.geojson': ['application/geo+json; charset=utf-8', TEXT],
   '.map': ['application/json; charset=utf-8', TEXT],
   '.webmanifest': ['application/manifest+json; charset=utf-8', TEXT],
   '.svg': ['image/svg+xml; charset=utf-8', TEXT],

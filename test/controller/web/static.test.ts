@@ -22,6 +22,7 @@ beforeAll(async () => {
   await mkdir(join(mapDir, 'fonts', 'Noto Sans Regular'), { recursive: true });
   await writeFile(join(mapDir, 'district.pmtiles'), MAP);
   await writeFile(join(mapDir, 'fonts', 'Noto Sans Regular', '0-255.pbf'), Buffer.from([0x0a, 0x02, 0x08, 0x01]));
+  await writeFile(join(mapDir, 'communes.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [] }));
   await writeFile(join(dir, 'data', 'secret.txt'), 'bí mật');
   await writeFile(join(dir, 'data', 'map', '.hidden'), 'ẩn');
   // A fixed old mtime, so that Last-Modified is known and If-Modified-Since can be checked.
@@ -135,6 +136,13 @@ describe('the operator’s map files', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/x-protobuf');
     expect([...r.body]).toEqual([0x0a, 0x02, 0x08, 0x01]);
+  });
+
+  it('serves the communes\' boundaries as GeoJSON', async () => {
+    const r = await ask(base, '/map/communes.geojson');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/geo+json; charset=utf-8');
+    expect(JSON.parse(r.body.toString())).toEqual({ type: 'FeatureCollection', features: [] });
   });
 
   it('never reads outside its folders', async () => {

@@ -88,6 +88,9 @@ function writeCart(el: HTMLAnchorElement, c: CartMarker, was?: CartMarker): void
   el.setAttribute('aria-label', `${c.label} · ${c.title}`);
 }
 
+/** Where the operator puts the communes' boundaries (GeoJSON) in the data folder's map/, served by the controller. */
+const COMMUNE_OUTLINES_PATH = '/map/communes.geojson';
+
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 export class CartMap {
@@ -105,7 +108,13 @@ export class CartMap {
     map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
     map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
     map.getContainer().setAttribute('aria-label', navLabel);
+    const outlines = await exists(COMMUNE_OUTLINES_PATH);
     await map.once('load');
+    // The communes' boundaries, when the operator put them beside the base map (GeoJSON polygons, any properties).
+    if (outlines) {
+      map.addSource('commune-outlines', { type: 'geojson', data: COMMUNE_OUTLINES_PATH });
+      map.addLayer({ id: 'commune-outlines', type: 'line', source: 'commune-outlines', paint: { 'line-color': '#6b7280', 'line-width': 1.2, 'line-dasharray': [3, 2] } });
+    }
     map.addSource('communes', { type: 'geojson', data: EMPTY });
     map.addLayer({ id: 'communes', type: 'circle', source: 'communes', paint: { 'circle-radius': 5, 'circle-color': '#6b7280', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } });
     map.addSource('track', { type: 'geojson', data: EMPTY });
