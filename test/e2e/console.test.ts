@@ -24,6 +24,7 @@ import { TestCart } from '../controller/app/harness.js';
 import { missing } from '../support/tools.js';
 import { until } from '../support/wait.js';
 import { zipText } from '../support/zip.js';
+import { toneWav } from '../support/wav.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB = join(ROOT, 'dist', 'web');
@@ -50,25 +51,6 @@ const SIZES = [
   { width: 360, height: 640 },
 ] as const;
 
-/** A mono 16-bit PCM WAV of a 440 Hz tone (the controller converts it with sox). */
-function toneWav(seconds: number, rate = 8000): Buffer {
-  const samples = Math.round(seconds * rate);
-  const b = Buffer.alloc(44 + samples * 2);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(36 + samples * 2, 4);
-  b.write('WAVEfmt ', 8, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) b.writeInt16LE(Math.round(10_000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
-  return b;
-}
 
 /** The month (YYYY-MM) of a Unix time in Vietnam (UTC+7, no daylight saving). */
 const vnMonth = (unixS: number): string => new Date((unixS + 7 * 3600) * 1000).toISOString().slice(0, 7);

@@ -14,33 +14,10 @@ import { pointsOfTrack, trackKm, trackStops, type TimedPoint } from '../../web/s
 import type { Unit } from '../../web/src/lib/types.js';
 import { cartState, nextOrder, placesOf, sortUnits, upsertUnit } from '../../web/src/lib/units.js';
 import { audioTypeOf } from '../../web/src/lib/upload.js';
+import { T, unit } from './units-fixture.js';
 
 /** 2026-11-28T17:30:00Z = 00:30 on 29/11/2026 in Vietnam (UTC+7). */
-const T = Date.UTC(2026, 10, 28, 17, 30) / 1000;
 
-function unit(over: Partial<Unit> & { id: string; number: number }): Unit {
-  return {
-    commune: 'xa-a',
-    communeName: 'Xã A',
-    team: 'to-a',
-    teamName: 'Tổ A',
-    profile: 'pi',
-    firmware: null,
-    provisionedAt: 0,
-    online: true,
-    lastSeen: T,
-    position: null,
-    battery: { mv: null, ma: null, soc: null, solarMv: null, solarMa: null },
-    playerState: 'idle',
-    amplifierOn: null,
-    volume: null,
-    faults: [],
-    manifestVersion: null,
-    clipsMissing: null,
-    outboxDepth: null,
-    ...over,
-  };
-}
 
 describe('formatting in Vietnam time', () => {
   it('writes dates dd/mm/yyyy and times HH:mm in Asia/Ho_Chi_Minh, not the machine zone', () => {

@@ -6,45 +6,21 @@
 import { describe, expect, it } from 'vitest';
 import type { Unit } from '../../web/src/lib/types.js';
 import { resortUnits, sortUnits, upsertUnits, type SortOrder } from '../../web/src/lib/units.js';
+import { T, unit } from './units-fixture.js';
 
-const T = Date.UTC(2026, 10, 28, 17, 30) / 1000;
 
-function unit(id: string, number: number, over: Partial<Unit> = {}): Unit {
-  return {
-    id,
-    number,
-    commune: 'xa-a',
-    communeName: 'Xã A',
-    team: 'to-a',
-    teamName: 'Tổ A',
-    profile: 'pi',
-    firmware: null,
-    provisionedAt: 0,
-    online: true,
-    lastSeen: T,
-    position: null,
-    battery: { mv: null, ma: null, soc: null, solarMv: null, solarMa: null },
-    playerState: 'idle',
-    amplifierOn: null,
-    volume: null,
-    faults: [],
-    manifestVersion: null,
-    clipsMissing: null,
-    outboxDepth: null,
-    ...over,
-  };
-}
+const cart = (id: string, number: number, over: Partial<Unit> = {}): Unit => unit({ id, number, ...over });
 
 const at = (u: Unit, lat: number): Unit => ({ ...u, position: { time: T, lat, lon: 105, quality: null, speed: null } } as Unit);
 
 describe('live batches of the fleet', () => {
-  const a = unit('u-1', 1, { playerState: 'playing' });
-  const b = unit('u-2', 2, { playerState: 'blocked' });
-  const c = unit('u-3', 3);
+  const a = cart('u-1', 1, { playerState: 'playing' });
+  const b = cart('u-2', 2, { playerState: 'blocked' });
+  const c = cart('u-3', 3);
 
   it('replaces the changed carts, keeps the others\' objects and adds new ones at the end', () => {
     const a2 = at(a, 21);
-    const d = unit('u-4', 4);
+    const d = cart('u-4', 4);
     const list = upsertUnits([a, b, c], new Map([['u-4', d], ['u-1', a2]]));
     expect(list.map((u) => u.id)).toEqual(['u-1', 'u-2', 'u-3', 'u-4']);
     expect(list[0]).toBe(a2);
@@ -78,7 +54,7 @@ describe('live batches of the fleet', () => {
     expect(resortUnits({ units, sorted, order: byState }, next, byState).map((u) => u.id)).toEqual(['u-1', 'u-2', 'u-3']);
     const down: SortOrder = { key: 'name', descending: true };
     expect(resortUnits({ units, sorted, order: byState }, units, down).map((u) => u.id)).toEqual(['u-3', 'u-2', 'u-1']);
-    const more = [...units, unit('u-0', 0, { playerState: 'blocked' })];
+    const more = [...units, cart('u-0', 0, { playerState: 'blocked' })];
     expect(resortUnits({ units, sorted, order: byState }, more, byState).map((u) => u.id)).toEqual(['u-0', 'u-2', 'u-1', 'u-3']);
     expect(resortUnits(undefined, units, byState).map((u) => u.id)).toEqual(['u-2', 'u-1', 'u-3']);
   });

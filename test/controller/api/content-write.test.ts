@@ -8,6 +8,7 @@ import { openSigned, publicKeyFromRaw } from '../../../protocol/index.js';
 import { call, DISTRICT, loginAs, startController, T, type Rig } from '../app/harness.js';
 import { TestClock } from '../../support/clock.js';
 import { missing } from '../../support/tools.js';
+import { toneWav } from '../../support/wav.js';
 
 let rig: Rig;
 let base: string;
@@ -15,25 +16,6 @@ const tokens: Record<string, string> = {};
 /** The controller's clock: 2026-11-29 07:00 +07:00, whatever the machine's date. */
 const clock = new TestClock((T - 3600) * 1000);
 
-/** A mono 16-bit PCM WAV of a 440 Hz tone: a real file, written byte by byte. */
-function toneWav(seconds: number, rate = 8000): Buffer {
-  const samples = Math.round(seconds * rate);
-  const b = Buffer.alloc(44 + samples * 2);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(36 + samples * 2, 4);
-  b.write('WAVEfmt ', 8, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20); // PCM
-  b.writeUInt16LE(1, 22); // mono
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) b.writeInt16LE(Math.round(10_000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
-  return b;
-}
 
 async function upload(query: string, body: Buffer, token: string, type = 'audio/wav'): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}/api/content?${query}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': type }, body });

@@ -12,6 +12,7 @@ import { openOffice, provisionUnit, reissueBundle, retireUnit } from '../../../c
 import type { ProvisioningBundle } from '../../../controller/app/bundle.js';
 import { DistrictCa } from '../../../controller/tls/district-ca.js';
 import { until } from '../../support/wait.js';
+import { connectAs as dial, type Attempt } from './connect-as.js';
 
 let dir: string;
 let controller: DistrictController;
@@ -42,25 +43,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/**
- * Connects as a cart would with `tls` and the bundle's password: ok at the CONNACK, else the error or "closed" (a
- * handshake refused by the server ends the connection without a CONNACK, and mqtt.js reports no error then).
- */
-function connectAs(b: ProvisioningBundle, tls: { ca?: string; cert?: string; key?: string }, url = controller.brokerUrl): Promise<{ ok: boolean; error?: string; client?: mqtt.MqttClient }> {
-  const client = mqtt.connect(url, {
-    protocolVersion: 4, clientId: b.unitName, username: b.unitName, password: b.broker.password, reconnectPeriod: 0, connectTimeout: 3000,
-    ...(tls.ca ? { ca: [tls.ca] } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}), rejectUnauthorized: true,
-  });
-  return new Promise((resolve) => {
-    const fail = (error: string): void => {
-      client.end(true);
-      resolve({ ok: false, error });
-    };
-    client.once('connect', () => resolve({ ok: true, client }));
-    client.once('error', (err) => fail(err.message));
-    client.once('close', () => fail('closed'));
-  });
-}
+const connectAs = (b: ProvisioningBundle, tls: { ca?: string; cert?: string; key?: string }, url = controller.brokerUrl): Promise<Attempt> => dial(url, b, tls);
 
 describe('a controller speaking TLS, cart certificates required', () => {
   it('serves MQTT over TLS and HTTPS, and writes the CA and a certificate into each bundle', () => {

@@ -17,6 +17,7 @@ import { serverNames } from '../../../controller/tls/district-tls.js';
 import { accepts, freePort } from '../../support/net.js';
 import { missing } from '../../support/tools.js';
 import { until } from '../../support/wait.js';
+import { connectAs as dial, type Attempt } from './connect-as.js';
 
 const ACCOUNT = { username: 'loa_controller', password: 'controller-secret-1' };
 
@@ -78,21 +79,9 @@ describe.skipIf(missing('mosquitto'))('carts through Mosquitto over TLS with cli
     await until(() => log.length > before && /reload/i.test(log.slice(before)), `mosquitto to reload (${log.slice(before)})`, 3000).catch(() => undefined);
   }
 
-  function connectAs(b: ProvisioningBundle, tls: { ca: string; cert?: string; key?: string }): Promise<{ ok: boolean; error?: string; client?: mqtt.MqttClient }> {
-    const client = mqtt.connect(tlsUrl, {
-      protocolVersion: 4, clientId: b.unitName, username: b.unitName, reconnectPeriod: 0, connectTimeout: 3000,
-      ca: [tls.ca], ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}), rejectUnauthorized: true,
-    });
-    return new Promise((resolve) => {
-      const fail = (error: string): void => {
-        client.end(true);
-        resolve({ ok: false, error });
-      };
-      client.once('connect', () => resolve({ ok: true, client }));
-      client.once('error', (err) => fail(err.message));
-      client.once('close', () => fail('closed'));
-    });
-  }
+  // Mosquitto reads the cart's name from its certificate: no password is sent.
+  const connectAs = (b: ProvisioningBundle, tls: { ca: string; cert?: string; key?: string }): Promise<Attempt> => dial(tlsUrl, b, tls, { password: false });
+
 
   it('lets a cart in with the certificate of its bundle, as its own user (the ACL applies)', async () => {
     const b = bundles['xe-01']!;
