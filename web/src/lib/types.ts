@@ -1,6 +1,7 @@
 /**
- * The shapes the console reads from the controller's API, as controller/api/openapi.ts describes them (the web
- * bundle does not import controller code: it is a separate program that only speaks HTTP to it).
+ * The shapes the console reads from the controller's API. Where the controller has the type, it is imported as a
+ * type only (erased by the build: the web bundle holds no controller code, it only speaks HTTP to it), so that the
+ * two cannot drift apart; the others are written here as controller/api/openapi.ts describes them.
  */
 
 export type Role = 'admin' | 'approver' | 'submitter' | 'viewer' | 'technician';
@@ -12,70 +13,15 @@ export interface SessionUser {
   displayName: string;
 }
 
-/** `GET /api/units` item, also the `units` / `unit` events of `GET /api/live`. */
-export interface Unit {
-  id: string;
-  number: number;
-  commune: string;
-  communeName: string;
-  team: string;
-  teamName: string;
-  profile: string;
-  firmware: string | null;
-  provisionedAt: number;
-  online: boolean;
-  /** Unix seconds. */
-  lastSeen: number | null;
-  position: { time: number; lat: number; lon: number; quality: string | null; speed: number | null } | null;
-  battery: { mv: number | null; ma: number | null; soc: number | null; solarMv: number | null; solarMa: number | null };
-  playerState: string | null;
-  amplifierOn: boolean | null;
-  volume: number | null;
-  faults: string[];
-  manifestVersion: number | null;
-  clipsMissing: number | null;
-  outboxDepth: number | null;
-}
+/** `GET /api/units` item, also the `units` / `unit` events of `GET /api/live`: the controller's own type (erased at build). */
+export type { UnitView as Unit } from '../../../controller/api/fleet-routes.js';
+/** `GET /api/plays` and `GET /api/events` items. */
+export type { PlayRow as Play, EventRow as UnitEvent } from '../../../controller/api/queries.js';
+/** `GET /api/commands` item; `state` is `no-answer` for a command still `sent` after its expiry. */
+export type { CommandRow } from '../../../controller/fleet/commands.js';
 
-export interface Play {
-  unitId: string;
-  record: number;
-  clip: string;
-  manifestVersion: number;
-  start: number;
-  timeSource: string;
-  seconds: number;
-  outcome: string;
-  trigger: string;
-  volume: number;
-  lat: number | null;
-  lon: number | null;
-}
 
-export interface UnitEvent {
-  unitId: string;
-  record: number;
-  time: number;
-  timeSource: string;
-  kind: string;
-  code: string;
-  detail: string;
-}
 
-export interface CommandRow {
-  unitId: string;
-  counter: number;
-  action: string;
-  args: Record<string, unknown>;
-  issued: number;
-  expires: number;
-  issuedBy: string | null;
-  status: string;
-  detail: string | null;
-  resultTime: number | null;
-  /** `no-answer` for a command still `sent` after its expiry. */
-  state: string;
-}
 
 export const CLIP_STATUSES = ['submitted', 'changes-requested', 'approved', 'rejected', 'withdrawn'] as const;
 export type ClipStatus = (typeof CLIP_STATUSES)[number];
