@@ -12,6 +12,7 @@
  *   loa controller user add NAME --role R [--password P | LOA_PASSWORD] [--display-name N]
  *   loa controller backup [--out DIR] [--passphrase-env VAR]      (passphrase from $VAR, default LOA_BACKUP_PASSPHRASE)
  *   loa controller restore FROM --data NEWDIR [--passphrase-env VAR]
+ *   loa controller map-fonts [--font FILE]                         (the offline map's label glyphs, <data>/map/fonts/)
  *
  * Every command takes `--config FILE` (the controller's JSON configuration), `--data DIR` (over the file's
  * `dataDir`) and `--lang en`.
@@ -30,6 +31,7 @@ import { listUnitStates } from '../controller/fleet/unit-state.js';
 import { TlsFilesError } from '../controller/tls/district-ca.js';
 import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/index.js';
 import { ROLES, UserError } from '../controller/users/roles.js';
+import { GlyphsError, writeGlyphRanges } from '../controller/web/glyphs.js';
 import { createLoggerFactory } from '../lib/logger.js';
 import { pick, type Lang } from './i18n.js';
 import { choiceOf, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
@@ -56,6 +58,9 @@ export const controllerSpec = {
                                                                     (mặc định LOA_BACKUP_PASSPHRASE); --out mặc định backup.dir
   loa controller restore BẢN_SAO_LƯU --data THƯ_MỤC_MỚI [--passphrase-env BIẾN]
                                                                     khôi phục vào thư mục mới hoặc rỗng (không bao giờ ghi đè)
+  loa controller map-fonts [--font TỆP]                             tạo glyph chữ tiếng Việt cho nhãn bản đồ ngoại tuyến
+                                                                    (<data>/map/fonts/Noto Sans Regular/) từ phông TTF/OTF
+                                                                    (mặc định Noto Sans của gói fonts-noto-core)
   Tuỳ chọn chung: --config TỆP (cấu hình JSON), --data THƯ_MỤC (thư mục dữ liệu), --lang en
   Gói cài đặt ghi địa chỉ publicUrls.broker / publicUrls.content của cấu hình; địa chỉ chỉ dùng trong máy này
   (127.0.0.1) bị từ chối, trừ khi thêm --allow-loopback (chạy thử mọi thứ trên một máy).`,
@@ -77,6 +82,9 @@ export const controllerSpec = {
                                                                     variable VAR (default LOA_BACKUP_PASSPHRASE); --out defaults to backup.dir
   loa controller restore BACKUP --data NEWDIR [--passphrase-env VAR]
                                                                     restore into a new or empty folder (never overwrites)
+  loa controller map-fonts [--font FILE]                            make the Vietnamese label glyphs of the offline map
+                                                                    (<data>/map/fonts/Noto Sans Regular/) from a TTF/OTF font
+                                                                    (default: Noto Sans of the fonts-noto-core package)
   Common options: --config FILE (JSON configuration), --data DIR (data folder), --lang en
   The bundle carries the configuration's publicUrls.broker / publicUrls.content; an address of this machine only
   (127.0.0.1) is refused unless --allow-loopback is given (everything on one machine, for a trial).`,
@@ -97,6 +105,7 @@ export const controllerSpec = {
     json: { type: 'boolean' },
     pretty: { type: 'boolean' },
     'passphrase-env': { type: 'string' },
+    font: { type: 'string' },
   },
   commands: [
     { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
@@ -107,6 +116,7 @@ export const controllerSpec = {
     { name: 'user add', options: [...COMMON, 'role', 'password', 'display-name'], args: 1 },
     { name: 'backup', options: [...COMMON, 'out', 'passphrase-env'], args: 0 },
     { name: 'restore', options: ['data', 'passphrase-env'], args: 1 },
+    { name: 'map-fonts', options: [...COMMON, 'font'], args: 0 },
   ],
 } as const satisfies GroupSpec;
 
@@ -127,6 +137,7 @@ export function reportError(io: CliIo, lang: Lang, command: string, err: unknown
     );
     return 2;
   }
+  if (err instanceof GlyphsError) return reportGlyphsError(io, lang, command, err);
   if (err instanceof BackupError && err.code === 'target-not-empty') {
     io.stderr.write(`loa ${command}: ${err.message}\n`);
     return 2;
@@ -190,6 +201,8 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
         return await unitList(io, lang, config, values.json);
       case 'backup':
         return await backup(io, lang, config, values.out, passphrase);
+      case 'map-fonts':
+        return await mapFonts(io, lang, config.dataDir, values.font);
       case 'user add':
         return await userAdd(io, lang, config, { name: arg!, role: choiceOf(lang, '--role', values.role!, ROLES), password: (values.password ?? io.env.LOA_PASSWORD)!, displayName: values['display-name'] });
       default:
@@ -390,4 +403,41 @@ async function restore(io: CliIo, lang: Lang, r: { from: string; dataDir: string
     }) + '\n',
   );
   return 0;
+}
+
+async function mapFonts(io: CliIo, lang: Lang, dataDir: string, font: string | undefined): Promise<number> {
+  const started = Date.now();
+  const done = await writeGlyphRanges({ dataDir, ...(font === undefined ? {} : { fontFile: font }) });
+  const ms = Date.now() - started;
+  io.stdout.write(
+    pick(lang, {
+      vi: `Đã ghi ${done.files.length} tệp glyph (${done.glyphs} ký tự, ${ms} ms) vào ${done.dir}. Bản đồ hiện nhãn khi tải lại trang.`,
+      en: `Wrote ${done.files.length} glyph files (${done.glyphs} characters, ${ms} ms) to ${done.dir}. The map shows labels once the page is reloaded.`,
+    }) + '\n',
+  );
+  return 0;
+}
+
+/** A missing or unreadable font is a wrong argument (2); a file of someone else's in the way is refused (1). */
+function reportGlyphsError(io: CliIo, lang: Lang, command: string, err: GlyphsError): number {
+  const say = {
+    'font-missing': {
+      vi: `không có phông chữ ${err.path}. Cài gói fonts-noto-core (apt-get install fonts-noto-core) hoặc chỉ một tệp TTF/OTF khác bằng --font TỆP.`,
+      en: `the font ${err.path} is missing. Install fonts-noto-core (apt-get install fonts-noto-core) or name another TTF/OTF file with --font FILE.`,
+    },
+    'bad-font': {
+      vi: `${err.path} không đọc được như phông TrueType/OpenType. Chỉ một tệp .ttf hoặc .otf bằng --font TỆP.`,
+      en: `${err.path} cannot be read as a TrueType/OpenType font. Name a .ttf or .otf file with --font FILE.`,
+    },
+    'no-data': {
+      vi: `không có thư mục dữ liệu ${err.path}. Chỉ đúng thư mục bằng --data THƯ_MỤC, hoặc chạy "loa controller run" một lần để tạo nó.`,
+      en: `the data folder ${err.path} does not exist. Name it with --data DIR, or run "loa controller run" once to make it.`,
+    },
+    'not-ours': {
+      vi: `${err.path} không do lệnh này tạo ra nên không bị ghi đè. Nếu không cần nó nữa, xoá hoặc chuyển nó đi rồi chạy lại.`,
+      en: `${err.path} was not made by this command, so it is not overwritten. If it is no longer wanted, remove or move it and run again.`,
+    },
+  }[err.code];
+  io.stderr.write(`loa ${command}: ${pick(lang, say)}\n`);
+  return err.code === 'not-ours' ? 1 : 2;
 }
