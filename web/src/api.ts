@@ -82,7 +82,20 @@ export class Api {
     }
   }
 
+  /**
+   * One request; a write refused for its CSRF token (the controller restarted and made a new key: sessions survive,
+   * tokens do not) fetches the session's new token and is sent once more.
+   */
   async #request<T>(method: string, path: string, body: Body): Promise<T> {
+    try {
+      return await this.#send<T>(method, path, body);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 403 && err.code === 'csrf') || (await this.session()) === null) throw err;
+      return this.#send<T>(method, path, body);
+    }
+  }
+
+  async #send<T>(method: string, path: string, body: Body): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (method !== 'GET' && this.#csrf !== null) headers['X-CSRF-Token'] = this.#csrf;
     let payload: BodyInit | undefined;
