@@ -98,7 +98,7 @@ export class Api {
   async #send<T>(method: string, path: string, body: Body): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (method !== 'GET' && this.#csrf !== null) headers['X-CSRF-Token'] = this.#csrf;
-    let payload: BodyInit | undefined;
+    let payload: string | Blob | undefined;
     if (body instanceof Blob) {
       payload = body;
       headers['Content-Type'] = body.type || 'application/octet-stream';
