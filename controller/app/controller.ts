@@ -92,11 +92,12 @@ interface Parts {
   ca: DistrictCa | null;
 }
 
-/** The district CA with the server's credentials and the revocation list at start. */
+/** The district CA with the server's credentials and the revocation list at start (and the serials it names). */
 interface ServerTls {
   ca: DistrictCa;
   server: CertifiedKey;
   crl: string;
+  revoked: string[];
 }
 
 export class DistrictController extends EventEmitter<DistrictControllerEvents> {
@@ -178,11 +179,10 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
       this.#undo.push(() => b.stop());
       broker = b;
       account = { url: b.url, username: CONTROLLER_USER, password };
-      if (brokerTls) clientTls = { ca: [brokerTls.ca] };
-      // Its own certificate, made at each start and never recorded: nobody else holds it, so nothing revokes it.
-      if (brokerTls && e.clientCertificates && tls) {
-        const own = await tls.ca.issueUnit(CONTROLLER_USER);
-        clientTls = { ca: [brokerTls.ca], cert: own.cert, key: own.key };
+      if (brokerTls && tls) {
+        // Its own certificate, made at each start and never recorded: nobody else holds it, so nothing revokes it.
+        const own = e.clientCertificates ? await tls.ca.issueUnit(CONTROLLER_USER) : undefined;
+        clientTls = { ca: [brokerTls.ca], ...(own ? { cert: own.cert, key: own.key } : {}) };
       }
     } else {
       const ext = c.broker;
@@ -202,6 +202,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
       const watcher = new RevocationWatcher({
         ca: tls.ca,
         certificates,
+        applied: tls.revoked,
         logger: this.#log('tls'),
         ...(this.#o.revocationIntervalMs === undefined ? {} : { intervalMs: this.#o.revocationIntervalMs }),
         apply: async (crl, serials) => {
@@ -294,7 +295,8 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     const ca = await DistrictCa.open({ dataDir: c.dataDir, district: c.district.id, clock });
     const server = await ca.serverCredentials(serverNames(c));
     log.info(`district CA ${ca.fingerprint}; server certificate for ${serverNames(c).join(', ')}`);
-    return { ca, server, crl: await ca.crl(await certificates.revocations()) };
+    const revocations = await certificates.revocations();
+    return { ca, server, crl: await ca.crl(revocations), revoked: revocations.map((r) => r.serial) };
   }
 
   /** Starts one optional feature: true when it started; a failure is logged, emitted and listed, not thrown. */

@@ -30,6 +30,8 @@ export interface RevocationWatcherOptions {
   apply: (crl: string, serials: readonly string[]) => Promise<void> | void;
   /** How often the table is read, ms (default 30 s): `loa controller unit retire` runs in another process. */
   intervalMs?: number;
+  /** The revoked serials of the list the broker already started with: not applied again at start. */
+  applied?: readonly string[];
   logger?: Logger;
 }
 
@@ -45,6 +47,7 @@ export class RevocationWatcher {
   constructor(o: RevocationWatcherOptions) {
     this.#o = o;
     this.#log = o.logger ?? silentLogger;
+    if (o.applied) this.#seen = o.applied.join(',');
   }
 
   async start(): Promise<void> {
