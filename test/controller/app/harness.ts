@@ -27,10 +27,11 @@ export interface Rig {
  * Starts a controller with configuration `extra` over the test defaults. `clock` (Unix milliseconds, default the
  * system clock): pass a `TestClock`'s `now` when what the test checks depends on the date.
  */
-export async function startController(extra: Record<string, unknown> = {}, options: { clock?: () => number } = {}): Promise<Rig> {
+export async function startController(extra: Record<string, unknown> = {}, options: { clock?: () => number; webDir?: (dir: string) => Promise<string> } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'loa-app-'));
   const config = validateControllerConfig({ dataDir: join(dir, 'data'), broker: { embedded: { port: 0 } }, http: { port: 0 }, ...extra });
-  const controller = new DistrictController({ config, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const webDir = options.webDir ? await options.webDir(dir) : undefined;
+  const controller = new DistrictController({ config, ...(options.clock === undefined ? {} : { clock: options.clock }), ...(webDir === undefined ? {} : { webDir }) });
   await controller.start();
   return {
     dir,

@@ -1,13 +1,12 @@
 // The console tests' rig: a controller on loopback ports 0 whose console folder is a tiny fake build in a temp
 // folder, and a raw HTTP(S) client (node:http, so that the tests see exactly the bytes and headers sent, and can
 // trust the district CA over TLS).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateControllerConfig } from '../../../controller/app/config.js';
-import { DistrictController } from '../../../controller/app/controller.js';
+import type { DistrictController } from '../../../controller/app/controller.js';
+import { startController } from '../app/harness.js';
 
 export const PASSWORD = 'mat-khau-thu-nghiem';
 export const APP_JS = `console.log(${JSON.stringify('xe loa '.repeat(200))});\n`;
@@ -33,20 +32,8 @@ export interface ConsoleRig {
 }
 
 export async function startConsole(options: { tls?: boolean; webDir?: string } = {}): Promise<ConsoleRig> {
-  const dir = await mkdtemp(join(tmpdir(), 'loa-web-'));
-  const webDir = options.webDir ?? (await makeDist(dir));
-  const config = validateControllerConfig({ dataDir: join(dir, 'data'), broker: { embedded: { port: 0 } }, http: { port: 0, tls: options.tls === true } });
-  const controller = new DistrictController({ config, webDir });
-  await controller.start();
-  return {
-    dir,
-    controller,
-    ca: controller.caCertPem ?? undefined,
-    async close() {
-      await controller.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const rig = await startController({ http: { port: 0, tls: options.tls === true } }, { webDir: async (dir) => options.webDir ?? (await makeDist(dir)) });
+  return { dir: rig.dir, controller: rig.controller, ca: rig.controller.caCertPem ?? undefined, close: () => rig.close() };
 }
 
 export interface Reply {
