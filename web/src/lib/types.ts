@@ -19,6 +19,8 @@ export type { UnitView as Unit } from '../../../controller/api/fleet-routes.js';
 export type { PlayRow as Play, EventRow as UnitEvent } from '../../../controller/api/queries.js';
 /** `GET /api/commands` item; `state` is `no-answer` for a command still `sent` after its expiry. */
 export type { CommandRow } from '../../../controller/fleet/commands.js';
+/** `GET /api/content` items and a clip's audit trail (`GET /api/content/:id`). */
+export type { ClipRecord as Clip, AuditEntry } from '../../../controller/content/library.js';
 
 
 
@@ -28,39 +30,7 @@ export type ClipStatus = (typeof CLIP_STATUSES)[number];
 export const PRIORITIES = ['emergency', 'priority', 'ordinary'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export interface Clip {
-  id: string;
-  sha256: string;
-  size: number;
-  durationMs: number;
-  title: string;
-  summary?: string;
-  category?: string;
-  requestedPriority: Priority;
-  approvedPriority: Priority | null;
-  targets?: { kind: string; id: string }[];
-  validFrom?: number;
-  validUntil?: number;
-  source?: string;
-  submitter: string;
-  submittedAt?: number;
-  status: ClipStatus;
-  approver: string | null;
-  decidedAt?: number | null;
-  note: string | null;
-}
 
-export interface AuditEntry {
-  clipId: string;
-  time: number;
-  actor: string;
-  actorRole: string;
-  action: string;
-  fromStatus: string | null;
-  toStatus: string;
-  detail: string | null;
-  via?: string | null;
-}
 
 export interface Figures {
   units: number;
