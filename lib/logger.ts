@@ -1,7 +1,7 @@
 /**
  * Log lines, for the cart and the district controller alike: one JSON object a line on standard output (journald
- * keeps them as they are), or a short human line with `--pretty`. Each part of the program logs under its own
- * namespace (`loa:unit:player`, `loa:ctl:ingest`).
+ * keeps them as they are, at the priority of an optional `<N>` prefix), or a short human line with `--pretty`. Each
+ * part of the program logs under its own namespace (`loa:unit:player`, `loa:ctl:ingest`).
  *
  * `Logger` is declared again here because lib/ imports nothing of the project. It is the same four methods as the
  * protocol and hardware layers' loggers (protocol/logger.ts, hardware/logger.ts), so what this factory makes fits
@@ -18,6 +18,8 @@ export interface Logger {
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** syslog priorities (sd-daemon(3)): journald reads `<N>` at the start of a line as the line's PRIORITY. */
+const SYSLOG: Record<Level, string> = { debug: '<7>', info: '<6>', warn: '<4>', error: '<3>' };
 
 export interface LogSink {
   write(line: string): unknown;
@@ -28,7 +30,21 @@ export interface LoggerFactory {
   (namespace: string): Logger;
 }
 
-export function createLoggerFactory(options: { out: LogSink; level?: Level; pretty?: boolean; now?: () => number }): LoggerFactory {
+export interface LoggerFactoryOptions {
+  out: LogSink;
+  level?: Level;
+  /** A short human line instead of JSON. */
+  pretty?: boolean;
+  /**
+   * Starts each line with its syslog priority (`<3>` error … `<7>` debug), for standard output connected to the
+   * journal: journald takes it off the line (SyslogLevelPrefix=, on by default) and files the line at that
+   * priority, so `journalctl -p warning` shows warnings and errors only.
+   */
+  syslogPrefix?: boolean;
+  now?: () => number;
+}
+
+export function createLoggerFactory(options: LoggerFactoryOptions): LoggerFactory {
   const min = ORDER[options.level ?? 'info'];
   const now = options.now ?? Date.now;
   return (ns) => {
@@ -36,11 +52,12 @@ export function createLoggerFactory(options: { out: LogSink; level?: Level; pret
       if (ORDER[level] < min) return;
       const msg = typeof message === 'function' ? message() : message;
       const t = new Date(now()).toISOString();
+      const prefix = options.syslogPrefix ? SYSLOG[level] : '';
       if (options.pretty) {
         const extra = fields === undefined ? '' : ' ' + JSON.stringify(fields);
-        options.out.write(`${t.slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${ns} ${msg}${extra}\n`);
+        options.out.write(`${prefix}${t.slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${ns} ${msg}${extra}\n`);
       } else {
-        options.out.write(JSON.stringify({ t, level, ns, msg, ...fields }) + '\n');
+        options.out.write(prefix + JSON.stringify({ t, level, ns, msg, ...fields }) + '\n');
       }
     };
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
