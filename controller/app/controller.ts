@@ -190,7 +190,9 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
       if (ext.files) {
         const files = ext.files;
         await this.#feature('mosquitto-files', async () => {
-          await writeMosquittoFiles({ district, units: await registry.brokerAccounts(), controller: { username: ext.username, password: ext.password }, ...files });
+          // 0640: Mosquitto reads the password file as its own user, in the file's group (the setgid folder's, with
+          // `loa controller mosquitto-setup`); 0600 would lock it out at its next reload.
+          await writeMosquittoFiles({ district, units: await registry.brokerAccounts(), controller: { username: ext.username, password: ext.password }, ...files, passwordFileMode: 0o640 });
           if (files.tlsDir && tls) await writeMosquittoTls(files.tlsDir, { ca: tls.ca.certPem, ...tls.server, crl: tls.crl });
         });
         if (files.tlsDir && tls && ext.url.startsWith('mqtts:')) clientTls = { ca: [tls.ca.certPem] };

@@ -234,6 +234,8 @@ async function rewriteMosquittoFiles(office: Office): Promise<MosquittoFilesWrit
     controller: { username: config.broker.username, password: config.broker.password },
     passwordFile: files.passwordFile,
     aclFile: files.aclFile,
+    // Readable by Mosquitto's group, as the controller writes it at start (controller.ts).
+    passwordFileMode: 0o640,
   });
   let crlFile: string | null = null;
   const ca = files.tlsDir ? await DistrictCa.existing({ dataDir: config.dataDir, district: config.district.id }) : null;

@@ -27,6 +27,11 @@ export interface MosquittoFilesOptions {
   controller: { username?: string; password: string };
   passwordFile: string;
   aclFile: string;
+  /**
+   * The password file's mode (default 0600, for a Mosquitto running as the controller's own user). 0640 when
+   * Mosquitto reads it as another user through the folder's group (`loa controller mosquitto-setup`).
+   */
+  passwordFileMode?: number;
 }
 
 const HASH = /^\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
@@ -60,22 +65,23 @@ export function mosquittoAclText(o: Pick<MosquittoFilesOptions, 'district' | 'un
 
 /** Writes both files durably. */
 export async function writeMosquittoFiles(o: MosquittoFilesOptions): Promise<void> {
-  await writeFileDurably(o.passwordFile, mosquittoPasswordText(o), 0o600);
+  await writeFileDurably(o.passwordFile, mosquittoPasswordText(o), o.passwordFileMode ?? 0o600);
   await writeFileDurably(o.aclFile, mosquittoAclText(o), 0o640);
 }
 
 /**
  * A minimal Mosquitto configuration for these files: one listener, no anonymous clients, no persistence. Mosquitto
- * started as root drops to `user` (its default is `mosquitto`), who must be able to read both files.
+ * started as root drops to `user` (its default is `mosquitto`), who must be able to read both files. `snippet`: the
+ * text is a conf.d file included by a main file (Debian's) that sets persistence itself, so it leaves that alone.
  */
-export function mosquittoConfText(o: { port: number; host?: string; passwordFile: string; aclFile: string; user?: string }): string {
+export function mosquittoConfText(o: { port: number; host?: string; passwordFile: string; aclFile: string; user?: string; snippet?: boolean }): string {
   return [
     ...(o.user === undefined ? [] : [`user ${o.user}`]),
     `listener ${o.port} ${o.host ?? '127.0.0.1'}`,
     'allow_anonymous false',
     `password_file ${o.passwordFile}`,
     `acl_file ${o.aclFile}`,
-    'persistence false',
+    ...(o.snippet === true ? [] : ['persistence false']),
     '',
   ].join('\n');
 }
