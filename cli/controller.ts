@@ -13,6 +13,8 @@
  *   loa controller backup [--out DIR] [--passphrase-env VAR]      (passphrase from $VAR, default LOA_BACKUP_PASSPHRASE)
  *   loa controller restore FROM --data NEWDIR [--passphrase-env VAR]
  *   loa controller map-fonts [--font FILE]                         (the offline map's label glyphs, <data>/map/fonts/)
+ *   loa controller mosquitto-setup [--conf-d DIR] [--files DIR] [--port N] [--host ADDR] [--tls-port N]
+ *                                                                   (as root: switch to Debian's Mosquitto, cli/controller-mosquitto.ts)
  *
  * Every command takes `--config FILE` (the controller's JSON configuration), `--data DIR` (over the file's
  * `dataDir`) and `--lang en`.
@@ -33,8 +35,10 @@ import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/i
 import { ROLES, UserError } from '../controller/users/roles.js';
 import { GlyphsError, writeGlyphRanges } from '../controller/web/glyphs.js';
 import { createLoggerFactory } from '../lib/logger.js';
+import { SystemdNotifier } from '../lib/systemd-notify.js';
+import { mosquittoSetup } from './controller-mosquitto.js';
 import { pick, type Lang } from './i18n.js';
-import { choiceOf, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
+import { choiceOf, journalPrefixFrom, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
 
 const COMMON = ['config', 'data'] as const;
 
@@ -61,9 +65,15 @@ export const controllerSpec = {
   loa controller map-fonts [--font TỆP]                             tạo glyph chữ tiếng Việt cho nhãn bản đồ ngoại tuyến
                                                                     (<data>/map/fonts/Noto Sans Regular/) từ phông TTF/OTF
                                                                     (mặc định Noto Sans của gói fonts-noto-core)
+  loa controller mosquitto-setup [--config TỆP] [--conf-d THƯ_MỤC] [--files THƯ_MỤC] [--port N] [--host ĐỊA_CHỈ] [--tls-port N]
+                                                                    (chạy bằng root) chuyển sang Mosquitto của Debian: ghi tệp mật khẩu,
+                                                                    ACL, TLS (mặc định /var/lib/loa/mosquitto), conf.d/loa.conf (mặc định
+                                                                    /etc/mosquitto/conf.d) và mục broker của cấu hình (mật khẩu mới);
+                                                                    sau đó: systemctl restart mosquitto loa-controller
   Tuỳ chọn chung: --config TỆP (cấu hình JSON), --data THƯ_MỤC (thư mục dữ liệu), --lang en
   Gói cài đặt ghi địa chỉ publicUrls.broker / publicUrls.content của cấu hình; địa chỉ chỉ dùng trong máy này
-  (127.0.0.1) bị từ chối, trừ khi thêm --allow-loopback (chạy thử mọi thứ trên một máy).`,
+  (127.0.0.1) bị từ chối, trừ khi thêm --allow-loopback (chạy thử mọi thứ trên một máy).
+  Mặc định của --config: biến môi trường LOA_CONTROLLER_CONFIG (gói cài đặt đặt sẵn); --config ghi trên dòng lệnh được ưu tiên.`,
     en: `Usage:
   loa controller run [--config FILE] [--data DIR] [--pretty]        run the district controller (Ctrl-C stops it)
   loa controller unit add <unit-id> --commune C --team T [--commune-name NAME] [--team-name NAME]
@@ -85,9 +95,15 @@ export const controllerSpec = {
   loa controller map-fonts [--font FILE]                            make the Vietnamese label glyphs of the offline map
                                                                     (<data>/map/fonts/Noto Sans Regular/) from a TTF/OTF font
                                                                     (default: Noto Sans of the fonts-noto-core package)
+  loa controller mosquitto-setup [--config FILE] [--conf-d DIR] [--files DIR] [--port N] [--host ADDR] [--tls-port N]
+                                                                    (as root) switch to Debian's Mosquitto: write the password, ACL and
+                                                                    TLS files (default /var/lib/loa/mosquitto), conf.d/loa.conf (default
+                                                                    /etc/mosquitto/conf.d) and the configuration's broker section (a new
+                                                                    password); then: systemctl restart mosquitto loa-controller
   Common options: --config FILE (JSON configuration), --data DIR (data folder), --lang en
   The bundle carries the configuration's publicUrls.broker / publicUrls.content; an address of this machine only
-  (127.0.0.1) is refused unless --allow-loopback is given (everything on one machine, for a trial).`,
+  (127.0.0.1) is refused unless --allow-loopback is given (everything on one machine, for a trial).
+  --config defaults to the environment variable LOA_CONTROLLER_CONFIG (set by the installed package); --config wins.`,
   },
   options: {
     config: { type: 'string' },
@@ -106,6 +122,11 @@ export const controllerSpec = {
     pretty: { type: 'boolean' },
     'passphrase-env': { type: 'string' },
     font: { type: 'string' },
+    'conf-d': { type: 'string' },
+    files: { type: 'string' },
+    port: { type: 'string', number: { min: 1, max: 65_535, integer: true } },
+    host: { type: 'string' },
+    'tls-port': { type: 'string', number: { min: 1, max: 65_535, integer: true } },
   },
   commands: [
     { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
@@ -117,6 +138,7 @@ export const controllerSpec = {
     { name: 'backup', options: [...COMMON, 'out', 'passphrase-env'], args: 0 },
     { name: 'restore', options: ['data', 'passphrase-env'], args: 1 },
     { name: 'map-fonts', options: [...COMMON, 'font'], args: 0 },
+    { name: 'mosquitto-setup', options: ['config', 'conf-d', 'files', 'port', 'host', 'tls-port'], args: 0 },
   ],
 } as const satisfies GroupSpec;
 
@@ -158,6 +180,8 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
   }
   const [arg] = args;
   const what = `controller ${command.name}`;
+  // The installed default (the package's /usr/bin/loa exports it) for the commands that read the configuration.
+  if (values.config === undefined && command.options.includes('config')) values.config = io.env.LOA_CONTROLLER_CONFIG || undefined;
   // Checked before anything is opened, so that a mistake changes nothing.
   if (command.name === 'unit add' && (arg === undefined || values.commune === undefined || values.team === undefined)) {
     throw new UsageError(pick(lang, { vi: 'cần: unit add <mã-xe> --commune XÃ --team TỔ', en: 'needs: unit add <unit-id> --commune C --team T' }));
@@ -185,6 +209,7 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
   }
   try {
     if (command.name === 'restore') return await restore(io, lang, { from: arg!, dataDir: values.data!, passphrase });
+    if (command.name === 'mosquitto-setup') return await mosquittoSetup(io, lang, values);
     const config = await controllerConfig(values);
     switch (command.name) {
       case 'run':
@@ -232,7 +257,8 @@ function refuseLoopback(lang: Lang, config: ControllerConfig, allowed: boolean):
 }
 
 async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: boolean): Promise<number> {
-  const logger = createLoggerFactory({ out: io.stdout, pretty, level: logLevelFrom(io.env) });
+  const logger = createLoggerFactory({ out: io.stdout, pretty, level: logLevelFrom(io.env), syslogPrefix: journalPrefixFrom(io.env, pretty) });
+  const systemd = new SystemdNotifier({ env: io.env, log: (m) => logger('loa:ctl:systemd').warn(m) });
   const controller = new DistrictController({ config, logger });
   try {
     await controller.start();
@@ -256,10 +282,15 @@ async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: bool
       en: `District controller ${config.district.name} (${config.district.id}) running.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Data: ${config.dataDir}\n  District key: ${controller.districtPublicKeyHex}\n${caLine}${failed.length ? `  Features not running: ${failed.join(', ')} (see the log)\n` : ''}Ctrl-C stops it.`,
     }) + '\n',
   );
+  // Ready only now: the database is open, the broker and the HTTP server listen.
+  systemd.ready(pick(lang, { vi: `Bộ điều khiển ${config.district.name} đang chạy, HTTP ${controller.httpUrl}`, en: `Controller ${config.district.name} running, HTTP ${controller.httpUrl}` }));
+  systemd.startWatchdog();
   const release = await untilStopSignal();
+  systemd.stopping();
   try {
     await controller.stop();
   } finally {
+    systemd.close();
     release();
   }
   io.stderr.write(pick(lang, { vi: 'Đã dừng.', en: 'Stopped.' }) + '\n');

@@ -16,6 +16,15 @@ export function logLevelFrom(env: NodeJS.ProcessEnv): 'debug' | 'info' {
   return env.LOA_LOG_LEVEL === 'debug' ? 'debug' : 'info';
 }
 
+/**
+ * Whether log lines start with their syslog priority (`<4>`…): when standard output is the journal (systemd sets
+ * JOURNAL_STREAM for a service whose output goes there), so that journald files each line at its level. A person
+ * who asked for --pretty reads the lines, and gets none.
+ */
+export function journalPrefixFrom(env: NodeJS.ProcessEnv, pretty: boolean): boolean {
+  return !pretty && env.JOURNAL_STREAM !== undefined && env.JOURNAL_STREAM !== '';
+}
+
 /** A command group: `loa <group> ...`, with the language `main` chose (`--lang` anywhere, LOA_LANG, Vietnamese). */
 export type CommandGroup = (argv: string[], io: CliIo, lang: Lang) => Promise<number>;
 

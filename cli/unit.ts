@@ -4,8 +4,13 @@
  *   loa unit status [--json] [--data DIR]                                     what the running cart is doing
  *   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]      a simulated button (--sim carts)
  *   loa unit selftest [--sim] [--config FILE] [--data DIR] [--gnss-wait S]                 checklist of the cart's hardware
+ *   loa unit relay off [--sim] [--config FILE] [--data DIR]                   the amplifier off, no cart running
+ *                                                                             (systemd's ExecStartPre/ExecStopPost)
  *   loa unit command <action> --to unit:ID|team:ID|commune:ID --as USER        a signed command, through the
  *                                                                             running controller (unit-command.ts)
+ *
+ * Installed defaults (exported by the Debian package's /usr/bin/loa): LOA_DATA for --data, LOA_UNIT_CONFIG for the
+ * cart's --config, LOA_CONTROLLER_CONFIG for `unit command`'s --config (the controller's file). An option wins.
  */
 import { stat } from 'node:fs/promises';
 import { ConfigError } from '../hardware/board/config-error.js';
@@ -14,6 +19,8 @@ import { createHardware } from '../device/hardware.js';
 import { createLoggerFactory } from '../device/logger.js';
 import { formatSelftest, runSelftest } from '../device/selftest.js';
 import { CartStartError, runCart } from '../device/cart-run.js';
+import { RelayOffError, switchRelayOff } from '../device/relay-off.js';
+import { SystemdNotifier } from '../lib/systemd-notify.js';
 import { PLAYER_STATE_TEXT, type CartStatus } from '../device/cart-status.js';
 import { controlRequest } from '../device/control.js';
 import { IdentityError } from '../device/identity.js';
@@ -25,7 +32,7 @@ import { provision, ProvisionError, type ProvisionResult } from '../device/provi
 import { listenForBundle, sendBundle, type ProvisionAnswer } from '../device/provision-serial.js';
 import { loopAround, TRIEU_SON_COMMUNES } from '../device/sim/places.js';
 import { pick, type Lang, type Text } from './i18n.js';
-import { choiceOf, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
+import { choiceOf, journalPrefixFrom, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
 
 const HELP: Text = {
   vi: `Cách dùng:
@@ -39,11 +46,15 @@ const HELP: Text = {
   loa unit selftest [--sim] [--config TỆP] [--data THƯ_MỤC] [--gnss-wait GIÂY] [--lang en]
       kiểm tra rơ-le, âm thanh, âm lượng, GNSS và bảng đo nguồn; mã thoát 0 khi tất cả đạt
       (bo mạch: theo gói cấp phát trong --data, trừ khi --config ghi hardware.profile)
+  loa unit relay off [--sim] [--config TỆP] [--data THƯ_MỤC]
+      tắt rơ-le bộ khuếch đại khi không có phần mềm xe nào chạy (dùng trong ExecStartPre/ExecStopPost của systemd)
   loa unit command <sync-now|stop|reboot|volume N|play MÃ_BẢN_TIN|set-config KHOÁ GIÁ_TRỊ>
                    --to unit:MÃ|team:MÃ|commune:MÃ --as NGƯỜI_DUYỆT [--password MK] [--ttl GIÂY]
                    [--url http://MÁY_CHỦ:8080] [--config TỆP_CẤU_HÌNH_MÁY_CHỦ]
       gửi lệnh đã ký tới xe qua bộ điều khiển đang chạy (mật khẩu lấy từ --password hoặc LOA_PASSWORD;
-      địa chỉ: --url, hoặc http.host/http.port trong cấu hình máy chủ)`,
+      địa chỉ: --url, hoặc http.host/http.port trong cấu hình máy chủ)
+  Mặc định từ biến môi trường (gói cài đặt đặt sẵn): LOA_DATA cho --data, LOA_UNIT_CONFIG cho --config của xe,
+  LOA_CONTROLLER_CONFIG cho --config của "unit command"; tuỳ chọn ghi trên dòng lệnh được ưu tiên.`,
   en: `Usage:
   loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty] [--autoplay]
       run the cart (--sim: simulated hardware, and a test playlist made in an empty data folder)
@@ -55,11 +66,15 @@ const HELP: Text = {
   loa unit selftest [--sim] [--config FILE] [--data DIR] [--gnss-wait SECONDS] [--lang en]
       checks the relay, audio, volume, GNSS and the power board; exit code 0 only when all pass
       (the board: the one the provisioning bundle in --data names, unless --config sets hardware.profile)
+  loa unit relay off [--sim] [--config FILE] [--data DIR]
+      switch the amplifier relay off with no cart program running (systemd's ExecStartPre/ExecStopPost)
   loa unit command <sync-now|stop|reboot|volume N|play CLIP_ID|set-config KEY VALUE>
                    --to unit:ID|team:ID|commune:ID --as APPROVER [--password PW] [--ttl SECONDS]
                    [--url http://SERVER:8080] [--config CONTROLLER_CONFIG_FILE]
       send signed commands to carts through the running controller (password from --password or LOA_PASSWORD;
-      address: --url, else http.host/http.port of the controller's configuration)`,
+      address: --url, else http.host/http.port of the controller's configuration)
+  Defaults from the environment (set by the installed package): LOA_DATA for --data, LOA_UNIT_CONFIG for the cart's
+  --config, LOA_CONTROLLER_CONFIG for the --config of "unit command"; an option on the command line wins.`,
 };
 
 const BUTTONS = ['play', 'next', 'vol-up', 'vol-down', 'stop'] as const;
@@ -92,6 +107,7 @@ export const unitSpec = {
     { name: 'provision', options: ['bundle', 'data', 'serial', 'listen'], args: 0 },
     { name: 'press', options: ['long', 'data'], args: 1 },
     { name: 'selftest', options: ['sim', 'config', 'data', 'gnss-wait'], args: 0 },
+    { name: 'relay', options: ['sim', 'config', 'data'], args: 1 },
     { name: 'command', options: ['to', 'as', 'password', 'ttl', 'url', 'config'], args: 3 },
   ],
 } as const satisfies GroupSpec;
@@ -103,9 +119,11 @@ export async function runUnit(argv: string[], io: CliIo, lang: Lang): Promise<nu
     return help ? 0 : 2;
   }
   const dataDir = values.data ?? io.env.LOA_DATA ?? 'data/unit';
+  // The cart's configuration file; `unit command` takes the controller's instead (read there).
+  const config = values.config ?? (io.env.LOA_UNIT_CONFIG || undefined);
   switch (command.name) {
     case 'run':
-      return run(io, lang, { dataDir, sim: values.sim, config: values.config, speed: values.speed === undefined ? 1 : Number(values.speed), pretty: values.pretty, autoplay: values.autoplay });
+      return run(io, lang, { dataDir, sim: values.sim, config, speed: values.speed === undefined ? 1 : Number(values.speed), pretty: values.pretty, autoplay: values.autoplay });
     case 'status':
       return status(io, lang, dataDir, values.json);
     case 'press':
@@ -113,11 +131,13 @@ export async function runUnit(argv: string[], io: CliIo, lang: Lang): Promise<nu
     case 'provision':
       return provisionCommand(io, lang, dataDir, values.bundle, values.serial, values.listen);
     case 'selftest':
-      return selftest(io, lang, dataDir, values.sim, values.config, values['gnss-wait']);
+      return selftest(io, lang, dataDir, values.sim, config, values['gnss-wait']);
+    case 'relay':
+      return relayOff(io, lang, dataDir, args[0], values.sim, config);
     case 'command': {
       // Office code, loaded only for this command: the cart's own commands never load the controller's.
       const { sendUnitCommand } = await import('./unit-command.js');
-      return sendUnitCommand(io, lang, args, values);
+      return sendUnitCommand(io, lang, args, { ...values, config: values.config ?? (io.env.LOA_CONTROLLER_CONFIG || undefined) });
     }
     default:
       throw new UsageError(pick(lang, { vi: `không có lệnh "${command.name}" (xem loa unit --help)`, en: `no command "${command.name}" (see loa unit --help)` }));
@@ -143,13 +163,52 @@ async function selftest(io: CliIo, lang: Lang, dataDir: string, sim: boolean, co
   return lines.every((l) => l.ok) ? 0 : 1;
 }
 
+/**
+ * `loa unit relay off`: the amplifier off, with no cart program running and no data lock taken (a crashed cart may
+ * still hold it). Exit 0 when off (or nothing to switch), 1 when the GPIO line cannot be driven.
+ */
+async function relayOff(io: CliIo, lang: Lang, dataDir: string, word: string | undefined, sim: boolean, configFile: string | undefined): Promise<number> {
+  if (word === undefined) throw new UsageError(pick(lang, { vi: 'cần: relay off', en: 'needs: relay off' }));
+  choiceOf(lang, 'relay', word, ['off']);
+  let config;
+  try {
+    config = await loadCartConfigFor(dataDir, configFile, { simulate: sim });
+  } catch (err) {
+    if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
+    throw err;
+  }
+  try {
+    const done = await switchRelayOff(config.hardware);
+    io.stdout.write(
+      pick(
+        lang,
+        done.simulated
+          ? { vi: 'Cấu hình dùng phần cứng mô phỏng: không có rơ-le thật để tắt.', en: 'The configuration uses simulated hardware: there is no real relay to switch off.' }
+          : { vi: `Đã tắt rơ-le bộ khuếch đại (BCM ${done.pin}${done.activeLow ? ', kích mức thấp' : ''}).`, en: `Amplifier relay switched off (BCM ${done.pin}${done.activeLow ? ', active-low' : ''}).` },
+      ) + '\n',
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof RelayOffError)) throw err;
+    const detail = err.cause instanceof Error ? err.cause.message : String(err.cause);
+    io.stderr.write(
+      pick(lang, {
+        vi: `loa unit relay off: không tắt được rơ-le trên chân BCM ${err.pin}: kiểm tra người dùng có trong nhóm "gpio" và relay.pin trong cấu hình. ${detail}`,
+        en: `loa unit relay off: cannot switch the relay off on BCM ${err.pin}: check that the user is in the "gpio" group and relay.pin in the configuration. ${detail}`,
+      }) + '\n',
+    );
+    return 1;
+  }
+}
+
 async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; config: string | undefined; speed: number; pretty: boolean; autoplay: boolean }): Promise<number> {
   const notFolder = await stat(o.dataDir).then((s) => !s.isDirectory(), () => false);
   if (notFolder) {
     io.stderr.write(pick(lang, { vi: `loa unit run: ${o.dataDir} là một tệp, không phải thư mục dữ liệu (--data THƯ_MỤC)`, en: `loa unit run: ${o.dataDir} is a file, not a data folder (--data DIR)` }) + '\n');
     return 1;
   }
-  const logger = createLoggerFactory({ out: io.stdout, pretty: o.pretty, level: logLevelFrom(io.env) });
+  const logger = createLoggerFactory({ out: io.stdout, pretty: o.pretty, level: logLevelFrom(io.env), syslogPrefix: journalPrefixFrom(io.env, o.pretty) });
+  const systemd = new SystemdNotifier({ env: io.env, log: (m) => logger('loa:unit:systemd').warn(m) });
   let running;
   try {
     running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed: o.speed, logger });
@@ -172,10 +231,15 @@ async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; co
   );
   // --autoplay: start a session as a schedule would (the policy still decides), so `npm start` is heard at once.
   if (o.autoplay) running.cart.player.playPause('schedule');
+  // Ready only now: the store is open, the relay off, the player ready and the control socket listening.
+  systemd.ready(pick(lang, { vi: `Xe ${running.identity.unitName} đang chạy${o.sim ? ' (mô phỏng)' : ''}`, en: `Cart ${running.identity.unitName} running${o.sim ? ' (simulated)' : ''}` }));
+  systemd.startWatchdog();
   const release = await untilStopSignal();
+  systemd.stopping();
   try {
     await running.stop();
   } finally {
+    systemd.close();
     release();
   }
   return 0;
