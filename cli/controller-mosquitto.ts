@@ -92,7 +92,7 @@ function report(lang: Lang, d: MosquittoSetupResult, ms: number): string[] {
         en: `Warning: Mosquitto (group ${MOSQUITTO_GROUP}) cannot pass through ${dir}: chmod o+x ${dir}`,
       }),
     ),
-    pick(lang, { vi: 'Bước tiếp theo: systemctl restart mosquitto loa-controller', en: 'Next: systemctl restart mosquitto loa-controller' }),
+    pick(lang, { vi: 'Bước tiếp theo: systemctl enable --now loa-mosquitto-reload.path && systemctl restart mosquitto loa-controller', en: 'Next: systemctl enable --now loa-mosquitto-reload.path && systemctl restart mosquitto loa-controller' }),
   ];
   return lines;
 }

@@ -303,7 +303,7 @@ describe('loa controller mosquitto-setup, the command', () => {
     expect(r.stdout).toContain(`${join(p.dir, 'conf.d', 'loa.conf')}: cổng 18834 (127.0.0.1) cho bộ điều khiển`);
     expect(r.stdout).toContain('1 xe loa và tài khoản loa_controller');
     expect(r.stdout).toContain(`Bản cũ: ${p.configFile}.before-mosquitto`);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Bước tiếp theo: systemctl restart mosquitto loa-controller');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Bước tiếp theo: systemctl enable --now loa-mosquitto-reload.path && systemctl restart mosquitto loa-controller');
   });
 
   it('refuses in one English line with --lang en, exit code 1', async () => {
