@@ -1,0 +1,202 @@
+/**
+ * One Debian package, laid out as a Debian administrator expects and built with Debian's own dpkg-deb:
+ *
+ *   /usr/lib/loa/<version>/{package.json,dist,node_modules}   this release (a new version installs beside it)
+ *   /usr/bin/loa                                               the installed defaults, then that release's CLI
+ *   /usr/lib/systemd/system/loa-<role>.service                 Type=notify, watchdog, hardening
+ *   /etc/loa/<role>.json                                       configuration (a conffile)
+ *   /usr/share/doc/loa-<role>/, /usr/share/man/man1/loa.1.gz, /usr/share/lintian/overrides/loa-<role>
+ *   DEBIAN/{control,conffiles,md5sums,postinst,prerm,postrm}
+ *
+ * The data in /var/lib/loa is made by postinst and systemd, never shipped: upgrading, removing or purging the
+ * package leaves it where it is.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { chmod, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { DebArch } from './roots.js';
+import { run } from './shell.js';
+
+export type Role = 'unit' | 'controller';
+
+interface RoleInfo {
+  summary: string;
+  description: string;
+  /** Groups the `loa` user joins when they exist. */
+  groups: string[];
+  recommends: string[];
+  suggests: string[];
+  /** dist/ folders not needed by this role. */
+  skipDist: string[];
+  extraUnits: string[];
+  next: { vi: string; en: string };
+}
+
+const ROLES: Record<Role, RoleInfo> = {
+  unit: {
+    summary: 'Loa cart: approved playlist, records and link to the district',
+    description:
+      'The program of a commune youth propaganda team\'s loudspeaker cart ("xe loa"): it plays only the playlist\n' +
+      'the district approved and signed, drives the amplifier relay, volume and buttons, records what it played\n' +
+      'where and when (GNSS), and reports to the district controller over MQTT or a serial link. Runs as the\n' +
+      'loa-unit systemd service.',
+    groups: ['gpio', 'audio', 'dialout', 'i2c', 'spi'],
+    recommends: ['alsa-utils'],
+    suggests: [],
+    skipDist: ['web', 'bench', 'tools'],
+    extraUnits: [],
+    next: {
+      vi: 'Loa: tiếp theo — loa unit provision --bundle TỆP, loa unit selftest, rồi systemctl enable --now loa-unit',
+      en: 'Loa: next — loa unit provision --bundle FILE, loa unit selftest, then systemctl enable --now loa-unit',
+    },
+  },
+  controller: {
+    summary: 'Loa district controller: approval, fleet, reports and officers\' console',
+    description:
+      'The district controller of the Loa loudspeaker carts: content approval and signed playlists, the carts\'\n' +
+      'telemetry, signed commands, the periodic reports in Vietnamese and a web console for the officers.\n' +
+      'Runs as the loa-controller systemd service, with its embedded MQTT broker or with Mosquitto.',
+    groups: ['dialout'],
+    recommends: [],
+    suggests: ['mosquitto', 'fonts-noto-core'],
+    skipDist: ['bench', 'tools'],
+    extraUnits: ['loa-mosquitto-reload.path', 'loa-mosquitto-reload.service'],
+    next: {
+      vi: 'Loa: tiếp theo — sửa /etc/loa/controller.json (huyện, địa chỉ), loa controller user add, rồi systemctl enable --now loa-controller',
+      en: 'Loa: next — edit /etc/loa/controller.json (district, addresses), loa controller user add, then systemctl enable --now loa-controller',
+    },
+  },
+};
+
+export interface DebSpec {
+  role: Role;
+  arch: DebArch;
+  version: string;
+  /** The repository (packaging/ and dist/ are read from it). */
+  repo: string;
+  /** The folder holding this architecture's node_modules. */
+  app: string;
+  /** A fresh folder to lay the package out in. */
+  staging: string;
+  outDir: string;
+  /** The release's date (the commit's), for the changelog: the same tree gives the same package. */
+  date: Date;
+}
+
+export function debName(role: Role, version: string, arch: DebArch): string {
+  return `loa-${role}_${version}_${arch}.deb`;
+}
+
+async function writeText(path: string, text: string, mode = 0o644): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+  await chmod(path, mode);
+}
+
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/@([A-Z_]+)@/g, (whole, key: string) => values[key] ?? whole);
+}
+
+async function* files(dir: string): AsyncGenerator<string> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(path);
+    else if (entry.isFile()) yield path;
+  }
+}
+
+function md5(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('md5');
+    createReadStream(path)
+      .on('data', (d) => hash.update(d))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+/** Installed-Size: KiB of the tree, counting each file rounded up to a KiB as dpkg-gencontrol does. */
+async function installedKiB(root: string): Promise<number> {
+  let kib = 0;
+  for await (const path of files(root)) if (!relative(root, path).startsWith('DEBIAN')) kib += Math.ceil((await stat(path)).size / 1024);
+  return kib;
+}
+
+/** The release folder: dist/ without the role's unneeded parts and without source maps, and node_modules. */
+async function layRelease(s: DebSpec, info: RoleInfo, release: string): Promise<void> {
+  await mkdir(release, { recursive: true });
+  const pkg = JSON.parse(await readFile(join(s.repo, 'package.json'), 'utf8')) as { name: string; version: string; type: string };
+  await writeText(join(release, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, type: pkg.type, private: true }, null, 2)}\n`);
+  for (const entry of await readdir(join(s.repo, 'dist'))) {
+    if (info.skipDist.includes(entry)) continue;
+    await cp(join(s.repo, 'dist', entry), join(release, 'dist', entry), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  }
+  await cp(join(s.app, 'node_modules'), join(release, 'node_modules'), { recursive: true });
+  await run('chmod', ['-R', 'u=rwX,go=rX', release]);
+}
+
+function controlText(s: DebSpec, info: RoleInfo, kib: number): string {
+  const other = s.role === 'unit' ? 'loa-controller' : 'loa-unit';
+  const lines = [
+    `Package: loa-${s.role}`,
+    `Version: ${s.version}`,
+    `Architecture: ${s.arch}`,
+    'Maintainer: Loa developers <loa@loa.invalid>',
+    `Installed-Size: ${kib}`,
+    // The addons are C/C++ built against Debian's C library and libstdc++; node >= 20.17 for the program itself.
+    'Depends: nodejs (>= 20.17), adduser, libc6 (>= 2.36), libstdc++6 (>= 12)',
+    ...(info.recommends.length ? [`Recommends: ${info.recommends.join(', ')}`] : []),
+    ...(info.suggests.length ? [`Suggests: ${info.suggests.join(', ')}`] : []),
+    // Both ship /usr/bin/loa; the controller's package holds every command a technician's laptop needs.
+    `Conflicts: ${other}`,
+    'Section: misc',
+    'Priority: optional',
+    `Description: ${info.summary}`,
+    ...info.description.split('\n').map((l) => ` ${l}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Builds the package into `outDir`; returns its path. */
+export async function buildDeb(s: DebSpec): Promise<string> {
+  const info = ROLES[s.role];
+  const p = (rel: string): string => join(s.repo, 'packaging', rel);
+  const root = s.staging;
+  await rm(root, { recursive: true, force: true });
+  await layRelease(s, info, join(root, 'usr', 'lib', 'loa', s.version));
+
+  const service = `loa-${s.role}.service`;
+  const values = { PACKAGE: `loa-${s.role}`, VERSION: s.version, ROLE: s.role, SERVICE: service, GROUPS: info.groups.join(' '), NEXT_VI: info.next.vi, NEXT_EN: info.next.en };
+  await writeText(join(root, 'usr', 'bin', 'loa'), fill(await readFile(p('debian/loa'), 'utf8'), values), 0o755);
+  for (const unit of [service, ...info.extraUnits]) {
+    if (existsSync(p(`systemd/${unit}`))) await writeText(join(root, 'usr', 'lib', 'systemd', 'system', unit), await readFile(p(`systemd/${unit}`), 'utf8'));
+  }
+  await writeText(join(root, 'etc', 'loa', `${s.role}.json`), await readFile(p(`etc/${s.role}.json`), 'utf8'));
+  const doc = join(root, 'usr', 'share', 'doc', `loa-${s.role}`);
+  await writeText(join(doc, 'copyright'), await readFile(p('debian/copyright'), 'utf8'));
+  const changelog = `loa (${s.version}) unstable; urgency=medium\n\n  * Release ${s.version}; see the project's history for what changed.\n\n -- Loa developers <loa@loa.invalid>  ${s.date.toUTCString().replace('GMT', '+0000')}\n`;
+  await writeText(join(doc, 'changelog.gz'), '');
+  await writeFile(join(doc, 'changelog.gz'), gzipSync(changelog, { level: 9 }));
+  await mkdir(join(root, 'usr', 'share', 'man', 'man1'), { recursive: true });
+  await writeFile(join(root, 'usr', 'share', 'man', 'man1', 'loa.1.gz'), gzipSync(await readFile(p('loa.1')), { level: 9 }));
+  await writeText(join(root, 'usr', 'share', 'lintian', 'overrides', `loa-${s.role}`), await readFile(p(`debian/${s.role}.lintian-overrides`), 'utf8'));
+
+  const debian = join(root, 'DEBIAN');
+  for (const script of ['postinst', 'prerm', 'postrm']) await writeText(join(debian, script), fill(await readFile(p(`debian/${script}`), 'utf8'), values), 0o755);
+  await writeText(join(debian, 'conffiles'), `/etc/loa/${s.role}.json\n`);
+  const sums: string[] = [];
+  for await (const path of files(root)) {
+    const rel = relative(root, path);
+    if (rel.startsWith('DEBIAN') || rel.startsWith('etc/')) continue;
+    sums.push(`${await md5(path)}  ${rel}`);
+  }
+  await writeText(join(debian, 'md5sums'), `${sums.sort().join('\n')}\n`);
+  await writeText(join(debian, 'control'), controlText(s, info, await installedKiB(root)));
+
+  await mkdir(s.outDir, { recursive: true });
+  const out = join(s.outDir, debName(s.role, s.version, s.arch));
+  await run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, out], { capture: true });
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * `npm run package`: the Debian packages of this tree.
+ *
+ *   npm run package                              both roles for this machine's architecture
+ *   npm run package -- --arch arm64,armhf        the Pi's (compiled in an emulated Debian root, qemu-user-static)
+ *   npm run package -- --all                     the set that is released: loa-unit for arm64 and armhf,
+ *                                                loa-controller for amd64 and arm64
+ *   npm run package -- --role unit --out DIR     one role; packages go to DIR (default build/packages)
+ *
+ * Needs dpkg-deb (and for another architecture mmdebstrap and qemu-user-static); runs `npm run build` first through
+ * the npm script. Prints each package's size and installed size, and how long each step took.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildDeb, type Role } from './deb.js';
+import { productionModules } from './modules.js';
+import { cacheDir, ensureRoot, hostArch, type DebArch } from './roots.js';
+import { have, step, StepError } from './shell.js';
+
+const ARCHES: readonly DebArch[] = ['amd64', 'arm64', 'armhf'];
+const RELEASED: Record<DebArch, Role[]> = { amd64: ['controller'], arm64: ['unit', 'controller'], armhf: ['unit'] };
+
+/** The emulated root that compiles the native addons for `arch`: trixie, whose Node.js is 20 like the target's. */
+export function builderRoot(arch: DebArch): Promise<string> {
+  return ensureRoot({ arch, suite: 'trixie', include: ['nodejs', 'libnode-dev', 'build-essential', 'python3'], name: `trixie-${arch}-builder` });
+}
+
+/** SOURCE_DATE_EPOCH, else the last commit's time, else now. */
+function releaseDate(repo: string): Date {
+  const epoch = process.env.SOURCE_DATE_EPOCH ?? (() => {
+    try {
+      return execFileSync('git', ['-C', repo, 'log', '-1', '--format=%ct'], { encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  })();
+  return epoch ? new Date(Number(epoch) * 1000) : new Date();
+}
+
+export interface Built {
+  role: Role;
+  arch: DebArch;
+  path: string;
+  bytes: number;
+  installedKiB: number;
+}
+
+/** Builds the packages of `roles` for `arch`; the node_modules are made once for both roles. */
+export async function packageArch(o: { repo: string; arch: DebArch; roles: readonly Role[]; outDir: string }): Promise<{ built: Built[]; modulesSeconds: number }> {
+  const version = (JSON.parse(await readFile(join(o.repo, 'package.json'), 'utf8')) as { version: string }).version;
+  const work = join(cacheDir(), 'work', o.arch);
+  const root = o.arch === hostArch() ? undefined : (await step(`the ${o.arch} builder root (made once, then cached)`, () => builderRoot(o.arch))).value;
+  const modules = await step(`production node_modules for ${o.arch}${root ? ' (native addons compiled under emulation)' : ''}`, () =>
+    productionModules({ repo: o.repo, work, arch: o.arch, ...(root ? { builderRoot: root } : {}) }),
+  );
+  const built: Built[] = [];
+  for (const role of o.roles) {
+    const { value: path } = await step(`loa-${role} ${version} ${o.arch}`, () =>
+      buildDeb({ role, arch: o.arch, version, repo: o.repo, app: modules.value.app, staging: join(work, `staging-${role}`), outDir: o.outDir, date: releaseDate(o.repo) }),
+    );
+    const info = execFileSync('dpkg-deb', ['--field', path, 'Installed-Size'], { encoding: 'utf8' }).trim();
+    built.push({ role, arch: o.arch, path, bytes: (await stat(path)).size, installedKiB: Number(info) });
+  }
+  return { built, modulesSeconds: modules.seconds };
+}
+
+function parseArches(value: string): DebArch[] {
+  return value.split(',').map((a) => {
+    if (!(ARCHES as readonly string[]).includes(a)) throw new StepError(`--arch ${a}: one of ${ARCHES.join(', ')}`, '');
+    return a as DebArch;
+  });
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { arch: { type: 'string' }, all: { type: 'boolean' }, role: { type: 'string' }, out: { type: 'string' } } });
+  const repo = resolve(import.meta.dirname, '..', '..', '..');
+  const outDir = resolve(values.out ?? join(repo, 'build', 'packages'));
+  if (values.role !== undefined && values.role !== 'unit' && values.role !== 'controller') throw new StepError('--role: unit or controller', '');
+  if (!(await have('dpkg-deb'))) throw new StepError('dpkg-deb is missing: apt-get install -y dpkg-dev', '');
+  const arches = values.all ? ARCHES : values.arch ? parseArches(values.arch) : [hostArch()];
+  const all: Built[] = [];
+  for (const arch of arches) {
+    const roles = (values.all ? RELEASED[arch] : ['unit', 'controller']).filter((r) => values.role === undefined || r === values.role) as Role[];
+    if (roles.length) all.push(...(await packageArch({ repo, arch, roles, outDir })).built);
+  }
+  for (const b of all) console.log(`${b.path}: ${(b.bytes / 1024 / 1024).toFixed(1)} MiB, installed ${(b.installedKiB / 1024).toFixed(1)} MiB`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`npm run package: ${err instanceof StepError || !process.env.LOA_DEBUG ? (err as Error).message : (err as Error).stack}`);
+      process.exit(err instanceof StepError && /^--/.test((err as Error).message) ? 2 : 1);
+    },
+  );
+}

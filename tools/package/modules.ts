@@ -1,0 +1,156 @@
+/**
+ * The production node_modules of one architecture: the JavaScript once with `npm ci --omit=dev --ignore-scripts`
+ * (the lock file decides every version), then the native addons without a prebuilt binary for that architecture
+ * compiled where they will run — on this machine for its own architecture, in the emulated Debian root of the
+ * builder for the Pi's (the same Node.js headers and C library as the target Debian). Build leftovers (object
+ * files, sources, other platforms' prebuilds) are removed, so the package holds only what loads at run time.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostArch, inRoot, type DebArch } from './roots.js';
+import { run } from './shell.js';
+
+/** node's `process.arch`, which names the prebuilds folders (`linux-arm64`). */
+const NODE_ARCH: Record<DebArch, string> = { amd64: 'x64', arm64: 'arm64', armhf: 'arm' };
+
+/** Folders with a `package.json` under node_modules (scoped ones included), relative names. */
+async function packagesIn(modules: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await readdir(modules, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.name.startsWith('@')) {
+      for (const sub of await readdir(join(modules, entry.name))) names.push(`${entry.name}/${sub}`);
+    } else names.push(entry.name);
+  }
+  return names;
+}
+
+/** The packages with a binding.gyp and no prebuilt binary for `arch`: the ones to compile. */
+export async function nativeToBuild(modules: string, arch: DebArch): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await packagesIn(modules)) {
+    const dir = join(modules, name);
+    if (!existsSync(join(dir, 'binding.gyp'))) continue;
+    if (existsSync(join(dir, 'prebuilds', `linux-${NODE_ARCH[arch]}`))) continue;
+    out.push(name);
+  }
+  return out;
+}
+
+/** Copies package.json, the lock file and the local addon packages (`file:` dependencies) into `app`. */
+async function copySources(repo: string, app: string): Promise<void> {
+  await rm(app, { recursive: true, force: true });
+  await mkdir(app, { recursive: true });
+  await cp(join(repo, 'package.json'), join(app, 'package.json'));
+  await cp(join(repo, 'package-lock.json'), join(app, 'package-lock.json'));
+  const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  for (const spec of Object.values(pkg.dependencies ?? {})) {
+    if (!spec.startsWith('file:')) continue;
+    const rel = spec.slice('file:'.length);
+    await cp(join(repo, rel), join(app, rel), { recursive: true, filter: (src) => !src.includes(`${rel}/build`) });
+  }
+}
+
+/** The folder of the npm running this build (`npm prefix -g`/lib/node_modules/npm). */
+async function hostNpm(): Promise<string> {
+  const prefix = (await run('npm', ['prefix', '-g'], { capture: true })).trim();
+  return join(prefix, 'lib', 'node_modules', 'npm');
+}
+
+/** A `file:` dependency is a symbolic link after npm ci: the package needs the folder itself. */
+async function resolveLinks(modules: string): Promise<void> {
+  for (const name of await packagesIn(modules)) {
+    const path = join(modules, name);
+    if (!(await lstat(path)).isSymbolicLink()) continue;
+    await run('cp', ['-rL', '--remove-destination', path, `${path}.real`]);
+    await rm(path);
+    await run('mv', [`${path}.real`, path]);
+  }
+}
+
+/** Type declarations and source maps: read by editors and compilers, never by the program (a fifth of the size). */
+const NOT_RUN = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts)$/;
+
+/** Removes what only building needed, type declarations, and other platforms' prebuilt binaries. */
+async function prune(modules: string, arch: DebArch): Promise<void> {
+  await run('find', [modules, '-type', 'd', '-path', '*/node_modules/@types', '-prune', '-exec', 'rm', '-rf', '{}', '+']);
+  // node-gyp (with its Python) only compiles addons, which is done by now; the program never loads it, nor the
+  // command links in .bin.
+  await rm(join(modules, 'node-gyp'), { recursive: true, force: true });
+  await rm(join(modules, '.bin'), { recursive: true, force: true });
+  for (const path of (await run('find', [modules, '-type', 'f'], { capture: true })).split('\n')) {
+    if (NOT_RUN.test(path) || /\/\.eslintrc[^/]*$/.test(path) || /\.musl\.node$/.test(path)) await rm(path);
+    // A .node file is loaded with dlopen, not executed.
+    else if (path.endsWith('.node')) await chmod(path, 0o644);
+  }
+  for (const name of await packagesIn(modules)) {
+    const dir = join(modules, name);
+    const release = join(dir, 'build', 'Release');
+    if (existsSync(release)) {
+      for (const entry of await readdir(release)) {
+        if (!entry.endsWith('.node')) await rm(join(release, entry), { recursive: true, force: true });
+      }
+      for (const entry of await readdir(join(dir, 'build'))) {
+        if (entry !== 'Release') await rm(join(dir, 'build', entry), { recursive: true, force: true });
+      }
+      // Sources compiled into the .node: sqlite3's amalgamation alone is 9 MB.
+      for (const src of ['deps', 'src']) if (existsSync(join(dir, 'binding.gyp'))) await rm(join(dir, src), { recursive: true, force: true });
+    }
+    const prebuilds = join(dir, 'prebuilds');
+    if (existsSync(prebuilds)) {
+      for (const entry of await readdir(prebuilds)) {
+        if (entry !== `linux-${NODE_ARCH[arch]}`) await rm(join(prebuilds, entry), { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+export interface ModulesResult {
+  /** The folder holding node_modules (and package.json). */
+  app: string;
+  /** The addons compiled, and where. */
+  compiled: string[];
+  where: 'host' | 'emulated';
+}
+
+/**
+ * Makes `<work>/app/node_modules` for `arch`. `builderRoot` is the emulated root to compile in when `arch` is not
+ * this machine's.
+ */
+export async function productionModules(o: { repo: string; work: string; arch: DebArch; builderRoot?: string }): Promise<ModulesResult> {
+  const app = join(o.work, 'app');
+  await copySources(o.repo, app);
+  await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app });
+  const modules = join(app, 'node_modules');
+  const compiled = await nativeToBuild(modules, o.arch);
+  // prebuild-install (sqlite3) would try to download a binary first; from source is the only way that works here.
+  // Stripped by the strip of the machine that compiled them (the root's own for the Pi).
+  const strip = `find node_modules -path '*/build/Release/*.node' -exec strip --strip-unneeded {} +`;
+  const rebuild = `npm rebuild --build-from-source --loglevel=error ${compiled.join(' ')} && ${strip}`;
+  if (o.arch === hostArch()) {
+    if (compiled.length) await run('sh', ['-c', rebuild], { cwd: app, env: { ...process.env, npm_config_build_from_source: 'true' } });
+    await resolveLinks(modules);
+    await prune(modules, o.arch);
+    return { app, compiled, where: 'host' };
+  }
+  if (o.builderRoot === undefined) throw new Error(`productionModules: ${o.arch} needs an emulated builder root`);
+  // The cached builder root is used as it is (a copy of it is ~1 GB); only its /loa-app folder changes.
+  const root = o.builderRoot;
+  await rm(join(root, 'loa-app'), { recursive: true, force: true });
+  await run('cp', ['-a', app, join(root, 'loa-app')]);
+  // This machine's npm (plain JavaScript, with its node-gyp) runs on the root's Node.js: Debian's npm 9 cannot
+  // read the lock file's `overrides` (`npm:` aliases), and the lock file is what decides the versions.
+  await rm(join(root, 'opt', 'loa-npm'), { recursive: true, force: true });
+  await run('cp', ['-a', await hostNpm(), join(root, 'opt', 'loa-npm')]);
+  if (compiled.length) {
+    await inRoot(root, `cd /loa-app && node /opt/loa-npm/bin/npm-cli.js ${rebuild.slice('npm '.length)}`, {
+      env: { npm_config_build_from_source: 'true', npm_config_nodedir: '/usr', npm_config_update_notifier: 'false' },
+    });
+  }
+  await rm(app, { recursive: true, force: true });
+  await run('mv', [join(root, 'loa-app'), app]);
+  await resolveLinks(modules);
+  await prune(modules, o.arch);
+  return { app, compiled, where: 'emulated' };
+}
