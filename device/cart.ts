@@ -16,7 +16,7 @@ import type { CartIdentity } from './identity.js';
 import type { CartClock } from './logic/clock.js';
 import { localDayStart } from './logic/local-time.js';
 import { buildPlaylist, emergencyClips } from './logic/playlist.js';
-import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type PolicyConfig, type PolicyState } from './logic/policy.js';
+import { evaluatePolicy, initialPolicyState, validatePolicyConfig, type BlockCode, type PolicyConfig, type PolicyState } from './logic/policy.js';
 import { TrackThinner, type TrackPoint } from './logic/track.js';
 import type { Uplink } from './link/uplink.js';
 import { manifestRefusalKind } from './sync/errors.js';
@@ -65,6 +65,19 @@ const POWER_SAMPLE_MS = 60_000;
 const PRUNE_MS = 6 * 3600_000;
 const FIRST_PRUNE_MS = 60_000;
 
+/**
+ * The refusal while the clock has no trusted time (source `unknown`: no network, no real-time clock, no GNSS fix
+ * yet, nothing persisted): the allowed hours and the day's total cannot be judged on a wall clock that may read 1970.
+ */
+export const TIME_UNKNOWN = {
+  code: 'time-unknown',
+  vi: 'Chưa biết giờ: chờ tín hiệu GNSS (đưa xe ra chỗ thoáng, thấy bầu trời) hoặc kết nối mạng, để giữ đúng giờ phát',
+  en: 'The time is not known yet: waiting for a GNSS fix (move the cart into the open, under the sky) or the network, to keep the broadcast hours',
+} as const;
+
+/** The policy's reasons read off the clock: meaningless while the time is unknown (TIME_UNKNOWN says why instead). */
+const CLOCK_REASONS: ReadonlySet<BlockCode> = new Set(['outside-hours', 'daily-limit']);
+
 export class Cart {
   readonly player: Player;
   readonly #o: CartOptions;
@@ -88,7 +101,7 @@ export class Cart {
   #ticks = 0;
   #lastTick = 0;
   readonly #elapsedNow: () => number;
-  /** Why a play is refused now (the policy's reasons, and an empty playlist), in both languages, for the status. */
+  /** Why a play is refused now (an unknown time, the policy's reasons, an empty playlist), in both languages, for the status. */
   #refusals: { code: string; vi: string; en: string }[] = [];
   #outboxDepth = 0;
   #stopped = false;
@@ -406,7 +419,7 @@ export class Cart {
   // --- policy, playlist, content -----------------------------------------------------------------------------------
 
   #gate(): Gate {
-    const now = this.#o.clock.now().time;
+    const { time: now, source } = this.#o.clock.now();
     const day = localDayStart(now);
     if (this.#playedToday.day !== day) this.#playedToday = { day, seconds: 0 };
     const session = this.#sessionStart === null ? 0 : (this.#elapsedNow() - this.#sessionStart) / 1000;
@@ -420,8 +433,11 @@ export class Cart {
     this.#live.decision = decision;
     if (decision.state.lowBattery) this.#live.faults.add('low-battery');
     else this.#live.faults.delete('low-battery');
-    // Nothing approved to play: refused before the relay is touched, and said so, like a policy refusal.
-    const refusals: { code: string; vi: string; en: string }[] = decision.reasons.map((r) => ({ code: r.code, ...r.detail }));
+    // No trusted time yet: refused, rather than judging the hours on a wall clock that may say 1970 or last night.
+    // Nothing approved to play: refused too. Both before the relay is touched, and said so, like a policy refusal.
+    const known = source !== 'unknown';
+    const refusals: { code: string; vi: string; en: string }[] = known ? [] : [TIME_UNKNOWN];
+    for (const r of decision.reasons) if (known || !CLOCK_REASONS.has(r.code)) refusals.push({ code: r.code, ...r.detail });
     if (this.#playlist.length === 0) refusals.push(NOTHING_TO_PLAY);
     this.#refusals = refusals;
     return { allowed: refusals.length === 0, reasons: refusals.map((r) => ({ code: r.code, text: r.vi })), volumeCap: decision.volumeCap };

@@ -5,8 +5,8 @@
  *   idle ──play──► warming (relay on, warm-up delay) ──► playing ⇄ paused
  *     ▲                                                     │ stop / end of session / blocked
  *     └──── relay off ◄── cooling (tail delay) ◄────────────┘
- *   blocked: a play was refused by policy (hours, limits, quiet zone, battery) or there is nothing approved to
- *            play; the reasons are in the status. A refused play never touches the relay.
+ *   blocked: a play was refused by policy (hours, limits, quiet zone, battery), the time is not known yet, or
+ *            there is nothing approved to play; the reasons are in the status. A refused play never touches the relay.
  *
  * One session plays the playlist in order, round and round, until the team stops it, the policy blocks it or the
  * playlist is empty. An emergency clip interrupts what is playing; the interrupted clip starts again after it.

@@ -99,6 +99,19 @@ export interface DayCartOptions {
   boot?: number;
   /** Builds the cart's content sync, as cart-run.ts does when the identity names a controller; default none. */
   sync?: (parts: { cart: Cart; cache: ClipCache; dataDir: string }) => ContentSync;
+  /**
+   * Whether the OS says the system clock is synchronised (default true, as cart-run.ts says for `--sim`). False is a
+   * Pi with no network time: the cart's clock is then `unknown` until a GNSS fix, or `estimated` from the last good
+   * time persisted in the store.
+   */
+  systemClockSynchronised?: boolean;
+  /**
+   * How far the system clock the cart reads is off the test's time, ms (default 0): a Pi without a real-time clock
+   * boots at 1970, or at whatever fake-hwclock restored. The simulators (sun, GNSS, audio) keep the test's time.
+   */
+  wallClockOffsetMs?: number;
+  /** The GNSS receiver's time to its first fix after the start, ms (default 0): no-fix epochs until then. */
+  gnssFirstFixAfterMs?: number;
 }
 
 function recordingLogger(logged: LogLine[]): LoggerFactory {
@@ -119,7 +132,16 @@ export async function startDayCart(o: DayCartOptions): Promise<DayCart> {
   const identity = await loadIdentity(dataDir);
   if (identity === null) throw new Error(`no identity in ${dataDir} after the simulation setup`);
   const store = await CartStore.open({ path: join(dataDir, 'cart.db'), maxUnacked: config.storage.maxUnacked, logger: logger('loa:unit:store') });
-  const clock = new CartClock({ wallNow: () => Date.now(), monotonicNow: () => performance.now(), systemSynchronised: () => true });
+  // As cart-run.ts: the last good time persisted before this start anchors the clock.
+  const lastGood = await store.getSetting('lastGoodTime');
+  const offset = o.wallClockOffsetMs ?? 0;
+  const synchronised = o.systemClockSynchronised ?? true;
+  const clock = new CartClock({
+    wallNow: () => Date.now() + offset,
+    monotonicNow: () => performance.now(),
+    systemSynchronised: () => synchronised,
+    ...(lastGood ? { lastKnownGood: lastGood.time * 1000 } : {}),
+  });
   const cache = new ClipCache({
     dir: join(dataDir, 'content'),
     district: identity.district,
@@ -136,6 +158,12 @@ export async function startDayCart(o: DayCartOptions): Promise<DayCart> {
   const happenings: Happening[] = [];
   sim.relay.events.on('changed', (c) => happenings.push({ at: Date.now(), relay: c.on }));
   cart.player.on('state', (s) => happenings.push({ at: Date.now(), state: s.name, clip: s.clip }));
+  const firstFix = o.gnssFirstFixAfterMs ?? 0;
+  if (firstFix > 0) {
+    // A cold receiver: its epochs have no fix (and so give the cart no time) until the first fix.
+    sim.gnss.loseFix();
+    setTimeout(() => sim.gnss.regainFix(), firstFix);
+  }
   await cart.start();
   // Any store call queues behind the work already queued; a closed store has nothing left to wait for.
   const barrier = () => store.depth().catch(() => undefined);
