@@ -136,6 +136,14 @@ describe.skipIf(skip)('the Debian packages on a throwaway Debian trixie root', (
     }
   });
 
+  it.skipIf(missing('lintian'))('are lintian clean: no error, no warning', () => {
+    for (const role of ['unit', 'controller']) {
+      const r = sh('lintian', ['--tag-display-limit', '0', deb(role)]);
+      const tags = r.out.split('\n').filter((l) => /^[EW]: /.test(l));
+      expect(tags, r.out).toEqual([]);
+    }
+  });
+
   it('hold unit files that systemd-analyze verifies, and says how exposed they are', async () => {
     const tree = join(work, 'tree');
     await mkdir(join(tree, 'usr', 'lib', 'systemd', 'system'), { recursive: true });

@@ -5,7 +5,7 @@
  *   /usr/bin/loa                                               the installed defaults, then that release's CLI
  *   /usr/lib/systemd/system/loa-<role>.service                 Type=notify, watchdog, hardening
  *   /etc/loa/<role>.json                                       configuration (a conffile)
- *   /usr/share/doc/loa-<role>/, /usr/share/man/man1/loa.1.gz, /usr/share/lintian/overrides/loa-<role>
+ *   /usr/share/doc/loa-<role>/, /usr/share/man/man1/loa.1.gz
  *   DEBIAN/{control,conffiles,md5sums,postinst,prerm,postrm}
  *
  * The data in /var/lib/loa is made by postinst and systemd, never shipped: upgrading, removing or purging the
@@ -38,10 +38,11 @@ const ROLES: Record<Role, RoleInfo> = {
   unit: {
     summary: 'Loa cart: approved playlist, records and link to the district',
     description:
-      'The program of a commune youth propaganda team\'s loudspeaker cart ("xe loa"): it plays only the playlist\n' +
-      'the district approved and signed, drives the amplifier relay, volume and buttons, records what it played\n' +
-      'where and when (GNSS), and reports to the district controller over MQTT or a serial link. Runs as the\n' +
-      'loa-unit systemd service.',
+      'The program of a commune youth propaganda team\'s loudspeaker cart ("xe loa"):\n' +
+      'it plays only the playlist the district approved and signed, drives the\n' +
+      'amplifier relay, volume and buttons, records what it played where and when\n' +
+      '(GNSS), and reports to the district controller over MQTT or a serial link.\n' +
+      'Runs as the loa-unit systemd service.',
     groups: ['gpio', 'audio', 'dialout', 'i2c', 'spi'],
     recommends: ['alsa-utils'],
     suggests: [],
@@ -55,9 +56,10 @@ const ROLES: Record<Role, RoleInfo> = {
   controller: {
     summary: 'Loa district controller: approval, fleet, reports and officers\' console',
     description:
-      'The district controller of the Loa loudspeaker carts: content approval and signed playlists, the carts\'\n' +
-      'telemetry, signed commands, the periodic reports in Vietnamese and a web console for the officers.\n' +
-      'Runs as the loa-controller systemd service, with its embedded MQTT broker or with Mosquitto.',
+      'The district controller of the Loa loudspeaker carts: content approval and\n' +
+      'signed playlists, the carts\' telemetry, signed commands, the periodic\n' +
+      'reports in Vietnamese and a web console for the officers. Runs as the\n' +
+      'loa-controller systemd service, with its embedded MQTT broker or Mosquitto.',
     groups: ['dialout'],
     recommends: [],
     suggests: ['mosquitto', 'fonts-noto-core'],
@@ -181,7 +183,6 @@ export async function buildDeb(s: DebSpec): Promise<string> {
   await writeFile(join(doc, 'changelog.gz'), gzipSync(changelog, { level: 9 }));
   await mkdir(join(root, 'usr', 'share', 'man', 'man1'), { recursive: true });
   await writeFile(join(root, 'usr', 'share', 'man', 'man1', 'loa.1.gz'), gzipSync(await readFile(p('loa.1')), { level: 9 }));
-  await writeText(join(root, 'usr', 'share', 'lintian', 'overrides', `loa-${s.role}`), await readFile(p(`debian/${s.role}.lintian-overrides`), 'utf8'));
 
   const debian = join(root, 'DEBIAN');
   for (const script of ['postinst', 'prerm', 'postrm']) await writeText(join(debian, script), fill(await readFile(p(`debian/${script}`), 'utf8'), values), 0o755);

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { hostArch, inRoot, type DebArch } from './roots.js';
 import { run } from './shell.js';
 
+/** For compiling the addons: from source (prebuild-install's download cannot work), linked with Debian's hardening. */
+const BUILD_ENV = { npm_config_build_from_source: 'true', LDFLAGS: '-Wl,-z,relro -Wl,-z,now' };
+
 /** node's `process.arch`, which names the prebuilds folders (`linux-arm64`). */
 const NODE_ARCH: Record<DebArch, string> = { amd64: 'x64', arm64: 'arm64', armhf: 'arm' };
 
@@ -104,6 +107,8 @@ async function prune(modules: string, arch: DebArch): Promise<void> {
       }
     }
   }
+  // Folders that held only type declarations.
+  await run('find', [modules, '-mindepth', '1', '-type', 'd', '-empty', '-delete']).catch(() => undefined);
 }
 
 export interface ModulesResult {
@@ -125,11 +130,11 @@ export async function productionModules(o: { repo: string; work: string; arch: D
   const modules = join(app, 'node_modules');
   const compiled = await nativeToBuild(modules, o.arch);
   // prebuild-install (sqlite3) would try to download a binary first; from source is the only way that works here.
-  // Stripped by the strip of the machine that compiled them (the root's own for the Pi).
-  const strip = `find node_modules -path '*/build/Release/*.node' -exec strip --strip-unneeded {} +`;
+  // Stripped by the strip of the machine that compiled them (the root's own for the Pi); -L: the local addon is a link.
+  const strip = `find -L node_modules -path '*/build/Release/*.node' -exec strip --strip-unneeded --remove-section=.comment {} +`;
   const rebuild = `npm rebuild --build-from-source --loglevel=error ${compiled.join(' ')} && ${strip}`;
   if (o.arch === hostArch()) {
-    if (compiled.length) await run('sh', ['-c', rebuild], { cwd: app, env: { ...process.env, npm_config_build_from_source: 'true' } });
+    if (compiled.length) await run('sh', ['-c', rebuild], { cwd: app, env: { ...process.env, ...BUILD_ENV } });
     await resolveLinks(modules);
     await prune(modules, o.arch);
     return { app, compiled, where: 'host' };
@@ -145,7 +150,7 @@ export async function productionModules(o: { repo: string; work: string; arch: D
   await run('cp', ['-a', await hostNpm(), join(root, 'opt', 'loa-npm')]);
   if (compiled.length) {
     await inRoot(root, `cd /loa-app && node /opt/loa-npm/bin/npm-cli.js ${rebuild.slice('npm '.length)}`, {
-      env: { npm_config_build_from_source: 'true', npm_config_nodedir: '/usr', npm_config_update_notifier: 'false' },
+      env: { ...BUILD_ENV, npm_config_nodedir: '/usr', npm_config_update_notifier: 'false' },
     });
   }
   await rm(app, { recursive: true, force: true });
