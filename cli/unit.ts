@@ -14,7 +14,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { ConfigError } from '../hardware/board/config-error.js';
-import { loadCartConfigFor } from '../device/config.js';
+import { loadCartConfigFor, type CartConfig } from '../device/config.js';
 import { createHardware } from '../device/hardware.js';
 import { createLoggerFactory } from '../device/logger.js';
 import { formatSelftest, runSelftest } from '../device/selftest.js';
@@ -144,14 +144,19 @@ export async function runUnit(argv: string[], io: CliIo, lang: Lang): Promise<nu
   }
 }
 
-async function selftest(io: CliIo, lang: Lang, dataDir: string, sim: boolean, configFile: string | undefined, gnssWait: string | undefined): Promise<number> {
-  let config;
+/** The cart's configuration, or the exit code after its problems were printed (a configuration mistake: 2). */
+async function cartConfigOrExit(io: CliIo, lang: Lang, dataDir: string, configFile: string | undefined, sim: boolean): Promise<CartConfig | number> {
   try {
-    config = await loadCartConfigFor(dataDir, configFile, { simulate: sim });
+    return await loadCartConfigFor(dataDir, configFile, { simulate: sim });
   } catch (err) {
     if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
     throw err;
   }
+}
+
+async function selftest(io: CliIo, lang: Lang, dataDir: string, sim: boolean, configFile: string | undefined, gnssWait: string | undefined): Promise<number> {
+  const config = await cartConfigOrExit(io, lang, dataDir, configFile, sim);
+  if (typeof config === 'number') return config;
   const waitS = gnssWait === undefined ? (config.hardware.simulate ? 5 : 90) : Number(gnssWait);
   const logger = createLoggerFactory({ out: io.stderr, level: 'warn', pretty: true });
   const hw = await createHardware(config.hardware, { logger, route: loopAround(TRIEU_SON_COMMUNES[0]!) });
@@ -170,13 +175,8 @@ async function selftest(io: CliIo, lang: Lang, dataDir: string, sim: boolean, co
 async function relayOff(io: CliIo, lang: Lang, dataDir: string, word: string | undefined, sim: boolean, configFile: string | undefined): Promise<number> {
   if (word === undefined) throw new UsageError(pick(lang, { vi: 'cần: relay off', en: 'needs: relay off' }));
   choiceOf(lang, 'relay', word, ['off']);
-  let config;
-  try {
-    config = await loadCartConfigFor(dataDir, configFile, { simulate: sim });
-  } catch (err) {
-    if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
-    throw err;
-  }
+  const config = await cartConfigOrExit(io, lang, dataDir, configFile, sim);
+  if (typeof config === 'number') return config;
   try {
     const done = await switchRelayOff(config.hardware);
     io.stdout.write(

@@ -178,3 +178,16 @@ export async function startDayCart(o: DayCartOptions): Promise<DayCart> {
     runUntil: (target, stepMs) => runUntil(target, stepMs, barrier),
   };
 }
+
+/**
+ * Stops a cart that a failed test left half-way, for an afterEach: a stop waits for the session to end, so fake time
+ * runs meanwhile. Then real timers again.
+ */
+export async function stopLeftover(d: DayCart | null): Promise<void> {
+  if (d) {
+    const stopped = d.cart.stop();
+    for (let i = 0; i < 50 && d.cart.player.state !== 'idle' && d.cart.player.state !== 'blocked'; i++) await vi.advanceTimersByTimeAsync(100);
+    await stopped;
+  }
+  vi.useRealTimers();
+}

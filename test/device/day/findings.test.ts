@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CartStore } from '../../../device/store/index.js';
-import { hms, local, startDayCart, useDayTimers, type DayCart } from './day-cart.js';
+import { hms, local, startDayCart, stopLeftover, useDayTimers, type DayCart } from './day-cart.js';
 
 const LAT = 19.8185;
 const SCHOOL = { latitude: LAT, longitude: 105.605 };
@@ -15,15 +15,9 @@ const FINE = 100;
 let day: DayCart | null = null;
 
 afterEach(async () => {
-  // Stop a cart whose test failed half-way (a stop waits for the session to end: let fake time run meanwhile).
   const d = day;
   day = null;
-  if (d) {
-    const stopped = d.cart.stop();
-    for (let i = 0; i < 50 && d.cart.player.state !== 'idle' && d.cart.player.state !== 'blocked'; i++) await vi.advanceTimersByTimeAsync(100);
-    await stopped;
-  }
-  vi.useRealTimers();
+  await stopLeftover(d);
 });
 
 async function pressAt(d: DayCart, at: number, name: 'playPause' | 'volumeUp', ms: number): Promise<void> {

@@ -8,7 +8,7 @@ import { silentLogger } from '../../../hardware/logger.js';
 import { TIME_UNKNOWN } from '../../../device/cart.js';
 import { ControlServer } from '../../../device/control.js';
 import { runLoa } from '../../support/cli.js';
-import { hms, local, startDayCart, useDayTimers, type DayCart, type DayCartOptions } from './day-cart.js';
+import { hms, local, startDayCart, stopLeftover, useDayTimers, type DayCart, type DayCartOptions } from './day-cart.js';
 
 const PLACE = { latitude: 19.8185, longitude: 105.61 };
 const HOURS = { allowedHours: [{ from: '07:00', to: '11:00' }] };
@@ -20,15 +20,9 @@ const at1970 = (trueStart: number): number => Date.UTC(1970, 0, 1) - trueStart;
 let day: DayCart | null = null;
 
 afterEach(async () => {
-  // Stop a cart whose test failed half-way (a stop waits for the session to end: let fake time run meanwhile).
   const d = day;
   day = null;
-  if (d) {
-    const stopped = d.cart.stop();
-    for (let i = 0; i < 50 && d.cart.player.state !== 'idle' && d.cart.player.state !== 'blocked'; i++) await vi.advanceTimersByTimeAsync(100);
-    await stopped;
-  }
-  vi.useRealTimers();
+  await stopLeftover(d);
 });
 
 /** A cart on the simulators whose system clock is not synchronised, reading `wallClockOffsetMs` off the true time. */
