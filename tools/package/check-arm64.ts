@@ -6,12 +6,14 @@
  *   - `loa unit run --sim --autoplay`, as the `loa` user the package made, must say READY on a NOTIFY_SOCKET,
  *     play, keep records and answer `loa unit status`, then stop on SIGTERM with STOPPING.
  * Prints how long each part took (the emulated build, the cold start to READY). Long (minutes): not part of the
- * default CI run. Needs root, mmdebstrap, qemu-user-static and binfmt-support.
+ * default CI run. Needs root, mmdebstrap, qemu-user-static and binfmt-support. `-- --deb FILE` checks a package
+ * already built instead of building one.
  */
-import { spawn } from 'node:child_process';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { packageArch } from './main.js';
 import { cacheDir, copyRoot, ensureRoot, inRoot } from './roots.js';
 import { have, step, StepError } from './shell.js';
@@ -47,9 +49,13 @@ grep -q '"state": "playing"' /tmp/status.json
 
 async function main(): Promise<number> {
   for (const tool of ['mmdebstrap', 'socat', 'dpkg-deb']) if (!(await have(tool))) throw new StepError(`${tool} is missing: apt-get install -y mmdebstrap socat qemu-user-static binfmt-support`, '');
+  const { values } = parseArgs({ options: { deb: { type: 'string' } } });
   const repo = resolve(import.meta.dirname, '..', '..', '..');
   const outDir = join(repo, 'build', 'packages');
-  const build = await step('loa-unit for arm64, native addons compiled under emulation', () => packageArch({ repo, arch: 'arm64', roles: ['unit'], outDir }));
+  // --deb FILE: check a package already built (npm run package -- --arch arm64) instead of building it again.
+  const build = values.deb
+    ? { value: { built: [{ path: resolve(values.deb), bytes: (await stat(values.deb)).size, installedKiB: Number(execFileSync('dpkg-deb', ['--field', values.deb, 'Installed-Size'], { encoding: 'utf8' })) }], modulesSeconds: 0 }, seconds: 0 }
+    : await step('loa-unit for arm64, native addons compiled under emulation', () => packageArch({ repo, arch: 'arm64', roles: ['unit'], outDir }));
   const deb = build.value.built[0]!;
   const clean = await step('a clean arm64 Debian trixie root with Node.js (made once, then cached)', () =>
     ensureRoot({ arch: 'arm64', suite: 'trixie', include: ['nodejs', 'adduser', 'alsa-utils'], name: 'trixie-arm64-clean' }),
@@ -73,7 +79,7 @@ async function main(): Promise<number> {
   if (!stopping) throw new StepError('the cart did not say STOPPING=1 on SIGTERM', '');
   console.log(`\narm64 check passed.`);
   console.log(`  package ${deb.path}: ${(deb.bytes / 1048576).toFixed(1)} MiB, installed ${(deb.installedKiB / 1024).toFixed(1)} MiB`);
-  console.log(`  emulated build: ${build.seconds.toFixed(0)} s (node_modules ${build.value.modulesSeconds.toFixed(0)} s)`);
+  if (!values.deb) console.log(`  emulated build: ${build.seconds.toFixed(0)} s (node_modules ${build.value.modulesSeconds.toFixed(0)} s)`);
   console.log(`  selftest --sim: ${selftest.seconds.toFixed(1)} s; cold start to READY under emulation: ${((ready.at - start) / 1000).toFixed(1)} s`);
   await rm(root, { recursive: true, force: true });
   return 0;
