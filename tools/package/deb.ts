@@ -139,7 +139,36 @@ async function layRelease(s: DebSpec, info: RoleInfo, release: string): Promise<
   await run('chmod', ['-R', 'u=rwX,go=rX', release]);
 }
 
-function controlText(s: DebSpec, info: RoleInfo, kib: number): string {
+/** libstdc++6's first Debian version with each GLIBCXX_ symbol version (GCC 12 = bookworm, 14 = trixie). */
+const GLIBCXX_PACKAGE: Record<string, string> = { '3.4.30': '12', '3.4.31': '13', '3.4.32': '13.2', '3.4.33': '14' };
+
+const newer = (a: string, b: string): boolean => {
+  const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  return false;
+};
+
+/**
+ * What the compiled addons need of the C library and libstdc++ (the highest symbol versions readelf finds), for
+ * Depends: an addon compiled on a newer Debian than the target's would not load there, and dpkg should say so
+ * before the cart starts.
+ */
+export async function sharedLibraryNeeds(release: string): Promise<{ libc6: string; libstdcxx6: string | null }> {
+  let glibc = '2.17';
+  let glibcxx: string | null = null;
+  for await (const path of files(release)) {
+    if (!path.endsWith('.node')) continue;
+    const symbols = await run('readelf', ['--dyn-syms', '--wide', path], { capture: true });
+    for (const m of symbols.matchAll(/@(GLIBC|GLIBCXX)_([\d.]+)/g)) {
+      if (m[1] === 'GLIBC' && newer(m[2]!, glibc)) glibc = m[2]!;
+      if (m[1] === 'GLIBCXX' && (glibcxx === null || newer(m[2]!, glibcxx))) glibcxx = m[2]!;
+    }
+  }
+  const libstdcxx6 = glibcxx === null ? null : (GLIBCXX_PACKAGE[glibcxx] ?? (newer(glibcxx, '3.4.33') ? '15' : '5'));
+  return { libc6: glibc, libstdcxx6 };
+}
+
+function controlText(s: DebSpec, info: RoleInfo, kib: number, needs: { libc6: string; libstdcxx6: string | null }): string {
   const other = s.role === 'unit' ? 'loa-controller' : 'loa-unit';
   const lines = [
     `Package: loa-${s.role}`,
@@ -147,8 +176,8 @@ function controlText(s: DebSpec, info: RoleInfo, kib: number): string {
     `Architecture: ${s.arch}`,
     'Maintainer: Loa developers <loa@loa.invalid>',
     `Installed-Size: ${kib}`,
-    // The addons are C/C++ built against Debian's C library and libstdc++; node >= 20.17 for the program itself.
-    'Depends: nodejs (>= 20.17), adduser, libc6 (>= 2.36), libstdc++6 (>= 12)',
+    // node >= 20.17 for the program; the C library and libstdc++ the compiled addons were linked against.
+    `Depends: nodejs (>= 20.17), adduser, libc6 (>= ${needs.libc6})${needs.libstdcxx6 ? `, libstdc++6 (>= ${needs.libstdcxx6})` : ''}`,
     ...(info.recommends.length ? [`Recommends: ${info.recommends.join(', ')}`] : []),
     ...(info.suggests.length ? [`Suggests: ${info.suggests.join(', ')}`] : []),
     // Both ship /usr/bin/loa; the controller's package holds every command a technician's laptop needs.
@@ -194,7 +223,8 @@ export async function buildDeb(s: DebSpec): Promise<string> {
     sums.push(`${await md5(path)}  ${rel}`);
   }
   await writeText(join(debian, 'md5sums'), `${sums.sort().join('\n')}\n`);
-  await writeText(join(debian, 'control'), controlText(s, info, await installedKiB(root)));
+  const needs = await sharedLibraryNeeds(join(root, 'usr', 'lib', 'loa', s.version));
+  await writeText(join(debian, 'control'), controlText(s, info, await installedKiB(root), needs));
 
   await mkdir(s.outDir, { recursive: true });
   const out = join(s.outDir, debName(s.role, s.version, s.arch));
