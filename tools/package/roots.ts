@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile, copyFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { have, run, StepError } from './shell.js';
 
@@ -22,9 +23,13 @@ export function hostArch(): DebArch {
   return arch;
 }
 
-/** Where the roots and the build folders live: `LOA_PACKAGE_CACHE`, by default /var/cache/loa-package. */
+/**
+ * Where the roots and the build folders live: `LOA_PACKAGE_CACHE`, by default /var/cache/loa-package for root and
+ * ~/.cache/loa-package for anyone else (building for this machine's architecture needs no root; the emulated roots do).
+ */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.LOA_PACKAGE_CACHE ?? '/var/cache/loa-package';
+  if (env.LOA_PACKAGE_CACHE) return env.LOA_PACKAGE_CACHE;
+  return process.getuid?.() === 0 ? '/var/cache/loa-package' : join(homedir(), '.cache', 'loa-package');
 }
 
 /**
