@@ -21,7 +21,7 @@ import { have, step, StepError } from './shell.js';
 /** A datagram listener on `path` (socat), with the arrival time of each notify line. */
 function notifyListener(path: string): { lines: { at: number; text: string }[]; stop(): void } {
   const lines: { at: number; text: string }[] = [];
-  const socat = spawn('socat', ['-u', `UNIX-RECV:${path},unlink-early`, 'STDOUT'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const socat = spawn('socat', ['-u', `UNIX-RECV:${path},unlink-early,mode=777`, 'STDOUT'], { stdio: ['ignore', 'pipe', 'inherit'] });
   socat.stdout.on('data', (d: Buffer) => {
     for (const text of d.toString().split('\n')) if (text) lines.push({ at: performance.now(), text });
   });
@@ -32,7 +32,8 @@ const RUN_SCRIPT = `
 set -e
 install -d -o loa -g loa -m 0750 /var/lib/loa/sim
 as_loa() { setpriv --reuid=loa --regid=loa --init-groups "$@"; }
-NOTIFY_SOCKET=/run/loa-notify WATCHDOG_USEC=60000000 as_loa loa unit run --sim --autoplay --data /var/lib/loa/sim > /tmp/run.log 2>&1 &
+# Not through the function: $! must be the cart itself (setpriv and /usr/bin/loa both exec), not a subshell.
+NOTIFY_SOCKET=/run/loa-notify WATCHDOG_USEC=60000000 setpriv --reuid=loa --regid=loa --init-groups loa unit run --sim --autoplay --data /var/lib/loa/sim > /tmp/run.log 2>&1 &
 pid=$!
 i=0
 while [ $i -lt 240 ]; do
@@ -41,8 +42,10 @@ while [ $i -lt 240 ]; do
 done
 as_loa loa unit status --data /var/lib/loa/sim
 kill -TERM $pid
-wait $pid
-echo "exit $?"
+code=0
+wait $pid || code=$?
+echo "the cart exited with $code after SIGTERM"
+test $code -eq 0
 test -s /var/lib/loa/sim/cart.db
 grep -q '"state": "playing"' /tmp/status.json
 `;

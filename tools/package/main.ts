@@ -22,9 +22,14 @@ import { have, step, StepError } from './shell.js';
 const ARCHES: readonly DebArch[] = ['amd64', 'arm64', 'armhf'];
 const RELEASED: Record<DebArch, Role[]> = { amd64: ['controller'], arm64: ['unit', 'controller'], armhf: ['unit'] };
 
-/** The emulated root that compiles the native addons for `arch`: trixie, whose Node.js is 20 like the target's. */
+/**
+ * The emulated root that compiles the native addons for `arch`: bookworm, the oldest Debian the packages are for,
+ * so the addons need no newer C library than its 2.36 (compiled on trixie, sqlite3 needed fmod@GLIBC_2.38 on arm64
+ * and would not load on Raspberry Pi OS bookworm). Its own Node.js (18) only runs npm and node-gyp; the headers the
+ * addons are compiled against are this machine's Node.js 20's, copied in.
+ */
 export function builderRoot(arch: DebArch): Promise<string> {
-  return ensureRoot({ arch, suite: 'trixie', include: ['nodejs', 'libnode-dev', 'build-essential', 'python3'], name: `trixie-${arch}-builder` });
+  return ensureRoot({ arch, suite: 'bookworm', include: ['nodejs', 'build-essential', 'python3'], name: `bookworm-${arch}-builder` });
 }
 
 /** SOURCE_DATE_EPOCH, else the last commit's time, else now. */

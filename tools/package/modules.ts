@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chmod, cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hostArch, inRoot, type DebArch } from './roots.js';
 import { run } from './shell.js';
 
@@ -148,9 +148,13 @@ export async function productionModules(o: { repo: string; work: string; arch: D
   // read the lock file's `overrides` (`npm:` aliases), and the lock file is what decides the versions.
   await rm(join(root, 'opt', 'loa-npm'), { recursive: true, force: true });
   await run('cp', ['-a', await hostNpm(), join(root, 'opt', 'loa-npm')]);
+  // The Node.js 20 headers of this machine (the same for every CPU): the root's own Node.js may be older.
+  await rm(join(root, 'opt', 'loa-node'), { recursive: true, force: true });
+  await mkdir(join(root, 'opt', 'loa-node', 'include'), { recursive: true });
+  await run('cp', ['-a', join(dirname(dirname(process.execPath)), 'include', 'node'), join(root, 'opt', 'loa-node', 'include', 'node')]);
   if (compiled.length) {
     await inRoot(root, `cd /loa-app && node /opt/loa-npm/bin/npm-cli.js ${rebuild.slice('npm '.length)}`, {
-      env: { ...BUILD_ENV, npm_config_nodedir: '/usr', npm_config_update_notifier: 'false' },
+      env: { ...BUILD_ENV, npm_config_nodedir: '/opt/loa-node', npm_config_update_notifier: 'false' },
     });
   }
   await rm(app, { recursive: true, force: true });
