@@ -13,7 +13,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyRoot, enterRoot, ensureRoot, rootEnv } from '../../tools/package/roots.js';
+import { copyRoot, enterRoot, ensureRoot, removeRoot, rootEnv } from '../../tools/package/roots.js';
 import { freePort } from '../support/net.js';
 import { missing } from '../support/tools.js';
 
@@ -117,6 +117,8 @@ describe.skipIf(skip)('the Debian packages on a throwaway Debian trixie root', (
   }, 900_000);
 
   afterAll(async () => {
+    if (controllerRoot) await removeRoot(controllerRoot);
+    if (unitRoot) await removeRoot(unitRoot);
     if (work) await rm(work, { recursive: true, force: true });
   });
 

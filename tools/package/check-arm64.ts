@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { packageArch } from './main.js';
-import { cacheDir, copyRoot, ensureRoot, inRoot } from './roots.js';
+import { cacheDir, copyRoot, ensureRoot, inRoot, removeRoot } from './roots.js';
 import { have, step, StepError } from './shell.js';
 
 /** A datagram listener on `path` (socat), with the arrival time of each notify line. */
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   console.log(`  package ${deb.path}: ${(deb.bytes / 1048576).toFixed(1)} MiB, installed ${(deb.installedKiB / 1024).toFixed(1)} MiB`);
   if (!values.deb) console.log(`  emulated build: ${build.seconds.toFixed(0)} s (node_modules ${build.value.modulesSeconds.toFixed(0)} s)`);
   console.log(`  selftest --sim: ${selftest.seconds.toFixed(1)} s; cold start to READY under emulation: ${((ready.at - start) / 1000).toFixed(1)} s`);
-  await rm(root, { recursive: true, force: true });
+  await removeRoot(root);
   return 0;
 }
 

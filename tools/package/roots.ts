@@ -64,18 +64,24 @@ export async function ensureRoot(spec: RootSpec, cache = cacheDir()): Promise<st
   await ensureEmulation(spec.arch);
   if (!(await have('mmdebstrap'))) throw new StepError('mmdebstrap is missing: apt-get install -y mmdebstrap', '');
   const partial = `${dir}.partial`;
-  await rm(partial, { recursive: true, force: true });
+  await removeRoot(partial);
   await mkdir(join(cache, 'roots'), { recursive: true });
   await run('mmdebstrap', ['--quiet', `--arch=${spec.arch}`, '--variant=apt', `--include=${spec.include.join(',')}`, spec.suite, partial, 'http://deb.debian.org/debian']);
   await writeFile(join(partial, '.loa-root-ready'), `${JSON.stringify(spec)}\n`);
-  await rm(dir, { recursive: true, force: true });
+  await removeRoot(dir);
   await rename(partial, dir);
   return dir;
 }
 
+/** Removes a root folder, after unmounting the /proc a killed run may have left mounted in it. */
+export async function removeRoot(dir: string): Promise<void> {
+  await run('umount', ['-l', join(dir, 'proc')], { capture: true }).catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+}
+
 /** A throwaway copy of a cached root, for one test that installs into it. */
 export async function copyRoot(from: string, to: string): Promise<string> {
-  await rm(to, { recursive: true, force: true });
+  await removeRoot(to);
   await run('cp', ['-a', from, to]);
   return to;
 }
