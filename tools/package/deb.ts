@@ -5,7 +5,7 @@
  *   /usr/bin/loa                                               the installed defaults, then that release's CLI
  *   /usr/lib/systemd/system/loa-<role>.service                 Type=notify, watchdog, hardening
  *   /etc/loa/<role>.json                                       configuration (a conffile)
- *   /usr/share/doc/loa-<role>/, /usr/share/man/man1/loa.1.gz
+ *   /usr/share/doc/loa-<role>/, /usr/share/man/man1/loa.1.gz, /usr/share/lintian/overrides/loa-<role>
  *   DEBIAN/{control,conffiles,md5sums,postinst,prerm,postrm}
  *
  * The data in /var/lib/loa is made by postinst and systemd, never shipped: upgrading, removing or purging the
@@ -137,6 +137,8 @@ async function layRelease(s: DebSpec, info: RoleInfo, release: string): Promise<
   }
   await cp(join(s.app, 'node_modules'), join(release, 'node_modules'), { recursive: true });
   await run('chmod', ['-R', 'u=rwX,go=rX', release]);
+  // A #! script, run by /usr/bin/loa through node but executable as it says.
+  await chmod(join(release, 'dist', 'cli', 'loa.js'), 0o755);
 }
 
 /** libstdc++6's first Debian version with each GLIBCXX_ symbol version (GCC 12 = bookworm, 14 = trixie). */
@@ -210,6 +212,7 @@ export async function buildDeb(s: DebSpec): Promise<string> {
   const changelog = `loa (${s.version}) unstable; urgency=medium\n\n  * Release ${s.version}; see the project's history for what changed.\n\n -- Loa developers <loa@loa.invalid>  ${s.date.toUTCString().replace('GMT', '+0000')}\n`;
   await writeText(join(doc, 'changelog.gz'), '');
   await writeFile(join(doc, 'changelog.gz'), gzipSync(changelog, { level: 9 }));
+  await writeText(join(root, 'usr', 'share', 'lintian', 'overrides', `loa-${s.role}`), fill(await readFile(p('debian/lintian-overrides'), 'utf8'), { ...values, PACKAGE: `loa-${s.role}` }));
   await mkdir(join(root, 'usr', 'share', 'man', 'man1'), { recursive: true });
   await writeFile(join(root, 'usr', 'share', 'man', 'man1', 'loa.1.gz'), gzipSync(await readFile(p('loa.1')), { level: 9 }));
 

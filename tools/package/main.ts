@@ -6,6 +6,8 @@
  *   npm run package -- --all                     the set that is released: loa-unit for arm64 and armhf,
  *                                                loa-controller for amd64 and arm64
  *   npm run package -- --role unit --out DIR     one role; packages go to DIR (default build/packages)
+ *   npm run package -- --reuse-modules           keep the node_modules an earlier build made from the same lock file
+ *                                                (the packaging changed, not the dependencies): minutes, not half an hour
  *
  * Needs dpkg-deb (and for another architecture mmdebstrap and qemu-user-static); runs `npm run build` first through
  * the npm script. Prints each package's size and installed size, and how long each step took.
@@ -53,12 +55,12 @@ export interface Built {
 }
 
 /** Builds the packages of `roles` for `arch`; the node_modules are made once for both roles. */
-export async function packageArch(o: { repo: string; arch: DebArch; roles: readonly Role[]; outDir: string }): Promise<{ built: Built[]; modulesSeconds: number }> {
+export async function packageArch(o: { repo: string; arch: DebArch; roles: readonly Role[]; outDir: string; reuseModules?: boolean }): Promise<{ built: Built[]; modulesSeconds: number }> {
   const version = (JSON.parse(await readFile(join(o.repo, 'package.json'), 'utf8')) as { version: string }).version;
   const work = join(cacheDir(), 'work', o.arch);
-  const root = o.arch === hostArch() ? undefined : (await step(`the ${o.arch} builder root (made once, then cached)`, () => builderRoot(o.arch))).value;
+  const root = o.arch === hostArch() || o.reuseModules ? undefined : (await step(`the ${o.arch} builder root (made once, then cached)`, () => builderRoot(o.arch))).value;
   const modules = await step(`production node_modules for ${o.arch}${root ? ' (native addons compiled under emulation)' : ''}`, () =>
-    productionModules({ repo: o.repo, work, arch: o.arch, ...(root ? { builderRoot: root } : {}) }),
+    productionModules({ repo: o.repo, work, arch: o.arch, ...(root ? { builderRoot: root } : {}), reuse: o.reuseModules === true }),
   );
   const built: Built[] = [];
   for (const role of o.roles) {
@@ -79,7 +81,7 @@ function parseArches(value: string): DebArch[] {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { arch: { type: 'string' }, all: { type: 'boolean' }, role: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { arch: { type: 'string' }, all: { type: 'boolean' }, role: { type: 'string' }, out: { type: 'string' }, 'reuse-modules': { type: 'boolean' } } });
   const repo = resolve(import.meta.dirname, '..', '..', '..');
   const outDir = resolve(values.out ?? join(repo, 'build', 'packages'));
   if (values.role !== undefined && values.role !== 'unit' && values.role !== 'controller') throw new StepError('--role: unit or controller', '');
@@ -88,7 +90,7 @@ async function main(): Promise<number> {
   const all: Built[] = [];
   for (const arch of arches) {
     const roles = (values.all ? RELEASED[arch] : ['unit', 'controller']).filter((r) => values.role === undefined || r === values.role) as Role[];
-    if (roles.length) all.push(...(await packageArch({ repo, arch, roles, outDir })).built);
+    if (roles.length) all.push(...(await packageArch({ repo, arch, roles, outDir, reuseModules: values['reuse-modules'] === true })).built);
   }
   for (const b of all) console.log(`${b.path}: ${(b.bytes / 1024 / 1024).toFixed(1)} MiB, installed ${(b.installedKiB / 1024).toFixed(1)} MiB`);
   return 0;

@@ -5,8 +5,9 @@
  * builder for the Pi's (the same Node.js headers and C library as the target Debian). Build leftovers (object
  * files, sources, other platforms' prebuilds) are removed, so the package holds only what loads at run time.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hostArch, inRoot, type DebArch } from './roots.js';
 import { run } from './shell.js';
@@ -75,6 +76,20 @@ async function resolveLinks(modules: string): Promise<void> {
 /** Type declarations and source maps: read by editors and compilers, never by the program (a fifth of the size). */
 const NOT_RUN = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts)$/;
 
+/** Files of a package's publishing and version control: .npmignore, .eslintrc*, .gitattributes, .gitignore, … */
+const PUBLISHING = /\/\.(npmignore|eslintrc[^/]*|gitattributes|gitignore|gitmodules|travis\.yml)$/;
+
+async function startsWithShebang(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    await file.read(head, 0, 2, 0);
+    return head.toString('latin1') === '#!';
+  } finally {
+    await file.close();
+  }
+}
+
 /** Removes what only building needed, type declarations, and other platforms' prebuilt binaries. */
 async function prune(modules: string, arch: DebArch): Promise<void> {
   await run('find', [modules, '-type', 'd', '-path', '*/node_modules/@types', '-prune', '-exec', 'rm', '-rf', '{}', '+']);
@@ -82,10 +97,10 @@ async function prune(modules: string, arch: DebArch): Promise<void> {
   // command links in .bin.
   await rm(join(modules, 'node-gyp'), { recursive: true, force: true });
   await rm(join(modules, '.bin'), { recursive: true, force: true });
-  for (const path of (await run('find', [modules, '-type', 'f'], { capture: true })).split('\n')) {
-    if (NOT_RUN.test(path) || /\/\.eslintrc[^/]*$/.test(path) || /\.musl\.node$/.test(path)) await rm(path);
-    // A .node file is loaded with dlopen, not executed.
-    else if (path.endsWith('.node')) await chmod(path, 0o644);
+  for (const path of (await run('find', [modules, '-type', 'f'], { capture: true })).split('\n').filter(Boolean)) {
+    if (NOT_RUN.test(path) || PUBLISHING.test(path) || /\.musl\.node$/.test(path)) await rm(path);
+    // Executable only what is run as a program (a #! script); a .node file is loaded with dlopen, not executed.
+    else await chmod(path, (await startsWithShebang(path)) ? 0o755 : 0o644);
   }
   for (const name of await packagesIn(modules)) {
     const dir = join(modules, name);
@@ -116,15 +131,36 @@ export interface ModulesResult {
   app: string;
   /** The addons compiled, and where. */
   compiled: string[];
-  where: 'host' | 'emulated';
+  where: 'host' | 'emulated' | 'reused';
 }
 
 /**
  * Makes `<work>/app/node_modules` for `arch`. `builderRoot` is the emulated root to compile in when `arch` is not
  * this machine's.
  */
-export async function productionModules(o: { repo: string; work: string; arch: DebArch; builderRoot?: string }): Promise<ModulesResult> {
+export async function productionModules(o: { repo: string; work: string; arch: DebArch; builderRoot?: string; reuse?: boolean }): Promise<ModulesResult> {
   const app = join(o.work, 'app');
+  const stamp = await modulesStamp(o.repo, o.arch);
+  // --reuse-modules: the node_modules a previous build made from the same lock file for the same architecture.
+  if (o.reuse && (await readFile(join(app, STAMP), 'utf8').catch(() => '')) === stamp) {
+    await prune(join(app, 'node_modules'), o.arch);
+    return { app, compiled: [], where: 'reused' };
+  }
+  const result = await buildModules(o, app);
+  await writeFile(join(app, STAMP), stamp);
+  return result;
+}
+
+const STAMP = '.loa-modules-stamp';
+
+/** What the node_modules are made from: the lock file, the local addons' sources and the architecture. */
+async function modulesStamp(repo: string, arch: DebArch): Promise<string> {
+  const hash = createHash('sha256').update(arch).update(await readFile(join(repo, 'package-lock.json')));
+  for (const file of ['sd_notify.c', 'binding.gyp', 'package.json']) hash.update(await readFile(join(repo, 'native', 'sd-notify', file)).catch(() => Buffer.alloc(0)));
+  return hash.digest('hex');
+}
+
+async function buildModules(o: { repo: string; arch: DebArch; builderRoot?: string }, app: string): Promise<ModulesResult> {
   await copySources(o.repo, app);
   await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app });
   const modules = join(app, 'node_modules');
