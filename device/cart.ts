@@ -51,6 +51,14 @@ export interface CartOptions {
   sync: ((cart: Cart) => ContentSync) | null;
   logger: (namespace: string) => Logger;
   firmware: string;
+  /** Software updates and remote settings (device/update/); absent = such commands are refused. */
+  remote?: RemoteChanges;
+}
+
+/** What the cart hands the `update` and `set-config` commands to (device/update/ implements it). */
+export interface RemoteChanges {
+  update(c: Command & { action: 'update' }): Promise<{ status: CommandStatus; detail: string }>;
+  setConfig(c: Command & { action: 'set-config' }): Promise<{ status: CommandStatus; detail: string }>;
 }
 
 /** How often the cart looks at the policy, the runtime counters and the relay, ms. */
@@ -584,7 +592,11 @@ export class Cart {
         setTimeout(() => process.kill(process.pid, 'SIGTERM'), 500).unref();
         return { status: 'ok', detail: 'restarting' };
       case 'set-config':
-        return { status: 'refused', detail: `configuration key ${c.key} cannot be changed remotely yet` };
+        if (!this.#o.remote) return { status: 'refused', detail: `settings ${c.version} cannot be applied: this cart was started without remote settings` };
+        return this.#o.remote.setConfig(c);
+      case 'update':
+        if (!this.#o.remote) return { status: 'refused', detail: `release ${c.version} cannot be installed: this cart was started without its releases folder` };
+        return this.#o.remote.update(c);
     }
   }
 }

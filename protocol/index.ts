@@ -14,3 +14,4 @@ export * from './json.js';
 export * from './bundle.js';
 export * from './origin.js';
 export type { Logger, LogMessage } from './logger.js';
+export * from './release.js';

@@ -43,6 +43,8 @@ export const EVENT_KINDS = [
   'link',
   'power',
   'storage',
+  'update',
+  'config',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

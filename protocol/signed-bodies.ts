@@ -12,9 +12,15 @@ export type CommandAction =
   | { action: 'play-clip'; clip: string }
   | { action: 'sync-now' }
   | { action: 'reboot' }
-  | { action: 'set-config'; key: string; value: string };
+  /** A settings document (JSON: some of the sections policy, player, link, storage) replacing the last one sent. */
+  | { action: 'set-config'; version: number; document: string }
+  /** Install this software version (its release is signed by a release key); `rollback` allows an older one. */
+  | { action: 'update'; version: string; rollback: boolean };
 
-export const COMMAND_ACTIONS = ['set-volume', 'stop', 'play-clip', 'sync-now', 'reboot', 'set-config'] as const;
+export const COMMAND_ACTIONS = ['set-volume', 'stop', 'play-clip', 'sync-now', 'reboot', 'set-config', 'update'] as const;
+
+/** A settings document is small: a policy with its quiet zones fits in a few KiB. */
+export const MAX_CONFIG_DOCUMENT = 16_384;
 
 export type Command = {
   /** The cart it is for: commands to a team or a commune are one command per cart. */
@@ -90,7 +96,12 @@ export function writeCommand(w: ByteWriter, c: Command): void {
       w.str(c.clip);
       return;
     case 'set-config':
-      w.str(c.key).str(c.value);
+      if (Buffer.byteLength(c.document) > MAX_CONFIG_DOCUMENT) throw new ProtocolError('too-long', `settings document of ${Buffer.byteLength(c.document)} bytes is over ${MAX_CONFIG_DOCUMENT}`);
+      w.varint(c.version).str(c.document);
+      return;
+    case 'update':
+      if (!/^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,32})?$/u.test(c.version)) throw new ProtocolError('bad-value', `"${c.version}" is not a release version (like 1.2.3)`);
+      w.str(c.version).u8(c.rollback ? 1 : 0);
       return;
     case 'stop':
     case 'sync-now':
@@ -108,7 +119,9 @@ export function readCommand(r: ByteReader): Command {
     case 'play-clip':
       return { ...head, action, clip: r.str('clip id', 64) };
     case 'set-config':
-      return { ...head, action, key: r.str('config key', 128), value: r.str('config value', 1024) };
+      return { ...head, action, version: r.varint('settings version'), document: r.str('settings document', MAX_CONFIG_DOCUMENT) };
+    case 'update':
+      return { ...head, action, version: r.str('release version', 48), rollback: r.u8('rollback') === 1 };
     case 'stop':
     case 'sync-now':
     case 'reboot':

@@ -94,6 +94,11 @@ export const frameCases: Record<string, Frame> = {
 export const signedCases: Record<string, SignedBody> = {
   'command-set-volume': { type: 'command', command: { unit: 7, counter: 17, issued: T, expires: T + 300, action: 'set-volume', volume: 55 } },
   'command-play-clip': { type: 'command', command: { unit: 7, counter: 18, issued: T, expires: T + 300, action: 'play-clip', clip: 'c-0042' } },
+  'command-set-config': {
+    type: 'command',
+    command: { unit: 7, counter: 19, issued: T, expires: T + 300, action: 'set-config', version: 3, document: '{"player":{"initialVolume":55}}' },
+  },
+  'command-update': { type: 'command', command: { unit: 7, counter: 20, issued: T, expires: T + 86_400, action: 'update', version: '0.2.0', rollback: false } },
   manifest: {
     type: 'manifest',
     manifest: {

@@ -3,7 +3,7 @@
  * events, and commands (send and list). Described in openapi.ts.
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { CLIP_ID, COMMAND_ACTIONS, EVENT_KINDS, type CommandAction } from '../../protocol/index.js';
+import { CLIP_ID, COMMAND_ACTIONS, EVENT_KINDS, isReleaseVersion, MAX_CONFIG_DOCUMENT, type CommandAction } from '../../protocol/index.js';
 import type { CommandService, CommandTarget } from '../fleet/commands.js';
 import type { FleetRegistry, Unit } from '../fleet/registry.js';
 import { listUnitStates, type UnitStateView } from '../fleet/unit-state.js';
@@ -112,10 +112,16 @@ export function commandAction(action: unknown, args: unknown): CommandAction {
     case 'play-clip':
       if (typeof a.clip !== 'string' || !CLIP_ID.test(a.clip)) throw badField('args.clip', 'a clip id such as c-0007', a.clip);
       return { action, clip: a.clip };
-    case 'set-config':
-      if (typeof a.key !== 'string' || !/^[a-zA-Z0-9._-]{1,64}$/.test(a.key)) throw badField('args.key', 'a setting name (a-z, 0-9, . _ -, 1–64)', a.key);
-      if (typeof a.value !== 'string' || a.value.length > 256) throw badField('args.value', 'a string of at most 256 characters', a.value);
-      return { action, key: a.key, value: a.value };
+    case 'set-config': {
+      if (!Number.isSafeInteger(a.version) || (a.version as number) < 1) throw badField('args.version', 'the settings version, a whole number from 1', a.version);
+      const doc = typeof a.document === 'object' && a.document !== null && !Array.isArray(a.document) ? JSON.stringify(a.document) : undefined;
+      if (doc === undefined || Buffer.byteLength(doc) > MAX_CONFIG_DOCUMENT) throw badField('args.document', `a JSON object of at most ${MAX_CONFIG_DOCUMENT} bytes (sections policy, player, link, storage)`, a.document);
+      return { action, version: a.version as number, document: doc };
+    }
+    case 'update':
+      if (typeof a.version !== 'string' || !isReleaseVersion(a.version)) throw badField('args.version', 'a release version such as 0.2.0', a.version);
+      if (a.rollback !== undefined && typeof a.rollback !== 'boolean') throw badField('args.rollback', 'true or false', a.rollback);
+      return { action, version: a.version, rollback: a.rollback === true };
     case 'stop':
     case 'sync-now':
     case 'reboot':
