@@ -1,6 +1,8 @@
 /**
  * `loa unit command <action> --to unit:ID|team:ID|commune:ID --as USER`: signed commands to carts, sent by the
- * running controller through its API (log in, POST /api/commands, log out).
+ * running controller through its API (log in, POST /api/commands, log out). `set-config FILE.json` sends a settings
+ * document (POST /api/settings): the controller numbers it and sends it to every cart of the target, and each cart
+ * checks it with the schema of its configuration file.
  *
  * Why not sign and publish from here, as `loa manifest publish` announces: a command travels in a district frame whose
  * (boot, seq) the cart checks against one replay window for the whole district (protocol SPEC 2.1). Only the running
@@ -8,6 +10,7 @@
  * make them drop the controller's next frames (its acks among them). So the controller signs, counts and sends, and
  * records the command (marked `unsent` when its broker could not take it).
  */
+import { readFile } from 'node:fs/promises';
 import { bundleContentUrl, ConfigError, loadControllerConfig } from '../controller/app/config.js';
 import { pick, type Lang, type Text } from './i18n.js';
 import { choiceOf, numberProblem, printConfigProblems, UsageError, type CliIo } from './io.js';
@@ -28,7 +31,7 @@ export interface UnitCommandValues {
 
 /** The API's `action` and `args` for the words after `loa unit command`. */
 export function commandBody(lang: Lang, words: string[]): { action: string; args: Record<string, unknown> } {
-  const [word, a, b] = words;
+  const [word, a] = words;
   if (word === undefined) throw new UsageError(pick(lang, { vi: `cần một lệnh: ${ACTIONS.join(', ')}`, en: `which command: ${ACTIONS.join(', ')}` }));
   const action = choiceOf(lang, pick(lang, { vi: 'lệnh', en: 'command' }), word, ACTIONS);
   const extra = (n: number): void => {
@@ -55,9 +58,40 @@ export function commandBody(lang: Lang, words: string[]): { action: string; args
       extra(2);
       return { action: 'play-clip', args: { clip: a } };
     case 'set-config':
-      if (a === undefined || b === undefined) throw new UsageError(pick(lang, { vi: 'cần: set-config KHOÁ GIÁ_TRỊ', en: 'needs: set-config KEY VALUE' }));
-      return { action, args: { key: a, value: b } };
+      if (a === undefined) throw new UsageError(pick(lang, { vi: 'cần tệp cấu hình: set-config TỆP.json', en: 'which settings: set-config FILE.json' }));
+      extra(2);
+      return { action, args: { file: a } };
   }
+}
+
+/**
+ * The settings document in `file`: a JSON object (its sections are checked by the controller, its settings by each
+ * cart). A file that cannot be read, is not JSON or not an object is a usage error, before the controller is called.
+ */
+export async function readSettingsDocument(lang: Lang, file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new UsageError(pick(lang, { vi: `set-config ${file}: không đọc được tệp (${code})`, en: `set-config ${file}: the file cannot be read (${code})` }));
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (err) {
+    const why = (err as Error).message;
+    throw new UsageError(pick(lang, { vi: `set-config ${file}: không phải JSON hợp lệ (${why})`, en: `set-config ${file}: not valid JSON (${why})` }));
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new UsageError(
+      pick(lang, {
+        vi: `set-config ${file}: cần một đối tượng JSON gồm các phần policy, player, link, storage`,
+        en: `set-config ${file}: must be a JSON object of sections policy, player, link, storage`,
+      }),
+    );
+  }
+  return document as Record<string, unknown>;
 }
 
 /** `unit:ID`, `team:ID` or `commune:ID`. */
@@ -140,6 +174,7 @@ interface Sent {
 export async function sendUnitCommand(io: CliIo, lang: Lang, words: string[], values: UnitCommandValues): Promise<number> {
   const body = commandBody(lang, words);
   const target = commandTarget(lang, values.to);
+  const settings = body.action === 'set-config' ? await readSettingsDocument(lang, String(body.args.file)) : undefined;
   const user = values.as;
   if (user === undefined || user === '') throw new UsageError(pick(lang, { vi: 'cần --as TÊN_NGƯỜI_DUYỆT (người gửi lệnh)', en: 'needs --as APPROVER (who sends the command)' }));
   const password = values.password ?? io.env.LOA_PASSWORD;
@@ -163,9 +198,13 @@ export async function sendUnitCommand(io: CliIo, lang: Lang, words: string[], va
   let token: string | undefined;
   try {
     token = String((await call(base, '/api/login', { user, password })).token);
-    const request = { target, action: body.action, args: body.args, ...(values.ttl === undefined ? {} : { ttlSeconds: Number(values.ttl) }) };
-    const sent = (await call(base, '/api/commands', request, token)).sent as Sent[];
-    const what = words.join(' ');
+    const ttl = values.ttl === undefined ? {} : { ttlSeconds: Number(values.ttl) };
+    const answer =
+      settings === undefined
+        ? await call(base, '/api/commands', { target, action: body.action, args: body.args, ...ttl }, token)
+        : await call(base, '/api/settings', { target, document: settings, ...ttl }, token);
+    const sent = answer.sent as Sent[];
+    const what = settings === undefined ? words.join(' ') : `set-config v${String(answer.version)}`;
     for (const s of sent) {
       io.stdout.write(
         pick(

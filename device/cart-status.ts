@@ -3,6 +3,8 @@ import type { Stamp } from '../protocol/index.js';
 import type { UplinkStats } from './link/uplink.js';
 import type { PlayerStateName } from './player/player.js';
 import type { SyncState } from './sync/sync.js';
+import type { Text } from './text.js';
+import type { AppliedSettings } from './update/settings.js';
 
 export interface CartStatus {
   unit: string;
@@ -27,6 +29,17 @@ export interface CartStatus {
   /** The status LED's pattern, ■ on and · off per step; null without an LED. */
   led: string | null;
   lastError: string | null;
+  /** The remote settings the cart runs on (device/update/settings.ts); absent from a cart started without them. */
+  settings?: AppliedSettings | null;
+}
+
+/** The remote settings in words for `loa unit status`: the version applied, on trial or kept; none = the file alone. */
+export function settingsText(settings: AppliedSettings | null | undefined): Text {
+  if (!settings || settings.applied === null) return { vi: 'theo tệp cấu hình của xe', en: "the cart's configuration file" };
+  const v = `v${settings.applied}`;
+  return settings.onTrial
+    ? { vi: `${v}, đang chạy thử (chờ kiểm tra sức khoẻ)`, en: `${v}, on trial (waiting for the health check)` }
+    : { vi: `${v}, đã áp dụng`, en: `${v}, applied` };
 }
 
 /** The player's states as a team member reads them. */

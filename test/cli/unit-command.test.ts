@@ -1,7 +1,11 @@
 // `loa unit command` against a running controller, in-process: the command reaches the cart signed with the
 // district key in a district frame the cart accepts; an unreachable controller, a wrong password, a role that may
-// not, and an unknown cart each give one line and exit code 1.
+// not, and an unknown cart each give one line and exit code 1. `set-config FILE.json` sends a settings document
+// (POST /api/settings); a file missing, not JSON or not an object is a usage error (exit 2) before any call.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, openSigned, publicKeyFromRaw, unitTopic } from '../../protocol/index.js';
@@ -10,9 +14,11 @@ import { runLoa } from '../support/cli.js';
 
 let rig: Rig;
 let cart: MqttClient;
+let files: string;
 const received: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
+  files = await mkdtemp(join(tmpdir(), 'loa-unit-command-'));
   rig = await startController();
   await rig.controller.users.add({ name: 'ca-huyen', role: 'approver', password: PASSWORD });
   await rig.controller.users.add({ name: 'ky-thuat', role: 'technician', password: PASSWORD });
@@ -30,7 +36,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await cart?.endAsync();
   await rig?.close();
+  await rm(files, { recursive: true, force: true });
 });
+
+/** A file in the test's folder with `text`; its path. */
+async function file(name: string, text: string): Promise<string> {
+  const path = join(files, name);
+  await writeFile(path, text);
+  return path;
+}
 
 /** A port nothing listens on (just closed). */
 async function freePort(): Promise<number> {
@@ -65,6 +79,46 @@ describe('loa unit command', () => {
       [2, 'set-volume', 'ca-huyen', 'sent'],
       [1, 'sync-now', 'ca-huyen', 'sent'],
     ]);
+  });
+
+  it('sends a settings document from a file: the controller numbers it and signs one set-config per cart', async () => {
+    const document = { policy: { allowedHours: [{ from: '07:00', to: '10:30' }] }, player: { initialVolume: 45 } };
+    const path = await file('gio-phat.json', JSON.stringify(document, null, 2));
+    const before = received.length;
+    const r = await send(['set-config', path, '--to', 'commune:dan-luc', '--as', 'ca-huyen']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^Đã gửi lệnh "set-config v1" tới xe dan-luc-01 \(số lệnh \d+\)\.\n$/);
+    await until(() => received.length === before + 1, 'the settings at the cart');
+    expect(received.at(-1)!.command).toEqual(expect.objectContaining({ action: 'set-config', version: 1, document: JSON.stringify(document) }));
+    const again = await send(['set-config', path, '--to', 'unit:dan-luc-01', '--as', 'ca-huyen', '--lang', 'en']);
+    expect(again.stdout).toMatch(/^Sent "set-config v2" to cart dan-luc-01/);
+    // The sections are the controller's to check: the hardware is refused there, in one line, exit 1.
+    const hardware = await send(['set-config', await file('hw.json', '{"hardware": {"relay": {"pin": 5}}}'), '--to', 'unit:dan-luc-01', '--as', 'ca-huyen']);
+    expect(hardware.code).toBe(1);
+    expect(hardware.stderr).toMatch(/^loa unit command: .*document\.hardware.*\n$/);
+    const tech = await send(['set-config', path, '--to', 'unit:dan-luc-01', '--as', 'ky-thuat']);
+    expect(tech.code).toBe(1);
+  });
+
+  it('refuses a settings file that is missing, not JSON or not an object in one line (vi or en), exit 2, before any call', async () => {
+    const before = (await rig.controller.commands.listCommands()).length;
+    const missing = join(files, 'khong-co.json');
+    const broken = await file('hong.json', '{"policy": {');
+    const list = await file('danh-sach.json', '[1, 2]');
+    for (const [args, line] of [
+      [['set-config', missing], `loa unit command: set-config ${missing}: không đọc được tệp (ENOENT)`],
+      [['set-config', missing, '--lang', 'en'], `loa unit command: set-config ${missing}: the file cannot be read (ENOENT)`],
+      [['set-config', broken], `loa unit command: set-config ${broken}: không phải JSON hợp lệ (`],
+      [['set-config', broken, '--lang', 'en'], `loa unit command: set-config ${broken}: not valid JSON (`],
+      [['set-config', list], `loa unit command: set-config ${list}: cần một đối tượng JSON gồm các phần policy, player, link, storage`],
+      [['set-config', list, '--lang', 'en'], `loa unit command: set-config ${list}: must be a JSON object of sections policy, player, link, storage`],
+      [['set-config'], 'loa unit command: cần tệp cấu hình: set-config TỆP.json'],
+    ] as const) {
+      const r = await send([...args, '--to', 'unit:dan-luc-01', '--as', 'ca-huyen']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.split('\n')[0]!.startsWith(line), r.stderr).toBe(true);
+    }
+    expect((await rig.controller.commands.listCommands()).length).toBe(before);
   });
 
   it('says in one line that the controller cannot be reached, and sends nothing', async () => {
