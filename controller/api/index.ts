@@ -9,6 +9,8 @@ import { registerContentWriteRoutes, type ContentWriteRoutesOptions } from './co
 import { registerUserRoutes, type UserRoutesOptions } from './user-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerLiveRoute, type LiveFleet } from './live.js';
+import { registerReleaseApiRoutes, type ReleaseRoutesOptions } from './release-routes.js';
+import { registerSettingsRoutes } from './settings-routes.js';
 
 export { openApiDocument, documentedRoutes } from './openapi.js';
 export { commandAction, type UnitView } from './fleet-routes.js';
@@ -18,6 +20,8 @@ export { LiveFleet, type LiveFleetOptions } from './live.js';
 export type ApiOptions = Omit<FleetRoutesOptions, 'sessions'> & Omit<OfficeRoutesOptions, 'db' | 'clock'> & Pick<ContentWriteRoutesOptions, 'manifests'> & UserRoutesOptions & {
   /** The live fleet stream behind `GET /api/live` (started and stopped by the composition root). */
   live: LiveFleet;
+  /** Releases and rollouts (`/api/releases…`); left out, those routes are not there. */
+  releases?: Omit<ReleaseRoutesOptions, 'sessions'>;
 };
 
 /** Adds every `/api/…` route to `server`. */
@@ -25,8 +29,10 @@ export function registerApiRoutes(server: HttpServer, o: ApiOptions): void {
   registerOfficeRoutes(server, { db: o.db, users: o.users, library: o.library, workflow: o.workflow, district: o.district, ...(o.clock ? { clock: o.clock } : {}) });
   registerFleetRoutes(server, { ...o, sessions: o.users });
   registerFleetDetailRoutes(server, { db: o.db, registry: o.registry, sessions: o.users });
+  registerSettingsRoutes(server, { ...o, sessions: o.users });
   registerContentWriteRoutes(server, { users: o.users, library: o.library, workflow: o.workflow, manifests: o.manifests, district: o.district });
   registerUserRoutes(server, { users: o.users });
+  if (o.releases) registerReleaseApiRoutes(server, { ...o.releases, sessions: o.users });
   registerSessionRoutes(server, { users: o.users });
   registerLiveRoute(server, o.users, o.live);
 }

@@ -43,6 +43,10 @@ import { PasswordSlots } from '../users/password-slots.js';
 import { UserStore } from '../users/users.js';
 import { LiveFleet, registerApiRoutes } from '../api/index.js';
 import { registerStaticFiles } from '../web/static.js';
+import { registerReleaseRoutes } from '../releases/routes.js';
+import { Rollouts } from '../releases/rollout.js';
+import { RolloutRunner } from '../releases/runner.js';
+import { configuredReleaseKeys, ReleaseStore } from '../releases/store.js';
 import { HttpServer } from '../http/server.js';
 import { UnitCertificates } from '../fleet/unit-certificates.js';
 import { DistrictCa, type CertifiedKey } from '../tls/district-ca.js';
@@ -234,6 +238,11 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     await ingest.start();
     this.#undo.push(() => ingest.stop());
     const commands = new CommandService({ db, registry, framer, downlink: mqttDownlink(client, district), districtKey: key, clock });
+    // Software releases (served beside the clips) and their staged rollouts, whose orders go through `commands`.
+    const releases = new ReleaseStore({ db, dataDir: c.dataDir, keys: configuredReleaseKeys(c), clock });
+    await releases.start();
+    const rollouts = new Rollouts({ db, registry, releases, clock });
+    const rolloutRunner = new RolloutRunner({ rollouts, registry, commands, ingest, logger: this.#log('releases') });
 
     const library = new ContentLibrary({ db, dataDir: c.dataDir, audio: new SoxAudio({ tempDir: c.dataDir, logger: this.#log('audio') }) });
     await library.start();
@@ -245,16 +254,19 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
 
     const http = new HttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http'), ...(c.http.tls && tls ? { tls: tls.server } : {}) });
     registerContentRoutes(http, { library, manifests: publisher, rotations: () => key.rotations() });
+    registerReleaseRoutes(http, { store: releases });
     const live = new LiveFleet({ units: { db, registry, staleAfterSeconds: c.staleAfterSeconds }, ingest, sessions: users, clock, logger: this.#log('live') });
     registerApiRoutes(http, {
       db, registry, commands, users, library, workflow, manifests: publisher, district: c.district, clock,
       commandTtlSeconds: c.commandTtlSeconds, staleAfterSeconds: c.staleAfterSeconds, live,
+      releases: { store: releases, rollouts, kick: () => rolloutRunner.kick() },
     });
     registerStaticFiles(http, { mapDir: join(c.dataDir, 'map'), logger: this.#log('web'), ...(this.#o.webDir === undefined ? {} : { root: this.#o.webDir }) });
     await live.start();
     this.#undo.push(() => live.stop());
     await http.start();
     this.#undo.push(() => http.stop());
+    if (await this.#feature('rollouts', () => rolloutRunner.start())) this.#undo.push(() => rolloutRunner.stop());
 
     // Reports read a per-day rollup; filling it as days end keeps the yearly report under a second.
     const warmer = new RollupWarmer({ db, now: seconds, logger: this.#log('reports') });

@@ -10,10 +10,8 @@
  *
  * The ETag is the SHA-256 in hex, in the double quotes HTTP requires; `If-None-Match` gives 304.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { etagMatches, sendImmutableFile } from '../http/ranged-file.js';
 import { HttpError, type HttpRequest, type HttpServer } from '../http/server.js';
 import type { ContentLibrary } from './library.js';
 import type { StoredManifest } from './manifests.js';
@@ -25,31 +23,7 @@ export interface ContentRoutesOptions {
   rotations?: () => Promise<Buffer[]>;
 }
 
-export type ByteRange = { start: number; end: number };
-
-/**
- * The one range of a `Range` header for a file of `size` bytes: undefined when there is no header, 'bad' when it is
- * malformed, asks for several ranges, or cannot be satisfied.
- */
-export function parseRange(header: string | undefined, size: number): ByteRange | 'bad' | undefined {
-  if (header === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'bad';
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) return 'bad';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (!Number.isSafeInteger(start) || start >= size || end < start) return 'bad';
-  return { start, end };
-}
-
-function etagMatches(req: HttpRequest, sha256: string): boolean {
-  const header = req.raw.headers['if-none-match'];
-  return header !== undefined && header.split(',').some((t) => t.trim().replace(/^W\//, '') === `"${sha256}"` || t.trim() === '*');
-}
+export { parseRange, type ByteRange } from '../http/ranged-file.js';
 
 function sendSigned(req: HttpRequest, res: ServerResponse, m: StoredManifest): void {
   const headers = { ETag: `"${m.sha256}"`, 'Cache-Control': 'no-cache', 'X-Loa-Manifest-Version': String(m.version) };
@@ -62,33 +36,9 @@ function sendSigned(req: HttpRequest, res: ServerResponse, m: StoredManifest): v
   res.end(m.signed);
 }
 
-/**
- * A stored clip file (WAV, named by its SHA-256, so never changed: the hash is its ETag) with `Range` honoured:
- * 206 + Content-Range for one range, 416 for one it cannot serve, 304 for `If-None-Match`.
- */
-export async function sendClipFile(req: HttpRequest, res: ServerResponse, path: string, sha256: string, cacheControl: string): Promise<void> {
-  const size = (await stat(path)).size;
-  const base = { 'Accept-Ranges': 'bytes', ETag: `"${sha256}"`, 'Cache-Control': cacheControl };
-  if (etagMatches(req, sha256)) {
-    res.writeHead(304, base);
-    res.end();
-    return;
-  }
-  const range = parseRange(req.raw.headers.range, size);
-  if (range === 'bad') {
-    res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}`, 'Content-Type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify({ error: `range ${JSON.stringify(req.raw.headers.range)} cannot be served from ${size} bytes`, code: 'bad-range' }));
-    return;
-  }
-  const { start, end } = range ?? { start: 0, end: size - 1 };
-  const headers = { ...base, 'Content-Type': 'audio/wav', 'Content-Length': end - start + 1 };
-  if (range) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}` });
-  else res.writeHead(200, headers);
-  if (req.raw.method === 'HEAD' || size === 0) {
-    res.end();
-    return;
-  }
-  await pipeline(createReadStream(path, { start, end }), res);
+/** A stored clip file (WAV, named by its SHA-256, so never changed: the hash is its ETag) with `Range` honoured. */
+export function sendClipFile(req: HttpRequest, res: ServerResponse, path: string, sha256: string, cacheControl: string): Promise<void> {
+  return sendImmutableFile(req, res, { path, sha256, cacheControl, contentType: 'audio/wav' });
 }
 
 /** Adds the content routes to `server`. */

@@ -256,6 +256,15 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
         await expectAccessible(page, 'the commands page');
       });
 
+      it('opens the software page: each cart’s version, no rollout yet', async () => {
+        await page.getByRole('navigation', { name: 'Các trang' }).getByRole('link', { name: 'Phiên bản' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Phiên bản phần mềm xe loa' }).waitFor();
+        await page.getByText('Chưa có đợt cập nhật nào', { exact: false }).waitFor();
+        await expect.poll(() => page.locator('.releases table tbody tr').count()).toBe(3);
+        await shoot(page, 'releases', size);
+        await expectAccessible(page, 'the software page');
+      });
+
       it('lets a submitter upload a clip, and never offers the submitter approval', async () => {
         const sub = await submitter.newPage();
         await logIn(sub, 'phong-vh');

@@ -17,6 +17,7 @@ import { CommandsPage } from './pages/commands.js';
 import { ContentPage } from './pages/content.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
+import { ReleasesPage } from './pages/releases.js';
 import { ReportsPage } from './pages/reports.js';
 import { UnitPage } from './pages/unit.js';
 import { UsersPage } from './pages/users.js';
@@ -33,7 +34,7 @@ function storedLang(): Lang {
 }
 
 /** What a page needs; the API refuses the rest anyway, this only spares the user a page of refusals. */
-const NEEDS: Partial<Record<Route['page'], Capability>> = { overview: 'units', unit: 'units', content: 'content', commands: 'units', reports: 'reports', users: 'users' };
+const NEEDS: Partial<Record<Route['page'], Capability>> = { overview: 'units', unit: 'units', content: 'content', commands: 'units', reports: 'reports', users: 'users', releases: 'units' };
 
 function Page({ route }: { route: Route }): VNode {
   const { user, t } = useApp();
@@ -54,6 +55,8 @@ function Page({ route }: { route: Route }): VNode {
       return html`<${ReportsPage} />`;
     case 'users':
       return html`<${UsersPage} />`;
+    case 'releases':
+      return html`<${ReleasesPage} />`;
     case 'login':
     case 'not-found':
       return html`<${NotFound} />`;

@@ -5,12 +5,13 @@ import { html } from '../html.js';
 import { can, type Capability } from '../lib/roles.js';
 import type { Route } from '../lib/routes.js';
 
-const NAV: { path: string; page: Route['page']; key: 'nav.overview' | 'nav.content' | 'nav.commands' | 'nav.reports' | 'nav.users'; need: Capability }[] = [
+const NAV: { path: string; page: Route['page']; key: 'nav.overview' | 'nav.content' | 'nav.commands' | 'nav.reports' | 'nav.users' | 'nav.releases'; need: Capability }[] = [
   { path: '/', page: 'overview', key: 'nav.overview', need: 'units' },
   { path: '/noi-dung', page: 'content', key: 'nav.content', need: 'content' },
   { path: '/lenh', page: 'commands', key: 'nav.commands', need: 'units' },
   { path: '/bao-cao', page: 'reports', key: 'nav.reports', need: 'reports' },
   { path: '/nguoi-dung', page: 'users', key: 'nav.users', need: 'users' },
+  { path: '/phien-ban', page: 'releases', key: 'nav.releases', need: 'units' },
 ];
 
 /** The first page a role may open (a submitter has no overview: it cannot read the fleet). */

@@ -7,6 +7,7 @@ export type Route =
   | { page: 'commands' }
   | { page: 'reports' }
   | { page: 'users' }
+  | { page: 'releases' }
   | { page: 'login' }
   | { page: 'not-found' };
 
@@ -25,6 +26,8 @@ export function matchRoute(pathname: string): Route {
       return { page: 'reports' };
     case '/nguoi-dung':
       return { page: 'users' };
+    case '/phien-ban':
+      return { page: 'releases' };
     case '/dang-nhap':
       return { page: 'login' };
     default:
