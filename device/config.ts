@@ -7,62 +7,66 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, showValue, type ConfigProblem } from '../hardware/board/config-error.js';
-import { validateHardwareConfig, type HardwareConfig } from '../hardware/board/config.js';
-import { isBoardProfileName } from '../hardware/board/profiles.js';
+import { ConfigError, showValue, type ConfigProblem } from '../lib/config-error.js';
+import { check, must, Type, within, type RuleContext, type Static } from '../lib/schema.js';
+import { hardwareRules, hardwareSchema, mergeHardwareSection, type HardwareConfig } from '../hardware/board/config.js';
+import { isBoardProfileName, type BoardProfile } from '../hardware/board/profiles.js';
 import { loadIdentity } from './identity.js';
-import { DEFAULT_TIMING, type PlayerTiming } from './player/player.js';
+import { completePolicy, policyRules, policySchema, type PolicyConfig } from './logic/policy-config.js';
+import { DEFAULT_TIMING } from './player/player.js';
 
-export interface LinkConfig {
-  /** Send telemetry this often while the link is up, ms. */
-  telemetryPeriodMs: number;
-  /** A serial link (radio modem, USB cable) as well as, or instead of, MQTT; null = none. */
-  serial: { path: string; baudRate: number } | null;
-  /** Largest frame on the link, bytes (serial radios want small frames). */
-  maxFrameBytes: number;
-}
+const closed = { additionalProperties: false } as const;
+const number = (minimum: number, maximum: number, value: number, unit?: string) => Type.Number({ minimum, maximum, default: value, ...(unit ? { 'x-unit': unit } : {}) });
 
-export interface StorageConfig {
-  /** Unacknowledged durable records kept at most; beyond, the oldest are dropped and the loss is reported. */
-  maxUnacked: number;
-  trackDays: number;
-  samplesDays: number;
-  ackedDays: number;
-}
+const playerSchema = Type.Object(
+  {
+    warmupMs: number(0, 30_000, DEFAULT_TIMING.warmupMs, 'ms'),
+    tailMs: number(0, 30_000, DEFAULT_TIMING.tailMs, 'ms'),
+    pauseTimeoutMs: number(1000, 3_600_000, DEFAULT_TIMING.pauseTimeoutMs, 'ms'),
+    volumeStep: number(1, 50, DEFAULT_TIMING.volumeStep, '%'),
+    initialVolume: number(0, 100, 60, '%'),
+  },
+  { ...closed, default: {} },
+);
 
-export interface CartConfig {
-  hardware: HardwareConfig;
-  player: PlayerTiming & { initialVolume: number };
-  /** The policy section, checked by the policy module. */
-  policy: unknown;
-  link: LinkConfig;
-  storage: StorageConfig;
-}
+const serialLink = Type.Object({ path: Type.String({ pattern: '^/', ...must('a serial port path such as /dev/ttyUSB1', 'đường dẫn cổng nối tiếp, ví dụ /dev/ttyUSB1') }), baudRate: Type.Integer({ minimum: 300, maximum: 4_000_000 }) }, closed);
 
-export const DEFAULT_LINK: LinkConfig = { telemetryPeriodMs: 30_000, serial: null, maxFrameBytes: 1024 };
-export const DEFAULT_STORAGE: StorageConfig = { maxUnacked: 200_000, trackDays: 90, samplesDays: 90, ackedDays: 30 };
+const linkSchema = Type.Object(
+  {
+    telemetryPeriodMs: number(1000, 3_600_000, 30_000, 'ms'),
+    serial: Type.Union([serialLink, Type.Null()], {
+      default: null,
+      description: 'a serial link (radio modem, USB cable) as well as, or instead of, MQTT; null = none',
+      ...must('null or { "path": "/dev/ttyUSB1", "baudRate": 57600 }', 'null hoặc { "path": "/dev/ttyUSB1", "baudRate": 57600 }'),
+    }),
+    maxFrameBytes: number(128, 65_536, 1024, 'bytes'),
+  },
+  { ...closed, default: {} },
+);
 
-type Plain = Record<string, unknown>;
-const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+const days = (value: number) => number(1, 3650, value, 'days');
+const storageSchema = Type.Object(
+  {
+    maxUnacked: number(100, 100_000_000, 200_000),
+    trackDays: days(90),
+    samplesDays: days(90),
+    ackedDays: days(30),
+  },
+  { ...closed, default: {}, description: 'maxUnacked: unacknowledged durable records kept at most; beyond, the oldest are dropped and the loss is reported' },
+);
 
-/** Numbers of a flat section, each within its range; unknown keys are problems. */
-function numbers<T extends object>(section: string, input: unknown, defaults: T, ranges: Partial<Record<keyof T, [number, number]>>, problems: ConfigProblem[]): T {
-  if (input === undefined) return { ...defaults };
-  if (!isPlain(input)) {
-    problems.push({ path: section, message: `${showValue(input)} must be an object` });
-    return { ...defaults };
-  }
-  const out = { ...defaults } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(input)) {
-    const range = (ranges as Record<string, [number, number] | undefined>)[key];
-    if (!(key in defaults)) problems.push({ path: `${section}.${key}`, message: `is not a known setting (known: ${Object.keys(defaults).join(', ')})` });
-    else if (range === undefined) out[key] = value;
-    else if (typeof value !== 'number' || !Number.isFinite(value) || value < range[0] || value > range[1]) {
-      problems.push({ path: `${section}.${key}`, message: `${showValue(value)} must be a number from ${range[0]} to ${range[1]}` });
-    } else out[key] = value;
-  }
-  return out as T;
-}
+/**
+ * The cart's configuration, its `hardware` section already merged over the defaults of its board profile (which
+ * {@link validateCartConfig} does: check a document through it, never through this schema alone).
+ */
+export const cartConfigSchema = Type.Object({ hardware: hardwareSchema, player: playerSchema, policy: policySchema, link: linkSchema, storage: storageSchema }, closed);
+
+export type LinkConfig = Static<typeof linkSchema>;
+export type StorageConfig = Static<typeof storageSchema>;
+export type CartConfig = Omit<Static<typeof cartConfigSchema>, 'policy'> & { policy: PolicyConfig };
+
+export const DEFAULT_LINK: LinkConfig = check(linkSchema, undefined);
+export const DEFAULT_STORAGE: StorageConfig = check(storageSchema, undefined);
 
 export interface CartConfigOptions {
   /** From `--sim`: forces the simulators. */
@@ -71,41 +75,48 @@ export interface CartConfigOptions {
   profile?: string;
 }
 
-/** Checks a parsed configuration; `simulate` (from `--sim`) forces the simulators. */
+/** What the sections' schemas cannot say (pins of the board used once, windows that end after they start…). */
+function cartRules(board: BoardProfile): (c: Static<typeof cartConfigSchema>, ctx: RuleContext) => void {
+  return (c, ctx) => {
+    if (ctx.typed('hardware')) hardwareRules(board)(c.hardware, within(ctx, 'hardware'));
+    if (ctx.typed('policy')) policyRules(c.policy, within(ctx, 'policy'));
+  };
+}
+
+/**
+ * Checks a parsed configuration, every section (the policy too) against {@link cartConfigSchema}, and lists every
+ * problem at once (a {@link ConfigError}); `simulate` (from `--sim`) forces the simulators. The one entry point for
+ * a configuration from any source (the file, a remote document merged over it).
+ */
 export function validateCartConfig(input: unknown, options: CartConfigOptions): CartConfig {
   const problems: ConfigProblem[] = [];
   const o = input === undefined ? {} : input;
-  if (!isPlain(o)) throw new ConfigError([{ path: '(file)', message: `${showValue(input)} must be a JSON object` }]);
-  for (const key of Object.keys(o)) {
-    if (!['hardware', 'player', 'policy', 'link', 'storage'].includes(key)) problems.push({ path: key, message: 'is not a known section (hardware, player, policy, link, storage)' });
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new ConfigError([{ path: '(file)', message: `${showValue(input)} must be a JSON object`, vi: `${showValue(input)} không hợp lệ, cần một đối tượng JSON { … }` }]);
   }
-  let hardware: HardwareConfig | undefined;
+  const given: unknown = (o as Record<string, unknown>).hardware;
+  const section = given === undefined ? {} : given;
+  const sectionNamesBoard = typeof section === 'object' && section !== null && 'profile' in section;
+  const profile = options.profile;
+  if (profile !== undefined && !isBoardProfileName(profile) && !sectionNamesBoard) {
+    problems.push({
+      path: 'identity.profile',
+      message: `${showValue(profile)} is not a board this version knows: set hardware.profile in the configuration`,
+      vi: `${showValue(profile)} không phải bo mạch phiên bản này biết: hãy đặt hardware.profile trong cấu hình`,
+    });
+  }
+  const written = typeof section === 'object' && section !== null && !Array.isArray(section) ? { simulate: false, ...section } : section;
+  const { merged, board } = mergeHardwareSection(written, isBoardProfileName(profile) ? profile : undefined, problems);
+  let config: Static<typeof cartConfigSchema> | undefined;
   try {
-    const section = isPlain(o.hardware) ? o.hardware : o.hardware === undefined ? {} : o.hardware;
-    const profile = options.profile;
-    if (profile !== undefined && !isBoardProfileName(profile) && !(isPlain(section) && 'profile' in section)) {
-      problems.push({ path: 'identity.profile', message: `${showValue(profile)} is not a board this version knows: set hardware.profile in the configuration` });
-    }
-    hardware = validateHardwareConfig(isPlain(section) ? { simulate: false, ...section } : section, isBoardProfileName(profile) ? profile : undefined);
-    if (options.simulate) hardware.simulate = true;
+    config = check(cartConfigSchema, { ...o, hardware: merged }, { rules: cartRules(board) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  const player = numbers(
-    'player',
-    o.player,
-    { ...DEFAULT_TIMING, initialVolume: 60 },
-    { warmupMs: [0, 30_000], tailMs: [0, 30_000], pauseTimeoutMs: [1000, 3_600_000], volumeStep: [1, 50], initialVolume: [0, 100] },
-    problems,
-  );
-  const link = numbers('link', o.link, DEFAULT_LINK, { telemetryPeriodMs: [1000, 3_600_000], maxFrameBytes: [128, 65_536] }, problems);
-  if (link.serial !== null && !(isPlain(link.serial) && typeof link.serial.path === 'string' && typeof link.serial.baudRate === 'number')) {
-    problems.push({ path: 'link.serial', message: `${showValue(link.serial)} must be null or { "path": "/dev/ttyUSB1", "baudRate": 57600 }` });
-  }
-  const storage = numbers('storage', o.storage, DEFAULT_STORAGE, { maxUnacked: [100, 100_000_000], trackDays: [1, 3650], samplesDays: [1, 3650], ackedDays: [1, 3650] }, problems);
-  if (problems.length > 0 || hardware === undefined) throw new ConfigError(problems);
-  return { hardware, player, policy: o.policy, link, storage };
+  if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
+  const hardware: HardwareConfig = options.simulate ? { ...config.hardware, simulate: true } : config.hardware;
+  return { ...config, hardware, policy: completePolicy(config.policy) };
 }
 
 /** Reads and checks a configuration file; no file = the embedded defaults. */

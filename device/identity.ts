@@ -7,8 +7,10 @@
 import type { KeyObject } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NO_ORIGIN, originProblem, publicKeyFromRaw, rawPublicKey, tlsProblem, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type BundleTls, type DistrictOrigin } from '../protocol/index.js';
+import { ConfigError } from '../lib/config-error.js';
 import { writeFileDurably } from '../lib/durable.js';
+import { check, must, secret, Type, type RuleContext, type Static } from '../lib/schema.js';
+import { NO_ORIGIN, originSchema, publicKeyFromRaw, rawPublicKey, tlsProblem, tlsSchema, TOPIC_NAME, toOrigin, type BundleTls, type DistrictOrigin } from '../protocol/index.js';
 
 export interface CartIdentity {
   district: string;
@@ -47,22 +49,42 @@ export class IdentityError extends Error {
 
 export const IDENTITY_FILE = 'identity.json';
 
-export interface IdentityJson {
-  district: string;
-  unitName: string;
-  unitNumber: number;
-  commune: string;
-  team: string;
-  unitKey: string;
-  districtKeys: string[];
-  broker: { url: string; username: string; password: string } | null;
-  contentUrl?: string | null;
-  profile: string;
+const name = Type.String({ pattern: TOPIC_NAME.source, ...must('a-z, 0-9 and - (1–32)', 'a-z, 0-9 và - (1–32)') });
+const hex32 = (en: string, vi: string) => Type.String({ pattern: '^[0-9a-fA-F]{64}$', ...must(en, vi) });
+
+/**
+ * `identity.json` as written by provisioning. Open: a key it does not name is kept for whoever reads it (the update
+ * feature reads `releaseKeys` from the same file).
+ */
+export const identitySchema = Type.Object({
+  district: name,
+  unitName: name,
+  unitNumber: Type.Integer({ minimum: 1 }),
+  commune: name,
+  team: name,
+  unitKey: Type.String({ pattern: '^[0-9a-fA-F]{64}$', ...secret, ...must('64 hex digits (32 bytes)', '64 chữ số hex (32 byte)') }),
+  districtKeys: Type.Array(hex32('64 hex digits', '64 chữ số hex'), {
+    minItems: 1,
+    ...must('a list of at least one pinned district public key (64 hex digits)', 'một danh sách ít nhất một khóa công khai của huyện (64 chữ số hex)'),
+  }),
+  broker: Type.Optional(
+    Type.Union([Type.Object({ url: Type.String(), username: Type.String(), password: Type.String(secret) }), Type.Null()], must('null or { url, username, password }', 'null hoặc { url, username, password }')),
+  ),
+  contentUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], must('null or an http(s) URL', 'null hoặc một địa chỉ http(s)'))),
+  profile: Type.String(must('a board profile name', 'tên một bo mạch')),
   /** Missing from identities written before origins existed: 0, 0. */
-  origin?: DistrictOrigin;
+  origin: Type.Optional(originSchema),
   /** Missing (or null) without TLS. */
-  tls?: BundleTls | null;
-  simulation?: boolean;
+  tls: Type.Optional(Type.Union([tlsSchema, Type.Null()], must('null or { "ca", "cert", "key" } (PEM)', 'null hoặc { "ca", "cert", "key" } (PEM)'))),
+  simulation: Type.Optional(Type.Boolean()),
+});
+
+export type IdentityJson = Static<typeof identitySchema>;
+
+/** The PEM labels of the TLS material, which the schema does not check. */
+function identityRules(o: IdentityJson, ctx: RuleContext): void {
+  const bad = ctx.valid('tls') && o.tls ? tlsProblem(o.tls) : null;
+  if (bad !== null) ctx.problem('tls', bad);
 }
 
 export function identityToJson(id: CartIdentity): IdentityJson {
@@ -83,54 +105,28 @@ export function identityToJson(id: CartIdentity): IdentityJson {
   };
 }
 
-/** Validates parsed JSON; every problem is listed with the key that has it. */
+/** Validates parsed JSON ({@link identitySchema}); every problem is listed with the key that has it. */
 export function identityFromJson(value: unknown, where: string): CartIdentity {
-  const o = (typeof value === 'object' && value !== null ? value : {}) as Partial<Record<keyof IdentityJson, unknown>>;
-  const problems: string[] = [];
-  const name = (k: 'district' | 'unitName' | 'commune' | 'team'): string => {
-    const v = o[k];
-    if (typeof v !== 'string' || !TOPIC_NAME.test(v)) problems.push(`${k}: ${JSON.stringify(v)} must be a-z, 0-9 and - (1–32)`);
-    return String(v);
-  };
-  const district = name('district');
-  const unitName = name('unitName');
-  const commune = name('commune');
-  const team = name('team');
-  const unitNumber = o.unitNumber;
-  if (typeof unitNumber !== 'number' || !Number.isInteger(unitNumber) || unitNumber < 1) problems.push(`unitNumber: ${JSON.stringify(unitNumber)} must be a whole number ≥ 1`);
-  const unitKey = typeof o.unitKey === 'string' && /^[0-9a-f]{64}$/i.test(o.unitKey) ? Buffer.from(o.unitKey, 'hex') : null;
-  if (unitKey === null || unitKey.length !== UNIT_KEY_LENGTH) problems.push('unitKey: must be 64 hex digits (32 bytes)');
-  const keys: KeyObject[] = [];
-  if (!Array.isArray(o.districtKeys) || o.districtKeys.length === 0) problems.push('districtKeys: at least one pinned district public key (64 hex digits) is needed');
-  else
-    for (const [i, k] of o.districtKeys.entries()) {
-      if (typeof k === 'string' && /^[0-9a-f]{64}$/i.test(k)) keys.push(publicKeyFromRaw(Buffer.from(k, 'hex')));
-      else problems.push(`districtKeys[${i}]: ${JSON.stringify(k)} is not 64 hex digits`);
-    }
-  const broker = o.broker ?? null;
-  if (broker !== null && (typeof broker !== 'object' || typeof (broker as { url?: unknown }).url !== 'string')) problems.push('broker: must be null or { url, username, password }');
-  const contentUrl = o.contentUrl ?? null;
-  if (contentUrl !== null && (typeof contentUrl !== 'string' || !/^https?:\/\//.test(contentUrl))) problems.push(`contentUrl: ${JSON.stringify(contentUrl)} must be null or an http(s) URL`);
-  if (typeof o.profile !== 'string') problems.push(`profile: ${JSON.stringify(o.profile)} must be a board profile name`);
-  const originBad = o.origin === undefined ? null : originProblem(o.origin);
-  if (originBad !== null) problems.push(`origin: ${originBad}`);
-  const tls = o.tls ?? null;
-  const tlsBad = tls === null ? null : tlsProblem(tls);
-  if (tlsBad !== null) problems.push(`tls: ${tlsBad}`);
-  if (problems.length > 0) throw new IdentityError(`${where}: ${problems.join('; ')}`);
+  let o: IdentityJson;
+  try {
+    o = check(identitySchema, value, { rules: identityRules });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new IdentityError(`${where}: ${err.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  }
   return {
-    district,
-    unitName,
-    unitNumber: unitNumber as number,
-    commune,
-    team,
-    unitKey: unitKey!,
-    districtKeys: keys,
-    broker: broker as CartIdentity['broker'],
-    contentUrl: contentUrl as string | null,
-    profile: o.profile as string,
+    district: o.district,
+    unitName: o.unitName,
+    unitNumber: o.unitNumber,
+    commune: o.commune,
+    team: o.team,
+    unitKey: Buffer.from(o.unitKey, 'hex'),
+    districtKeys: o.districtKeys.map((k) => publicKeyFromRaw(Buffer.from(k, 'hex'))),
+    broker: o.broker ?? null,
+    contentUrl: o.contentUrl ?? null,
+    profile: o.profile,
     origin: o.origin === undefined ? { ...NO_ORIGIN } : toOrigin(o.origin),
-    tls: tls === null ? null : { ca: (tls as BundleTls).ca, cert: (tls as BundleTls).cert, key: (tls as BundleTls).key },
+    tls: o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key } : null,
     simulation: o.simulation === true,
   };
 }

@@ -30,48 +30,55 @@
  * a chat message), not a signature.
  */
 import { createHash } from 'node:crypto';
+import { ConfigError } from '../lib/config-error.js';
+import { check, must, secret, Type, type RuleContext, type Static } from '../lib/schema.js';
 import { MAX_VARINT } from './bytes.js';
 import { NO_ORIGIN, originProblem, toOrigin, type DistrictOrigin } from './origin.js';
 
 export const BUNDLE_FORMAT = 'loa-bundle-1';
 
+const degrees = (limit: number) => Type.Number({ minimum: -limit, maximum: limit, ...must(`a number of degrees from -${limit} to ${limit}`, `một số độ từ -${limit} đến ${limit}`) });
+/** A district origin, degrees (origin.ts). */
+export const originSchema = Type.Object({ lat: degrees(90), lon: degrees(180) }, { description: 'the district origin the cart encodes its fixes from' });
+const mark = Type.Integer({ minimum: 0, maximum: MAX_VARINT - 1 });
+
 /** The highest boot and record number the district stored for a unit (0 when none). */
-export interface BundleHighWater {
-  boot: number;
-  record: number;
-}
+const highWaterSchema = Type.Object({ boot: mark, record: mark });
+
+/** The cart's TLS material, PEM: the district CA it pins, its client certificate (CN = unit id) and that key. */
+export const tlsSchema = Type.Object({
+  ca: Type.String({ description: 'the district CA certificate: the only root the cart trusts for its controller' }),
+  cert: Type.String({ description: "the cart's client certificate, issued by that CA" }),
+  key: Type.String({ ...secret, description: 'its private key, PKCS#8 ("-----BEGIN PRIVATE KEY-----")' }),
+});
+
+/** A provisioning bundle file (see the top of this file); `origin`, `highWater` and `tls` are missing from older ones. */
+export const bundleSchema = Type.Object({
+  format: Type.Literal(BUNDLE_FORMAT),
+  district: Type.String(),
+  unitName: Type.String(),
+  unitNumber: Type.Integer(),
+  commune: Type.String(),
+  team: Type.String(),
+  unitKey: Type.String({ ...secret, description: "the cart's secret key, hex" }),
+  districtKeys: Type.Array(Type.String(), { description: 'raw Ed25519 public keys, hex, that the cart pins' }),
+  broker: Type.Object({ url: Type.String(), username: Type.String(), password: Type.String(secret) }),
+  contentUrl: Type.String(),
+  profile: Type.String(),
+  origin: Type.Optional(originSchema),
+  highWater: Type.Optional(highWaterSchema),
+  tls: Type.Optional(Type.Union([tlsSchema, Type.Null()], must('null or { "ca", "cert", "key" } (PEM)', 'null hoặc { "ca", "cert", "key" } (PEM)'))),
+  sha256: Type.String({ description: 'SHA-256 (hex) of the canonical JSON of the rest: a check against damage, not a signature' }),
+});
+
+export type BundleHighWater = Static<typeof highWaterSchema>;
+export type BundleTls = Static<typeof tlsSchema>;
 
 /** What a bundle without `highWater` reads as: nothing stored, the cart keeps its own counters. */
 export const NO_HIGH_WATER: BundleHighWater = Object.freeze({ boot: 0, record: 0 });
 
-/** The cart's TLS material, PEM: the district CA it pins, its client certificate (CN = unit id) and that key. */
-export interface BundleTls {
-  /** The district CA certificate: the only root the cart trusts for its controller. */
-  ca: string;
-  /** The cart's client certificate, issued by that CA. */
-  cert: string;
-  /** Its private key, PKCS#8 ("-----BEGIN PRIVATE KEY-----"). */
-  key: string;
-}
-
-export interface BundleFields {
-  district: string;
-  unitName: string;
-  unitNumber: number;
-  commune: string;
-  team: string;
-  unitKey: string;
-  districtKeys: string[];
-  broker: { url: string; username: string; password: string };
-  contentUrl: string;
-  profile: string;
-  /** The district origin the cart encodes its fixes from: the unit's, as the district's registry stored it. */
-  origin: DistrictOrigin;
-  /** The highest boot and record number the district stored for the unit: the cart starts above both. */
-  highWater: BundleHighWater;
-  /** The cart's TLS material, when the district's controller speaks TLS; none or null otherwise. */
-  tls?: BundleTls | null;
-}
+/** What a new bundle is made of (`makeBundle`): every field but the format and the digest, `origin` and `highWater` required. */
+export type BundleFields = Omit<Static<typeof bundleSchema>, 'format' | 'sha256' | 'origin' | 'highWater'> & { origin: DistrictOrigin; highWater: BundleHighWater };
 
 /**
  * The fields as a bundle file holds them: `origin`, `highWater` and `tls` are missing from the ones written before
@@ -205,24 +212,26 @@ export function parseBundle(bytes: Uint8Array | string): ProvisioningBundle {
   return checkBundle(parsed);
 }
 
-/** Checks parsed bundle JSON: format, the fields' types, and the digest. */
+/** The PEM labels, which the schema does not check (PEM_CHECKS): a CA where the key goes is caught here. */
+function bundleRules(b: Static<typeof bundleSchema>, ctx: RuleContext): void {
+  if (ctx.valid('tls') && b.tls) {
+    const bad = tlsProblem(b.tls);
+    if (bad !== null) ctx.problem('tls', bad);
+  }
+}
+
+/** Checks parsed bundle JSON: format, the fields' types (bundleSchema), and the digest. */
 export function checkBundle(value: unknown): ProvisioningBundle {
-  const b = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  if (b.format !== BUNDLE_FORMAT) throw new BundleError(`Không phải gói cài đặt ${BUNDLE_FORMAT} (not a ${BUNDLE_FORMAT} bundle: format is ${JSON.stringify(b.format)})`);
-  const broker = b.broker as Record<string, unknown> | undefined;
-  const strings = ['district', 'unitName', 'commune', 'team', 'unitKey', 'contentUrl', 'profile', 'sha256'];
-  const bad = strings.filter((k) => typeof b[k] !== 'string');
-  if (!Number.isInteger(b.unitNumber)) bad.push('unitNumber');
-  if (!Array.isArray(b.districtKeys) || !b.districtKeys.every((k) => typeof k === 'string')) bad.push('districtKeys');
-  if (!broker || !['url', 'username', 'password'].every((k) => typeof broker[k] === 'string')) bad.push('broker');
-  const originBad = b.origin === undefined ? null : originProblem(b.origin);
-  if (originBad !== null) bad.push(`origin (${originBad})`);
-  const marksBad = b.highWater === undefined ? null : highWaterProblem(b.highWater);
-  if (marksBad !== null) bad.push(`highWater (${marksBad})`);
-  const tlsBad = b.tls === undefined || b.tls === null ? null : tlsProblem(b.tls);
-  if (tlsBad !== null) bad.push(`tls (${tlsBad})`);
-  if (bad.length > 0) throw new BundleError(`Gói cài đặt thiếu hoặc sai trường ${bad.join(', ')} (the bundle lacks or has bad ${bad.join(', ')})`);
-  const written = b as unknown as WrittenBundleFields & { sha256: string };
+  const format = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).format : undefined;
+  if (format !== BUNDLE_FORMAT) throw new BundleError(`Không phải gói cài đặt ${BUNDLE_FORMAT} (not a ${BUNDLE_FORMAT} bundle: format is ${JSON.stringify(format)})`);
+  let written: Static<typeof bundleSchema>;
+  try {
+    written = check(bundleSchema, value, { rules: bundleRules });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const bad = err.problems.map((p) => `${p.path} (${p.message})`).join(', ');
+    throw new BundleError(`Gói cài đặt thiếu hoặc sai trường ${bad} (the bundle lacks or has bad ${bad})`);
+  }
   if (bundleDigest(written) !== written.sha256) {
     throw new BundleError('Gói cài đặt bị hỏng: mã SHA-256 không khớp, hãy xuất lại gói (the bundle is damaged: its SHA-256 does not match; export it again)', 'damaged');
   }

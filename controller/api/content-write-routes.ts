@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Priority } from '../../protocol/index.js';
-import { clipDetails, parseIsoDay, parsePriority, parseTarget, type ClipInput, type DateFields } from '../content/clip-input.js';
+import { clipDetails, parseIsoDay, parseTarget, type ClipInput, type DateFields } from '../content/clip-input.js';
 import type { ContentLibrary, StoredFile } from '../content/library.js';
 import type { PublishedManifest } from '../content/manifests.js';
 import { sendClipFile } from '../content/routes.js';
@@ -19,7 +19,9 @@ import type { ApprovalChanges, ContentWorkflow } from '../content/workflow.js';
 import { both } from '../content/errors.js';
 import { HttpError, sendJson, type HttpServer } from '../http/server.js';
 import type { Role } from '../users/roles.js';
-import { apiRoute, APPROVERS, badField, CONTENT_READERS, jsonBody, type SessionLookup } from './guard.js';
+import type { Static } from '../../lib/schema.js';
+import { approvalBody, checkBody, checkedBody, speechBody } from './bodies.js';
+import { apiRoute, APPROVERS, badField, CONTENT_READERS, type SessionLookup } from './guard.js';
 
 /** Who may submit clips (as `loa content add`). */
 export const SUBMITTERS: readonly Role[] = ['submitter', 'approver'];
@@ -52,28 +54,6 @@ function queryText(query: URLSearchParams, name: string): string | undefined {
   return text === null || text === '' ? undefined : text;
 }
 
-/** A JSON body field that must be a string when present. */
-function optionalString(body: Record<string, unknown>, name: string): string | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw badField(name, 'a string', value);
-  return value;
-}
-
-function requiredString(body: Record<string, unknown>, name: string, expected: string): string {
-  const value = body[name];
-  if (typeof value !== 'string' || value.trim() === '') throw badField(name, expected, value);
-  return value;
-}
-
-/** A JSON body's `targets`: an array of `district`, `commune:ID`, `team:ID`, `unit:ID`. */
-function optionalTargets(body: Record<string, unknown>): string[] | undefined {
-  const value = body.targets;
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((t): t is string => typeof t === 'string')) throw badField('targets', 'an array such as ["commune:ID"]', value);
-  return value;
-}
-
 /** The clip's details from the upload's query. The title is checked here, before a byte of the body is read. */
 function uploadInput(query: URLSearchParams): ClipInput {
   const title = queryText(query, 'title');
@@ -90,33 +70,32 @@ function uploadInput(query: URLSearchParams): ClipInput {
   };
 }
 
-function speechInput(body: Record<string, unknown>): ClipInput {
+/** What a person typed, as the clip input reads it: a `null` field is one left out. */
+function speechInput(body: Static<typeof speechBody>): ClipInput {
   return {
-    title: requiredString(body, 'title', 'the clip’s title'),
-    summary: optionalString(body, 'summary'),
-    language: optionalString(body, 'language'),
-    category: optionalString(body, 'category'),
-    priority: optionalString(body, 'priority'),
-    targets: optionalTargets(body),
-    validFrom: optionalString(body, 'validFrom'),
-    validUntil: optionalString(body, 'validUntil'),
+    title: body.title,
+    summary: body.summary ?? undefined,
+    language: body.language ?? undefined,
+    category: body.category ?? undefined,
+    priority: body.priority ?? undefined,
+    targets: body.targets ?? undefined,
+    validFrom: body.validFrom ?? undefined,
+    validUntil: body.validUntil ?? undefined,
   };
 }
 
 /**
- * The body of `POST /api/content/:id/approve`: `{ priority?, targets?, validFrom?, validUntil? }`, each given one
- * overriding what the submitter asked.
+ * The body of `POST /api/content/:id/approve` ({@link approvalBody}): `{ priority?, targets?, validFrom?, validUntil? }`,
+ * each given one overriding what the submitter asked.
  */
-export function approvalRequest(body: Record<string, unknown>, district: string): { priority: Priority | undefined; changes: ApprovalChanges } {
-  const targets = optionalTargets(body);
-  const validFrom = optionalString(body, 'validFrom');
-  const validUntil = optionalString(body, 'validUntil');
+export function approvalRequest(value: unknown, district: string): { priority: Priority | undefined; changes: ApprovalChanges } {
+  const { priority, targets, validFrom, validUntil } = checkBody(approvalBody, value);
   return {
-    priority: parsePriority(optionalString(body, 'priority')),
+    priority: priority ?? undefined,
     changes: {
-      ...(targets === undefined ? {} : { targets: targets.map((t) => parseTarget(t, district)) }),
-      ...(validFrom === undefined ? {} : { validFrom: parseIsoDay(BODY_DATES.from, validFrom) }),
-      ...(validUntil === undefined ? {} : { validUntil: parseIsoDay(BODY_DATES.until, validUntil, true) }),
+      ...(targets === undefined || targets === null ? {} : { targets: targets.map((t) => parseTarget(t, district)) }),
+      ...(validFrom === undefined || validFrom === null ? {} : { validFrom: parseIsoDay(BODY_DATES.from, validFrom) }),
+      ...(validUntil === undefined || validUntil === null ? {} : { validUntil: parseIsoDay(BODY_DATES.until, validUntil, true) }),
     },
   };
 }
@@ -151,8 +130,8 @@ export function registerContentWriteRoutes(server: HttpServer, o: ContentWriteRo
   });
 
   apiRoute(server, o.users, 'POST', '/api/content/speech', SUBMITTERS, async ({ req, res, user }) => {
-    const body = await jsonBody(req);
-    const text = requiredString(body, 'text', 'the Vietnamese text to speak');
+    const body = await checkedBody(req, speechBody);
+    const text = body.text;
     const details = clipDetails(speechInput(body), district, BODY_DATES);
     const file = await o.library.addSpeech(text);
     sendJson(res, 201, { clip: await o.workflow.submit(user!, file, details, 'tts') });

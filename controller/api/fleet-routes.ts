@@ -10,7 +10,8 @@ import { listUnitStates, type UnitStateView } from '../fleet/unit-state.js';
 import { HttpError, type HttpServer } from '../http/server.js';
 import { vnDayRange } from '../reports/period.js';
 import { requireRole } from '../users/roles.js';
-import { apiRoute, APPROVERS, badField, COMMAND_SENDERS, jsonBody, MAINTENANCE_ACTIONS, READERS, UNIT_READERS, type SessionLookup } from './guard.js';
+import { checkedBody, commandBody } from './bodies.js';
+import { apiRoute, APPROVERS, badField, COMMAND_SENDERS, MAINTENANCE_ACTIONS, READERS, UNIT_READERS, type SessionLookup } from './guard.js';
 import { choiceParam, intParam, nameParam, rangeParams } from './params.js';
 import { listEvents, listPlays, trackPoints } from './queries.js';
 import { trackGeoJson, trackGpx } from './track.js';
@@ -100,7 +101,7 @@ export async function listUnitViews(o: UnitViewSource, now: number, only?: Unit)
 }
 
 /** What a command may be sent to: one unit, or every cart of a team or a commune. */
-export const COMMAND_KINDS = ['unit', 'team', 'commune'] as const;
+export { COMMAND_KINDS } from './bodies.js';
 
 /** The protocol action of a request's `action` and `args`, every field checked. */
 export function commandAction(action: unknown, args: unknown): CommandAction {
@@ -188,18 +189,12 @@ export function registerFleetRoutes(server: HttpServer, o: FleetRoutesOptions): 
   });
 
   apiRoute(server, o.sessions, 'POST', '/api/commands', COMMAND_SENDERS, async ({ req, user }) => {
-    const body = await jsonBody(req);
-    const t = (typeof body.target === 'object' && body.target !== null ? body.target : {}) as Record<string, unknown>;
-    const kind = COMMAND_KINDS.find((k) => k === t.kind);
-    if (kind === undefined) throw badField('target.kind', COMMAND_KINDS.join(' | '), t.kind);
-    if (typeof t.id !== 'string' || t.id === '') throw badField('target.id', 'the id of the unit, team or commune', t.id);
-    const target: CommandTarget = { kind, id: t.id };
-    const ttl = body.ttlSeconds ?? o.commandTtlSeconds;
-    if (!Number.isInteger(ttl) || (ttl as number) < 1 || (ttl as number) > 7 * 86_400) throw badField('ttlSeconds', 'a whole number of seconds 1–604800', ttl);
+    const body = await checkedBody(req, commandBody);
+    const target: CommandTarget = { kind: body.target.kind, id: body.target.id };
     const action = commandAction(body.action, body.args);
     // A technician looks after the carts (sync, restart); what a cart plays and how loud stays the approvers' call.
     if (!MAINTENANCE_ACTIONS.includes(action.action)) requireRole(user!, APPROVERS, `send ${action.action}`);
-    const sent = await o.commands.sendCommand({ target, action, ttlSeconds: ttl as number, issuedBy: user!.name });
+    const sent = await o.commands.sendCommand({ target, action, ttlSeconds: body.ttlSeconds ?? o.commandTtlSeconds, issuedBy: user!.name });
     return { sent };
   });
 

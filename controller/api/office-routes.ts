@@ -10,6 +10,7 @@ import { buildReport, parsePeriod, REPORT_FORMATS, type Lang, type ReportFormat 
 import { ROLES } from '../users/roles.js';
 import type { Session, User } from '../users/users.js';
 import { apiRoute, APPROVERS, badField, CONTENT_READERS, jsonBody, READERS, WITHDRAWERS, type SessionLookup } from './guard.js';
+import { checkedBody, loginBody } from './bodies.js';
 import { approvalRequest } from './content-write-routes.js';
 import { openApiDocument } from './openapi.js';
 import { choiceParam, nameParam } from './params.js';
@@ -50,9 +51,7 @@ export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions)
   apiRoute(server, o.users, 'GET', '/api/openapi.json', 'public', async () => doc);
 
   apiRoute(server, o.users, 'POST', '/api/login', 'public', async ({ req }) => {
-    const body = await jsonBody(req);
-    if (typeof body.user !== 'string' || body.user === '') throw badField('user', 'the user name', body.user);
-    if (typeof body.password !== 'string' || body.password === '') throw badField('password', 'the password', '…');
+    const body = await checkedBody(req, loginBody);
     const session = await o.users.login(body.user, body.password, req.raw.socket.remoteAddress);
     return { token: session.token, expiresAt: session.expiresAt, user: userView(session.user) };
   });

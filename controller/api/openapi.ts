@@ -1,17 +1,18 @@
 /**
  * The OpenAPI 3.1 document of everything the controller's HTTP server answers (served at `GET /api/openapi.json`).
- * Hand-written beside the routes, with their role lists and enums; test/controller/api/api.test.ts checks that every
+ * Written beside the routes, with their role lists and enums; the request bodies are the very schemas the routes check
+ * them with (bodies.ts), in `components.schemas`. test/controller/api/api.test.ts checks that every
  * registered route is in it and every operation in it is registered, so the two cannot drift. `x-roles` lists who may
  * call an operation (admin always may); an operation without `security` needs no session.
  */
-import { COMMAND_ACTIONS, PRIORITIES } from '../../protocol/index.js';
+import { PRIORITIES } from '../../protocol/index.js';
 import { CLIP_STATUSES } from '../content/library.js';
 import { REPORT_FORMATS } from '../reports/index.js';
 import { ROLES } from '../users/roles.js';
 import { MAX_UPLOAD_BYTES, SUBMITTERS, UPLOAD_TYPES } from './content-write-routes.js';
-import { COMMAND_KINDS } from './fleet-routes.js';
 import { APPROVERS, COMMAND_SENDERS, CONTENT_READERS, READERS, UNIT_READERS, WITHDRAWERS } from './guard.js';
 import { ADMINS } from './user-routes.js';
+import { BODY_SCHEMAS, commandBody } from './bodies.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,7 +36,14 @@ const range = [
   query('limit', 'at most this many rows (1–10000, default 1000)', { type: 'integer' }),
 ];
 
+/** A TypeBox schema as JSON Schema (its TypeScript-only symbol keys dropped). */
+const jsonSchema = (schema: unknown): Json => JSON.parse(JSON.stringify(schema)) as Json;
+
+/** A request body that is one of the checked schemas. */
+const body = (name: keyof typeof BODY_SCHEMAS): Json => ({ required: true, content: json(ref(name)) });
+
 const schemas: Json = {
+  ...Object.fromEntries(Object.entries(BODY_SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),
   Error: { type: 'object', required: ['error', 'code'], properties: { error: { type: 'string', description: 'Vietnamese, then English in brackets' }, code: { type: 'string' } } },
   Session: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'integer' }, user: { type: 'object', properties: { name: { type: 'string' }, displayName: { type: 'string' }, role: { enum: ROLES } } } } },
   Unit: {
@@ -76,10 +84,10 @@ const payloadErrors: Json = {
   '415': { description: 'not declared as WAV or MP3 audio', content: json(ref('Error')) },
 };
 
-const clipStep = (summary: string, body: Json): Json =>
+const clipStep = (summary: string, schema: Json): Json =>
   op(summary, APPROVERS, {
     parameters: [path('id', 'clip id, e.g. c-0007')],
-    requestBody: { content: json({ type: 'object', properties: body }) },
+    requestBody: { content: json(schema) },
     responses: { '200': ok('the clip after the step', { type: 'object', properties: { clip: ref('Clip') } }), ...errors(400, 401, 403, 404, 409) },
   });
 
@@ -100,14 +108,14 @@ export function openApiDocument(district: { id: string; name: string }): Json {
       '/api/openapi.json': { get: op('this document', null, { responses: { '200': ok('OpenAPI 3.1', { type: 'object' }) } }) },
       '/api/login': {
         post: op('log in: user name and password → session token', null, {
-          requestBody: { required: true, content: json({ type: 'object', required: ['user', 'password'], properties: { user: { type: 'string' }, password: { type: 'string' } } }) },
+          requestBody: body('LoginBody'),
           responses: { '200': ok('a session', ref('Session')), ...errors(400, 401, 429, 503) },
         }),
       },
       '/api/logout': { post: op('end this session', ROLES, { responses: { '204': { description: 'ended' }, ...errors(401) } }) },
       '/api/session': {
         post: op('log in the browser: user name and password → the HttpOnly cookie loa_session and the CSRF token (throttled as POST /api/login)', null, {
-          requestBody: { required: true, content: json({ type: 'object', required: ['user', 'password'], properties: { user: { type: 'string' }, password: { type: 'string' } } }) },
+          requestBody: body('LoginBody'),
           responses: { '200': { description: 'logged in; Set-Cookie: loa_session=…; Path=/; HttpOnly; SameSite=Strict (; Secure over HTTPS)', content: json({ type: 'object', properties: { user: { type: 'object', properties: { name: { type: 'string' }, role: { enum: ROLES }, displayName: { type: 'string' } } }, csrf: { type: 'string', description: 'send as X-CSRF-Token with every other method than GET/HEAD' } } }) }, ...errors(400, 401, 429, 503) },
         }),
         get: op('this session’s user and CSRF token', ROLES, { responses: { '200': ok('the session', { type: 'object', properties: { user: { type: 'object', properties: { name: { type: 'string' }, role: { enum: ROLES }, displayName: { type: 'string' } } }, csrf: { type: 'string', description: 'send as X-CSRF-Token with every other method than GET/HEAD' } } }), ...errors(401) } }),
@@ -156,19 +164,7 @@ export function openApiDocument(district: { id: string; name: string }): Json {
       '/api/commands': {
         get: op('commands sent, newest first', UNIT_READERS, { parameters: [query('unit', 'only this unit id'), query('limit', '1–5000, default 200', { type: 'integer' })], responses: { '200': ok('commands', { type: 'object', properties: { commands: { type: 'array', items: ref('Command') } } }), ...errors(400, 401, 403) } }),
         post: op('sign and send a command to a unit, a team or a commune (one per cart); a technician may send only sync-now and reboot', COMMAND_SENDERS, {
-          requestBody: {
-            required: true,
-            content: json({
-              type: 'object',
-              required: ['target', 'action'],
-              properties: {
-                target: { type: 'object', required: ['kind', 'id'], properties: { kind: { enum: COMMAND_KINDS }, id: { type: 'string' } } },
-                action: { enum: COMMAND_ACTIONS },
-                args: { type: 'object', description: 'set-volume { volume }, play-clip { clip }, set-config { key, value }' },
-                ttlSeconds: { type: 'integer', minimum: 1, maximum: 604800 },
-              },
-            }),
-          },
+          requestBody: body('CommandBody'),
           responses: { '200': ok('one signed command per cart', { type: 'object', properties: { sent: { type: 'array', items: ref('SentCommand') } } }), ...errors(400, 401, 403, 404, 409) },
         }),
       },
@@ -203,18 +199,7 @@ export function openApiDocument(district: { id: string; name: string }): Json {
       },
       '/api/content/speech': {
         post: op('submit a text spoken in Vietnamese by espeak-ng as a clip, as `loa content add --tts`', SUBMITTERS, {
-          requestBody: {
-            required: true,
-            content: json({
-              type: 'object',
-              required: ['title', 'text'],
-              properties: {
-                title: { type: 'string' }, text: { type: 'string' }, priority: { enum: PRIORITIES }, summary: { type: 'string' }, category: { type: 'string' }, language: { type: 'string' },
-                targets: { type: 'array', items: { type: 'string', description: 'district, commune:ID, team:ID or unit:ID' } },
-                validFrom: { type: 'string', description: 'YYYY-MM-DD (Vietnam day)' }, validUntil: { type: 'string', description: 'YYYY-MM-DD (Vietnam day, inclusive)' },
-              },
-            }),
-          },
+          requestBody: body('SpeechBody'),
           responses: { '201': ok('the submitted clip', { type: 'object', properties: { clip: ref('Clip') } }), ...errors(400, 401, 403) },
         }),
       },
@@ -226,17 +211,12 @@ export function openApiDocument(district: { id: string; name: string }): Json {
       },
       '/api/content/{id}': { get: op('one clip and its audit trail', CONTENT_READERS, { parameters: [path('id', 'clip id')], responses: { '200': ok('the clip', { type: 'object', properties: { clip: ref('Clip'), audit: { type: 'array', items: { type: 'object' } } } }), ...errors(401, 403, 404) } }) },
       '/api/content/{id}/approve': {
-        post: clipStep('approve a submitted clip, optionally with its final priority, targets and validity instead of those asked', {
-          priority: { enum: PRIORITIES },
-          targets: { type: 'array', items: { type: 'string', description: 'district, commune:ID, team:ID or unit:ID' }, description: '[] = the whole district' },
-          validFrom: { type: 'string', description: 'YYYY-MM-DD (Vietnam day)' },
-          validUntil: { type: 'string', description: 'YYYY-MM-DD (Vietnam day, inclusive)' },
-        }),
+        post: clipStep('approve a submitted clip, optionally with its final priority, targets and validity instead of those asked', ref('ApprovalBody')),
       },
-      '/api/content/{id}/reject': { post: clipStep('reject a clip with a reason', { reason: { type: 'string' } }) },
-      '/api/content/{id}/request-changes': { post: clipStep('ask the submitter for changes', { note: { type: 'string' } }) },
+      '/api/content/{id}/reject': { post: clipStep('reject a clip with a reason', { type: 'object', properties: { reason: { type: 'string' } } }) },
+      '/api/content/{id}/request-changes': { post: clipStep('ask the submitter for changes', { type: 'object', properties: { note: { type: 'string' } } }) },
       '/api/content/{id}/withdraw': {
-        post: { ...clipStep('withdraw a clip (approver; or the submitter before a decision)', { reason: { type: 'string' } }), 'x-roles': WITHDRAWERS },
+        post: { ...clipStep('withdraw a clip (approver; or the submitter before a decision)', { type: 'object', properties: { reason: { type: 'string' } } }), 'x-roles': WITHDRAWERS },
       },
       '/api/manifests': {
         post: op('publish the playlist: sign the next manifest of every approved, valid clip and announce it, as `loa manifest publish`', APPROVERS, {
@@ -249,14 +229,14 @@ export function openApiDocument(district: { id: string; name: string }): Json {
       '/api/users': {
         get: op('every user (never a password hash)', ADMINS, { responses: { '200': ok('users', { type: 'object', properties: { users: { type: 'array', items: ref('User') } } }), ...errors(401, 403) } }),
         post: op('add a user', ADMINS, {
-          requestBody: { required: true, content: json({ type: 'object', required: ['name', 'role', 'password'], properties: { name: { type: 'string' }, role: { enum: ROLES }, password: { type: 'string', minLength: 8 }, displayName: { type: 'string' } } }) },
+          requestBody: body('NewUserBody'),
           responses: { '201': ok('the new user', { type: 'object', properties: { user: ref('User') } }), ...errors(400, 401, 403, 409) },
         }),
       },
       '/api/users/{name}/password': {
         post: op('set a user’s password; their sessions end', ADMINS, {
           parameters: [path('name', 'user name')],
-          requestBody: { required: true, content: json({ type: 'object', required: ['password'], properties: { password: { type: 'string', minLength: 8 } } }) },
+          requestBody: body('PasswordBody'),
           responses: { '204': { description: 'set' }, ...errors(400, 401, 403, 404) },
         }),
       },
@@ -269,6 +249,37 @@ export function openApiDocument(district: { id: string; name: string }): Json {
         }),
       },
       '/content/key-rotations/{n}': { get: op('the n-th signed key rotation (carts with an old key)', null, { parameters: [path('n', '1 = the first')], responses: { '200': { description: 'signed bytes', content: { 'application/octet-stream': {} } }, ...errors(404) } }) },
+      // Releases and rollouts (controller/releases/, release-routes.ts) and remote settings (settings-routes.ts):
+      // described here by their routes and roles; their bodies are checked in those files.
+      '/api/releases': { get: op('the releases on this controller, their rollouts and the firmware each unit reported', UNIT_READERS, { responses: { '200': ok('releases', { type: 'object', properties: { releases: { type: 'array', items: { type: 'object' } }, rollouts: { type: 'array', items: { type: 'object' } }, units: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, firmware: nullable('string') } } } } }), ...errors(401, 403) } }) },
+      '/api/releases/{version}/rollout': {
+        get: op('the rollout of a release', UNIT_READERS, { parameters: [path('version', 'release version, e.g. 0.2.0')], responses: { '200': ok('the rollout', { type: 'object' }), ...errors(401, 403, 404) } }),
+        post: op('start rolling a release out: canary units first, then the rest', APPROVERS, {
+          parameters: [path('version', 'release version, e.g. 0.2.0')],
+          requestBody: { content: json({ type: 'object', properties: { canary: {}, then: { type: ['string', 'null'], description: '"commune:ID", "team:ID", "all" or null' }, pause: { type: 'boolean' }, healthyMinutes: { type: 'integer' } } }) },
+          responses: { '200': ok('the rollout', { type: 'object' }), ...errors(400, 401, 403, 404, 409) },
+        }),
+      },
+      ...Object.fromEntries(
+        (['resume', 'stop', 'rollback'] as const).map((step) => [
+          `/api/releases/{version}/rollout/${step}`,
+          { post: op(`${step} the rollout of a release`, APPROVERS, { parameters: [path('version', 'release version, e.g. 0.2.0')], responses: { '200': ok('the rollout', { type: 'object' }), ...errors(401, 403, 404, 409) } }) },
+        ]),
+      ),
+      '/api/settings': {
+        get: op('the settings documents sent, newest first', UNIT_READERS, { parameters: [query('limit', '1–5000, default 200', { type: 'integer' })], responses: { '200': ok('documents', { type: 'object', properties: { documents: { type: 'array', items: { type: 'object' } } } }), ...errors(400, 401, 403) } }),
+        post: op('sign and send a settings document (sections policy, player, link, storage) to a unit, a team or a commune', APPROVERS, {
+          requestBody: { required: true, content: json({ type: 'object', required: ['target', 'document'], properties: { target: jsonSchema(commandBody.properties.target), document: { type: 'object' }, ttlSeconds: { type: 'integer', minimum: 1, maximum: 604800 } } }) },
+          responses: { '200': ok('the settings sent', { type: 'object' }), ...errors(400, 401, 403, 404) },
+        }),
+      },
+      '/api/units/{id}/settings': { get: op('the settings a unit was sent and the ones it applied', UNIT_READERS, { parameters: [path('id', 'unit id')], responses: { '200': ok('the unit’s settings', { type: 'object' }), ...errors(401, 403, 404) } }) },
+      '/releases/{version}/{arch}/{file}': {
+        get: op('a release file (carts): the signed release, its archive', null, {
+          parameters: [path('version', 'release version'), path('arch', 'arm64, armhf…'), path('file', 'file name')],
+          responses: { '200': { description: 'the file', content: { 'application/octet-stream': {} } }, ...errors(404) },
+        }),
+      },
     },
   };
 }

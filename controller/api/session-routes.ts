@@ -6,7 +6,8 @@
 import type { HttpServer } from '../http/server.js';
 import { ROLES } from '../users/roles.js';
 import type { User } from '../users/users.js';
-import { apiRoute, badField, cookieToken, csrfToken, jsonBody, SESSION_COOKIE } from './guard.js';
+import { checkedBody, loginBody } from './bodies.js';
+import { apiRoute, cookieToken, csrfToken, SESSION_COOKIE } from './guard.js';
 import type { SessionStore } from './office-routes.js';
 
 export interface SessionRoutesOptions {
@@ -25,9 +26,7 @@ export function sessionCookie(token: string, secure: boolean): string {
 
 export function registerSessionRoutes(server: HttpServer, o: SessionRoutesOptions): void {
   apiRoute(server, o.users, 'POST', '/api/session', 'public', async ({ req, res }) => {
-    const body = await jsonBody(req);
-    if (typeof body.user !== 'string' || body.user === '') throw badField('user', 'the user name', body.user);
-    if (typeof body.password !== 'string' || body.password === '') throw badField('password', 'the password', '…');
+    const body = await checkedBody(req, loginBody);
     const session = await o.users.login(body.user, body.password, req.raw.socket.remoteAddress);
     // The browser's previous session, if any, ends: one cookie, one live session.
     const previous = cookieToken(req);

@@ -4,9 +4,10 @@
  * answers are built from {@link User}, which has none.
  */
 import { sendJson, type HttpServer } from '../http/server.js';
-import { isRole, ROLES, type Role } from '../users/roles.js';
+import { type Role } from '../users/roles.js';
 import type { User } from '../users/users.js';
-import { apiRoute, badField, jsonBody, type SessionLookup } from './guard.js';
+import { checkedBody, newUserBody, passwordBody } from './bodies.js';
+import { apiRoute, type SessionLookup } from './guard.js';
 
 /** Only admins (an empty list: `requireRole` lets admin through and nobody else). */
 export const ADMINS: readonly Role[] = [];
@@ -33,28 +34,17 @@ export interface UserView {
 
 export const userView = (u: User): UserView => ({ name: u.name, displayName: u.displayName, role: u.role, createdAt: u.createdAt, disabled: u.disabled });
 
-function text(body: Record<string, unknown>, name: string, expected: string): string {
-  const value = body[name];
-  if (typeof value !== 'string' || value === '') throw badField(name, expected, name === 'password' ? '…' : value);
-  return value;
-}
-
 export function registerUserRoutes(server: HttpServer, o: UserRoutesOptions): void {
   apiRoute(server, o.users, 'GET', '/api/users', ADMINS, async () => ({ users: (await o.users.list()).map(userView) }));
 
   apiRoute(server, o.users, 'POST', '/api/users', ADMINS, async ({ req, res }) => {
-    const body = await jsonBody(req);
-    const name = text(body, 'name', 'a user name of a-z, 0-9, . _ - (1–32)');
-    if (!isRole(body.role)) throw badField('role', ROLES.join(' | '), body.role);
-    const password = text(body, 'password', 'a password of at least 8 characters');
-    const displayName = body.displayName === undefined ? undefined : text(body, 'displayName', 'a name people read, e.g. Công an xã Dân Lực');
-    const user = await o.users.add({ name, role: body.role, password, ...(displayName === undefined ? {} : { displayName }) });
+    const { name, role, password, displayName } = await checkedBody(req, newUserBody);
+    const user = await o.users.add({ name, role, password, ...(displayName === undefined ? {} : { displayName }) });
     sendJson(res, 201, { user: userView(user) });
   });
 
   apiRoute(server, o.users, 'POST', '/api/users/:name/password', ADMINS, async ({ req }) => {
-    const body = await jsonBody(req);
-    await o.users.setPassword(req.params.name!, text(body, 'password', 'a password of at least 8 characters'));
+    await o.users.setPassword(req.params.name!, (await checkedBody(req, passwordBody)).password);
     return undefined;
   });
 }

@@ -34,7 +34,11 @@
  * (see mosquitto-files.ts).
  */
 import { readFile } from 'node:fs/promises';
+import { ConfigError, type ConfigProblem } from '../../lib/config-error.js';
+import { check, must, secret, Type, type RuleContext, type Static } from '../../lib/schema.js';
 import { TOPIC_NAME, type DistrictOrigin } from '../../protocol/index.js';
+
+export { ConfigError, type ConfigProblem } from '../../lib/config-error.js';
 
 export interface EmbeddedBrokerConfig {
   /** `tls`: MQTT over TLS; `clientCertificates`: carts must also present their certificate (needs `tls`). */
@@ -48,6 +52,7 @@ export interface ExternalBrokerConfig {
   files: { passwordFile: string; aclFile: string; tlsDir: string | null } | null;
 }
 
+/** The configuration as the controller uses it: {@link controllerConfigSchema} checked, TLS decided, URLs trimmed. */
 export interface ControllerConfig {
   district: { id: string; name: string; origin: DistrictOrigin };
   dataDir: string;
@@ -62,117 +67,8 @@ export interface ControllerConfig {
   backup: { dir: string | null; keep: number; hour: number; passphraseEnv: string };
 }
 
-export const DEFAULT_CONFIG: ControllerConfig = {
-  // Triệu Sơn (Thanh Hóa): near the middle of the district the demo and the simulators use.
-  district: { id: 'trieu-son', name: 'Triệu Sơn', origin: { lat: 19.82, lon: 105.6 } },
-  dataDir: 'data/controller',
-  broker: { embedded: { port: 1883, host: '127.0.0.1', tls: false, clientCertificates: false } },
-  http: { port: 8080, host: '127.0.0.1', tls: false },
-  publicUrls: { broker: null, content: null },
-  serial: null,
-  manifestExpiryDays: 30,
-  commandTtlSeconds: 3600,
-  staleAfterSeconds: 900,
-  backup: { dir: null, keep: 7, hour: 2, passphraseEnv: 'LOA_BACKUP_PASSPHRASE' },
-};
-
 export function isEmbedded(broker: ControllerConfig['broker']): broker is EmbeddedBrokerConfig {
   return 'embedded' in broker;
-}
-
-/** One thing wrong in a configuration: where, and what (the message repeats the bad value), in English and Vietnamese. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-  vi: string;
-}
-
-/** A configuration that cannot be used; `problems` lists all of them, one a line in the message. */
-export class ConfigError extends Error {
-  readonly code = 'bad-config';
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(
-      `Cấu hình bộ điều khiển không hợp lệ (the controller configuration is not valid):\n` + problems.map((p) => `- ${p.path}: ${p.message}`).join('\n'),
-    );
-    this.name = 'ConfigError';
-  }
-}
-
-type Plain = Record<string, unknown>;
-const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The bad value as a message repeats it: `vi` in the Vietnamese text, `en` in the English. */
-function show(value: unknown): { vi: string; en: string } {
-  if (value === undefined) return { vi: 'không có gì', en: 'nothing' };
-  if (Array.isArray(value)) return { vi: 'một danh sách', en: 'a list' };
-  if (isPlain(value)) return { vi: 'một đối tượng', en: 'an object' };
-  const shown = JSON.stringify(value);
-  return { vi: shown, en: shown };
-}
-
-/** Adds a problem in both languages. */
-function report(problems: ConfigProblem[], path: string, vi: string, en: string): void {
-  problems.push({ path, message: en, vi });
-}
-
-/** The Vietnamese for "`value` must be `expected`": "thiếu, cần …" or "95 không hợp lệ, cần …". */
-function needVi(value: unknown, expected: string): string {
-  return value === undefined ? `thiếu, cần ${expected}` : `${show(value).vi} không hợp lệ, cần ${expected}`;
-}
-
-/** What a text value must be, in both languages. */
-interface Expected {
-  vi: string;
-  en: string;
-}
-
-/** Reads the keys of one object section, reporting unknown keys; undefined when the section is not an object. */
-function section(path: string, value: unknown, known: readonly string[], problems: ConfigProblem[]): Plain | undefined {
-  if (!isPlain(value)) {
-    report(problems, path, needVi(value, 'một đối tượng { … }'), `${show(value).en} must be an object`);
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) report(problems, `${path}.${key}`, `không phải một mục cấu hình (các mục có: ${known.join(', ')})`, `is not a known setting (known: ${known.join(', ')})`);
-  }
-  return value;
-}
-
-function integer(path: string, value: unknown, fallback: number, min: number, max: number, problems: ConfigProblem[]): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    report(problems, path, needVi(value, `một số nguyên từ ${min} đến ${max}`), `${show(value).en} must be a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-  return value;
-}
-
-function degrees(path: string, value: unknown, fallback: number, limit: number, problems: ConfigProblem[]): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > limit) {
-    report(problems, path, needVi(value, `một số độ từ -${limit} đến ${limit}`), `${show(value).en} must be a number of degrees from -${limit} to ${limit}`);
-    return fallback;
-  }
-  return value;
-}
-
-const NON_EMPTY: Expected = { vi: 'một chuỗi không rỗng', en: 'a non-empty string' };
-
-function text(path: string, value: unknown, fallback: string | undefined, problems: ConfigProblem[], pattern?: RegExp, expected: Expected = NON_EMPTY): string {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'string' || value.trim() === '' || (pattern && !pattern.test(value))) {
-    report(problems, path, needVi(value, expected.vi), `${show(value).en} must be ${expected.en}`);
-    return fallback ?? '';
-  }
-  return value;
-}
-
-function flag(path: string, value: unknown, fallback: boolean, problems: ConfigProblem[]): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') {
-    report(problems, path, needVi(value, 'true hoặc false'), `${show(value).en} must be true or false`);
-    return fallback;
-  }
-  return value;
 }
 
 /** Whether a listening address is this machine's loopback only: the one place plain MQTT and HTTP are the default. */
@@ -181,146 +77,136 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1';
 }
 
-function url(path: string, value: unknown, protocols: readonly string[], problems: ConfigProblem[]): string | null {
-  if (value === undefined || value === null) return null;
-  let ok = false;
-  if (typeof value === 'string') {
-    try {
-      ok = protocols.includes(new URL(value).protocol);
-    } catch {
-      ok = false;
-    }
-  }
-  const starts = protocols.map((p) => `${p}//`);
-  if (!ok) report(problems, path, needVi(value, `một địa chỉ URL bắt đầu bằng ${starts.join(' hoặc ')}`), `${show(value).en} must be a URL starting with ${starts.join(' or ')}`);
-  return ok ? (value as string).replace(/\/+$/, '') : null;
-}
+const closed = { additionalProperties: false } as const;
+const text = (words?: ReturnType<typeof must>, value?: string) => Type.String({ minLength: 1, pattern: '\\S', ...words, ...(value === undefined ? {} : { default: value }) });
+const folder = must('a folder path', 'đường dẫn một thư mục');
+const whole = (minimum: number, maximum: number, value?: number) => Type.Integer({ minimum, maximum, ...(value === undefined ? {} : { default: value }) });
+const address = (value: string) =>
+  Type.String({ pattern: '^[A-Za-z0-9.:[\\]-]{1,253}$', default: value, ...must('an address such as 127.0.0.1 or 0.0.0.0', 'một địa chỉ như 127.0.0.1 hoặc 0.0.0.0') });
+const url = (schemes: readonly string[]) =>
+  Type.String({
+    pattern: `^(${schemes.join('|')})://[^\\s/?#]+`,
+    ...must(`a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`, `một địa chỉ URL bắt đầu bằng ${schemes.map((s) => `${s}://`).join(' hoặc ')}`),
+  });
+const tls = Type.Optional(Type.Boolean({ description: 'default: true unless the listener is on this machine\'s loopback' }));
+const degrees = (limit: number) => Type.Number({ minimum: -limit, maximum: limit, ...must(`a number of degrees from -${limit} to ${limit}`, `một số độ từ -${limit} đến ${limit}`) });
 
-const HOST = /^[A-Za-z0-9.:[\]-]{1,253}$/;
-const ADDRESS: Expected = { vi: 'một địa chỉ như 127.0.0.1 hoặc 0.0.0.0', en: 'an address such as 127.0.0.1 or 0.0.0.0' };
-const TOP_KEYS = ['district', 'dataDir', 'broker', 'http', 'publicUrls', 'serial', 'manifestExpiryDays', 'commandTtlSeconds', 'staleAfterSeconds', 'backup'];
+const embeddedBroker = Type.Object(
+  { embedded: Type.Object({ port: whole(0, 65_535, 1883), host: address('127.0.0.1'), tls, clientCertificates: Type.Boolean({ default: false }) }, { ...closed, default: {} }) },
+  closed,
+);
+const externalBroker = Type.Object(
+  {
+    url: url(['mqtt', 'mqtts']),
+    username: text(),
+    password: Type.String({ minLength: 8, ...secret, ...must('a string of at least 8 characters', 'một chuỗi ít nhất 8 ký tự') }),
+    files: Type.Union(
+      [Type.Object({ passwordFile: text(), aclFile: text(), tlsDir: Type.Union([text(folder), Type.Null()], { default: null, ...folder }) }, closed), Type.Null()],
+      { default: null, description: 'the Mosquitto password and ACL files the controller rewrites from its registry, and its TLS folder' },
+    ),
+  },
+  closed,
+);
 
-function validateBroker(value: unknown, problems: ConfigProblem[]): ControllerConfig['broker'] {
-  const d = DEFAULT_CONFIG.broker as EmbeddedBrokerConfig;
-  if (value === undefined) return { embedded: { ...d.embedded } };
-  if (isPlain(value) && 'embedded' in value) {
-    const b = section('broker', value, ['embedded'], problems);
-    const e = b && section('broker.embedded', b.embedded, ['port', 'host', 'tls', 'clientCertificates'], problems);
-    const host = text('broker.embedded.host', e?.host, d.embedded.host, problems, HOST, ADDRESS);
-    const tls = flag('broker.embedded.tls', e?.tls, !isLoopbackHost(host), problems);
-    const clientCertificates = flag('broker.embedded.clientCertificates', e?.clientCertificates, false, problems);
-    if (clientCertificates && !tls) {
-      report(problems, 'broker.embedded.clientCertificates', 'cần "tls": true (chứng chỉ của xe chỉ dùng được qua TLS)', 'needs "tls": true (carts present certificates only over TLS)');
-    }
-    return { embedded: { port: integer('broker.embedded.port', e?.port, d.embedded.port, 0, 65_535, problems), host, tls, clientCertificates } };
-  }
-  const b = section('broker', value, ['url', 'username', 'password', 'files'], problems);
-  if (!b) return { embedded: { ...d.embedded } };
-  const brokerUrl = url('broker.url', b.url, ['mqtt:', 'mqtts:'], problems);
-  if (b.url === undefined) {
-    report(
-      problems,
-      'broker.url',
-      'thiếu: máy chủ MQTT bên ngoài cần { "url", "username", "password" } (hoặc dùng { "embedded": { "port": 1883 } })',
-      'is missing: an external broker needs { "url", "username", "password" } (or use { "embedded": { "port": 1883 } })',
-    );
-  }
-  let files: ExternalBrokerConfig['files'] = null;
-  if (b.files !== undefined && b.files !== null) {
-    const f = section('broker.files', b.files, ['passwordFile', 'aclFile', 'tlsDir'], problems);
-    files = {
-      passwordFile: text('broker.files.passwordFile', f?.passwordFile, undefined, problems),
-      aclFile: text('broker.files.aclFile', f?.aclFile, undefined, problems),
-      tlsDir: f?.tlsDir === undefined || f.tlsDir === null ? null : text('broker.files.tlsDir', f.tlsDir, undefined, problems, undefined, { vi: 'đường dẫn một thư mục', en: 'a folder path' }),
-    };
-  }
+/** The controller's configuration file, as written (what is left out takes the defaults). */
+export const controllerConfigSchema = Type.Object(
+  {
+    district: Type.Object(
+      {
+        id: Type.String({
+          pattern: TOPIC_NAME.source,
+          default: 'trieu-son',
+          ...must('a-z, 0-9 and - (1–32, not starting with -), e.g. "trieu-son"', 'chữ a-z, số 0-9 và - (1–32 ký tự, không bắt đầu bằng -), ví dụ "trieu-son"'),
+        }),
+        name: text(undefined, 'Triệu Sơn'),
+        // Both coordinates are required: half an origin is a typo, not a point (so no default here, which TypeBox
+        // would merge into half an origin: complete() gives DEFAULT_ORIGIN to a district without one).
+        origin: Type.Optional(Type.Object({ lat: degrees(90), lon: degrees(180) }, closed)),
+      },
+      { ...closed, default: {} },
+    ),
+    dataDir: text(folder, 'data/controller'),
+    // No default here: TypeBox would merge a union's default object into a given broker; complete() fills it.
+    broker: Type.Optional(Type.Union([externalBroker, embeddedBroker], { description: 'default: { "embedded": {} }, an MQTT broker inside the controller' })),
+    http: Type.Object({ port: whole(0, 65_535, 8080), host: address('127.0.0.1'), tls }, { ...closed, default: {} }),
+    publicUrls: Type.Object(
+      { broker: Type.Union([url(['mqtt', 'mqtts']), Type.Null()], { default: null }), content: Type.Union([url(['http', 'https']), Type.Null()], { default: null }) },
+      { ...closed, default: {}, description: 'the addresses written into provisioning bundles (what a cart dials); by default the listening ones' },
+    ),
+    serial: Type.Union(
+      [Type.Object({ path: text(must('a serial port path such as /dev/ttyUSB0', 'đường dẫn cổng nối tiếp, ví dụ /dev/ttyUSB0')), baudRate: whole(300, 4_000_000, 57_600) }, closed), Type.Null()],
+      { default: null },
+    ),
+    manifestExpiryDays: whole(1, 365, 30),
+    commandTtlSeconds: whole(1, 7 * 86_400, 3600),
+    staleAfterSeconds: whole(30, 7 * 86_400, 900),
+    backup: Type.Object(
+      {
+        dir: Type.Union([text(folder), Type.Null()], { default: null, ...folder }),
+        keep: whole(1, 365, 7),
+        hour: whole(0, 23, 2),
+        passphraseEnv: Type.String({
+          pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+          default: 'LOA_BACKUP_PASSPHRASE',
+          ...must('an environment variable name such as LOA_BACKUP_PASSPHRASE', 'tên một biến môi trường, ví dụ LOA_BACKUP_PASSPHRASE'),
+        }),
+      },
+      { ...closed, default: {} },
+    ),
+  },
+  { ...closed, default: {} },
+);
+
+type Written = Static<typeof controllerConfigSchema>;
+
+/** Triệu Sơn (Thanh Hóa): near the middle of the district the demo and the simulators use. */
+const DEFAULT_ORIGIN: DistrictOrigin = { lat: 19.82, lon: 105.6 };
+
+/** The configuration the controller uses: TLS decided where left out, URLs without a trailing slash. */
+function complete(w: Written): ControllerConfig {
+  const trim = (u: string | null): string | null => (u === null ? null : u.replace(/\/+$/, ''));
+  const given = w.broker ?? check(embeddedBroker, { embedded: {} });
+  const broker: ControllerConfig['broker'] =
+    'embedded' in given ? { embedded: { ...given.embedded, tls: given.embedded.tls ?? !isLoopbackHost(given.embedded.host) } } : { ...given, url: trim(given.url)! };
   return {
-    url: brokerUrl ?? '',
-    username: text('broker.username', b.username, undefined, problems),
-    password: text('broker.password', b.password, undefined, problems, /^.{8,}$/u, { vi: 'một chuỗi ít nhất 8 ký tự', en: 'a string of at least 8 characters' }),
-    files,
+    ...w,
+    district: { ...w.district, origin: { ...(w.district.origin ?? DEFAULT_ORIGIN) } },
+    broker,
+    http: { ...w.http, tls: w.http.tls ?? !isLoopbackHost(w.http.host) },
+    publicUrls: { broker: trim(w.publicUrls.broker), content: trim(w.publicUrls.content) },
   };
 }
 
-/** The origin, both coordinates required: half an origin is a typo, not a point. */
-function validateOrigin(value: unknown, problems: ConfigProblem[]): DistrictOrigin {
-  const d = DEFAULT_CONFIG.district.origin;
-  if (value === undefined) return { ...d };
-  const s = section('district.origin', value, ['lat', 'lon'], problems);
-  if (!s) return { ...d };
-  return { lat: degrees('district.origin.lat', s.lat, d.lat, 90, problems), lon: degrees('district.origin.lon', s.lon, d.lon, 180, problems) };
-}
+export const DEFAULT_CONFIG: ControllerConfig = complete(check(controllerConfigSchema, undefined));
 
-function validateDistrict(value: unknown, problems: ConfigProblem[]): ControllerConfig['district'] {
-  const d = DEFAULT_CONFIG.district;
-  if (value === undefined) return { ...d, origin: { ...d.origin } };
-  const s = section('district', value, ['id', 'name', 'origin'], problems);
-  return {
-    id: text('district.id', s?.id, d.id, problems, TOPIC_NAME, { vi: 'chữ a-z, số 0-9 và - (1–32 ký tự, không bắt đầu bằng -), ví dụ "trieu-son"', en: 'a-z, 0-9 and - (1–32, not starting with -), e.g. "trieu-son"' }),
-    name: text('district.name', s?.name, d.name, problems),
-    origin: validateOrigin(s?.origin, problems),
+/** What the schema cannot say: client certificates need TLS; a public address speaks what its listener speaks. */
+function controllerRules(w: Written, ctx: RuleContext): void {
+  if (ctx.valid('broker') && w.broker && 'embedded' in w.broker) {
+    const e = w.broker.embedded;
+    if (e.clientCertificates && !(e.tls ?? !isLoopbackHost(e.host))) {
+      ctx.problem('broker.embedded.clientCertificates', 'needs "tls": true (carts present certificates only over TLS)', 'cần "tls": true (chứng chỉ của xe chỉ dùng được qua TLS)');
+    }
+  }
+  // A cart dialling http:// an HTTPS port never syncs.
+  const mismatch = (key: string, value: string | null, secure: boolean, want: string): void => {
+    if (value === null || /^(mqtts|https):/.test(value) === secure) return;
+    const wanted = value.replace(/^[a-z]+:/, want);
+    ctx.problem(key, `${value} does not match the listener (TLS ${secure ? 'on' : 'off'}): write ${wanted}`, `${value} không khớp với máy chủ (TLS ${secure ? 'bật' : 'tắt'}): viết ${wanted}`);
   };
+  if (ctx.valid('publicUrls.content') && ctx.valid('http')) {
+    const secure = w.http.tls ?? !isLoopbackHost(w.http.host);
+    mismatch('publicUrls.content', w.publicUrls.content, secure, secure ? 'https:' : 'http:');
+  }
+  const embedded = w.broker === undefined ? { host: '127.0.0.1', tls: undefined } : 'embedded' in w.broker ? w.broker.embedded : undefined;
+  if (ctx.valid('publicUrls.broker') && ctx.valid('broker') && embedded) {
+    const secure = embedded.tls ?? !isLoopbackHost(embedded.host);
+    mismatch('publicUrls.broker', w.publicUrls.broker, secure, secure ? 'mqtts:' : 'mqtt:');
+  }
 }
 
 /** Checks a parsed configuration (undefined = all defaults). Throws {@link ConfigError} listing every problem. */
 export function validateControllerConfig(input: unknown): ControllerConfig {
-  const problems: ConfigProblem[] = [];
-  const o = section('(file)', input === undefined ? {} : input, TOP_KEYS, problems) ?? {};
-  const dd = DEFAULT_CONFIG;
-  const district = validateDistrict(o.district, problems);
-  const http = { ...dd.http };
-  if (o.http !== undefined) {
-    const s = section('http', o.http, ['port', 'host', 'tls'], problems);
-    http.port = integer('http.port', s?.port, dd.http.port, 0, 65_535, problems);
-    http.host = text('http.host', s?.host, dd.http.host, problems, HOST, ADDRESS);
-    http.tls = flag('http.tls', s?.tls, !isLoopbackHost(http.host), problems);
-  }
-  const publicUrls = { ...dd.publicUrls };
-  if (o.publicUrls !== undefined) {
-    const s = section('publicUrls', o.publicUrls, ['broker', 'content'], problems);
-    publicUrls.broker = url('publicUrls.broker', s?.broker, ['mqtt:', 'mqtts:'], problems);
-    publicUrls.content = url('publicUrls.content', s?.content, ['http:', 'https:'], problems);
-  }
-  let serial: ControllerConfig['serial'] = null;
-  if (o.serial !== undefined && o.serial !== null) {
-    const s = section('serial', o.serial, ['path', 'baudRate'], problems);
-    serial = { path: text('serial.path', s?.path, undefined, problems, undefined, { vi: 'đường dẫn cổng nối tiếp, ví dụ /dev/ttyUSB0', en: 'a serial port path such as /dev/ttyUSB0' }), baudRate: integer('serial.baudRate', s?.baudRate, 57_600, 300, 4_000_000, problems) };
-  }
-  const backup = { ...dd.backup };
-  if (o.backup !== undefined) {
-    const s = section('backup', o.backup, ['dir', 'keep', 'hour', 'passphraseEnv'], problems);
-    backup.dir = s?.dir === undefined || s.dir === null ? null : text('backup.dir', s.dir, undefined, problems, undefined, { vi: 'đường dẫn một thư mục', en: 'a folder path' });
-    backup.keep = integer('backup.keep', s?.keep, dd.backup.keep, 1, 365, problems);
-    backup.hour = integer('backup.hour', s?.hour, dd.backup.hour, 0, 23, problems);
-    backup.passphraseEnv = text('backup.passphraseEnv', s?.passphraseEnv, dd.backup.passphraseEnv, problems, /^[A-Za-z_][A-Za-z0-9_]*$/, { vi: 'tên một biến môi trường, ví dụ LOA_BACKUP_PASSPHRASE', en: 'an environment variable name such as LOA_BACKUP_PASSPHRASE' });
-  }
-  const config: ControllerConfig = {
-    district,
-    dataDir: text('dataDir', o.dataDir, dd.dataDir, problems, undefined, { vi: 'đường dẫn một thư mục', en: 'a folder path' }),
-    broker: validateBroker(o.broker, problems),
-    http,
-    publicUrls,
-    serial,
-    manifestExpiryDays: integer('manifestExpiryDays', o.manifestExpiryDays, dd.manifestExpiryDays, 1, 365, problems),
-    commandTtlSeconds: integer('commandTtlSeconds', o.commandTtlSeconds, dd.commandTtlSeconds, 1, 7 * 86_400, problems),
-    staleAfterSeconds: integer('staleAfterSeconds', o.staleAfterSeconds, dd.staleAfterSeconds, 30, 7 * 86_400, problems),
-    backup,
-  };
-  checkPublicSchemes(config, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
-}
-
-/** A public address must speak what the listener behind it speaks: a cart dialling http:// an HTTPS port never syncs. */
-function checkPublicSchemes(c: ControllerConfig, problems: ConfigProblem[]): void {
-  const mismatch = (key: string, value: string, secure: boolean, want: string): void => {
-    const saysSecure = /^(mqtts|https):/.test(value);
-    if (saysSecure === secure) return;
-    const wanted = value.replace(/^[a-z]+:/, want);
-    report(problems, key, `${value} không khớp với máy chủ (TLS ${secure ? 'bật' : 'tắt'}): viết ${wanted}`, `${value} does not match the listener (TLS ${secure ? 'on' : 'off'}): write ${wanted}`);
-  };
-  if (c.publicUrls.content) mismatch('publicUrls.content', c.publicUrls.content, c.http.tls, c.http.tls ? 'https:' : 'http:');
-  if (c.publicUrls.broker && isEmbedded(c.broker)) mismatch('publicUrls.broker', c.publicUrls.broker, c.broker.embedded.tls, c.broker.embedded.tls ? 'mqtts:' : 'mqtt:');
+  return complete(check(controllerConfigSchema, input, { rules: controllerRules }));
 }
 
 /** Whether the controller serves TLS anywhere, so that it needs its district CA. */

@@ -1,54 +1,82 @@
 /**
- * The hardware section of a cart's configuration: its type, its defaults per board profile, and a hand-written
- * validation that merges the defaults, checks every key and reports every problem at once as a {@link ConfigError}.
+ * The hardware section of a cart's configuration: its schema (lib/schema.ts: the type, the documentation and the
+ * checks come from it), its defaults per board profile, and `validateHardwareConfig`, which merges what is given over
+ * the profile's defaults and reports every problem at once as a {@link ConfigError}.
  */
-import {
-  batteryChemistries,
-  currentSensorChannel,
-  dividerChannel,
-  type BatteryChemistry,
-  type PowerCalibration,
-} from '../power/power.js';
+import { check, must, Type, type RuleContext, type Static } from '../../lib/schema.js';
+import { batteryChemistries, currentSensorChannel, dividerChannel } from '../power/power.js';
 import { ConfigError, didYouMean, showValue, type ConfigProblem } from './config-error.js';
 import { boardProfileNames, boardProfiles, isBoardProfileName, type BoardProfile, type BoardProfileName } from './profiles.js';
 
-export interface ButtonsConfig {
-  play: number;
-  next: number;
-  volumeUp: number;
-  volumeDown: number;
-  /** A spare button, or null when none is fitted. */
-  extra: number | null;
-  /** True when a pressed button pulls its pin to ground (with a pull-up). */
-  activeLow: boolean;
-  debounceMs: number;
-  longPressMs: number;
-}
+const closed = { additionalProperties: false } as const;
+const text = Type.String({ minLength: 1, pattern: '\\S' });
+const absolutePath = Type.String({ pattern: '^/', ...must('an absolute path (starting with /)', 'một đường dẫn tuyệt đối (bắt đầu bằng /)') });
+const baudRates = [1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400] as const;
+const baudRate = Type.Union(
+  baudRates.map((b) => Type.Literal(b)),
+  must(`a serial speed (${baudRates.join(', ')})`, `một tốc độ cổng nối tiếp (${baudRates.join(', ')})`),
+);
+/** A BCM GPIO number; whether the board has it, and whether it is free, are rules (they depend on the profile). */
+const gpio = Type.Integer(must('a BCM GPIO number', 'một số GPIO (BCM)'));
+const gpioOrNull = Type.Union([gpio, Type.Null()], must('a BCM GPIO number or null', 'một số GPIO (BCM) hoặc null'));
+const ms = (minimum: number, maximum: number) => Type.Integer({ minimum, maximum, 'x-unit': 'ms' });
+const channel = Type.Object(
+  { pin: Type.String({ pattern: '^A[0-7]$', ...must('an Arduino analog pin (A0–A7)', 'một chân analog của Arduino (A0–A7)') }), scale: Type.Number(), offset: Type.Number() },
+  closed,
+);
+
+const buttonsSchema = Type.Object(
+  {
+    play: gpio,
+    next: gpio,
+    volumeUp: gpio,
+    volumeDown: gpio,
+    extra: Type.Union([gpio, Type.Null()], { ...must('a BCM GPIO number or null', 'một số GPIO (BCM) hoặc null'), description: 'a spare button, or null when none is fitted' }),
+    activeLow: Type.Boolean({ description: 'true when a pressed button pulls its pin to ground (with a pull-up)' }),
+    debounceMs: ms(0, 1000),
+    longPressMs: ms(100, 10_000),
+  },
+  closed,
+);
 
 /** Every hardware setting of a cart. GPIOs are BCM numbers. */
-export interface HardwareConfig {
-  profile: BoardProfileName;
-  /** Use the simulators instead of the real hardware. */
-  simulate: boolean;
-  relay: { pin: number; activeLow: boolean };
-  buttons: ButtonsConfig;
-  /** The status LED, or null when none is fitted. */
-  statusLed: { pin: number | null };
-  audio: { device: string; aplayPath: string };
-  volume: { card: string; control: string; maxPercent: number };
-  gnss: { path: string; baudRate: number };
-  powerBoard: {
-    path: string;
-    baudRate: number;
-    readyTimeoutMs: number;
-    vrefMv: number;
-    calibration: PowerCalibration;
-    battery: { chemistry: BatteryChemistry; capacityAh: number; internalResistanceMilliohm: number };
-  };
-}
+export const hardwareSchema = Type.Object(
+  {
+    profile: Type.Union(boardProfileNames.map((n) => Type.Literal(n))),
+    simulate: Type.Boolean({ description: 'use the simulators instead of the real hardware' }),
+    relay: Type.Object({ pin: gpio, activeLow: Type.Boolean() }, closed),
+    buttons: buttonsSchema,
+    statusLed: Type.Object({ pin: gpioOrNull }, { ...closed, description: 'the status LED; pin null when none is fitted' }),
+    audio: Type.Object({ device: text, aplayPath: absolutePath }, closed),
+    volume: Type.Object({ card: text, control: text, maxPercent: Type.Integer({ minimum: 1, maximum: 100, 'x-unit': '%' }) }, closed),
+    gnss: Type.Object({ path: absolutePath, baudRate }, closed),
+    powerBoard: Type.Object(
+      {
+        path: absolutePath,
+        baudRate,
+        readyTimeoutMs: ms(500, 120_000),
+        vrefMv: Type.Integer({ minimum: 1000, maximum: 5500, 'x-unit': 'mV' }),
+        calibration: Type.Object({ batteryVoltage: channel, batteryCurrent: channel, solarVoltage: channel, solarCurrent: channel }, closed),
+        battery: Type.Object(
+          {
+            chemistry: Type.Union(batteryChemistries.map((c) => Type.Literal(c))),
+            capacityAh: Type.Number({ minimum: 1, maximum: 2000, 'x-unit': 'Ah' }),
+            internalResistanceMilliohm: Type.Number({ minimum: 0, maximum: 1000, 'x-unit': 'mΩ' }),
+          },
+          closed,
+        ),
+      },
+      closed,
+    ),
+  },
+  { ...closed, description: 'every hardware setting of a cart; GPIOs are BCM numbers' },
+);
+
+export type ButtonsConfig = Static<typeof buttonsSchema>;
+export type HardwareConfig = Static<typeof hardwareSchema>;
+export type BaudRate = (typeof baudRates)[number];
 
 const defaultProfile: BoardProfileName = 'pi-4';
-const baudRates = [1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400];
 
 /** The defaults of a profile: a complete, valid configuration (with `simulate: true`). */
 export function defaultHardwareConfig(profile: BoardProfileName = defaultProfile): HardwareConfig {
@@ -61,10 +89,10 @@ export function defaultHardwareConfig(profile: BoardProfileName = defaultProfile
     statusLed: { pin: p.pins.statusLed },
     audio: { device: p.audio.device, aplayPath: '/usr/bin/aplay' },
     volume: { card: p.audio.mixerCard, control: p.audio.mixerControl, maxPercent: 90 },
-    gnss: { ...p.gnss },
+    gnss: { path: p.gnss.path, baudRate: p.gnss.baudRate as BaudRate },
     powerBoard: {
       path: p.powerBoard.path,
-      baudRate: p.powerBoard.baudRate,
+      baudRate: p.powerBoard.baudRate as BaudRate,
       readyTimeoutMs: 10_000,
       vrefMv: 5000,
       calibration: {
@@ -81,193 +109,113 @@ export function defaultHardwareConfig(profile: BoardProfileName = defaultProfile
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Merges `input` over `defaults`, reporting keys the defaults do not have. */
-function merge(defaults: Plain, input: Plain, path: string, problems: ConfigProblem[]): Plain {
+/** `input` over `defaults`, object into object; anything else in `input` (unknown keys, wrong types) is kept for the schema to report. */
+function merge(defaults: Plain, input: Plain): Plain {
   const out: Plain = { ...defaults };
-  const known = Object.keys(defaults);
   for (const [key, value] of Object.entries(input)) {
-    if (!known.includes(key)) {
-      const guess = didYouMean(key, known);
-      problems.push({
-        path: `${path}.${key}`,
-        message: `unknown key${guess ? ` (did you mean "${guess}"?)` : ''}; known keys here: ${known.join(', ')}`,
-      });
-      continue;
-    }
     const base = defaults[key];
-    if (isPlain(base)) {
-      if (isPlain(value)) out[key] = merge(base, value, `${path}.${key}`, problems);
-      else problems.push({ path: `${path}.${key}`, message: `${showValue(value)} must be an object` });
-    } else {
-      out[key] = value;
-    }
+    out[key] = isPlain(base) && isPlain(value) ? merge(base, value) : value;
   }
   return out;
 }
 
-/** Reads typed leaves out of the merged tree, recording problems. */
-class Reader {
-  readonly problems: ConfigProblem[] = [];
-  constructor(
-    readonly root: Plain,
-    readonly prefix: string,
-  ) {}
+/** Every GPIO of the configuration, by key path. */
+const PINS: readonly (readonly [string, (c: HardwareConfig) => number | null])[] = [
+  ['relay.pin', (c) => c.relay.pin],
+  ['buttons.play', (c) => c.buttons.play],
+  ['buttons.next', (c) => c.buttons.next],
+  ['buttons.volumeUp', (c) => c.buttons.volumeUp],
+  ['buttons.volumeDown', (c) => c.buttons.volumeDown],
+  ['buttons.extra', (c) => c.buttons.extra],
+  ['statusLed.pin', (c) => c.statusLed.pin],
+];
+const CHANNELS = ['batteryVoltage', 'batteryCurrent', 'solarVoltage', 'solarCurrent'] as const;
 
-  #get(path: string): unknown {
-    let node: unknown = this.root;
-    for (const key of path.split('.')) node = isPlain(node) ? node[key] : undefined;
-    return node;
-  }
+/** A GPIO of the board that is not reserved for something else. */
+function checkGpio(pin: number, path: string, board: BoardProfile, ctx: RuleContext): boolean {
+  const { min, max } = board.gpio;
+  const reserved = board.reserved.find((r) => r.bcm === pin);
+  if (pin < min || pin > max) ctx.problem(path, `${pin} is not a GPIO of ${board.name} (BCM ${min}–${max})`, `${pin} không phải chân GPIO của ${board.name} (BCM ${min}–${max})`);
+  else if (reserved) ctx.problem(path, `BCM ${pin} is reserved on ${board.name} for ${reserved.use}; choose another pin`, `BCM ${pin} trên ${board.name} dành cho ${reserved.use}; hãy chọn chân khác`);
+  else return true;
+  return false;
+}
 
-  problem(path: string, message: string): void {
-    this.problems.push({ path: `${this.prefix}.${path}`, message });
-  }
-
-  int(path: string, min: number, max: number, unit = ''): number {
-    const v = this.#get(path);
-    if (typeof v !== 'number' || !Number.isInteger(v)) this.problem(path, `${showValue(v)} must be a whole number`);
-    else if (v < min || v > max) this.problem(path, `${v} is out of range (${min}–${max}${unit})`);
-    return v as number;
-  }
-
-  num(path: string, min: number, max: number, unit = ''): number {
-    const v = this.#get(path);
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.problem(path, `${showValue(v)} must be a number`);
-    else if (v < min || v > max) this.problem(path, `${v} is out of range (${min}–${max}${unit})`);
-    return v as number;
-  }
-
-  finite(path: string, nonZero = false): number {
-    const v = this.#get(path);
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.problem(path, `${showValue(v)} must be a number`);
-    else if (nonZero && v === 0) this.problem(path, '0 is not allowed here');
-    return v as number;
-  }
-
-  bool(path: string): boolean {
-    const v = this.#get(path);
-    if (typeof v !== 'boolean') this.problem(path, `${showValue(v)} must be true or false`);
-    return v as boolean;
-  }
-
-  text(path: string, pattern?: RegExp, hint?: string): string {
-    const v = this.#get(path);
-    if (typeof v !== 'string' || v.trim() === '') this.problem(path, `${showValue(v)} must be a non-empty text`);
-    else if (pattern && !pattern.test(v)) this.problem(path, `${showValue(v)} ${hint ?? `does not match ${pattern}`}`);
-    return v as string;
-  }
-
-  absolutePath(path: string): string {
-    return this.text(path, /^\//, 'must be an absolute path (starting with /)');
-  }
-
-  oneOf<T extends string | number>(path: string, allowed: readonly T[], what: string): T {
-    const v = this.#get(path);
-    if (!(allowed as readonly unknown[]).includes(v)) {
-      const guess = typeof v === 'string' ? didYouMean(v, allowed.map(String)) : undefined;
-      this.problem(path, `${showValue(v)} is not a known ${what} (known: ${allowed.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`);
+/** What the schema cannot say: pins of this board, each used once; a long press longer than the debounce. */
+export function hardwareRules(board: BoardProfile): (config: HardwareConfig, ctx: RuleContext) => void {
+  return (c, ctx) => {
+    const usedBy = new Map<number, string>();
+    for (const [path, read] of PINS) {
+      if (!ctx.valid(path)) continue;
+      const pin = read(c);
+      if (pin === null || !checkGpio(pin, path, board, ctx)) continue;
+      const first = usedBy.get(pin);
+      if (first) ctx.problem(path, `BCM ${pin} is already used by hardware.${first}`, `BCM ${pin} đã dùng cho hardware.${first}`);
+      else usedBy.set(pin, path);
     }
-    return v as T;
-  }
-
-  gpio(path: string, profile: BoardProfile, nullable = false): number | null {
-    const v = this.#get(path);
-    if (v === null && nullable) return null;
-    const { min, max } = profile.gpio;
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.problem(path, `${showValue(v)} must be a BCM GPIO number${nullable ? ' or null' : ''}`);
-    } else if (v < min || v > max) {
-      this.problem(path, `${v} is not a GPIO of ${profile.name} (BCM ${min}–${max})`);
-    } else {
-      const reserved = profile.reserved.find((r) => r.bcm === v);
-      if (reserved) this.problem(path, `BCM ${v} is reserved on ${profile.name} for ${reserved.use}; choose another pin`);
+    if (ctx.valid('buttons.debounceMs') && ctx.valid('buttons.longPressMs') && c.buttons.longPressMs <= c.buttons.debounceMs) {
+      const { debounceMs, longPressMs } = c.buttons;
+      ctx.problem('buttons.longPressMs', `${longPressMs} must be longer than buttons.debounceMs (${debounceMs})`, `${longPressMs} phải dài hơn buttons.debounceMs (${debounceMs})`);
     }
-    return v as number;
+    const analogUsedBy = new Map<string, string>();
+    for (const q of CHANNELS) {
+      const base = `powerBoard.calibration.${q}`;
+      if (ctx.valid(`${base}.scale`) && c.powerBoard.calibration[q].scale === 0) ctx.problem(`${base}.scale`, '0 is not allowed here', 'không được là 0');
+      if (!ctx.valid(`${base}.pin`)) continue;
+      const pin = c.powerBoard.calibration[q].pin;
+      const first = analogUsedBy.get(pin);
+      if (first) ctx.problem(`${base}.pin`, `${showValue(pin)} is already used by hardware.${first}`, `${showValue(pin)} đã dùng cho hardware.${first}`);
+      else analogUsedBy.set(pin, `${base}.pin`);
+    }
+  };
+}
+
+/** The board a section names (`profile`), else `fallback`; an unknown name is a problem (with "did you mean"). */
+function chooseProfile(section: Plain, fallback: BoardProfileName | undefined, problems: ConfigProblem[]): BoardProfileName {
+  let name: BoardProfileName = fallback ?? defaultProfile;
+  const known = boardProfileNames.join(', ');
+  if (fallback !== undefined && !isBoardProfileName(fallback)) {
+    problems.push({ path: 'profile', message: `${showValue(fallback)} is not a known board profile (known: ${known})`, vi: `${showValue(fallback)} không phải bo mạch đã biết (các bo mạch: ${known})` });
+    name = defaultProfile;
   }
+  if (!('profile' in section)) return name;
+  if (isBoardProfileName(section.profile)) return section.profile;
+  const guess = typeof section.profile === 'string' ? didYouMean(section.profile, boardProfileNames) : undefined;
+  problems.push({
+    path: 'hardware.profile',
+    message: `${showValue(section.profile)} is not a known board profile (known: ${known})${guess ? `; did you mean "${guess}"?` : ''}`,
+    vi: `${showValue(section.profile)} không phải bo mạch đã biết (các bo mạch: ${known})${guess ? `; có phải là "${guess}"?` : ''}`,
+  });
+  return name;
+}
+
+/**
+ * The `hardware` section merged over the defaults of its board profile (`input.profile`, else `profile`, else
+ * {@link defaultProfile}), not yet checked: what {@link hardwareSchema} and {@link hardwareRules} check. A section that
+ * is not an object is returned as it is (the schema reports it).
+ */
+export function mergeHardwareSection(input: unknown, profile: BoardProfileName | undefined, problems: ConfigProblem[]): { merged: unknown; board: BoardProfile } {
+  const section = input === undefined ? {} : input;
+  if (!isPlain(section)) return { merged: section, board: boardProfiles[profile !== undefined && isBoardProfileName(profile) ? profile : defaultProfile] };
+  const name = chooseProfile(section, profile, problems);
+  return { merged: merge(defaultHardwareConfig(name) as unknown as Plain, { ...section, profile: name }), board: boardProfiles[name] };
 }
 
 /**
  * Checks the `hardware` section of a configuration and returns it complete, merged over the defaults of its board
- * profile (`input.profile`, else `profile`, else {@link defaultProfile}). Throws a {@link ConfigError} (code
- * `LOA_CONFIG`) listing every problem: unknown keys (with "did you mean"), wrong types, out-of-range numbers, pins
- * that are not GPIOs of the board or are used twice, unknown profiles.
+ * profile. Throws a {@link ConfigError} (code `LOA_CONFIG`) listing every problem: unknown keys (with "did you
+ * mean"), wrong types, out-of-range numbers, pins that are not GPIOs of the board or are used twice, unknown profiles.
  */
 export function validateHardwareConfig(input: unknown, profile?: BoardProfileName): HardwareConfig {
   const problems: ConfigProblem[] = [];
-  const section = input === undefined ? {} : input;
-  if (!isPlain(section)) throw new ConfigError([{ path: 'hardware', message: `${showValue(input)} must be an object` }]);
-
-  let name: BoardProfileName = profile ?? defaultProfile;
-  if (profile !== undefined && !isBoardProfileName(profile)) {
-    problems.push({ path: 'profile', message: `${showValue(profile)} is not a known board profile (known: ${boardProfileNames.join(', ')})` });
-    name = defaultProfile;
+  const { merged, board } = mergeHardwareSection(input, profile, problems);
+  let config: HardwareConfig | undefined;
+  try {
+    config = check(hardwareSchema, merged, { section: 'hardware', rules: hardwareRules(board) });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
   }
-  if ('profile' in section) {
-    if (isBoardProfileName(section.profile)) name = section.profile;
-    else {
-      const guess = typeof section.profile === 'string' ? didYouMean(section.profile, boardProfileNames) : undefined;
-      problems.push({
-        path: 'hardware.profile',
-        message: `${showValue(section.profile)} is not a known board profile (known: ${boardProfileNames.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`,
-      });
-    }
-  }
-  const board = boardProfiles[name];
-  const defaults = defaultHardwareConfig(name) as unknown as Plain;
-  const merged = merge(defaults, { ...section, profile: name }, 'hardware', problems);
-  const r = new Reader(merged, 'hardware');
-
-  const pins: [string, number | null][] = [
-    ['relay.pin', r.gpio('relay.pin', board)],
-    ['buttons.play', r.gpio('buttons.play', board)],
-    ['buttons.next', r.gpio('buttons.next', board)],
-    ['buttons.volumeUp', r.gpio('buttons.volumeUp', board)],
-    ['buttons.volumeDown', r.gpio('buttons.volumeDown', board)],
-    ['buttons.extra', r.gpio('buttons.extra', board, true)],
-    ['statusLed.pin', r.gpio('statusLed.pin', board, true)],
-  ];
-  const usedBy = new Map<number, string>();
-  for (const [path, pin] of pins) {
-    if (typeof pin !== 'number' || !Number.isInteger(pin)) continue;
-    const first = usedBy.get(pin);
-    if (first) r.problem(path, `BCM ${pin} is already used by hardware.${first}`);
-    else usedBy.set(pin, path);
-  }
-
-  r.bool('simulate');
-  r.bool('relay.activeLow');
-  r.bool('buttons.activeLow');
-  const debounceMs = r.int('buttons.debounceMs', 0, 1000, ' ms');
-  const longPressMs = r.int('buttons.longPressMs', 100, 10_000, ' ms');
-  if (Number.isInteger(debounceMs) && Number.isInteger(longPressMs) && longPressMs <= debounceMs) {
-    r.problem('buttons.longPressMs', `${longPressMs} must be longer than buttons.debounceMs (${debounceMs})`);
-  }
-  r.text('audio.device');
-  r.absolutePath('audio.aplayPath');
-  r.text('volume.card');
-  r.text('volume.control');
-  r.int('volume.maxPercent', 1, 100, ' %');
-  r.absolutePath('gnss.path');
-  r.oneOf('gnss.baudRate', baudRates, 'serial speed');
-  r.absolutePath('powerBoard.path');
-  r.oneOf('powerBoard.baudRate', baudRates, 'serial speed');
-  r.int('powerBoard.readyTimeoutMs', 500, 120_000, ' ms');
-  r.int('powerBoard.vrefMv', 1000, 5500, ' mV');
-  const analogUsedBy = new Map<string, string>();
-  for (const q of ['batteryVoltage', 'batteryCurrent', 'solarVoltage', 'solarCurrent'] as const) {
-    const base = `powerBoard.calibration.${q}`;
-    const pin = r.text(`${base}.pin`, /^A[0-7]$/, 'is not an Arduino analog pin (A0–A7)');
-    r.finite(`${base}.scale`, true);
-    r.finite(`${base}.offset`);
-    const first = analogUsedBy.get(pin);
-    if (typeof pin === 'string' && first) r.problem(`${base}.pin`, `${showValue(pin)} is already used by hardware.${first}`);
-    else analogUsedBy.set(pin, `${base}.pin`);
-  }
-  r.oneOf('powerBoard.battery.chemistry', batteryChemistries, 'battery chemistry');
-  r.num('powerBoard.battery.capacityAh', 1, 2000, ' Ah');
-  r.num('powerBoard.battery.internalResistanceMilliohm', 0, 1000, ' mΩ');
-
-  const all = [...problems, ...r.problems];
-  if (all.length > 0) throw new ConfigError(all);
-  return merged as unknown as HardwareConfig;
+  if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
+  return config;
 }

@@ -63,7 +63,7 @@ describe('loa unit provision', () => {
     const older = dir();
     await provision(older, bundle());
     expect((await loadIdentity(older))?.origin).toEqual({ lat: 0, lon: 0 });
-    await expect(provision(dir(), bundle({ origin: { lat: 19.82, lon: 200 } }))).rejects.toMatchObject({ code: 'bad-bundle', message: expect.stringContaining('lon 200') });
+    await expect(provision(dir(), bundle({ origin: { lat: 19.82, lon: 200 } }))).rejects.toMatchObject({ code: 'bad-bundle', message: expect.stringContaining('origin.lon (200 must be a number of degrees') });
   });
 
   it('reads an identity written before origins as origin 0, 0, and refuses a bad origin naming it', async () => {
@@ -74,7 +74,7 @@ describe('loa unit provision', () => {
     writeFileSync(path, JSON.stringify(before));
     expect((await loadIdentity(data))?.origin).toEqual({ lat: 0, lon: 0 });
     writeFileSync(path, JSON.stringify({ ...before, origin: { lat: 'x', lon: 105.6 } }));
-    await expect(loadIdentity(data)).rejects.toThrow(/origin: lat "x" must be a number of degrees/);
+    await expect(loadIdentity(data)).rejects.toThrow(/origin\.lat: "x" must be a number of degrees/);
   });
 
   it("stores the bundle's TLS material in identity.json (0600); a bundle without it leaves none; bad PEM is refused", async () => {

@@ -78,10 +78,17 @@ describe('selftest', () => {
   it('refuses a bad configuration naming the key and the value', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loa-selftest-'));
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ hardware: { relay: { pin: 41 } }, player: { warmupMs: -1 } }));
+    writeFileSync(file, JSON.stringify({ hardware: { relay: { pin: 41 } }, player: { warmupMs: -1 }, policy: { maxSesionMinutes: 30, allowedHours: [{ from: '22:00', to: '02:00' }] } }));
     const r = await runLoa(['unit', 'selftest', '--config', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/hardware\.relay\.pin: 41/);
-    expect(r.stderr).toMatch(/player\.warmupMs: -1 must be a number from 0/);
+    // Vietnamese by default, every section's problems at once, the policy's too (checked at load, not when the cart starts).
+    expect(r.stderr).toMatch(/hardware\.relay\.pin: 41 không phải chân GPIO/);
+    expect(r.stderr).toMatch(/player\.warmupMs: -1 không hợp lệ, cần một số từ 0 đến 30000 ms/);
+    expect(r.stderr).toMatch(/policy\.maxSesionMinutes: không phải một mục cấu hình; có phải là "maxSessionMinutes"\?/);
+    expect(r.stderr).toMatch(/policy\.allowedHours\[0\]\.to: "02:00" phải sau "from"/);
+    const en = await runLoa(['unit', 'selftest', '--config', file, '--lang', 'en']);
+    expect(en.code).toBe(2);
+    expect(en.stderr).toMatch(/player\.warmupMs: -1 must be a number from 0 to 30000 ms/);
+    expect(en.stderr).toMatch(/policy\.maxSesionMinutes: is not a known setting; did you mean "maxSessionMinutes"\?/);
   });
 });

@@ -66,7 +66,7 @@ describe('the provisioning bundle', () => {
     expect(() => parseBundle(JSON.stringify({ ...made, highWater: { boot: 7, record: 1 } }))).toThrow(/SHA-256/);
     const { highWater: _dropped, ...without } = made;
     expect(() => parseBundle(JSON.stringify(without))).toThrow(/SHA-256/);
-    expect(() => parseBundle(JSON.stringify({ ...made, highWater: { boot: -1, record: 1234 } }))).toThrow(/highWater \(boot -1 must be a whole number/);
+    expect(() => parseBundle(JSON.stringify({ ...made, highWater: { boot: -1, record: 1234 } }))).toThrow(/highWater\.boot \(-1 must be a whole number from 0 to/);
     expect(() => parseBundle(JSON.stringify({ ...made, highWater: 7 }))).toThrow(/highWater/);
     expect(() => makeBundle({ ...fields, highWater: { boot: 7, record: 1.5 } })).toThrow(/highWater: record 1.5/);
   });
@@ -82,7 +82,7 @@ describe('the provisioning bundle', () => {
 
   it('refuses an origin off the globe, naming the field and the value', () => {
     const bad = { ...makeBundle(fields), origin: { lat: 19.82, lon: 185 } };
-    expect(() => parseBundle(JSON.stringify(bad))).toThrow(/sai trường origin \(lon 185 must be a number of degrees from -180 to 180\)/);
+    expect(() => parseBundle(JSON.stringify(bad))).toThrow(/sai trường origin\.lon \(185 must be a number of degrees from -180 to 180\)/);
     expect(() => parseBundle(JSON.stringify({ ...bad, origin: '19.82,105.6' }))).toThrow(/origin/);
     expect(() => makeBundle({ ...fields, origin: { lat: Number.NaN, lon: 105.6 } })).toThrow(/origin: lat NaN must be a number of degrees/);
   });
@@ -147,7 +147,7 @@ describe('the provisioning bundle', () => {
     expect(refused({ ...tls, key: rsaKey }).message).toMatch(/tls \(key must be PEM "-----BEGIN PRIVATE KEY-----".*got EC PRIVATE KEY\)/);
     expect(refused({ ...tls, cert: 'MIIB…' }).message).toMatch(/cert must be PEM .*got no PEM/);
     expect(refused({ ...tls, key: tls.key.replace('-----END PRIVATE KEY-----', '') }).message).toMatch(/key must be PEM/);
-    expect(refused({ ca: tls.ca, cert: tls.cert }).message).toMatch(/key must be PEM .*got undefined/);
+    expect(refused({ ca: tls.ca, cert: tls.cert }).message).toMatch(/tls\.key \(nothing must be a string\)/);
     expect(refused('tls').message).toMatch(/tls \("tls" must be null or \{ "ca", "cert", "key" \}/);
     expect(() => makeBundle({ ...fields, tls: { ...tls, cert: 'nope' } })).toThrow(/tls: cert must be PEM/);
   });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, openSigned, publicKeyFromRaw, unitTopic } from '../../../protocol/index.js';
 import { documentedRoutes } from '../../../controller/api/index.js';
+import { BODY_SCHEMAS } from '../../../controller/api/bodies.js';
 import { addCart, call, DISTRICT, loginAs, startController, T, TestCart, until, type Rig } from '../app/harness.js';
 import { TestClock } from '../../support/clock.js';
 
@@ -74,6 +75,23 @@ describe('the OpenAPI document', () => {
         for (const p of op.parameters ?? []) if (p.in === 'path') expect(path, p.name).toContain(`{${p.name}}`);
       }
     }
+  });
+});
+
+describe('the OpenAPI components', () => {
+  it('are the very schemas the routes check their bodies with, and refuse what the document refuses', async () => {
+    const doc = await call(base, 'GET', '/api/openapi.json');
+    const schemas = doc.json.components.schemas as Record<string, unknown>;
+    for (const [name, schema] of Object.entries(BODY_SCHEMAS)) expect(schemas[name], name).toEqual(JSON.parse(JSON.stringify(schema)));
+    expect(doc.json.paths['/api/users'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NewUserBody' });
+    expect(schemas.CommandBody).toMatchObject({ required: ['target', 'action'], properties: { ttlSeconds: { type: 'integer', minimum: 1, maximum: 604_800 } } });
+    const bad = await call(base, 'POST', '/api/commands', { token: tokens.admin, body: { target: { kind: 'commun', id: '' }, action: 'stop', ttlSeconds: 0 } });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ code: 'bad-field' });
+    expect(bad.json.error).toContain('target.kind: "commun" must be one of unit, team, commune; did you mean "commune"?');
+    expect(bad.json.error).toContain('target.id: "" must be the id of the unit, team or commune');
+    expect(bad.json.error).toContain('ttlSeconds: 0 must be a whole number from 1 to 604800 s');
+    expect(bad.json.error).toMatch(/^Nội dung yêu cầu không hợp lệ: target\.kind: "commun" không hợp lệ, cần một trong unit, team, commune/);
   });
 });
 

@@ -113,10 +113,10 @@ describe('POST /api/content/speech', () => {
     const token = tokens['phong-vh']!;
     const none = await call(base, 'POST', '/api/content/speech', { token, body: { title: 'A' } });
     expect(none.status).toBe(400);
-    expect(none.json.error).toContain('text must be');
+    expect(none.json.error).toContain('text: nothing must be the Vietnamese text to speak');
     const targets = await call(base, 'POST', '/api/content/speech', { token, body: { title: 'A', text: 'B', targets: 'commune:dan-luc' } });
     expect(targets.status).toBe(400);
-    expect(targets.json.error).toContain('targets must be an array');
+    expect(targets.json.error).toContain('targets: "commune:dan-luc" must be an array such as ["commune:ID"]');
   });
 });
 

@@ -39,7 +39,7 @@ describe('users API', () => {
     expect((await call(base, 'POST', '/api/users', { token: tokens.admin!, body })).status).toBe(409);
     const role = await call(base, 'POST', '/api/users', { token: tokens.admin!, body: { ...body, name: 'khac', role: 'chief' } });
     expect(role.status).toBe(400);
-    expect(role.json.error).toContain('role must be admin | approver');
+    expect(role.json.error).toContain('role: "chief" must be admin | approver');
     const short = await call(base, 'POST', '/api/users', { token: tokens.admin!, body: { ...body, name: 'khac', password: 'ngan-7!' } });
     expect(short.status).toBe(400);
     expect(short.json.error).toContain('at least 8 characters');

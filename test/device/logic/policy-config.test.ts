@@ -53,30 +53,30 @@ describe('validatePolicyConfig', () => {
         lowBattery: { chemistry: 'nimh', blockBelowPercent: 50 },
       }),
     ).toEqual([
-      'policy.allowedHours[0].from: must be a time HH:MM from 00:00 to 23:59, got "6:30"',
-      'policy.allowedHours[1].to: must be after "from" ("22:00"), got "02:00"; a window across midnight is written as two',
-      'policy.maxSessionMinutes: must be a number above 0 up to 1440, got 0',
-      'policy.maxDailyMinutes: must be a number above 0 up to 1440, got "240"',
-      'policy.quietZones[0].action: must be "block" or { "capVolume": 0..100 }, got "mute"',
-      'policy.quietZones[0].lat: must be a number from -90 to 90, got 91',
-      'policy.quietZones[0].radiusM: must be a number above 0 up to 100000, got -5',
-      'policy.quietZones[1].name: must be a name people recognise, got ""',
-      'policy.quietZones[1].action.capVolume: must be a number from 0 to 100, got 130',
-      'policy.quietZones[1].polygon[1]: must be [lat, lon] in degrees (−90..90, −180..180), got [19.91,"x"]',
-      'policy.lowBattery.chemistry: must be one of lead-acid, lifepo4, got "nimh"',
-      'policy.lowBattery.resumeAbovePercent: must be at least blockBelowPercent (50), got 40',
+      'policy.allowedHours[0].from: "6:30" must be a time HH:MM from 00:00 to 23:59',
+      'policy.maxSessionMinutes: 0 must be a number above 0 up to 1440',
+      'policy.maxDailyMinutes: "240" must be a number above 0 up to 1440',
+      'policy.quietZones[0].lat: 91 must be a number from -90 to 90',
+      'policy.quietZones[0].radiusM: -5 must be a number above 0 up to 100000',
+      'policy.quietZones[0].action: "mute" must be "block" or { "capVolume": 0..100 }',
+      'policy.quietZones[1].name: "" must be a name people recognise',
+      'policy.quietZones[1].polygon[1][1]: "x" must be a number from -180 to 180',
+      'policy.quietZones[1].action.capVolume: 130 must be a number from 0 to 100',
+      'policy.lowBattery.chemistry: "nimh" must be one of lead-acid, lifepo4',
+      'policy.allowedHours[1].to: "02:00" must be after "from" ("22:00"); a window across midnight is written as two',
+      'policy.lowBattery.resumeAbovePercent: 40 must be at least blockBelowPercent (50)',
     ]);
   });
 
   it('suggests the setting meant by a misspelt key, and refuses what is not an object', () => {
     expect(problems({ maxSesionMinutes: 30 })).toEqual([
-      'policy.maxSesionMinutes: is not a setting (did you mean "maxSessionMinutes"?); known: allowedHours, maxSessionMinutes, maxDailyMinutes, quietZones, lowBattery',
+      'policy.maxSesionMinutes: is not a known setting; did you mean "maxSessionMinutes"? (known: allowedHours, maxSessionMinutes, maxDailyMinutes, quietZones, lowBattery)',
     ]);
-    expect(problems({ allowedHours: [] })).toEqual(['policy.allowedHours: must be a list of at least one { "from": "HH:MM", "to": "HH:MM" }, got a list']);
+    expect(problems({ allowedHours: [] })).toEqual(['policy.allowedHours: an empty list must be a list of at least one { "from": "HH:MM", "to": "HH:MM" }']);
     expect(problems({ quietZones: [{ name: 'A', polygon: [[1, 2]], action: 'block' }] })[0]).toBe(
-      'policy.quietZones[0].polygon: must be a list of at least three [lat, lon] corners, got a list',
+      'policy.quietZones[0].polygon: a list of 1 must be a list of at least three [lat, lon] corners',
     );
-    expect(() => validatePolicyConfig(42)).toThrow('Invalid configuration: policy: must be an object of settings, got 42');
+    expect(() => validatePolicyConfig(42)).toThrow('Invalid configuration: policy: 42 must be an object');
     expect(() => validatePolicyConfig({ maxDailyMinutes: -1 })).toThrow(expect.objectContaining({ name: 'ConfigError', code: 'LOA_CONFIG' }));
   });
 });

@@ -64,15 +64,30 @@ describe('validateHardwareConfig', () => {
         'hardware.relay.pin: "seventeen" must be a BCM GPIO number',
         'hardware.relay.activeLow: "yes" must be true or false',
         'hardware.buttons.next: BCM 5 is already used by hardware.buttons.play',
-        'hardware.buttons.debounceMs: -1 is out of range (0–1000 ms)',
-        'hardware.volume.maxPercent: 150 is out of range (1–100 %)',
-        expect.stringMatching(/^hardware\.gnss\.baudRate: 9601 is not a known serial speed \(known: .*9600/),
+        'hardware.buttons.debounceMs: -1 must be a whole number from 0 to 1000 ms',
+        'hardware.volume.maxPercent: 150 must be a whole number from 1 to 100 %',
+        expect.stringMatching(/^hardware\.gnss\.baudRate: 9601 must be a serial speed \(.*9600/),
         'hardware.gnss.path: "serial0" must be an absolute path (starting with /)',
-        'hardware.powerBoard.battery.chemistry: "nimh" is not a known battery chemistry (known: lead-acid, lifepo4)',
-        'hardware.powerBoard.calibration.solarCurrent.pin: "A9" is not an Arduino analog pin (A0–A7)',
+        'hardware.powerBoard.battery.chemistry: "nimh" must be one of lead-acid, lifepo4',
+        'hardware.powerBoard.calibration.solarCurrent.pin: "A9" must be an Arduino analog pin (A0–A7)',
       ]),
     );
     expect(found).toHaveLength(9);
+  });
+
+  it('gives every problem in Vietnamese too, saying what is missing or wrong', () => {
+    try {
+      validateHardwareConfig({ relay: { pin: 'x' }, buttons: { debounceMs: -1 }, relais: 1 });
+    } catch (error) {
+      const vi = (error as ConfigError).problems.map((p) => `${p.path}: ${p.vi}`);
+      expect(vi).toEqual([
+        'hardware.relais: không phải một mục cấu hình; có phải là "relay"? (các mục có: profile, simulate, relay, buttons, statusLed, audio, volume, gnss, powerBoard)',
+        'hardware.relay.pin: "x" không hợp lệ, cần một số GPIO (BCM)',
+        'hardware.buttons.debounceMs: -1 không hợp lệ, cần một số nguyên từ 0 đến 1000 ms',
+      ]);
+      return;
+    }
+    throw new Error('expected a ConfigError');
   });
 
   it('rejects pins used twice across the relay, the buttons and the LED', () => {
@@ -90,9 +105,9 @@ describe('validateHardwareConfig', () => {
 
   it('rejects unknown keys, with a "did you mean" when one is close', () => {
     const found = problems({ relais: { pin: 17 }, buttons: { volumUp: 12, flux: 3 } });
-    expect(found[0]).toMatch(/^hardware\.relais: unknown key \(did you mean "relay"\?\); known keys here: profile, simulate, relay/);
-    expect(found[1]).toMatch(/^hardware\.buttons\.volumUp: unknown key \(did you mean "volumeUp"\?\)/);
-    expect(found[2]).toMatch(/^hardware\.buttons\.flux: unknown key; known keys here: play, next/);
+    expect(found[0]).toMatch(/^hardware\.relais: is not a known setting; did you mean "relay"\? \(known: profile, simulate, relay,/);
+    expect(found[1]).toMatch(/^hardware\.buttons\.volumUp: is not a known setting; did you mean "volumeUp"\?/);
+    expect(found[2]).toMatch(/^hardware\.buttons\.flux: is not a known setting \(known: play, next,/);
     expect(found).toHaveLength(3);
   });
 
