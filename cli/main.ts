@@ -67,6 +67,13 @@ export const groups: Record<string, Group> = {
       return { spec: m.manifestSpec, run: m.runManifest };
     },
   },
+  release: {
+    summary: { vi: 'phần mềm xe loa: khoá và gói phát hành, cập nhật theo đợt, quay lại', en: 'cart software: release keys and bundles, staged rollouts, rollback' },
+    load: async () => {
+      const m = await import('./release.js');
+      return { spec: m.releaseSpec, run: m.runRelease };
+    },
+  },
   report: {
     summary: { vi: 'báo cáo tháng / quý / 6 tháng / năm', en: 'monthly / quarterly / half-year / yearly report' },
     load: async () => {

@@ -117,7 +117,8 @@ export function compareVersions(a: string, b: string): number {
 // --- the manifest -------------------------------------------------------------------------------------------------
 
 const SHA256 = /^[0-9a-f]{64}$/u;
-const SEGMENT = /^[A-Za-z0-9@+_~.-]{1,200}$/u;
+// A space inside a name is allowed (node_modules/help-me ships fixture/"hello world.txt"), not at either end.
+const SEGMENT = /^[A-Za-z0-9@+_~.-](?:[A-Za-z0-9@+_~. -]{0,198}[A-Za-z0-9@+_~.-])?$/u;
 
 /** A path a release may carry: relative, plain characters, no `.`/`..` segment, so it cannot leave its folder. */
 export function isReleasePath(p: unknown): p is string {

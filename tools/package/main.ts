@@ -8,16 +8,27 @@
  *   npm run package -- --role unit --out DIR     one role; packages go to DIR (default build/packages)
  *   npm run package -- --reuse-modules           keep the node_modules an earlier build made from the same lock file
  *                                                (the packaging changed, not the dependencies): minutes, not half an hour
+ *   npm run package -- --release-key FILE        sign the release bundles with this release key (or LOA_RELEASE_KEY);
+ *                                                without either, with the development key build/release-key.pem
+ *   npm run package -- --version 0.2.0 --replaces 0.1.0
+ *                                                the release bundles' version (a test release; the .deb keeps
+ *                                                package.json's) and the oldest version they replace (default 0.1.0)
+ *
+ * Beside each loa-unit .deb goes its over-the-air release bundle, loa-release-VERSION-ARCH.tar (./release.ts), made
+ * from the same release folder.
  *
  * Needs dpkg-deb (and for another architecture mmdebstrap and qemu-user-static); runs `npm run build` first through
  * the npm script. Prints each package's size and installed size, and how long each step took.
  */
 import { execFileSync } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDeb, type Role } from './deb.js';
 import { productionModules } from './modules.js';
+import { buildReleaseBundle, cartSchema, developmentKeyWarning, releaseKeyFor, type ReleaseBundleBuilt } from './release.js';
+import { isReleaseVersion } from '../../protocol/release.js';
 import { cacheDir, ensureRoot, hostArch, type DebArch } from './roots.js';
 import { have, step, StepError } from './shell.js';
 
@@ -54,8 +65,26 @@ export interface Built {
   installedKiB: number;
 }
 
-/** Builds the packages of `roles` for `arch`; the node_modules are made once for both roles. */
-export async function packageArch(o: { repo: string; arch: DebArch; roles: readonly Role[]; outDir: string; reuseModules?: boolean }): Promise<{ built: Built[]; modulesSeconds: number }> {
+/** What the release bundle beside a loa-unit .deb is signed with and says it is. */
+export interface ReleaseOptions {
+  key: KeyObject;
+  /** The bundle's version; package.json's by default. */
+  version?: string;
+  replaces: string;
+}
+
+/**
+ * Builds the packages of `roles` for `arch`; the node_modules are made once for both roles. With `release`, each
+ * loa-unit .deb gets its release bundle beside it.
+ */
+export async function packageArch(o: {
+  repo: string;
+  arch: DebArch;
+  roles: readonly Role[];
+  outDir: string;
+  reuseModules?: boolean;
+  release?: ReleaseOptions;
+}): Promise<{ built: Built[]; bundles: ReleaseBundleBuilt[]; modulesSeconds: number }> {
   const version = (JSON.parse(await readFile(join(o.repo, 'package.json'), 'utf8')) as { version: string }).version;
   const work = join(cacheDir(), 'work', o.arch);
   const root = o.arch === hostArch() || o.reuseModules ? undefined : (await step(`the ${o.arch} builder root (made once, then cached)`, () => builderRoot(o.arch))).value;
@@ -63,14 +92,32 @@ export async function packageArch(o: { repo: string; arch: DebArch; roles: reado
     productionModules({ repo: o.repo, work, arch: o.arch, ...(root ? { builderRoot: root } : {}), reuse: o.reuseModules === true }),
   );
   const built: Built[] = [];
+  const bundles: ReleaseBundleBuilt[] = [];
   for (const role of o.roles) {
     const { value: path } = await step(`loa-${role} ${version} ${o.arch}`, () =>
       buildDeb({ role, arch: o.arch, version, repo: o.repo, app: modules.value.app, staging: join(work, `staging-${role}`), outDir: o.outDir, date: releaseDate(o.repo) }),
     );
     const info = execFileSync('dpkg-deb', ['--field', path, 'Installed-Size'], { encoding: 'utf8' }).trim();
     built.push({ role, arch: o.arch, path, bytes: (await stat(path)).size, installedKiB: Number(info) });
+    const release = o.release;
+    if (role === 'unit' && release !== undefined) {
+      const bundleVersion = release.version ?? version;
+      const bundle = await step(`loa-release ${bundleVersion} ${o.arch}`, () =>
+        buildReleaseBundle({
+          payloadDir: join(work, `staging-${role}`, 'usr', 'lib', 'loa', version),
+          version: bundleVersion,
+          arch: o.arch,
+          replaces: release.replaces,
+          schema: cartSchema(),
+          key: release.key,
+          outDir: o.outDir,
+          created: Math.floor(releaseDate(o.repo).getTime() / 1000),
+        }),
+      );
+      bundles.push(bundle.value);
+    }
   }
-  return { built, modulesSeconds: modules.seconds };
+  return { built, bundles, modulesSeconds: modules.seconds };
 }
 
 function parseArches(value: string): DebArch[] {
@@ -81,18 +128,44 @@ function parseArches(value: string): DebArch[] {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { arch: { type: 'string' }, all: { type: 'boolean' }, role: { type: 'string' }, out: { type: 'string' }, 'reuse-modules': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      arch: { type: 'string' },
+      all: { type: 'boolean' },
+      role: { type: 'string' },
+      out: { type: 'string' },
+      'reuse-modules': { type: 'boolean' },
+      version: { type: 'string' },
+      replaces: { type: 'string', default: '0.1.0' },
+      'release-key': { type: 'string' },
+    },
+  });
   const repo = resolve(import.meta.dirname, '..', '..', '..');
   const outDir = resolve(values.out ?? join(repo, 'build', 'packages'));
   if (values.role !== undefined && values.role !== 'unit' && values.role !== 'controller') throw new StepError('--role: unit or controller', '');
   if (!(await have('dpkg-deb'))) throw new StepError('dpkg-deb is missing: apt-get install -y dpkg-dev', '');
+  for (const name of ['version', 'replaces'] as const) {
+    const v = values[name];
+    if (v !== undefined && !isReleaseVersion(v)) throw new StepError(`--${name} ${v}: a release version like 1.2.3 or 1.2.3-rc.1`, '');
+  }
   const arches = values.all ? ARCHES : values.arch ? parseArches(values.arch) : [hostArch()];
   const all: Built[] = [];
+  const bundles: ReleaseBundleBuilt[] = [];
+  let release: ReleaseOptions | undefined;
   for (const arch of arches) {
     const roles = (values.all ? RELEASED[arch] : ['unit', 'controller']).filter((r) => values.role === undefined || r === values.role) as Role[];
-    if (roles.length) all.push(...(await packageArch({ repo, arch, roles, outDir, reuseModules: values['reuse-modules'] === true })).built);
+    if (roles.includes('unit') && release === undefined) {
+      const k = await releaseKeyFor({ option: values['release-key'], env: process.env, repo });
+      if (k.development) console.log(developmentKeyWarning(k));
+      release = { key: k.key, replaces: values.replaces, ...(values.version === undefined ? {} : { version: values.version }) };
+    }
+    if (!roles.length) continue;
+    const done = await packageArch({ repo, arch, roles, outDir, reuseModules: values['reuse-modules'] === true, ...(release ? { release } : {}) });
+    all.push(...done.built);
+    bundles.push(...done.bundles);
   }
   for (const b of all) console.log(`${b.path}: ${(b.bytes / 1024 / 1024).toFixed(1)} MiB, installed ${(b.installedKiB / 1024).toFixed(1)} MiB`);
+  for (const b of bundles) console.log(`${b.file}: ${(b.bytes / 1024 / 1024).toFixed(1)} MiB, ${b.files} files, ${(b.payloadBytes / 1024 / 1024).toFixed(1)} MiB unpacked`);
   return 0;
 }
 

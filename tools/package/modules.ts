@@ -146,6 +146,11 @@ export async function productionModules(o: { repo: string; work: string; arch: D
     await prune(join(app, 'node_modules'), o.arch);
     return { app, compiled: [], where: 'reused' };
   }
+  // Without a builder root another architecture cannot be compiled: say so before the cached modules (a quarter of an
+  // hour of emulated compiling) are removed to make new ones.
+  if (o.reuse && o.builderRoot === undefined && o.arch !== hostArch()) {
+    throw new Error(`--reuse-modules: the ${o.arch} modules in ${app} were not made from this lock file (or are missing): build ${o.arch} without --reuse-modules`);
+  }
   const result = await buildModules(o, app);
   await writeFile(join(app, STAMP), stamp);
   return result;
