@@ -24,6 +24,8 @@ export interface CartIdentity {
   unitKey: Buffer;
   /** Pinned district public keys (raw Ed25519), newest last. */
   districtKeys: KeyObject[];
+  /** Pinned release public keys (raw Ed25519): the only keys software updates may be signed by; none = no updates. */
+  releaseKeys: KeyObject[];
   broker: { url: string; username: string; password: string } | null;
   /** The district controller's HTTP address, where signed manifests and clips are fetched; null = none. */
   contentUrl: string | null;
@@ -53,8 +55,7 @@ const name = Type.String({ pattern: TOPIC_NAME.source, ...must('a-z, 0-9 and - (
 const hex32 = (en: string, vi: string) => Type.String({ pattern: '^[0-9a-fA-F]{64}$', ...must(en, vi) });
 
 /**
- * `identity.json` as written by provisioning. Open: a key it does not name is kept for whoever reads it (the update
- * feature reads `releaseKeys` from the same file).
+ * `identity.json` as written by provisioning. Open: a key it does not name is kept for whoever reads it.
  */
 export const identitySchema = Type.Object({
   district: name,
@@ -74,6 +75,8 @@ export const identitySchema = Type.Object({
   profile: Type.String(must('a board profile name', 'tên một bo mạch')),
   /** Missing from identities written before origins existed: 0, 0. */
   origin: Type.Optional(originSchema),
+  /** Missing from identities provisioned before releases: such a cart takes no software update. */
+  releaseKeys: Type.Optional(Type.Array(hex32('64 hex digits', '64 chữ số hex'), must('a list of release public keys (64 hex digits)', 'một danh sách khoá công khai phát hành (64 chữ số hex)'))),
   /** Missing (or null) without TLS. */
   tls: Type.Optional(Type.Union([tlsSchema, Type.Null()], must('null or { "ca", "cert", "key" } (PEM)', 'null hoặc { "ca", "cert", "key" } (PEM)'))),
   simulation: Type.Optional(Type.Boolean()),
@@ -96,6 +99,7 @@ export function identityToJson(id: CartIdentity): IdentityJson {
     team: id.team,
     unitKey: id.unitKey.toString('hex'),
     districtKeys: id.districtKeys.map((k) => rawPublicKey(k).toString('hex')),
+    releaseKeys: id.releaseKeys.map((k) => rawPublicKey(k).toString('hex')),
     broker: id.broker,
     contentUrl: id.contentUrl,
     profile: id.profile,
@@ -122,6 +126,7 @@ export function identityFromJson(value: unknown, where: string): CartIdentity {
     team: o.team,
     unitKey: Buffer.from(o.unitKey, 'hex'),
     districtKeys: o.districtKeys.map((k) => publicKeyFromRaw(Buffer.from(k, 'hex'))),
+    releaseKeys: (o.releaseKeys ?? []).map((k) => publicKeyFromRaw(Buffer.from(k, 'hex'))),
     broker: o.broker ?? null,
     contentUrl: o.contentUrl ?? null,
     profile: o.profile,

@@ -78,6 +78,8 @@ export async function provision(dataDir: string, bytes: Buffer | string): Promis
     team: b.team,
     unitKey: b.unitKey,
     districtKeys: b.districtKeys,
+    // The release keys the cart takes software from (none: it refuses every release).
+    releaseKeys: b.releaseKeys,
     broker: b.broker,
     contentUrl: b.contentUrl,
     profile: b.profile,

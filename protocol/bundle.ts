@@ -6,7 +6,11 @@
  *   { "format": "loa-bundle-1", "district", "unitName", "unitNumber", "commune", "team",
  *     "unitKey" (hex), "districtKeys" ([raw Ed25519 public key, hex]), "broker": { "url", "username", "password" },
  *     "contentUrl", "profile", "origin": { "lat", "lon" }, "highWater": { "boot", "record" },
- *     "tls": { "ca", "cert", "key" }, "sha256" }
+ *     "tls": { "ca", "cert", "key" }, "releaseKeys" ([raw Ed25519 public key, hex]), "sha256" }
+ *
+ * `releaseKeys` are the keys the cart pins for software releases (protocol/release.ts): not the district's key, so
+ * that a stolen district key cannot push code. Missing (and left out of the digest) when the district has none:
+ * such a cart refuses every release until it is provisioned again.
  *
  * `origin` is the district origin the cart's fixes are offsets from (origin.ts): the one the district stored for the
  * unit when it registered it. A bundle written before origins existed has none and reads as 0, 0, which is what the
@@ -68,6 +72,7 @@ export const bundleSchema = Type.Object({
   origin: Type.Optional(originSchema),
   highWater: Type.Optional(highWaterSchema),
   tls: Type.Optional(Type.Union([tlsSchema, Type.Null()], must('null or { "ca", "cert", "key" } (PEM)', 'null hoặc { "ca", "cert", "key" } (PEM)'))),
+  releaseKeys: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9a-fA-F]{64}$', ...must('64 hex digits', '64 chữ số hex') }), { description: 'raw Ed25519 release public keys, hex, that the cart pins for software' })),
   sha256: Type.String({ description: 'SHA-256 (hex) of the canonical JSON of the rest: a check against damage, not a signature' }),
 });
 
@@ -78,7 +83,7 @@ export type BundleTls = Static<typeof tlsSchema>;
 export const NO_HIGH_WATER: BundleHighWater = Object.freeze({ boot: 0, record: 0 });
 
 /** What a new bundle is made of (`makeBundle`): every field but the format and the digest, `origin` and `highWater` required. */
-export type BundleFields = Omit<Static<typeof bundleSchema>, 'format' | 'sha256' | 'origin' | 'highWater'> & { origin: DistrictOrigin; highWater: BundleHighWater };
+export type BundleFields = Omit<Static<typeof bundleSchema>, 'format' | 'sha256' | 'origin' | 'highWater' | 'releaseKeys'> & { origin: DistrictOrigin; highWater: BundleHighWater; releaseKeys?: string[] };
 
 /**
  * The fields as a bundle file holds them: `origin`, `highWater` and `tls` are missing from the ones written before
@@ -93,6 +98,7 @@ export type WrittenBundleFields = Omit<BundleFields, 'origin' | 'highWater'> & {
 export interface ProvisioningBundle extends BundleFields {
   format: typeof BUNDLE_FORMAT;
   tls: BundleTls | null;
+  releaseKeys: string[];
   sha256: string;
 }
 
@@ -108,7 +114,9 @@ export class BundleError extends Error {
 }
 
 /** The object without `sha256`, keys in the bundle's fixed order; `origin`, `highWater` and `tls` last, when there. */
-function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'origin' | 'highWater' | 'tls'> & { origin?: DistrictOrigin; highWater?: BundleHighWater; tls?: BundleTls } {
+function ordered(
+  f: WrittenBundleFields,
+): Omit<ProvisioningBundle, 'sha256' | 'origin' | 'highWater' | 'tls' | 'releaseKeys'> & { origin?: DistrictOrigin; highWater?: BundleHighWater; tls?: BundleTls; releaseKeys?: string[] } {
   return {
     format: BUNDLE_FORMAT,
     district: f.district,
@@ -124,6 +132,7 @@ function ordered(f: WrittenBundleFields): Omit<ProvisioningBundle, 'sha256' | 'o
     ...(f.origin === undefined ? {} : { origin: { lat: f.origin.lat, lon: f.origin.lon } }),
     ...(f.highWater === undefined ? {} : { highWater: { boot: f.highWater.boot, record: f.highWater.record } }),
     ...(f.tls === undefined || f.tls === null ? {} : { tls: { ca: f.tls.ca, cert: f.tls.cert, key: f.tls.key } }),
+    ...(f.releaseKeys === undefined || f.releaseKeys.length === 0 ? {} : { releaseKeys: [...f.releaseKeys] }),
   };
 }
 
@@ -188,7 +197,7 @@ export function makeBundle(fields: BundleFields): ProvisioningBundle {
   const tlsBad = fields.tls === undefined || fields.tls === null ? null : tlsProblem(fields.tls);
   if (tlsBad !== null) throw new RangeError(`tls: ${tlsBad}`);
   const tls = fields.tls ? { ca: fields.tls.ca, cert: fields.tls.cert, key: fields.tls.key } : null;
-  return { ...ordered(fields), origin: toOrigin(fields.origin), highWater: { ...fields.highWater }, tls, sha256: bundleDigest(fields) };
+  return { ...ordered(fields), origin: toOrigin(fields.origin), highWater: { ...fields.highWater }, tls, releaseKeys: [...(fields.releaseKeys ?? [])], sha256: bundleDigest(fields) };
 }
 
 /**
@@ -196,9 +205,9 @@ export function makeBundle(fields: BundleFields): ProvisioningBundle {
  * same file as before TLS existed (older carts read it), and its `sha256` is that of everything else in the file.
  */
 export function bundleFile(b: ProvisioningBundle): string {
-  const { tls, ...rest } = b;
+  const { tls, releaseKeys, ...rest } = b;
   const { sha256, ...fields } = rest;
-  return `${JSON.stringify({ ...fields, ...(tls === null ? {} : { tls }), sha256 }, null, 2)}\n`;
+  return `${JSON.stringify({ ...fields, ...(tls === null ? {} : { tls }), ...(releaseKeys.length === 0 ? {} : { releaseKeys }), sha256 }, null, 2)}\n`;
 }
 
 /** Parses a bundle file's bytes and checks it. */
@@ -238,5 +247,5 @@ export function checkBundle(value: unknown): ProvisioningBundle {
   const origin = written.origin === undefined ? { ...NO_ORIGIN } : toOrigin(written.origin);
   const highWater = written.highWater === undefined ? { ...NO_HIGH_WATER } : { boot: written.highWater.boot, record: written.highWater.record };
   const tls = written.tls ? { ca: written.tls.ca, cert: written.tls.cert, key: written.tls.key } : null;
-  return { ...ordered(written), origin, highWater, tls, sha256: written.sha256 };
+  return { ...ordered(written), origin, highWater, tls, releaseKeys: [...(written.releaseKeys ?? [])], sha256: written.sha256 };
 }

@@ -21,6 +21,8 @@ export interface UnitBundleOptions {
   highWater?: { boot: number; record: number };
   /** The district CA the cart pins and its own client certificate and key (controller/tls/); none without TLS. */
   tls?: BundleTls | null;
+  /** The release public keys (hex, the configuration's `releases.keys`) the cart pins for software. */
+  releaseKeys?: readonly string[];
 }
 
 /**
@@ -43,6 +45,7 @@ export function unitBundle(unit: Unit, o: UnitBundleOptions): ProvisioningBundle
     origin: unit.origin,
     highWater: { ...(o.highWater ?? NO_HIGH_WATER) },
     tls: o.tls ?? null,
+    releaseKeys: [...(o.releaseKeys ?? [])],
   });
 }
 

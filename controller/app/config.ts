@@ -15,8 +15,13 @@
  *     "manifestExpiryDays": 30,
  *     "commandTtlSeconds": 3600,
  *     "staleAfterSeconds": 900,
- *     "backup": { "dir": "/var/backups/loa", "keep": 7, "hour": 2, "passphraseEnv": "LOA_BACKUP_PASSPHRASE" }
+ *     "backup": { "dir": "/var/backups/loa", "keep": 7, "hour": 2, "passphraseEnv": "LOA_BACKUP_PASSPHRASE" },
+ *     "releases": { "keys": ["<raw Ed25519 public key, 64 hex digits>"] }
  *   }
+ *
+ * `releases.keys` are the release keys (`loa release keygen` prints one): `loa release add` takes only bundles they
+ * signed, and every provisioning bundle carries them for the cart to pin. They are not the district's key: whoever
+ * holds the district key can command carts but cannot give them software.
  *
  * `district.origin` (degrees) is the point the carts' live positions are sent as offsets from (protocol SPEC.md, 0x03
  * fix): pick one near the middle of the district, where offsets are shortest. Each unit keeps the origin it was
@@ -65,6 +70,8 @@ export interface ControllerConfig {
   staleAfterSeconds: number;
   /** The daily backup (controller/backup/): off while `dir` is null; the passphrase is read from the variable `passphraseEnv`. */
   backup: { dir: string | null; keep: number; hour: number; passphraseEnv: string };
+  /** The release public keys (hex) carts pin and bundles must be signed by. */
+  releases: { keys: string[] };
 }
 
 export function isEmbedded(broker: ControllerConfig['broker']): broker is EmbeddedBrokerConfig {
@@ -149,6 +156,15 @@ export const controllerConfigSchema = Type.Object(
           pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
           default: 'LOA_BACKUP_PASSPHRASE',
           ...must('an environment variable name such as LOA_BACKUP_PASSPHRASE', 'tên một biến môi trường, ví dụ LOA_BACKUP_PASSPHRASE'),
+        }),
+      },
+      { ...closed, default: {} },
+    ),
+    releases: Type.Object(
+      {
+        keys: Type.Array(Type.String({ pattern: '^[0-9a-fA-F]{64}$', ...must('a raw Ed25519 public key, 64 hex digits (loa release keygen prints one)', 'một khoá công khai Ed25519, 64 chữ số hex (loa release keygen in ra)') }), {
+          default: [],
+          uniqueItems: true,
         }),
       },
       { ...closed, default: {} },

@@ -206,6 +206,7 @@ async function issueBundle(office: Office, { unit, password }: UnitCredentials, 
     contentUrl: bundleContentUrl(config),
     highWater: await registry.highWater(unit.id),
     tls: await unitTls(office, unit.id),
+    releaseKeys: config.releases.keys,
   });
   const path = out ?? join(dataPaths(config.dataDir).bundles, `${unit.id}.json`);
   if (out === undefined) await ensureDataDir(dataPaths(config.dataDir).bundles);

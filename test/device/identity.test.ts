@@ -1,16 +1,27 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { identityFromJson, IdentityError, loadIdentity } from '../../device/identity.js';
+import { rawPublicKey } from '../../protocol/index.js';
 import { dataDirWithIdentity } from '../support/identity.js';
 
 describe('identityFromJson', () => {
   it('reads what provisioning wrote, keeping keys it does not name for other readers', async () => {
-    const dir = await dataDirWithIdentity('loa-identity-', { releaseKeys: ['ab'] } as never);
+    const dir = await dataDirWithIdentity('loa-identity-', { laterKey: 'kept' } as never);
     const identity = await loadIdentity(dir);
+    expect(identity!.releaseKeys).toEqual([]);
     expect(identity).toMatchObject({ district: 'sim', unitNumber: 1, broker: null, contentUrl: null, origin: { lat: 0, lon: 0 }, tls: null, simulation: true });
     expect(identity!.unitKey).toHaveLength(32);
     expect(identity!.districtKeys).toHaveLength(1);
+  });
+
+  it('pins the release keys provisioning wrote, and refuses one that is not a key', async () => {
+    const key = rawPublicKey(generateKeyPairSync('ed25519').publicKey).toString('hex');
+    const identity = await loadIdentity(await dataDirWithIdentity('loa-identity-', { releaseKeys: [key] }));
+    expect(identity!.releaseKeys.map((k) => rawPublicKey(k).toString('hex'))).toEqual([key]);
+    const bad = await dataDirWithIdentity('loa-identity-', { releaseKeys: ['ab'] });
+    await expect(loadIdentity(bad)).rejects.toThrow(/releaseKeys\[0\]: "ab" must be 64 hex digits/);
   });
 
   it('lists every bad key with its path, and never repeats the secret key', async () => {

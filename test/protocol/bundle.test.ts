@@ -47,7 +47,7 @@ describe('the provisioning bundle', () => {
   it('round-trips a bundle with its origin and high-water marks, last before tls and sha256', () => {
     const made = makeBundle(fields);
     const text = JSON.stringify(made, null, 2);
-    expect(Object.keys(JSON.parse(text) as object).slice(-4)).toEqual(['origin', 'highWater', 'tls', 'sha256']);
+    expect(Object.keys(JSON.parse(text) as object).slice(-5)).toEqual(['origin', 'highWater', 'tls', 'releaseKeys', 'sha256']);
     expect(made.tls).toBeNull();
     expect(parseBundle(text)).toEqual(made);
     expect(parseBundle(text).origin).toEqual({ lat: 19.82, lon: 105.6 });
@@ -99,10 +99,22 @@ describe('the provisioning bundle', () => {
   it('round-trips a bundle with tls, last before sha256, covered by the SHA-256', () => {
     const made = makeBundle({ ...fields, tls });
     const text = JSON.stringify(made, null, 2);
-    expect(Object.keys(JSON.parse(text) as object).slice(-4)).toEqual(['origin', 'highWater', 'tls', 'sha256']);
+    expect(Object.keys(JSON.parse(text) as object).slice(-5)).toEqual(['origin', 'highWater', 'tls', 'releaseKeys', 'sha256']);
     expect(parseBundle(text)).toEqual(made);
     expect(parseBundle(text).tls).toEqual(tls);
     expect(made.sha256).not.toBe(makeBundle(fields).sha256);
+  });
+
+  it('carries the release keys the cart pins, covered by the SHA-256; none = the same file and digest as before releases', () => {
+    const key = 'ab'.repeat(32);
+    const made = makeBundle({ ...fields, releaseKeys: [key] });
+    const file = bundleFile(made);
+    expect(Object.keys(JSON.parse(file) as object).slice(-2)).toEqual(['releaseKeys', 'sha256']);
+    expect(parseBundle(file).releaseKeys).toEqual([key]);
+    expect(made.sha256).not.toBe(makeBundle(fields).sha256);
+    expect(makeBundle({ ...fields, releaseKeys: [] }).sha256).toBe(makeBundle(fields).sha256);
+    expect(bundleFile(makeBundle(fields))).not.toContain('releaseKeys');
+    expect(() => parseBundle(file.replace(key, 'zz'))).toThrow(/releaseKeys\[0\]/);
   });
 
   it('writes a bundle without tls as the same file as before TLS; with tls, last before sha256; both check by the plain rule', () => {

@@ -22,6 +22,13 @@ describe('validateControllerConfig', () => {
     expect(c.broker).toEqual({ url: 'mqtt://10.0.0.2', username: 'loa', password: 'mat-khau-dai', files: null });
   });
 
+  it('keeps the release keys carts pin (none by default) and refuses one that is not a public key', () => {
+    expect(DEFAULT_CONFIG.releases).toEqual({ keys: [] });
+    const key = 'ab'.repeat(32);
+    expect(validateControllerConfig({ releases: { keys: [key] } }).releases.keys).toEqual([key]);
+    expect(problems({ releases: { keys: ['not-a-key'], key: [] } }).map((p) => p.path)).toEqual(['releases.key', 'releases.keys[0]']);
+  });
+
   it('refuses half an origin, in both languages, and a misspelt key with a "did you mean"', () => {
     expect(problems({ district: { origin: { lat: 19.8 } }, manifestExpiryDay: 30 })).toEqual([
       {
