@@ -19,9 +19,10 @@ import { createHardware } from '../device/hardware.js';
 import { createLoggerFactory } from '../device/logger.js';
 import { formatSelftest, runSelftest } from '../device/selftest.js';
 import { CartStartError, runCart } from '../device/cart-run.js';
+import { releasesFromEnv } from '../device/update/wiring.js';
 import { RelayOffError, switchRelayOff } from '../device/relay-off.js';
 import { SystemdNotifier } from '../lib/systemd-notify.js';
-import { PLAYER_STATE_TEXT, type CartStatus } from '../device/cart-status.js';
+import { PLAYER_STATE_TEXT, settingsText, type CartStatus } from '../device/cart-status.js';
 import { controlRequest } from '../device/control.js';
 import { IdentityError } from '../device/identity.js';
 import type { UplinkStats } from '../device/link/uplink.js';
@@ -48,7 +49,7 @@ const HELP: Text = {
       (bo mạch: theo gói cấp phát trong --data, trừ khi --config ghi hardware.profile)
   loa unit relay off [--sim] [--config TỆP] [--data THƯ_MỤC]
       tắt rơ-le bộ khuếch đại khi không có phần mềm xe nào chạy (dùng trong ExecStartPre/ExecStopPost của systemd)
-  loa unit command <sync-now|stop|reboot|volume N|play MÃ_BẢN_TIN|set-config KHOÁ GIÁ_TRỊ>
+  loa unit command <sync-now|stop|reboot|volume N|play MÃ_BẢN_TIN|set-config TỆP.json>
                    --to unit:MÃ|team:MÃ|commune:MÃ --as NGƯỜI_DUYỆT [--password MK] [--ttl GIÂY]
                    [--url http://MÁY_CHỦ:8080] [--config TỆP_CẤU_HÌNH_MÁY_CHỦ]
       gửi lệnh đã ký tới xe qua bộ điều khiển đang chạy (mật khẩu lấy từ --password hoặc LOA_PASSWORD;
@@ -68,7 +69,7 @@ const HELP: Text = {
       (the board: the one the provisioning bundle in --data names, unless --config sets hardware.profile)
   loa unit relay off [--sim] [--config FILE] [--data DIR]
       switch the amplifier relay off with no cart program running (systemd's ExecStartPre/ExecStopPost)
-  loa unit command <sync-now|stop|reboot|volume N|play CLIP_ID|set-config KEY VALUE>
+  loa unit command <sync-now|stop|reboot|volume N|play CLIP_ID|set-config FILE.json>
                    --to unit:ID|team:ID|commune:ID --as APPROVER [--password PW] [--ttl SECONDS]
                    [--url http://SERVER:8080] [--config CONTROLLER_CONFIG_FILE]
       send signed commands to carts through the running controller (password from --password or LOA_PASSWORD;
@@ -211,7 +212,7 @@ async function run(io: CliIo, lang: Lang, o: { dataDir: string; sim: boolean; co
   const systemd = new SystemdNotifier({ env: io.env, log: (m) => logger('loa:unit:systemd').warn(m) });
   let running;
   try {
-    running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed: o.speed, logger });
+    running = await runCart({ dataDir: o.dataDir, ...(o.config ? { configFile: o.config } : {}), simulate: o.sim, speed: o.speed, logger, ...releasesFromEnv(io.env) });
   } catch (err) {
     if (err instanceof ConfigError) return printConfigProblems(io, lang, err.problems);
     if (err instanceof CartStartError || err instanceof IdentityError) {
@@ -308,6 +309,7 @@ async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Pr
     line({ vi: 'Kết nối', en: 'Link' }, s.link.configured ? linkWords(lang, s.link.stats) : pick(lang, { vi: 'không cấu hình', en: 'not configured' })),
     line({ vi: 'Chờ gửi', en: 'Outbox' }, `${s.outbox.depth}${s.outbox.lost ? ` (${pick(lang, { vi: 'đã mất', en: 'lost' })} ${s.outbox.lost})` : ''}`),
     line({ vi: 'Danh sách phát', en: 'Playlist' }, s.manifest ? `v${s.manifest.version}, ${s.manifest.playable}/${s.manifest.clips}` : pick(lang, { vi: 'chưa có', en: 'none' })),
+    line({ vi: 'Cài đặt', en: 'Settings' }, pick(lang, settingsText(s.settings))),
     ...(s.sync && s.sync.targetVersion !== null
       ? [line({ vi: 'Đồng bộ', en: 'Sync' }, `→ v${s.sync.targetVersion}: ${s.sync.clipsMissing} ${pick(lang, { vi: 'bản tin, còn', en: 'clips,' })} ${Math.ceil(s.sync.bytesToGo / 1024)} kB${s.sync.lastError ? ` (${s.sync.lastError})` : ''}`)]
       : []),

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cart } from './cart.js';
-import { loadCartConfigFor, type CartConfig } from './config.js';
+import type { CartConfig } from './config.js';
 import { ClipCache } from './content/cache.js';
 import { ControlError, ControlServer } from './control.js';
 import { DataLock, DataLockedError } from './data-lock.js';
@@ -22,8 +22,13 @@ import { ensureSimulationSetup } from './sim/sim-content.js';
 import { loopAround, TRIEU_SON_COMMUNES } from './sim/places.js';
 import { CartStore, nextBootCounter } from './store/index.js';
 import type { Text } from './text.js';
+import { ownVersion } from './update/releases.js';
+import { SoftwareUpdates, type SoftwareUpdateOptions } from './update/wiring.js';
+import { HelloWatch } from './update/health.js';
+import { loadCartConfigWithSettings, type RemoteSettings } from './update/settings.js';
 
-export const FIRMWARE_VERSION = '0.1.0';
+/** This program's version, from its own package.json: a release reports its real version in its hello. */
+export const FIRMWARE_VERSION = ownVersion(import.meta.url);
 
 /** Why a cart does not start; `text` is the one line to print, in both languages (`message` is its English). */
 export class CartStartError extends Error {
@@ -43,6 +48,12 @@ export interface RunCartOptions {
   /** Simulated time runs this many times faster (audio, GNSS route). */
   speed?: number;
   logger: LoggerFactory;
+  /** Software updates over the air (LOA_RELEASES); absent = `update` commands are refused. */
+  releases?: SoftwareUpdateOptions;
+  /** Seconds settings on trial have to pass their health check (the district acknowledges the hello); default 300. */
+  settingsHealthSeconds?: number;
+  /** How the program restarts itself after an update or a failed health check (default: SIGTERM to itself, a clean stop). */
+  restart?: () => void;
 }
 
 export interface RunningCart {
@@ -112,7 +123,8 @@ export async function runCart(o: RunCartOptions): Promise<RunningCart> {
 }
 
 async function startLocked(o: RunCartOptions): Promise<RunningCart> {
-  const config = await loadCartConfigFor(o.dataDir, o.configFile, { simulate: o.simulate });
+  // The configuration file ← the remote settings document on trial, or the last good one (device/update/settings.ts).
+  const { config, remote: settings } = await loadCartConfigWithSettings(o.dataDir, o.configFile, { simulate: o.simulate });
   if (o.simulate) await ensureSimulationSetup(o.dataDir, Date.now());
   const identity = await loadIdentity(o.dataDir);
   if (identity === null) {
@@ -149,6 +161,28 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
   const monotonicStart = performance.now();
   const elapsedNow = (): number => monotonicStart + (performance.now() - monotonicStart) * speed;
   const transport = await linkFor(identity, config.link.serial, o.logger);
+  const restart = o.restart ?? (() => setTimeout(() => process.kill(process.pid, 'SIGTERM'), 500).unref());
+  // Settings events are kept in the store (kind 'config'), the ones found while loading first (a rollback, once).
+  await settings.attach({
+    record: async (code, detail) => {
+      await store.appendDurable([{ type: 'event', at: clock.stamp(), kind: 'config', code, detail: detail.slice(0, 1000) }]);
+    },
+    restart,
+  });
+  // This boot's hello acknowledged by the district: the health check of settings on trial (updates have their own).
+  const settingsHello = settings.applied.onTrial ? new HelloWatch(store, (await store.numberRecordsAbove(0)).next) : null;
+  const updates = o.releases
+    ? await SoftwareUpdates.prepare(o.releases, {
+        dataDir: o.dataDir,
+        identity,
+        store,
+        version: FIRMWARE_VERSION,
+        moduleUrl: import.meta.url,
+        stamp: () => clock.stamp(),
+        restart,
+        logger: o.logger('loa:unit:update'),
+      })
+    : null;
   const cart: Cart = new Cart({
     identity,
     config,
@@ -161,6 +195,13 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
     boot,
     firmware: FIRMWARE_VERSION,
     logger: o.logger,
+    remote: {
+      update: updates
+        ? (c) => updates.updater.update(c)
+        : (c) => Promise.resolve({ status: 'refused' as const, detail: `release ${c.version} cannot be installed: this cart was started without its releases folder` }),
+      setConfig: (c) => settings.setConfig(c),
+    },
+    settingsApplied: () => settings.applied,
     sync: identity.contentUrl
       ? (c) =>
           new ContentSync({
@@ -191,7 +232,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
             districtKeys: identity.districtKeys,
             // The origin the district stored with this cart's key: it reads our fixes from the same one.
             origin: identity.origin,
-            outbox: store,
+            outbox: updates?.outbox() ?? settingsHello ?? store,
             state: {
               loadReplay: () => store.getSetting('districtReplay'),
               saveReplay: (s) => store.setSetting('districtReplay', s),
@@ -210,6 +251,8 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
       : null,
   });
   await cart.start();
+  const settingsCheck = settingsHello ? watchSettingsTrial(settings, () => (updates ? updates.helloAcked() : settingsHello.acked), restart, o.settingsHealthSeconds ?? 300) : null;
+  await updates?.afterStart();
   const controlPath = join(o.dataDir, 'control.sock');
   const sim = hardware.sim;
   const control = new ControlServer(
@@ -237,6 +280,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
   try {
     await control.start();
   } catch (err) {
+    await updates?.stop();
     await cart.stop();
     throw err;
   }
@@ -246,8 +290,25 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
     config,
     controlPath,
     stop: async () => {
+      if (settingsCheck) clearInterval(settingsCheck);
       await control.stop();
+      await updates?.stop();
       await cart.stop();
     },
   };
+}
+
+/** Settings on trial are kept once the district acknowledges this boot's hello, rolled back (and the cart restarted) if not in time. */
+function watchSettingsTrial(settings: RemoteSettings, helloAcked: () => boolean, restart: () => void, seconds: number): NodeJS.Timeout {
+  const deadline = performance.now() + seconds * 1000;
+  const timer: NodeJS.Timeout = setInterval(() => {
+    if (helloAcked()) {
+      clearInterval(timer);
+      void settings.markSettingsGood();
+    } else if (performance.now() > deadline) {
+      clearInterval(timer);
+      void settings.markSettingsFailed(`the district did not acknowledge the hello within ${seconds} s`).then(restart);
+    }
+  }, 1000);
+  return timer;
 }

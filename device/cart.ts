@@ -11,6 +11,7 @@ import type { CartConfig } from './config.js';
 import type { ClipCache } from './content/cache.js';
 import { freshFix, telemetryMessage, type LiveState } from './cart-live.js';
 import type { CartStatus } from './cart-status.js';
+import type { AppliedSettings } from './update/settings.js';
 import type { CartHardware } from './hardware.js';
 import type { CartIdentity } from './identity.js';
 import type { CartClock } from './logic/clock.js';
@@ -53,6 +54,8 @@ export interface CartOptions {
   firmware: string;
   /** Software updates and remote settings (device/update/); absent = such commands are refused. */
   remote?: RemoteChanges;
+  /** The remote settings version the cart runs on, for its status (device/update/settings.ts). */
+  settingsApplied?: () => AppliedSettings;
 }
 
 /** What the cart hands the `update` and `set-config` commands to (device/update/ implements it). */
@@ -250,6 +253,7 @@ export class Cart {
       faults: [...this.#live.faults],
       led: this.#led ? this.#led.pattern.map((on) => (on ? '■' : '·')).join('') : null,
       lastError: this.#live.lastError,
+      settings: this.#o.settingsApplied?.() ?? null,
     };
   }
 

@@ -3,7 +3,7 @@
  * trace of it (a staging folder, removed at the next call) or the whole release at `<releasesDir>/<version>`:
  *
  *   1. the payload file's size and SHA-256 against the signed manifest (an altered or swapped payload stops here);
- *   2. payload.tar.gz streamed through gunzip with a cap on the decompressed bytes (a gzip bomb stops at the cap,
+ *   2. payload.tar.br streamed through brotli with a cap on the decompressed bytes (a brotli bomb stops at the cap,
  *      not at a full disk) and the strict tar reader (no links, no devices, no `..`);
  *   3. each file must be in the manifest, is written with its manifest mode into `staging/<version>.<random>/`,
  *      its size and SHA-256 checked as it is written, and flushed; every manifest file must have come;
@@ -24,7 +24,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createBrotliDecompress } from 'node:zlib';
 import { sha256File, syncFolder } from '../../lib/durable.js';
 import type { Logger } from '../../lib/logger.js';
 import { readTar, TarError, BLOCK } from '../../lib/tar.js';
@@ -50,7 +50,7 @@ const OURS = /^(?:\d[0-9A-Za-z.+-]*\.[0-9a-f]{12}|aside\.[0-9a-f]{12})$/u;
 const FILES_IN_FLIGHT = 16;
 
 export interface UnpackOptions {
-  /** payload.tar.gz as taken out of the bundle. */
+  /** payload.tar.br as taken out of the bundle. */
   payloadFile: string;
   /** The manifest, already opened with the pinned release keys (openReleaseManifest) and checked to fit. */
   manifest: ReleaseManifest;
@@ -163,11 +163,19 @@ async function* capped(source: AsyncIterable<Buffer>, cap: number): AsyncGenerat
   }
 }
 
-/** A TarError or a gunzip error as the refusal it is; anything else (a full disk) unchanged. */
+/**
+ * Whether a stream error is the brotli decoder's: a damaged stream is ERR__ERROR_FORMAT_… (the decoder's own
+ * BROTLI_DECODER_ERROR_… name), one cut short is Z_BUF_ERROR ("unexpected end of file").
+ */
+function isBrotliError(code: unknown): boolean {
+  return typeof code === 'string' && (code.startsWith('ERR__ERROR_') || code.startsWith('Z_') || code === 'ERR_BROTLI_DECOMPRESSION_FAILED');
+}
+
+/** A TarError or a brotli error as the refusal it is; anything else (a full disk) unchanged. */
 function asRefusal(err: unknown): unknown {
   if (err instanceof TarError) return new ReleaseRefused(err.code === 'too-large' || err.code === 'too-many' ? 'too-large' : 'bad-archive', `${RELEASE_MEMBERS.payload}: ${err.message}`);
   const code = (err as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && code.startsWith('Z_')) return new ReleaseRefused('bad-archive', `${RELEASE_MEMBERS.payload} is not a whole gzip stream (${(err as Error).message})`);
+  if (isBrotliError(code)) return new ReleaseRefused('bad-archive', `${RELEASE_MEMBERS.payload} is not a whole brotli stream (${(err as Error).message}, ${String(code)})`);
   return err;
 }
 
@@ -178,13 +186,13 @@ async function extractPayload(payloadFile: string, m: ReleaseManifest, folder: s
   const made = new Set<string>();
   const pool = new FilePool();
   const input = createReadStream(payloadFile);
-  const gunzip = createGunzip();
-  input.on('error', (err) => gunzip.destroy(err));
-  input.pipe(gunzip);
+  const brotli = createBrotliDecompress();
+  input.on('error', (err) => brotli.destroy(err));
+  input.pipe(brotli);
   const cap = tarBytesAtMost(m.files, allowedDirs.size);
   const maxEntryBytes = m.files.reduce((max, f) => Math.max(max, f.size), 0);
   try {
-    const entries = readTar(capped(gunzip as Readable & AsyncIterable<Buffer>, cap), { maxEntries: m.files.length + allowedDirs.size, maxEntryBytes });
+    const entries = readTar(capped(brotli as Readable & AsyncIterable<Buffer>, cap), { maxEntries: m.files.length + allowedDirs.size, maxEntryBytes });
     for await (const entry of entries) {
       if (entry.type === 'dir') {
         if (!allowedDirs.has(entry.name)) throw new ReleaseRefused('unexpected-file', `${RELEASE_MEMBERS.payload} has a folder "${entry.name}" that no file of the manifest is in`);
@@ -203,7 +211,7 @@ async function extractPayload(payloadFile: string, m: ReleaseManifest, folder: s
     throw asRefusal(err);
   } finally {
     input.destroy();
-    gunzip.destroy();
+    brotli.destroy();
     await pool.drain().catch(() => undefined);
   }
   await pool.drain();
@@ -377,7 +385,7 @@ export interface ExtractedBundle {
   manifest: Buffer;
   /** release.sig's bytes. */
   signature: Buffer;
-  /** Where payload.tar.gz was written. */
+  /** Where payload.tar.br was written. */
   payloadFile: string;
   payloadBytes: number;
 }
@@ -392,7 +400,7 @@ async function small(body: AsyncIterable<Buffer>, size: number, max: number, nam
 
 /**
  * Takes a release bundle apart without trusting it: release.json and release.sig into memory (size-capped),
- * payload.tar.gz streamed to `payloadFile` (a new file, at most `maxPayloadBytes`). Exactly those three members in
+ * payload.tar.br streamed to `payloadFile` (a new file, at most `maxPayloadBytes`). Exactly those three members in
  * that order, or ReleaseRefused 'bad-archive' / 'too-large'. The manifest is still to be opened with the pinned keys.
  */
 export async function extractReleaseBundle(bundle: string, payloadFile: string, maxPayloadBytes = 512 * 1024 * 1024): Promise<ExtractedBundle> {

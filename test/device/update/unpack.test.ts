@@ -1,4 +1,4 @@
-// Unpacking a release on the cart (device/update/unpack.ts), with real files, real gzip and real signatures: a good
+// Unpacking a release on the cart (device/update/unpack.ts), with real files, real brotli and real signatures: a good
 // release lands whole at releases/<version>; every attack on the payload is refused with its code and leaves the
 // releases folder as it was; a power cut's leftovers are cleaned at the next unpack.
 //
@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, createBrotliCompress } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INSTALLED_MANIFEST, INSTALLED_SIGNATURE, unpackRelease, verifyInstalledRelease } from '../../../device/update/unpack.js';
 import { TarWriter } from '../../../lib/tar.js';
@@ -48,8 +48,10 @@ interface Entry {
   data?: Buffer;
 }
 
-/** payload.tar.gz of `entries` (all of `files` by default), as a builder or an attacker writes it. */
-async function payloadOf(entries: readonly Entry[], level = 9): Promise<Buffer> {
+const brotli = (raw: Buffer): Buffer => brotliCompressSync(raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 22 } });
+
+/** payload.tar.br of `entries` (all of `files` by default), as a builder or an attacker writes it. */
+async function payloadOf(entries: readonly Entry[]): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -60,7 +62,7 @@ async function payloadOf(entries: readonly Entry[], level = 9): Promise<Buffer> 
   }
   await tar.finish();
   out.end();
-  return gzipSync(Buffer.concat(chunks), { level });
+  return brotli(Buffer.concat(chunks));
 }
 
 const entriesOf = (files: Files): Entry[] => Object.entries(files).map(([name, s]) => ({ name, data: Buffer.from(s) }));
@@ -105,7 +107,7 @@ beforeEach(async () => {
 });
 
 async function put(payload: Buffer): Promise<string> {
-  const file = join(root, `payload-${randomBytes(3).toString('hex')}.tar.gz`);
+  const file = join(root, `payload-${randomBytes(3).toString('hex')}.tar.br`);
   await writeFile(file, payload);
   return file;
 }
@@ -123,7 +125,7 @@ async function expectRefused(payload: Buffer, manifest: ReleaseManifest, code: s
   await expect(unpackRelease({ payloadFile: await put(payload), manifest, releasesDir })).rejects.toMatchObject({ name: 'ReleaseRefused', code });
   expect(await tree(releasesDir)).toEqual(before);
   // …and nothing escaped next to it.
-  expect((await readdir(root)).filter((n) => !n.startsWith('payload-') && !n.endsWith('.tar.gz'))).toEqual(['releases']);
+  expect((await readdir(root)).filter((n) => !n.startsWith('payload-') && !n.endsWith('.tar.br'))).toEqual(['releases']);
 }
 
 describe('unpackRelease', () => {
@@ -149,7 +151,7 @@ describe('unpackRelease', () => {
     const dir = await unpackRelease({ payloadFile: await put(payload), manifest, releasesDir });
     const marker = (await stat(join(dir, INSTALLED_MANIFEST))).ino;
     // The second call finds it complete: nothing is unpacked again (not even the payload is read: it is gone).
-    expect(await unpackRelease({ payloadFile: join(root, 'gone.tar.gz'), manifest, releasesDir })).toBe(dir);
+    expect(await unpackRelease({ payloadFile: join(root, 'gone.tar.br'), manifest, releasesDir })).toBe(dir);
     expect((await stat(join(dir, INSTALLED_MANIFEST))).ino).toBe(marker);
   });
 
@@ -166,11 +168,14 @@ describe('unpackRelease', () => {
 
   describe('refuses, leaving the releases folder as it was', () => {
     it('a payload with one file changed, the signed manifest unchanged: payload-hash (and editing the manifest breaks the signature)', async () => {
-      // Stored, not compressed, so that the tampered payload has the same size and only its hash tells.
-      const payload = await payloadOf(entriesOf(A), 0);
+      const payload = await payloadOf(entriesOf(A));
       const signed = signReleaseManifest(manifestOf(A, payload), releaseKey);
       const manifest = openReleaseManifest(signed.manifest, signed.signature, pinned);
-      const tampered = await payloadOf(entriesOf({ ...A, 'dist/device/cart.js': 'process.exit(1); //\n' }), 0);
+      // The attacker pads the changed file until the compressed payload has the signed size: only its hash tells.
+      let tampered: Buffer = Buffer.alloc(0);
+      for (let pad = 0; pad < 200 && tampered.length !== payload.length; pad++) {
+        tampered = await payloadOf(entriesOf({ ...A, 'dist/device/cart.js': `process.exit(1); //${' '.repeat(pad)}\n` }));
+      }
       expect(tampered.length).toBe(payload.length);
       await expectRefused(tampered, manifest, 'payload-hash');
       // The attacker puts the tampered payload's hash into release.json: the signature no longer verifies.
@@ -225,31 +230,33 @@ describe('unpackRelease', () => {
       await expectRefused(payload, manifestOf(files, payload), 'too-large');
     });
 
-    it('a damaged archive (gzip cut short, a tar header altered): bad-archive', async () => {
+    it('a damaged archive (brotli cut short, not brotli at all, a tar header altered): bad-archive', async () => {
       const good = await payloadOf(entriesOf(A));
       const cut = good.subarray(0, good.length - 30);
-      await expectRefused(cut, manifestOf(A, cut), 'bad-archive');
-      const raw = (await import('node:zlib')).gunzipSync(good);
+      await expectRefused(cut, manifestOf(A, cut), 'bad-archive'); // Z_BUF_ERROR, "unexpected end of file"
+      const notBrotli = Buffer.from('this is not a brotli stream, whatever its name says\n');
+      await expectRefused(notBrotli, manifestOf(A, notBrotli), 'bad-archive'); // ERR__ERROR_FORMAT_…
+      const raw = brotliDecompressSync(good);
       raw[1024 + 3] ^= 0x01; // the second header's name (after package.json's header and one block): its checksum no longer matches
-      const damaged = gzipSync(raw);
+      const damaged = brotli(raw);
       await expectRefused(damaged, manifestOf(A, damaged), 'bad-archive');
     });
 
-    it('endless data (a gzip bomb of 256 MiB of zeros after the files): too-large at once, without filling the disk', async () => {
+    it('endless data (a brotli bomb of 256 MiB of zeros after the files): too-large at once, without filling the disk', async () => {
       // A whole, valid tar of A followed by zeros: a tar reader takes zeros after the end as padding, so only the
       // cap on the decompressed bytes stops it.
-      const file = join(root, 'bomb.tar.gz');
-      const gzip = createGzip({ level: 6 });
-      const done = pipeline(gzip, createWriteStream(file));
-      const tar = new TarWriter(gzip);
+      const file = join(root, 'bomb.tar.br');
+      const compress = createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } });
+      const done = pipeline(compress, createWriteStream(file));
+      const tar = new TarWriter(compress);
       for (const e of entriesOf(A)) await tar.file(e.name, e.data!, modeOf(e.name));
       await tar.finish();
       const zeros = Buffer.alloc(1024 * 1024);
-      for (let i = 0; i < 256; i++) if (!gzip.write(zeros)) await new Promise((r) => gzip.once('drain', r));
-      gzip.end();
+      for (let i = 0; i < 256; i++) if (!compress.write(zeros)) await new Promise((r) => compress.once('drain', r));
+      compress.end();
       await done;
       const bomb = await readFile(file);
-      expect(bomb.length).toBeLessThan(1024 * 1024); // 256 MiB in under 1 MiB
+      expect(bomb.length).toBeLessThan(64 * 1024); // 256 MiB in under 64 KiB
       const started = performance.now();
       await expectRefused(bomb, manifestOf(A, bomb), 'too-large');
       expect(performance.now() - started).toBeLessThan(5000);
