@@ -1,19 +1,23 @@
 /**
  * `npm run bench:release [-- BUNDLE]`: how long a cart takes to install a release bundle — take the bundle apart,
  * open its manifest, unpack the payload (every file hashed and flushed, the folder renamed into place) and verify
- * the unpacked folder — beside a plain `tar xzf` of the same payload.tar.gz (and `tar xzf` followed by `sync`, since
- * the unpack flushes every file), measured in the same run, three times each. By default the bundle `npm run
+ * the unpacked folder — beside a plain unpack of the same payload.tar.br (and the same followed by `sync`, since the
+ * unpack flushes every file), measured in the same run, three times each. The plain unpack is `brotli -dc | tar xf -`
+ * when the brotli command is installed, else Node's own brotli (the decoder the cart uses) piped into `tar xf -`:
+ * no hashing, no flushing, so the difference is what the checks cost. By default the bundle `npm run
  * package` wrote for this machine's architecture. The signature is checked with the key of LOA_RELEASE_KEY or the
  * development key build/release-key.pem when one is there.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress } from 'node:zlib';
 import { extractReleaseBundle, unpackRelease, verifyInstalledRelease } from '../device/update/unpack.js';
-import { openReleaseManifest, parseReleaseManifest, releaseBundleName, type ReleaseArch, type ReleaseManifest } from '../protocol/release.js';
+import { openReleaseManifest, parseReleaseManifest, RELEASE_MEMBERS, releaseBundleName, type ReleaseArch, type ReleaseManifest } from '../protocol/release.js';
 
 const RUNS = 3;
 const repo = resolve(import.meta.dirname, '..', '..');
@@ -38,10 +42,26 @@ function median(ms: number[]): string {
   return `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms (${ms.map((m) => m.toFixed(0)).join(', ')})`;
 }
 
-function tarX(payload: string, into: string, sync: boolean): number {
+const BROTLI_CLI = spawnSync('brotli', ['--version']).status === 0;
+const BASELINE = BROTLI_CLI ? 'brotli -dc | tar xf -' : "Node's brotli | tar xf -";
+
+/** The plain unpack: the brotli command when installed, else Node's brotli into tar's standard input. */
+async function plainUnpack(payload: string, into: string): Promise<void> {
+  if (BROTLI_CLI) {
+    const r = spawnSync('sh', ['-c', 'brotli -dc "$1" | tar xf - -C "$2"', 'sh', payload, into], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`${BASELINE} of ${payload} failed`);
+    return;
+  }
+  const tar = spawn('tar', ['xf', '-', '-C', into], { stdio: ['pipe', 'inherit', 'inherit'] });
+  const exited = new Promise<number | null>((done) => tar.on('close', done));
+  await pipeline(createReadStream(payload), createBrotliDecompress(), tar.stdin);
+  if ((await exited) !== 0) throw new Error(`${BASELINE} of ${payload} failed`);
+}
+
+async function tarX(payload: string, into: string, sync: boolean): Promise<number> {
   const start = performance.now();
-  const r = spawnSync('sh', ['-c', `tar xzf "$1" -C "$2"${sync ? ' && sync -f "$2"' : ''}`, 'sh', payload, into], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`tar xzf ${payload} failed`);
+  await plainUnpack(payload, into);
+  if (sync && spawnSync('sync', ['-f', into]).status !== 0) throw new Error(`sync -f ${into} failed`);
   return performance.now() - start;
 }
 
@@ -56,7 +76,7 @@ async function main(): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'loa-bench-release-'));
     try {
       const start = performance.now();
-      const b = await timed(() => extractReleaseBundle(bundle, join(dir, 'payload.tar.gz')));
+      const b = await timed(() => extractReleaseBundle(bundle, join(dir, RELEASE_MEMBERS.payload)));
       const m = await timed(async () => (key ? openReleaseManifest(b.value.manifest, b.value.signature, [key]) : parseReleaseManifest(JSON.parse(b.value.manifest.toString('utf8')))));
       manifest = m.value;
       const u = await timed(() => unpackRelease({ payloadFile: b.value.payloadFile, manifest: m.value, releasesDir: join(dir, 'releases'), signature: b.value.signature }));
@@ -66,7 +86,7 @@ async function main(): Promise<void> {
       for (const [name, sync] of [['tar', false], ['tarSync', true]] as const) {
         const into = join(dir, name);
         spawnSync('mkdir', ['-p', into]);
-        times[name].push(tarX(b.value.payloadFile, into, sync));
+        times[name].push(await tarX(b.value.payloadFile, into, sync));
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -75,11 +95,11 @@ async function main(): Promise<void> {
   const m = manifest!;
   const unpacked = m.files.reduce((s, f) => s + f.size, 0);
   console.log(`${bundle}`);
-  console.log(`  release ${m.version} ${m.arch}: ${m.files.length} files, ${(unpacked / 1024 / 1024).toFixed(1)} MiB unpacked, payload.tar.gz ${(m.payload.size / 1024 / 1024).toFixed(1)} MiB; signature ${key ? 'checked' : 'not checked (no key here)'}`);
+  console.log(`  release ${m.version} ${m.arch}: ${m.files.length} files, ${(unpacked / 1024 / 1024).toFixed(1)} MiB unpacked, ${RELEASE_MEMBERS.payload} ${(m.payload.size / 1024 / 1024).toFixed(1)} MiB; signature ${key ? 'checked' : 'not checked (no key here)'}`);
   console.log(`  install (take apart + open + unpack + verify): ${median(times.whole)}`);
   console.log(`    take the bundle apart ${median(times.extract)}; open the manifest ${median(times.open)}`);
-  console.log(`    unpack (payload hash, gunzip, per-file hash + fsync, rename) ${median(times.unpack)}; verify the folder ${median(times.verify)}`);
-  console.log(`  baseline tar xzf payload.tar.gz: ${median(times.tar)}; tar xzf + sync -f: ${median(times.tarSync)}`);
+  console.log(`    unpack (payload hash, brotli, per-file hash + fsync, rename) ${median(times.unpack)}; verify the folder ${median(times.verify)}`);
+  console.log(`  baseline ${BASELINE} of ${RELEASE_MEMBERS.payload}: ${median(times.tar)}; the same + sync -f: ${median(times.tarSync)}`);
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,8 @@
  * `npm run bench:rollout`: the time a staged rollout takes to reach 40 carts over links limited to 3G-like rates.
  *
  * Real parts: the controller's database (a temp folder), its release store holding a real bundle (a random payload of
- * `--payload-mib`, 10 MiB by default: the size of a cart release of dist/ and node_modules/ gzipped), the HTTP server
+ * `--payload-mib`, 5 MiB by default: the size of a cart release of dist/ and node_modules/ brotli-compressed, 4.6 MiB
+ * for amd64), the HTTP server
  * with the release routes, the rollout runner signing `update` orders through the real CommandService. Each simulated
  * cart, on its order, downloads release.json, release.sig and the payload (`Range: bytes=N-`, resumed where a cut
  * left it) through a per-connection throttle, checks the payload's SHA-256, and answers as its updater does
@@ -17,7 +18,7 @@
  * Prints the time to the canary healthy and to every cart healthy, with healthy time 0, throttled, beside a baseline:
  * the same downloads unthrottled.
  *
- *   node dist/bench/rollout.js [--carts 40] [--payload-mib 10] [--down-kbit 1000] [--rtt-ms 200]
+ *   node dist/bench/rollout.js [--carts 40] [--payload-mib 5] [--down-kbit 1000] [--rtt-ms 200]
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -30,7 +31,7 @@ import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { TarWriter } from '../lib/tar.js';
 import type { SqliteDb } from '../lib/sqlite.js';
-import { rawPublicKey, signReleaseManifest } from '../protocol/index.js';
+import { rawPublicKey, RELEASE_MEMBERS, signReleaseManifest } from '../protocol/index.js';
 import { openControllerDb } from '../controller/db/database.js';
 import { CommandService } from '../controller/fleet/commands.js';
 import { DistrictFramer } from '../controller/fleet/district-frames.js';
@@ -44,7 +45,7 @@ import { ReleaseStore } from '../controller/releases/store.js';
 const { values: args } = parseArgs({
   options: {
     carts: { type: 'string', default: '40' },
-    'payload-mib': { type: 'string', default: '10' },
+    'payload-mib': { type: 'string', default: '5' },
     'down-kbit': { type: 'string', default: '1000' },
     'rtt-ms': { type: 'string', default: '200' },
   },
@@ -133,7 +134,7 @@ async function cartUpdates(port: number, unitId: string, expectSha: string): Pro
   const hash = createHash('sha256');
   let have = 0;
   for (let attempt = 0; have < PAYLOAD && attempt < 5; attempt++) {
-    await get(port, `${base}/payload.tar.gz`, have, (c) => (hash.update(c), (have += c.length))).catch(() => undefined);
+    await get(port, `${base}/${RELEASE_MEMBERS.payload}`, have, (c) => (hash.update(c), (have += c.length))).catch(() => undefined);
   }
   const sha = hash.digest('hex');
   if (sha !== expectSha) throw new Error(`${unitId}: payload SHA-256 ${sha}, expected ${expectSha}`);
@@ -150,7 +151,7 @@ async function report(db: SqliteDb, unitId: string): Promise<void> {
 }
 
 async function bundle(dir: string, releaseKey: ReturnType<typeof generateKeyPairSync>['privateKey']): Promise<{ file: string; sha: string }> {
-  const payload = randomBytes(PAYLOAD); // random: gzip would not shrink a real payload.tar.gz either
+  const payload = randomBytes(PAYLOAD); // random: a link's compression would not shrink a real payload.tar.br either
   const sha = createHash('sha256').update(payload).digest('hex');
   const files = [{ path: 'dist/cli/loa.js', size: 1, mode: 0o755, sha256: createHash('sha256').update('x').digest('hex') }];
   const signed = signReleaseManifest({ format: 1, product: 'loa-unit', version: V, arch: 'arm64', replaces: '0.1.0', schema: { reads: [1, 9], writes: 9 }, payload: { size: PAYLOAD, sha256: sha }, files, created: 0 }, releaseKey);
@@ -159,7 +160,7 @@ async function bundle(dir: string, releaseKey: ReturnType<typeof generateKeyPair
   const tar = new TarWriter(out);
   await tar.file('release.json', signed.manifest);
   await tar.file('release.sig', signed.signature);
-  await tar.file('payload.tar.gz', payload);
+  await tar.file(RELEASE_MEMBERS.payload, payload);
   await tar.finish();
   out.end();
   await finished(out);

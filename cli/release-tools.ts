@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { extractReleaseBundle, unpackRelease, verifyInstalledRelease } from '../device/update/unpack.js';
-import { openReleaseManifest, parseReleaseManifest, ReleaseRefused, type ReleaseManifest } from '../protocol/release.js';
+import { openReleaseManifest, parseReleaseManifest, RELEASE_MEMBERS, ReleaseRefused, type ReleaseManifest } from '../protocol/release.js';
 import { keyId, publicKeyFromRaw, rawPublicKey } from '../protocol/signed.js';
 import { pick, type Lang } from './i18n.js';
 import { parseCommand, UsageError, type CliIo, type GroupSpec } from './io.js';
@@ -121,7 +121,7 @@ function describe(m: ReleaseManifest, signer: string, payloadBytes: number, lang
   return [
     pick(lang, { vi: `Bản phát hành loa-unit ${m.version} cho ${m.arch}, thay được bản ${m.replaces} trở lên`, en: `Release loa-unit ${m.version} for ${m.arch}, replaces ${m.replaces} or later` }),
     pick(lang, { vi: `  CSDL của xe: đọc phiên bản ${m.schema.reads[0]}–${m.schema.reads[1]}, ghi ${m.schema.writes}`, en: `  cart database: reads schema ${m.schema.reads[0]}–${m.schema.reads[1]}, writes ${m.schema.writes}` }),
-    pick(lang, { vi: `  ${m.files.length} tệp, ${mib(total)} MiB khi giải nén; payload.tar.gz ${mib(payloadBytes)} MiB`, en: `  ${m.files.length} files, ${mib(total)} MiB unpacked; payload.tar.gz ${mib(payloadBytes)} MiB` }),
+    pick(lang, { vi: `  ${m.files.length} tệp, ${mib(total)} MiB khi giải nén; ${RELEASE_MEMBERS.payload} ${mib(payloadBytes)} MiB`, en: `  ${m.files.length} files, ${mib(total)} MiB unpacked; ${RELEASE_MEMBERS.payload} ${mib(payloadBytes)} MiB` }),
     pick(lang, { vi: `  ký bằng khoá ${signer}; tạo lúc ${vnTime(m.created)} (giờ Việt Nam)`, en: `  signed by key ${signer}; made ${vnTime(m.created)} (Vietnam time)` }),
   ];
 }
@@ -141,7 +141,7 @@ export async function releaseInspect(file: string, keyHexes: readonly string[], 
   const keys = keysFrom(keyHexes, lang);
   const temp = await mkdtemp(join(tmpdir(), 'loa-release-inspect-'));
   try {
-    const bundle = await extractReleaseBundle(file, join(temp, 'payload.tar.gz'));
+    const bundle = await extractReleaseBundle(file, join(temp, RELEASE_MEMBERS.payload));
     const manifest = keys.length > 0 ? openReleaseManifest(bundle.manifest, bundle.signature, keys) : parseUntrusted(bundle.manifest);
     io.stdout.write(describe(manifest, signerOf(bundle.signature), bundle.payloadBytes, lang).join('\n') + '\n');
     if (keys.length === 0) {

@@ -2,7 +2,7 @@
  * The release routes the carts download from, beside `/content/clips` and with the same rules (no session: what is
  * served is signed by a release key and checked by hash on the cart, as clips are):
  *
- *   GET /releases/<version>/<arch>/release.json | release.sig | payload.tar.gz
+ *   GET /releases/<version>/<arch>/release.json | release.sig | payload.tar.br
  *
  * A stored release never changes (store.ts), so each member's SHA-256 is its ETag and `Range` resumes a download cut
  * by the cellular link (controller/http/ranged-file.ts). 404 for a release, architecture or member not stored.
@@ -14,7 +14,8 @@ import { isReleaseArch, type ReleaseMember, type ReleaseStore } from './store.js
 
 const MEMBER_OF: Record<string, ReleaseMember> = Object.fromEntries(Object.entries(RELEASE_MEMBERS).map(([k, v]) => [v, k as ReleaseMember]));
 
-const TYPES: Record<ReleaseMember, string> = { manifest: 'application/json', signature: 'application/json', payload: 'application/gzip' };
+// No media type is registered for a brotli file, and `Content-Encoding: br` would make a client decode it: plain bytes.
+const TYPES: Record<ReleaseMember, string> = { manifest: 'application/json', signature: 'application/json', payload: 'application/octet-stream' };
 
 export function registerReleaseRoutes(server: HttpServer, o: { store: ReleaseStore }): void {
   server.route('GET', '/releases/:version/:arch/:file', async (req, res) => {

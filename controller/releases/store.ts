@@ -3,7 +3,7 @@
  * member by member with the strict tar reader, its release.json verified against the release keys of the
  * configuration (`releases.keys`, raw Ed25519 public keys in hex) before a byte of the payload is kept, the payload's
  * size and SHA-256 checked against the manifest, and the three members stored as
- * `<data>/releases/<version>/<arch>/{release.json, release.sig, payload.tar.gz}`: written into a temporary folder,
+ * `<data>/releases/<version>/<arch>/{release.json, release.sig, payload.tar.br}`: written into a temporary folder,
  * each file flushed, the folder renamed into place and its parent flushed, so a power cut leaves the release whole
  * or absent. A stored release is never replaced: the same bytes again are "already there", other bytes under the
  * same version and architecture are refused (a version names one build, everywhere).
@@ -75,7 +75,7 @@ export interface ReleaseStoreOptions {
   dataDir: string;
   /** The release public keys (`releases.keys` of the configuration): raw Ed25519 keys in hex, or KeyObjects. */
   keys?: readonly (string | KeyObject)[];
-  /** Largest payload.tar.gz accepted, bytes (default 512 MiB). */
+  /** Largest payload.tar.br accepted, bytes (default 512 MiB). */
   maxPayloadBytes?: number;
   /** Unix milliseconds (default `Date.now`). */
   clock?: () => number;
@@ -147,7 +147,7 @@ async function expectMember(entries: AsyncIterator<TarEntry>, name: string): Pro
   const next = await entries.next();
   if (next.done || next.value.type !== 'file' || next.value.name !== name) {
     const got = next.done ? 'hết gói / the end' : `"${next.value.name}"`;
-    throw badBundle(`cần ${name} ở vị trí này, gặp ${got}`, `${name} was expected here, found ${got} (members: release.json, release.sig, payload.tar.gz, in that order)`);
+    throw badBundle(`cần ${name} ở vị trí này, gặp ${got}`, `${name} was expected here, found ${got} (members: ${Object.values(RELEASE_MEMBERS).join(', ')}, in that order)`);
   }
   return next.value;
 }
@@ -224,7 +224,7 @@ export class ReleaseStore {
       case 'bad-signature':
         return badBundle(`chữ ký của release.json không đúng (đã bị sửa hoặc giả mạo): ${err.message}`, err.message, err.code);
       case 'payload-hash':
-        return badBundle(`payload.tar.gz không khớp với release.json (hỏng hoặc lẫn bản khác): ${err.message}`, err.message, err.code);
+        return badBundle(`${RELEASE_MEMBERS.payload} không khớp với release.json (hỏng hoặc lẫn bản khác): ${err.message}`, err.message, err.code);
       default:
         return badBundle(err.message, err.message, err.code);
     }
@@ -238,7 +238,7 @@ export class ReleaseStore {
     const signature = await readSmall(await expectMember(entries, RELEASE_MEMBERS.signature), MAX_SIGNATURE_BYTES);
     const m = openReleaseManifest(manifest, signature, keys);
     const payload = await expectMember(entries, RELEASE_MEMBERS.payload);
-    if (payload.size !== m.payload.size) throw new ReleaseRefused('payload-hash', `payload.tar.gz is ${payload.size} bytes, release.json says ${m.payload.size}`);
+    if (payload.size !== m.payload.size) throw new ReleaseRefused('payload-hash', `${RELEASE_MEMBERS.payload} is ${payload.size} bytes, release.json says ${m.payload.size}`);
     const hash = createHash('sha256');
     const out = await open(join(incoming, RELEASE_MEMBERS.payload), 'wx', 0o644);
     try {
@@ -251,7 +251,7 @@ export class ReleaseStore {
       await out.close();
     }
     const payloadSha256 = hash.digest('hex');
-    if (payloadSha256 !== m.payload.sha256) throw new ReleaseRefused('payload-hash', `payload.tar.gz has SHA-256 ${payloadSha256}, release.json says ${m.payload.sha256}`);
+    if (payloadSha256 !== m.payload.sha256) throw new ReleaseRefused('payload-hash', `${RELEASE_MEMBERS.payload} has SHA-256 ${payloadSha256}, release.json says ${m.payload.sha256}`);
     const end = await entries.next();
     if (!end.done) throw badBundle(`thừa thành phần "${end.value.name}"`, `unexpected extra member "${end.value.name}"`);
     await writeSynced(join(incoming, RELEASE_MEMBERS.manifest), manifest);

@@ -1,18 +1,19 @@
 // The over-the-air release bundle as `npm run package` writes it (tools/package/release.ts) and as a person reads it
-// (`loa release inspect`, `loa release keygen`): real files in a temporary folder, real gzip, real Ed25519.
+// (`loa release inspect`, `loa release keygen`): real files in a temporary folder, real brotli, real Ed25519.
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { brotliDecompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Lang } from '../../cli/i18n.js';
 import type { CliIo } from '../../cli/io.js';
 import { runRelease } from '../../cli/release-tools.js';
 import { extractReleaseBundle } from '../../device/update/unpack.js';
 import { TarWriter } from '../../lib/tar.js';
-import { openReleaseManifest, rawPublicKey } from '../../protocol/index.js';
+import { openReleaseManifest, rawPublicKey, RELEASE_MEMBERS } from '../../protocol/index.js';
 import { privateKeyFromSeed } from '../../protocol/signed.js';
 import { buildReleaseBundle, cartSchema, releaseKeyFor } from '../../tools/package/release.js';
 import { missing } from '../support/tools.js';
@@ -41,8 +42,15 @@ beforeEach(async () => {
   await symlink('../index.js', join(payloadDir, 'node_modules', 'ms', '.bin', 'ms'));
 });
 
-const build = (outDir: string, over: { version?: string } = {}) =>
-  buildReleaseBundle({ payloadDir, version: over.version ?? '0.2.0', arch: 'arm64', replaces: '0.1.0', schema: cartSchema(), key, outDir, created: 1_790_000_000 });
+const build = (outDir: string, over: { version?: string; quality?: number } = {}) =>
+  buildReleaseBundle({ payloadDir, version: over.version ?? '0.2.0', arch: 'arm64', replaces: '0.1.0', schema: cartSchema(), key, outDir, created: 1_790_000_000, ...(over.quality === undefined ? {} : { quality: over.quality }) });
+
+/** The payload member's bytes, taken out with GNU tar. */
+function payloadOf(bundle: string): Buffer {
+  const x = spawnSync('tar', ['xOf', bundle, RELEASE_MEMBERS.payload]);
+  expect(x.status, x.stderr.toString()).toBe(0);
+  return x.stdout;
+}
 
 function captureIo(): { io: CliIo; out: () => string; err: () => string } {
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];
@@ -63,13 +71,14 @@ async function loaRelease(args: string[], lang: Lang = 'vi'): Promise<{ code: nu
 }
 
 describe('buildReleaseBundle', () => {
-  it('writes loa-release-VERSION-ARCH.tar: release.json, release.sig, payload.tar.gz, signed by the release key', async () => {
+  it('writes loa-release-VERSION-ARCH.tar: release.json, release.sig, payload.tar.br, signed by the release key', async () => {
     const built = await build(join(dir, 'out'));
     expect(built.file).toBe(join(dir, 'out', 'loa-release-0.2.0-arm64.tar'));
     expect(built.files).toBe(3);
     expect(built.bytes).toBe((await stat(built.file)).size);
+    expect(built.compressSeconds).toBeGreaterThanOrEqual(0);
     expect(built.payloadBytes).toBe(Buffer.byteLength('{"name":"loa","version":"0.1.0","type":"module","private":true}\n') + 20 + 'module.exports = (s) => s * 1000;\n'.length * 50);
-    const b = await extractReleaseBundle(built.file, join(dir, 'payload.tar.gz'));
+    const b = await extractReleaseBundle(built.file, join(dir, RELEASE_MEMBERS.payload));
     const m = openReleaseManifest(b.manifest, b.signature, [createPrivateKey(key.export({ format: 'pem', type: 'pkcs8' }))]);
     expect(m).toMatchObject({ version: '0.2.0', arch: 'arm64', replaces: '0.1.0', schema: cartSchema(), created: 1_790_000_000 });
     expect(m.files.map((f) => [f.path, f.mode.toString(8)])).toEqual([
@@ -80,13 +89,23 @@ describe('buildReleaseBundle', () => {
     expect(cartSchema().writes).toBeGreaterThanOrEqual(2);
   });
 
-  it.skipIf(missing('tar'))('is a tar that GNU tar lists in that order, with a payload GNU tar unpacks', async () => {
+  // The payload is decompressed with Node's brotli (no brotli command needed), then listed by GNU tar.
+  it.skipIf(missing('tar'))('is a tar that GNU tar lists in that order, with a brotli payload GNU tar unpacks', async () => {
     const built = await build(join(dir, 'out'));
     const list = spawnSync('tar', ['tf', built.file], { encoding: 'utf8' });
     expect(list.status, list.stderr).toBe(0);
-    expect(list.stdout.trim().split('\n')).toEqual(['release.json', 'release.sig', 'payload.tar.gz']);
-    const x = spawnSync('sh', ['-c', `tar xOf ${JSON.stringify(built.file)} payload.tar.gz | tar tzf -`], { encoding: 'utf8' });
+    expect(list.stdout.trim().split('\n')).toEqual(['release.json', 'release.sig', 'payload.tar.br']);
+    const x = spawnSync('tar', ['tf', '-'], { input: brotliDecompressSync(payloadOf(built.file)), encoding: 'utf8' });
+    expect(x.status, x.stderr).toBe(0);
     expect(x.stdout.trim().split('\n').sort()).toEqual(['dist/cli/loa.js', 'node_modules/ms/index.js', 'package.json']);
+  });
+
+  it.skipIf(missing('tar'))('compresses at the brotli quality asked (11 by default) and refuses one outside 0–11', async () => {
+    const [best, fast] = [await build(join(dir, 'best')), await build(join(dir, 'fast'), { quality: 0 })];
+    const [a, b] = [payloadOf(best.file), payloadOf(fast.file)];
+    expect(a.length).toBeLessThan(b.length);
+    expect(brotliDecompressSync(a).equals(brotliDecompressSync(b))).toBe(true);
+    await expect(build(join(dir, 'bad'), { quality: 12 })).rejects.toThrow(/quality 12: a whole number from 0 to 11/);
   });
 
   it('gives the same bytes from the same folder and date', async () => {
@@ -131,10 +150,10 @@ describe('loa release inspect', () => {
     const wrong = await loaRelease(['inspect', built.file, '--key', otherHex], 'en');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^loa release inspect: .* refused \(unknown-key\): /);
-    // One byte of the payload changed, inside its gzip data.
+    // One byte of the payload changed, inside its brotli data (the member's header, then its bytes).
     const bytes = await readFile(built.file);
-    const at = bytes.indexOf(Buffer.from([0x1f, 0x8b, 0x08])) + 30;
-    expect(at).toBeGreaterThan(1024);
+    const at = bytes.indexOf(Buffer.from(RELEASE_MEMBERS.payload)) + 512 + 30;
+    expect(at).toBeGreaterThan(1024 + 512);
     bytes[at] ^= 0xff;
     await writeFile(built.file, bytes);
     const altered = await loaRelease(['inspect', built.file, '--key', publicHex]);
@@ -147,7 +166,7 @@ describe('loa release inspect', () => {
     const { createWriteStream } = await import('node:fs');
     const out = createWriteStream(file);
     const tar = new TarWriter(out);
-    await tar.file('payload.tar.gz', Buffer.from('x'));
+    await tar.file(RELEASE_MEMBERS.payload, Buffer.from('x'));
     await tar.file('release.json', Buffer.from('{}'));
     await tar.finish();
     await new Promise((resolve) => out.end(resolve));

@@ -165,7 +165,7 @@ async function main(): Promise<number> {
     bundles.push(...done.bundles);
   }
   for (const b of all) console.log(`${b.path}: ${(b.bytes / 1024 / 1024).toFixed(1)} MiB, installed ${(b.installedKiB / 1024).toFixed(1)} MiB`);
-  for (const b of bundles) console.log(`${b.file}: ${(b.bytes / 1024 / 1024).toFixed(1)} MiB, ${b.files} files, ${(b.payloadBytes / 1024 / 1024).toFixed(1)} MiB unpacked`);
+  for (const b of bundles) console.log(`${b.file}: ${(b.bytes / 1024 / 1024).toFixed(1)} MiB, ${b.files} files, ${(b.payloadBytes / 1024 / 1024).toFixed(1)} MiB unpacked, compressed in ${b.compressSeconds.toFixed(0)} s`);
   return 0;
 }
 

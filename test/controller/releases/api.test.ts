@@ -62,9 +62,9 @@ describe('/api/releases and /releases', () => {
       expect(cart.commands.filter((c) => c.action === 'update').at(-1)).toMatchObject({ version: '0.1.0', rollback: true });
       expect((await call(base, 'POST', '/api/releases/0.2.0/rollout/resume', { token: approver })).status).toBe(409);
 
-      const served = await fetch(`${base}/releases/0.2.0/arm64/payload.tar.gz`, { headers: { range: 'bytes=0-1' } });
+      const served = await fetch(`${base}/releases/0.2.0/arm64/payload.tar.br`, { headers: { range: 'bytes=0-1' } });
       expect(served.status).toBe(206);
-      expect((await fetch(`${base}/releases/9.9.9/arm64/payload.tar.gz`)).status).toBe(404);
+      expect((await fetch(`${base}/releases/9.9.9/arm64/payload.tar.br`)).status).toBe(404);
     } finally {
       await cart.close();
     }

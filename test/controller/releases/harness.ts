@@ -4,9 +4,9 @@
 // the ingest writes them (events, hellos).
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync } from 'node:zlib';
 import { TarWriter } from '../../../lib/tar.js';
-import { rawPublicKey, signReleaseManifest, type ReleaseArch, type ReleaseManifest } from '../../../protocol/index.js';
+import { rawPublicKey, RELEASE_MEMBERS, signReleaseManifest, type ReleaseArch, type ReleaseManifest } from '../../../protocol/index.js';
 import { CommandService, type UnitDownlink } from '../../../controller/fleet/commands.js';
 import { Rollouts } from '../../../controller/releases/rollout.js';
 import { RolloutRunner } from '../../../controller/releases/runner.js';
@@ -28,15 +28,15 @@ export interface BundleOptions {
   version: string;
   arch?: ReleaseArch;
   key: KeyObject;
-  /** The payload.tar.gz bytes (default: a gzip of a small text, different per version). */
+  /** The payload.tar.br bytes (default: a small text brotli-compressed, different per version). */
   payload?: Buffer;
   /** Changes release.json after signing. */
   tamper?: boolean;
 }
 
-/** A release bundle as bytes: release.json, release.sig, payload.tar.gz. */
+/** A release bundle as bytes: release.json, release.sig, payload.tar.br. */
 export async function makeBundle(o: BundleOptions): Promise<Buffer> {
-  const payload = o.payload ?? gzipSync(Buffer.from(`loa ${o.version}\n`));
+  const payload = o.payload ?? brotliCompressSync(Buffer.from(`loa ${o.version}\n`));
   const file = Buffer.from(`console.log('loa ${o.version}')\n`);
   const manifest: ReleaseManifest = {
     format: 1,
@@ -55,9 +55,9 @@ export async function makeBundle(o: BundleOptions): Promise<Buffer> {
   const parts: Buffer[] = [];
   out.on('data', (c: Buffer) => parts.push(c));
   const tar = new TarWriter(out);
-  await tar.file('release.json', json);
-  await tar.file('release.sig', signed.signature);
-  await tar.file('payload.tar.gz', payload);
+  await tar.file(RELEASE_MEMBERS.manifest, json);
+  await tar.file(RELEASE_MEMBERS.signature, signed.signature);
+  await tar.file(RELEASE_MEMBERS.payload, payload);
   await tar.finish();
   out.end();
   return Buffer.concat(parts);

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpServer } from '../../../controller/http/server.js';
 import { registerReleaseRoutes } from '../../../controller/releases/routes.js';
@@ -34,13 +34,13 @@ async function refusal(p: Promise<unknown>): Promise<ReleaseError> {
 
 describe('ReleaseStore.add', () => {
   it('verifies, stores the three members under <data>/releases/<version>/<arch>/ and records who added it', async () => {
-    const payload = gzipSync(Buffer.alloc(300_000, 7));
+    const payload = brotliCompressSync(Buffer.alloc(300_000, 7));
     const file = await bundleFile('b.tar', await makeBundle({ version: '0.2.0', key: rig.key.privateKey, payload }));
     const done = await rig.store.add(file, 'ban-dieu-hanh');
     expect(done.added).toBe(true);
     expect(done.release).toMatchObject({ version: '0.2.0', arch: 'arm64', addedBy: 'ban-dieu-hanh', payload: { bytes: payload.length, sha256: createHash('sha256').update(payload).digest('hex') } });
     expect(await readFile(rig.store.memberPath('0.2.0', 'arm64', 'payload'))).toEqual(payload);
-    expect((await readdir(join(rig.fleet.dir, 'releases', '0.2.0', 'arm64'))).sort()).toEqual(['payload.tar.gz', 'release.json', 'release.sig']);
+    expect((await readdir(join(rig.fleet.dir, 'releases', '0.2.0', 'arm64'))).sort()).toEqual(['payload.tar.br', 'release.json', 'release.sig']);
     expect((await rig.store.list()).map((r) => `${r.version}/${r.arch}`)).toEqual(['0.2.0/arm64']);
   });
 
@@ -58,7 +58,7 @@ describe('ReleaseStore.add', () => {
     const file = await bundleFile('b.tar', await makeBundle({ version: '0.2.0', key: rig.key.privateKey }));
     await rig.store.add(file, 'a');
     expect((await rig.store.add(file, 'b')).added).toBe(false);
-    const other = await bundleFile('c.tar', await makeBundle({ version: '0.2.0', key: rig.key.privateKey, payload: gzipSync(Buffer.from('another build')) }));
+    const other = await bundleFile('c.tar', await makeBundle({ version: '0.2.0', key: rig.key.privateKey, payload: brotliCompressSync(Buffer.from('another build')) }));
     const err = await refusal(rig.store.add(other, 'a'));
     expect(err.code).toBe('exists');
     expect((await rig.store.list())[0]!.addedBy).toBe('a');
@@ -77,9 +77,9 @@ describe('ReleaseStore.add', () => {
   it('refuses a release.json altered after signing, and a payload that is not the signed one', async () => {
     const tampered = await bundleFile('t.tar', await makeBundle({ version: '0.2.0', key: rig.key.privateKey, tamper: true }));
     expect((await refusal(rig.store.add(tampered, 'a'))).refusal).toBe('bad-signature');
-    const payload = gzipSync(Buffer.alloc(2000, 1));
+    const payload = brotliCompressSync(Buffer.alloc(2000, 1));
     const swapped = Buffer.from(await makeBundle({ version: '0.2.1', key: rig.key.privateKey, payload }));
-    swapped[swapped.indexOf(payload) + 12]! ^= 0xff; // a byte inside payload.tar.gz
+    swapped[swapped.indexOf(payload) + Math.floor(payload.length / 2)]! ^= 0xff; // a byte inside payload.tar.br (11 bytes: brotli shrinks 2000 equal bytes to that)
     expect((await refusal(rig.store.add(await bundleFile('s.tar', swapped), 'a'))).refusal).toBe('payload-hash');
     expect(await rig.store.list()).toEqual([]);
   });
@@ -94,7 +94,7 @@ describe('ReleaseStore.add', () => {
 
 describe('GET /releases/<version>/<arch>/<member>', () => {
   it('serves every member with its hash as ETag, a Range of the payload as 206, 304 on If-None-Match, 404 for unknown', async () => {
-    const payload = gzipSync(Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 251)));
+    const payload = brotliCompressSync(Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 251)));
     await rig.store.add(await bundleFile('b.tar', await makeBundle({ version: '0.2.0', key: rig.key.privateKey, payload })), 'a');
     const server = new HttpServer({ port: 0 });
     registerReleaseRoutes(server, { store: rig.store });
@@ -104,14 +104,16 @@ describe('GET /releases/<version>/<arch>/<member>', () => {
       const json = await fetch(`${base}/release.json`);
       expect(json.status).toBe(200);
       expect(Buffer.from(await json.arrayBuffer())).toEqual(await readFile(rig.store.memberPath('0.2.0', 'arm64', 'manifest')));
-      const part = await fetch(`${base}/payload.tar.gz`, { headers: { range: 'bytes=100-' } });
+      const part = await fetch(`${base}/payload.tar.br`, { headers: { range: 'bytes=100-' } });
       expect(part.status).toBe(206);
+      // Plain bytes: a Content-Encoding of br would make an HTTP client decode the payload before its hash is checked.
+      expect([part.headers.get('content-type'), part.headers.get('content-encoding')]).toEqual(['application/octet-stream', null]);
       expect(part.headers.get('content-range')).toBe(`bytes 100-${payload.length - 1}/${payload.length}`);
       expect(Buffer.from(await part.arrayBuffer())).toEqual(payload.subarray(100));
       const etag = part.headers.get('etag')!;
       expect(etag).toBe(`"${createHash('sha256').update(payload).digest('hex')}"`);
-      expect((await fetch(`${base}/payload.tar.gz`, { headers: { 'if-none-match': etag } })).status).toBe(304);
-      expect((await fetch(`${base}/payload.tar.gz`, { headers: { range: `bytes=${payload.length}-` } })).status).toBe(416);
+      expect((await fetch(`${base}/payload.tar.br`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await fetch(`${base}/payload.tar.br`, { headers: { range: `bytes=${payload.length}-` } })).status).toBe(416);
       for (const path of ['/releases/0.3.0/arm64/release.json', '/releases/0.2.0/armhf/release.json', '/releases/0.2.0/arm64/other', '/releases/0.2.0/arm64/..%2Frelease.json']) {
         expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
       }
