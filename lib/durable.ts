@@ -54,6 +54,17 @@ export async function copyFileDurably(source: string, path: string): Promise<voi
   await replaceDurably(path, (temp) => copyFile(source, temp));
 }
 
+/** Writes a NEW file (refused if `path` exists) and flushes it; the caller flushes the folder once all are written. */
+export async function writeNewFileSynced(path: string, data: Uint8Array, mode = 0o644): Promise<void> {
+  const handle = await open(path, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Flushes a folder's entries (a rename, a new file) to the disk. */
 export async function syncFolder(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

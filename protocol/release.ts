@@ -21,6 +21,10 @@ import { keyId } from './signed.js';
 export const RELEASE_ARCHES = ['arm64', 'armhf', 'amd64'] as const;
 export type ReleaseArch = (typeof RELEASE_ARCHES)[number];
 
+export function isReleaseArch(a: unknown): a is ReleaseArch {
+  return (RELEASE_ARCHES as readonly unknown[]).includes(a);
+}
+
 export const RELEASE_MEMBERS = { manifest: 'release.json', signature: 'release.sig', payload: 'payload.tar.br' } as const;
 
 /** release.json and release.sig are small; anything bigger is refused before it is parsed. */
@@ -141,7 +145,7 @@ export function parseReleaseManifest(input: unknown): ReleaseManifest {
   if (m.product !== 'loa-unit') throw new ReleaseRefused('wrong-product', `the release is for ${JSON.stringify(m.product)}, not loa-unit`);
   if (!isReleaseVersion(m.version)) bad(`version ${JSON.stringify(m.version)} is not like 1.2.3`);
   if (!isReleaseVersion(m.replaces)) bad(`replaces ${JSON.stringify(m.replaces)} is not like 1.2.3`);
-  if (!(RELEASE_ARCHES as readonly unknown[]).includes(m.arch)) bad(`arch ${JSON.stringify(m.arch)} is not one of ${RELEASE_ARCHES.join(', ')}`);
+  if (!isReleaseArch(m.arch)) bad(`arch ${JSON.stringify(m.arch)} is not one of ${RELEASE_ARCHES.join(', ')}`);
   const schema = m.schema as { reads?: unknown; writes?: unknown } | undefined;
   const reads = schema?.reads;
   if (!Array.isArray(reads) || reads.length !== 2 || !isCount(reads[0]) || !isCount(reads[1]) || reads[0] > reads[1] || !isCount(schema?.writes)) {

@@ -10,7 +10,8 @@
 import { sendImmutableFile } from '../http/ranged-file.js';
 import { HttpError, type HttpServer } from '../http/server.js';
 import { RELEASE_MEMBERS } from '../../protocol/index.js';
-import { isReleaseArch, type ReleaseMember, type ReleaseStore } from './store.js';
+import { isReleaseArch } from '../../protocol/index.js';
+import type { ReleaseMember, ReleaseStore } from './store.js';
 
 const MEMBER_OF: Record<string, ReleaseMember> = Object.fromEntries(Object.entries(RELEASE_MEMBERS).map(([k, v]) => [v, k as ReleaseMember]));
 

@@ -13,7 +13,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { sha256File, syncFolder } from '../../lib/durable.js';
+import { sha256File, syncFolder, writeNewFileSynced } from '../../lib/durable.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { readTar, TarError, type TarEntry } from '../../lib/tar.js';
 import {
@@ -23,7 +23,6 @@ import {
   MAX_SIGNATURE_BYTES,
   openReleaseManifest,
   publicKeyFromRaw,
-  RELEASE_ARCHES,
   RELEASE_MEMBERS,
   ReleaseRefused,
   type ReleaseArch,
@@ -254,8 +253,8 @@ export class ReleaseStore {
     if (payloadSha256 !== m.payload.sha256) throw new ReleaseRefused('payload-hash', `${RELEASE_MEMBERS.payload} has SHA-256 ${payloadSha256}, release.json says ${m.payload.sha256}`);
     const end = await entries.next();
     if (!end.done) throw badBundle(`thừa thành phần "${end.value.name}"`, `unexpected extra member "${end.value.name}"`);
-    await writeSynced(join(incoming, RELEASE_MEMBERS.manifest), manifest);
-    await writeSynced(join(incoming, RELEASE_MEMBERS.signature), signature);
+    await writeNewFileSynced(join(incoming, RELEASE_MEMBERS.manifest), manifest);
+    await writeNewFileSynced(join(incoming, RELEASE_MEMBERS.signature), signature);
     const signer = (JSON.parse(signature.toString('utf8')) as { keyId: string }).keyId;
     return { manifest, signature, version: m.version, arch: m.arch, replaces: m.replaces, keyId: signer, payloadSha256, payloadBytes: payload.size };
   }
@@ -334,19 +333,7 @@ export class ReleaseStore {
   }
 }
 
-export function isReleaseArch(a: string): a is ReleaseArch {
-  return (RELEASE_ARCHES as readonly string[]).includes(a);
-}
 
-async function writeSynced(path: string, data: Buffer): Promise<void> {
-  const f = await open(path, 'wx', 0o644);
-  try {
-    await f.writeFile(data);
-    await f.sync();
-  } finally {
-    await f.close();
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(

@@ -25,7 +25,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandl
 import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress } from 'node:zlib';
-import { sha256File, syncFolder } from '../../lib/durable.js';
+import { sha256File, syncFolder, writeNewFileSynced } from '../../lib/durable.js';
 import type { Logger } from '../../lib/logger.js';
 import { readTar, TarError, BLOCK } from '../../lib/tar.js';
 import {
@@ -88,8 +88,8 @@ export async function unpackRelease(o: UnpackOptions): Promise<string> {
   try {
     await mkdir(folder, { mode: 0o755 });
     const made = await extractPayload(o.payloadFile, m, folder);
-    await writeSynced(join(folder, INSTALLED_MANIFEST), canonical);
-    if (o.signature !== undefined) await writeSynced(join(folder, INSTALLED_SIGNATURE), Buffer.from(o.signature));
+    await writeNewFileSynced(join(folder, INSTALLED_MANIFEST), canonical);
+    if (o.signature !== undefined) await writeNewFileSynced(join(folder, INSTALLED_SIGNATURE), Buffer.from(o.signature));
     for (const dir of [...made].sort((a, b) => b.length - a.length)) await syncFolder(join(folder, dir));
     await syncFolder(folder);
     await syncFolder(stagingRoot);
@@ -334,15 +334,6 @@ class FilePool {
   }
 }
 
-async function writeSynced(path: string, data: Buffer): Promise<void> {
-  const handle = await open(path, 'wx', 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Checks an unpacked release folder against its manifest: `.loa-release.json` is this manifest, every file is a
