@@ -154,8 +154,9 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
   async function newContext(size: { width: number; height: number }): Promise<BrowserContext> {
     // A time zone far from Vietnam's: the console must show Vietnamese dates and periods whatever the officer's machine says.
     const context = await browser.newContext({ viewport: size, locale: 'vi-VN', timezoneId: 'America/Los_Angeles', acceptDownloads: true, serviceWorkers: 'block' });
-    // Well inside the test's own time limit, so that a missing element fails with its locator named.
-    context.setDefaultTimeout(5000);
+    // Well inside the test's own time limit, so that a missing element fails with its locator named; 15 s because a
+    // first map load on a loaded 2-core CI machine took over 5 s (the 2 s marker promise keeps its own limit below).
+    context.setDefaultTimeout(15_000);
     const origin = new URL(base).origin;
     context.on('request', (r) => {
       const url = new URL(r.url());
