@@ -10,6 +10,7 @@
  *                                                (the packaging changed, not the dependencies): minutes, not half an hour
  *   npm run package -- --release-key FILE        sign the release bundles with this release key (or LOA_RELEASE_KEY);
  *                                                without either, with the development key build/release-key.pem
+ *   LOA_RELEASE_QUALITY=5 npm run package          a quicker, larger release bundle (brotli quality 0–11, default 11)
  *   npm run package -- --version 0.2.0 --replaces 0.1.0
  *                                                the release bundles' version (a test release; the .deb keeps
  *                                                package.json's) and the oldest version they replace (default 0.1.0)
@@ -68,6 +69,8 @@ export interface Built {
 /** What the release bundle beside a loa-unit .deb is signed with and says it is. */
 export interface ReleaseOptions {
   key: KeyObject;
+  /** Brotli quality of the payload (default 11: the smallest download; LOA_RELEASE_QUALITY for a quick test build). */
+  quality?: number;
   /** The bundle's version; package.json's by default. */
   version?: string;
   replaces: string;
@@ -111,6 +114,7 @@ export async function packageArch(o: {
           schema: cartSchema(),
           key: release.key,
           outDir: o.outDir,
+          ...(release.quality === undefined ? {} : { quality: release.quality }),
           created: Math.floor(releaseDate(o.repo).getTime() / 1000),
         }),
       );
@@ -157,7 +161,8 @@ async function main(): Promise<number> {
     if (roles.includes('unit') && release === undefined) {
       const k = await releaseKeyFor({ option: values['release-key'], env: process.env, repo });
       if (k.development) console.log(developmentKeyWarning(k));
-      release = { key: k.key, replaces: values.replaces, ...(values.version === undefined ? {} : { version: values.version }) };
+      const quality = process.env.LOA_RELEASE_QUALITY ? Number(process.env.LOA_RELEASE_QUALITY) : undefined;
+      release = { key: k.key, replaces: values.replaces, ...(values.version === undefined ? {} : { version: values.version }), ...(quality === undefined ? {} : { quality }) };
     }
     if (!roles.length) continue;
     const done = await packageArch({ repo, arch, roles, outDir, reuseModules: values['reuse-modules'] === true, ...(release ? { release } : {}) });
