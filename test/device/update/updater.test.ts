@@ -48,13 +48,11 @@ interface Rig {
   restarts: number;
 }
 
-async function rig(over: Partial<UpdaterOptions> = {}): Promise<Rig> {
-  const dir = await mkdtemp(join(tmpdir(), 'loa-updater-'));
-  dirs.push(dir);
-  const r: Rig = { dir, events: [], restarts: 0, updater: undefined as unknown as Updater };
-  r.updater = new Updater({
-    releasesDir: dir,
-    databaseFile: join(dir, 'cart.db'),
+/** The updater of a cart running 0.1.0 (schema 2) on `r`'s folder, fetching from the test server, quick retries. */
+function baseOptions(r: Rig): UpdaterOptions {
+  return {
+    releasesDir: r.dir,
+    databaseFile: join(r.dir, 'cart.db'),
     contentUrl: server.url,
     releaseKeys: () => [publicKeyFromRaw(Buffer.from(key.publicHex, 'hex'))],
     running: { version: '0.1.0', release: false },
@@ -64,9 +62,14 @@ async function rig(over: Partial<UpdaterOptions> = {}): Promise<Rig> {
     restart: () => r.restarts++,
     retryMs: 20,
     budgetPollMs: 20,
-    timeouts: { connectMs: 2000, idleMs: 2000 },
-    ...over,
-  });
+  };
+}
+
+async function rig(over: Partial<UpdaterOptions> = {}): Promise<Rig> {
+  const dir = await mkdtemp(join(tmpdir(), 'loa-updater-'));
+  dirs.push(dir);
+  const r: Rig = { dir, events: [], restarts: 0, updater: undefined as unknown as Updater };
+  r.updater = new Updater({ ...baseOptions(r), timeouts: { connectMs: 2000, idleMs: 2000 }, ...over });
   return r;
 }
 
@@ -148,21 +151,7 @@ describe('installing a release', () => {
 
 /** The options of a rig's updater again (same folder), as a restarted program would build them. */
 function optionsOf(r: Rig, perDay: number, now: () => number): UpdaterOptions {
-  return {
-    releasesDir: r.dir,
-    databaseFile: join(r.dir, 'cart.db'),
-    contentUrl: server.url,
-    releaseKeys: () => [publicKeyFromRaw(Buffer.from(key.publicHex, 'hex'))],
-    running: { version: '0.1.0', release: false },
-    arch,
-    schema: { version: 2, readsUpTo: 2 },
-    event: async (code, detail) => void r.events.push(`${code} ${detail}`),
-    restart: () => r.restarts++,
-    retryMs: 20,
-    budgetPollMs: 20,
-    bytesPerDay: perDay,
-    now,
-  };
+  return { ...baseOptions(r), bytesPerDay: perDay, now };
 }
 
 describe('attacks on releases, each refused with an event', () => {
