@@ -58,7 +58,8 @@ describe('SimPowerBoard', () => {
     expect(sim.state.socPercent).toBeLessThan(75);
     expect(reading.batteryMa).toBeLessThan(-1000);
     expect(reading.solarMv).toBe(0);
-    expect(reading.solarMa).toBe(0);
+    // The panel gives nothing; the current sensor reads only its noise (never negative).
+    expect(reading.solarMa).toBeLessThan(50);
   });
 
   it('shows a change of load at once, before any time passes', async () => {
@@ -68,10 +69,13 @@ describe('SimPowerBoard', () => {
     const idle = await sim.read();
     sim.setLoad({ amplifierOn: true, volumePercent: 100 });
     const loud = await sim.read();
-    // 2 W → 27 W at about 12.4 V: about 2 A more out of the battery, and a sagging terminal.
-    expect(idle.batteryMa - loud.batteryMa).toBeGreaterThan(1800);
+    // 2 W → about 27 W (the content moves the amplifier's share by ±15 %) at about 12.4 V: about 2 A more out of
+    // the battery, and a sagging terminal.
+    const loadW = sim.state.loadW;
+    expect(loadW).toBeGreaterThan(2 + 3 + 22 * 0.85);
+    expect(loadW).toBeLessThan(2 + 3 + 22 * 1.15);
+    expect(idle.batteryMa - loud.batteryMa).toBeGreaterThan((((loadW - 2) / 12.5) * 1000) * 0.95 - 100);
     expect(loud.batteryMv).toBeLessThan(idle.batteryMv);
-    expect(sim.state.loadW).toBeCloseTo(27, 6);
   });
 
   it('drains faster at volume 100 than at volume 30', async () => {
@@ -107,8 +111,11 @@ describe('SimPowerBoard', () => {
         sim.setLoad({ amplifierOn, volumePercent: 80 });
         c.advance(10 * 60_000);
         const reading = await sim.read();
-        // The flat middle of LiFePO4 magnifies rounding: allow more there.
-        expect(Math.abs(reading.socPercent - sim.state.socPercent)).toBeLessThan(chemistry === 'lifepo4' ? 3 : 1);
+        // A 10-bit ADC step behind the divider is about 20 mV, with ±10 mV of noise, and 10 minutes of current
+        // (4 A of charge at noon) leave some polarisation the I·R correction does not see: up to about 5 % for
+        // lead-acid (8 mV per %). The flat middle
+        // of LiFePO4 (3 mV per % between 40 and 70 %) magnifies the same error: that is why the cart counts coulombs.
+        expect(Math.abs(reading.socPercent - sim.state.socPercent)).toBeLessThan(chemistry === 'lifepo4' ? 12 : 6);
       }
     }
   });
@@ -157,6 +164,38 @@ describe('SimPowerBoard', () => {
     c.advance(5 * HOUR);
     expect(sim.state.socPercent).toBe(0);
     expect(sim.state.loadW).toBe(0);
+  });
+
+  it('passes the weather, the aged battery and the measurement options on to its model', async () => {
+    const drained = (aged: boolean): number => {
+      const c = clock(midnight + 19 * HOUR);
+      const sim = new SimPowerBoard({ now: c.now, initialSocPercent: 90, ...(aged ? { agedCapacityFraction: 0.7, agedResistanceFactor: 2 } : {}) });
+      sim.setLoad({ amplifierOn: true, volumePercent: 80 });
+      c.advance(4 * HOUR);
+      return 90 - sim.state.socPercent;
+    };
+    // The same amp-hours out of 70 % of the capacity: about 1 / 0.7 of the percent.
+    expect(drained(true) / drained(false)).toBeGreaterThan(1.35);
+    expect(drained(true) / drained(false)).toBeLessThan(1.55);
+
+    const noon = (weather: 'clear' | 'monsoon'): number => {
+      const c = clock(midnight + 12 * HOUR);
+      let sun = 0;
+      const sim = new SimPowerBoard({ now: c.now, weather, seed: 2 });
+      for (let d = 0; d < 20; d++) {
+        c.set(midnight + d * 24 * HOUR + 12 * HOUR);
+        sun += sim.state.irradianceWm2;
+      }
+      return sun;
+    };
+    expect(noon('monsoon')).toBeLessThan(noon('clear') * 0.8);
+
+    const c = clock(midnight + 10 * HOUR);
+    const exact = new SimPowerBoard({ now: c.now, measurementNoise: false });
+    await exact.open();
+    c.advance(60_000);
+    const reading = await exact.read();
+    expect(reading.batteryMv).toBe(Math.round(exact.state.batteryMv));
   });
 
   it('refuses to read before open', async () => {
