@@ -15,17 +15,23 @@
  *   loa controller map-fonts [--font FILE]                         (the offline map's label glyphs, <data>/map/fonts/)
  *   loa controller mosquitto-setup [--conf-d DIR] [--files DIR] [--port N] [--host ADDR] [--tls-port N]
  *                                                                   (as root: switch to Debian's Mosquitto, cli/controller-mosquitto.ts)
+ *   loa controller cues build                                      (needs espeak-ng and the district key in --data)
+ *   loa controller cues export FILE
  *
  * Every command takes `--config FILE` (the controller's JSON configuration), `--data DIR` (over the file's
  * `dataDir`) and `--lang en`.
  */
 import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { BundleError, type BundleTls } from '../controller/app/bundle.js';
 import { BackupError, makeBackup, restoreBackup } from '../controller/backup/index.js';
 import { ConfigError, loadControllerConfig, loopbackBundleAddresses, type ControllerConfig } from '../controller/app/config.js';
 import { DistrictController } from '../controller/app/controller.js';
 import { SecretFileError } from '../controller/app/data-dir.js';
 import { NoControllerDataError, openOffice, provisionUnit, reissueBundle, retireUnit, type MosquittoFilesWritten, type ReissueRequest } from '../controller/app/office.js';
+import { CuePacks } from '../controller/content/cues.js';
+import { DistrictKey } from '../controller/content/district-key.js';
 import { ContentError } from '../controller/content/errors.js';
 import { SchemaError } from '../controller/db/database.js';
 import { RegistryError } from '../controller/fleet/registry.js';
@@ -34,6 +40,7 @@ import { TlsFilesError } from '../controller/tls/district-ca.js';
 import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/index.js';
 import { ROLES, UserError } from '../controller/users/roles.js';
 import { GlyphsError, writeGlyphRanges } from '../controller/web/glyphs.js';
+import { writeFileDurably } from '../lib/durable.js';
 import { createLoggerFactory } from '../lib/logger.js';
 import { SystemdNotifier } from '../lib/systemd-notify.js';
 import { mosquittoSetup } from './controller-mosquitto.js';
@@ -70,6 +77,10 @@ export const controllerSpec = {
                                                                     ACL, TLS (mặc định /var/lib/loa/mosquitto), conf.d/loa.conf (mặc định
                                                                     /etc/mosquitto/conf.d) và mục broker của cấu hình (mật khẩu mới);
                                                                     sau đó: systemctl restart mosquitto loa-controller
+  loa controller cues build                                         đọc lại các câu nói của xe loa bằng espeak-ng ("Ngoài giờ phát
+                                                                    thanh"…) và ký bằng khoá huyện (<data>/cues/pack.tar)
+  loa controller cues export TỆP                                    ghi gói câu nói đã ký vào TỆP, để chép vào xe loa:
+                                                                    /var/lib/loa/unit/content/incoming/cues.tar
   Tuỳ chọn chung: --config TỆP (cấu hình JSON), --data THƯ_MỤC (thư mục dữ liệu), --lang en
   Gói cài đặt ghi địa chỉ publicUrls.broker / publicUrls.content của cấu hình; địa chỉ chỉ dùng trong máy này
   (127.0.0.1) bị từ chối, trừ khi thêm --allow-loopback (chạy thử mọi thứ trên một máy).
@@ -100,6 +111,10 @@ export const controllerSpec = {
                                                                     TLS files (default /var/lib/loa/mosquitto), conf.d/loa.conf (default
                                                                     /etc/mosquitto/conf.d) and the configuration's broker section (a new
                                                                     password); then: systemctl restart mosquitto loa-controller
+  loa controller cues build                                         speak the carts' cues again with espeak-ng ("Ngoài giờ phát
+                                                                    thanh"…) and sign them with the district key (<data>/cues/pack.tar)
+  loa controller cues export FILE                                   write the signed cue pack to FILE, to copy onto a cart as
+                                                                    /var/lib/loa/unit/content/incoming/cues.tar
   Common options: --config FILE (JSON configuration), --data DIR (data folder), --lang en
   The bundle carries the configuration's publicUrls.broker / publicUrls.content; an address of this machine only
   (127.0.0.1) is refused unless --allow-loopback is given (everything on one machine, for a trial).
@@ -139,6 +154,8 @@ export const controllerSpec = {
     { name: 'restore', options: ['data', 'passphrase-env'], args: 1 },
     { name: 'map-fonts', options: [...COMMON, 'font'], args: 0 },
     { name: 'mosquitto-setup', options: ['config', 'conf-d', 'files', 'port', 'host', 'tls-port'], args: 0 },
+    { name: 'cues build', options: [...COMMON], args: 0 },
+    { name: 'cues export', options: [...COMMON], args: 1 },
   ],
 } as const satisfies GroupSpec;
 
@@ -187,6 +204,7 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
     throw new UsageError(pick(lang, { vi: 'cần: unit add <mã-xe> --commune XÃ --team TỔ', en: 'needs: unit add <unit-id> --commune C --team T' }));
   }
   if (command.name === 'unit bundle' && arg === undefined) throw new UsageError(pick(lang, { vi: 'cần: unit bundle <mã-xe>', en: 'needs: unit bundle <unit-id>' }));
+  if (command.name === 'cues export' && arg === undefined) throw new UsageError(pick(lang, { vi: 'cần: cues export TỆP', en: 'needs: cues export FILE' }));
   if (command.name === 'unit retire' && arg === undefined) throw new UsageError(pick(lang, { vi: 'cần: unit retire <mã-xe>', en: 'needs: unit retire <unit-id>' }));
   if (command.name === 'user add') {
     if (arg === undefined) throw new UsageError(pick(lang, { vi: 'cần tên: user add TÊN --role VAI_TRÒ', en: 'needs a name: user add NAME --role ROLE' }));
@@ -228,6 +246,9 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
         return await backup(io, lang, config, values.out, passphrase);
       case 'map-fonts':
         return await mapFonts(io, lang, config.dataDir, values.font);
+      case 'cues build':
+      case 'cues export':
+        return await cues(io, lang, config, command.name === 'cues export' ? arg! : null);
       case 'user add':
         return await userAdd(io, lang, config, { name: arg!, role: choiceOf(lang, '--role', values.role!, ROLES), password: (values.password ?? io.env.LOA_PASSWORD)!, displayName: values['display-name'] });
       default:
@@ -444,6 +465,52 @@ async function mapFonts(io: CliIo, lang: Lang, dataDir: string, font: string | u
     pick(lang, {
       vi: `Đã ghi ${done.files.length} tệp glyph (${done.glyphs} ký tự, ${ms} ms) vào ${done.dir}. Bản đồ hiện nhãn khi tải lại trang.`,
       en: `Wrote ${done.files.length} glyph files (${done.glyphs} characters, ${ms} ms) to ${done.dir}. The map shows labels once the page is reloaded.`,
+    }) + '\n',
+  );
+  return 0;
+}
+
+/**
+ * `cues build` speaks and signs the pack again; `cues export FILE` writes it (made first when missing, signed again
+ * when the district key changed). Without espeak-ng, or without the district key in the data folder: one line, 2.
+ */
+async function cues(io: CliIo, lang: Lang, config: ControllerConfig, out: string | null): Promise<number> {
+  const keyFile = join(config.dataDir, 'district-key');
+  if (!existsSync(keyFile)) {
+    io.stderr.write(
+      pick(lang, {
+        vi: `loa controller cues: không có khoá huyện ${keyFile}. Chỉ đúng thư mục dữ liệu của bộ điều khiển bằng --data THƯ_MỤC, hoặc chạy "loa controller run" một lần để tạo nó.`,
+        en: `loa controller cues: there is no district key ${keyFile}. Name the controller's data folder with --data DIR, or run "loa controller run" once to make it.`,
+      }) + '\n',
+    );
+    return 2;
+  }
+  const key = new DistrictKey({ dir: config.dataDir, district: config.district.id });
+  await key.start();
+  const packs = new CuePacks({ dataDir: config.dataDir, district: config.district.id, signer: key });
+  const started = performance.now();
+  let pack;
+  try {
+    pack = out === null ? await packs.build() : (await packs.ensure()).pack;
+  } catch (err) {
+    if (!(err instanceof ContentError) || err.code !== 'no-espeak') throw err;
+    io.stderr.write(`loa controller cues: ${err.message}
+`);
+    return 2;
+  }
+  const ms = Math.round(performance.now() - started);
+  const v = pack.document.version;
+  const n = pack.document.cues.length;
+  const s = lang === 'vi' ? pack.seconds.toFixed(1).replace('.', ',') : pack.seconds.toFixed(1);
+  if (out === null) {
+    io.stdout.write(pick(lang, { vi: `Đã tạo gói câu nói ${v}: ${n} câu, ${s} giây, ${pack.tar.length} byte, ${ms} ms → ${packs.path}`, en: `Made cue pack ${v}: ${n} cues, ${s} s, ${pack.tar.length} bytes, ${ms} ms → ${packs.path}` }) + '\n');
+    return 0;
+  }
+  await writeFileDurably(out, pack.tar);
+  io.stdout.write(
+    pick(lang, {
+      vi: `Đã ghi gói câu nói ${v} (${n} câu, ${pack.tar.length} byte) vào ${out}. Chép vào xe loa thành /var/lib/loa/unit/content/incoming/cues.tar rồi khởi động lại xe.`,
+      en: `Wrote cue pack ${v} (${n} cues, ${pack.tar.length} bytes) to ${out}. Copy it onto the cart as /var/lib/loa/unit/content/incoming/cues.tar and restart the cart.`,
     }) + '\n',
   );
   return 0;

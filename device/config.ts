@@ -2,7 +2,7 @@
  * The cart's configuration: a JSON file (`--config FILE`, default `<data>/config.json` when present) over embedded
  * defaults, checked at start. Every problem is reported at once with its key path and value (ConfigError).
  *
- *   { "hardware": {…}, "player": {…}, "policy": {…}, "link": {…}, "storage": {…} }
+ *   { "hardware": {…}, "player": {…}, "policy": {…}, "link": {…}, "storage": {…}, "cues": {…} }
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -55,14 +55,24 @@ const storageSchema = Type.Object(
   { ...closed, default: {}, description: 'maxUnacked: unacknowledged durable records kept at most; beyond, the oldest are dropped and the loss is reported' },
 );
 
+/** The spoken cues that answer a press the cart cannot obey (device/content/cues.ts): short and quiet. */
+const cuesSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    volumePercent: number(0, 100, 30, '%'),
+  },
+  { ...closed, default: {}, description: 'enabled: answer a refused press aloud; volumePercent: the cues\' volume (the quiet zone\'s cap still applies)' },
+);
+
 /**
  * The cart's configuration, its `hardware` section already merged over the defaults of its board profile (which
  * {@link validateCartConfig} does: check a document through it, never through this schema alone).
  */
-export const cartConfigSchema = Type.Object({ hardware: hardwareSchema, player: playerSchema, policy: policySchema, link: linkSchema, storage: storageSchema }, closed);
+export const cartConfigSchema = Type.Object({ hardware: hardwareSchema, player: playerSchema, policy: policySchema, link: linkSchema, storage: storageSchema, cues: cuesSchema }, closed);
 
 export type LinkConfig = Static<typeof linkSchema>;
 export type StorageConfig = Static<typeof storageSchema>;
+export type CuesConfig = Static<typeof cuesSchema>;
 export type CartConfig = Omit<Static<typeof cartConfigSchema>, 'policy'> & { policy: PolicyConfig };
 
 export const DEFAULT_LINK: LinkConfig = check(linkSchema, undefined);

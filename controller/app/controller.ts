@@ -25,6 +25,7 @@ import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { writeMosquittoCrl, writeMosquittoFiles, writeMosquittoTls } from '../broker/mosquitto-files.js';
 import { CONTROLLER_USER } from '../broker/topic-rules.js';
 import { SoxAudio } from '../content/audio.js';
+import { CuePacks } from '../content/cues.js';
 import { DistrictKey } from '../content/district-key.js';
 import { ContentLibrary } from '../content/library.js';
 import { RollupWarmer } from '../reports/warmer.js';
@@ -253,7 +254,13 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     if (await this.#feature('manifests', () => publisher.start())) this.#undo.push(() => publisher.stop());
 
     const http = new HttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http'), ...(c.http.tls && tls ? { tls: tls.server } : {}) });
-    registerContentRoutes(http, { library, manifests: publisher, rotations: () => key.rotations() });
+    // The spoken cues need espeak-ng to be made: without it (and no pack made before) the carts get none.
+    const cues = new CuePacks({ dataDir: c.dataDir, district, signer: key, clock: seconds, logger: this.#log('cues') });
+    await this.#feature('cues', async () => {
+      const { pack, action } = await cues.ensure();
+      if (action !== 'kept') this.#log('cues').info(`cue pack ${pack.document.version} ${action}: ${pack.document.cues.length} cues, ${pack.tar.length} bytes`);
+    });
+    registerContentRoutes(http, { library, manifests: publisher, rotations: () => key.rotations(), cues });
     registerReleaseRoutes(http, { store: releases });
     const live = new LiveFleet({ units: { db, registry, staleAfterSeconds: c.staleAfterSeconds }, ingest, sessions: users, clock, logger: this.#log('live') });
     registerApiRoutes(http, {

@@ -7,12 +7,15 @@
  *                                      → 206 + Content-Range; 416 for a range it cannot serve; 404 for a file no
  *                                      manifest lists or whose clip is no longer approved
  *   GET /content/key-rotations/<n>     the n-th signed key rotation (1 = the first), for carts with an old key
+ *   GET /content/cues                  the signed spoken-cue pack (cues.ts, a ustar), ETag "<SHA-256 of its cues.json>",
+ *                                      X-Loa-Cues-Version; 404 when the district has none (no espeak-ng)
  *
  * The ETag is the SHA-256 in hex, in the double quotes HTTP requires; `If-None-Match` gives 304.
  */
 import type { ServerResponse } from 'node:http';
 import { etagMatches, sendImmutableFile } from '../http/ranged-file.js';
 import { HttpError, type HttpRequest, type HttpServer } from '../http/server.js';
+import type { CuePack } from './cues.js';
 import type { ContentLibrary } from './library.js';
 import type { StoredManifest } from './manifests.js';
 
@@ -21,6 +24,8 @@ export interface ContentRoutesOptions {
   manifests: { latest(): Promise<StoredManifest | undefined>; get(version: number): Promise<StoredManifest | undefined> };
   /** The signed key rotations, oldest first (`DistrictKey.rotations`). */
   rotations?: () => Promise<Buffer[]>;
+  /** The spoken-cue pack (`CuePacks.latest`); without it `/content/cues` answers 404. */
+  cues?: { latest(): Promise<CuePack | undefined> };
 }
 
 export { parseRange, type ByteRange } from '../http/ranged-file.js';
@@ -71,5 +76,18 @@ export function registerContentRoutes(server: HttpServer, o: ContentRoutesOption
     if (!signed) throw new HttpError(404, 'unknown-rotation', `no key rotation ${JSON.stringify(req.params.n)}`);
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': signed.length });
     res.end(signed);
+  });
+
+  server.route('GET', '/content/cues', async (req, res) => {
+    const pack = await o.cues?.latest();
+    if (!pack) throw new HttpError(404, 'no-cues', 'the district has no spoken-cue pack (espeak-ng missing on the controller?)');
+    const headers = { ETag: `"${pack.sha256}"`, 'Cache-Control': 'no-cache', 'X-Loa-Cues-Version': String(pack.document.version) };
+    if (etagMatches(req, pack.sha256)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/x-tar', 'Content-Length': pack.tar.length });
+    res.end(pack.tar);
   });
 }

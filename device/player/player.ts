@@ -68,7 +68,11 @@ export interface PlayerOptions {
   volume: Volume;
   /** The current playable list, ordered (emergency, priority, ordinary), files verified at sync. */
   playlist: () => readonly PlayableClip[];
-  gate: () => Gate;
+  /**
+   * The policy for the clip about to play (null: none chosen yet, or a volume change between clips): an emergency
+   * clip may go where an ordinary one may not (the energy reserve).
+   */
+  gate: (clip: PlayableClip | null) => Gate;
   /** Play-time check of a clip's SHA-256 (a failing SD card); false = do not play it. */
   verify: (clip: PlayableClip) => Promise<boolean>;
   stamp: () => Stamp;
@@ -100,6 +104,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   #state: PlayerStateName = 'idle';
   #reasons: BlockReason[] = [];
   #clip: PlayableClip | null = null;
+  /** The clip chosen and being checked before it plays. */
+  #choosing: PlayableClip | null = null;
   #session: Promise<void> | null = null;
   #request: Request | null = null;
   #wake: (() => void) | null = null;
@@ -109,6 +115,13 @@ export class Player extends EventEmitter<PlayerEvents> {
   #volume = 0;
   /** The volume the team chose (buttons, remote command): kept across quiet zones and restarts. */
   #teamVolume = 0;
+  /** A spoken cue under way (speak()); the mixer is its own until it ends. */
+  #speech: Promise<boolean> | null = null;
+  /** Set when a press or a stop cuts the cue short; wakes its warm-up. */
+  #speechCut = false;
+  #speechWake: (() => void) | null = null;
+  /** A press that came during a cue: acted on once the cue's relay is off again. */
+  #afterSpeech: (() => void) | null = null;
 
   constructor(options: PlayerOptions) {
     super();
@@ -122,6 +135,11 @@ export class Player extends EventEmitter<PlayerEvents> {
 
   get clip(): PlayableClip | null {
     return this.#clip;
+  }
+
+  /** The clip playing, or else the one asked for next (an emergency clip while the amplifier warms up): what the gate judges. */
+  get upcoming(): PlayableClip | null {
+    return this.#clip ?? this.#choosing ?? (this.#request?.kind === 'clip' ? this.#request.clip : null);
   }
 
   get reasons(): readonly BlockReason[] {
@@ -154,12 +172,15 @@ export class Player extends EventEmitter<PlayerEvents> {
 
   /** Waits for any session to end (relay off). */
   async stop(): Promise<void> {
+    this.#cutSpeech(null);
     this.#ask({ kind: 'stop', outcome: 'stopped' });
+    await this.#speech;
     await this.#session;
   }
 
   /** The play/pause button. */
   playPause(trigger: PlayTrigger = 'button'): void {
+    if (this.#cutSpeech(() => this.playPause(trigger))) return;
     if (this.#state === 'playing') {
       this.#o.audio.pause();
       this.#setState('paused');
@@ -175,17 +196,20 @@ export class Player extends EventEmitter<PlayerEvents> {
 
   /** The next button: skip to the next clip (starts a session when idle). */
   next(): void {
+    if (this.#cutSpeech(() => this.next())) return;
     if (this.#session === null) this.#begin('button', null);
     else this.#ask({ kind: 'next' });
   }
 
   /** Long press: stop the session. */
   stopPressed(): void {
+    this.#cutSpeech(null);
     this.#ask({ kind: 'stop', outcome: 'stopped' });
   }
 
   /** Plays one clip now (a remote command, or an emergency clip that interrupts what is playing). */
   playClip(clip: PlayableClip, trigger: PlayTrigger): void {
+    if (this.#cutSpeech(() => this.playClip(clip, trigger))) return;
     if (this.#session === null) this.#begin(trigger, clip);
     else this.#ask({ kind: 'clip', clip, trigger });
   }
@@ -211,20 +235,112 @@ export class Player extends EventEmitter<PlayerEvents> {
   /** Sets the team's volume (clamped to the hardware maximum) and applies it under the current cap. */
   async setVolume(percent: number): Promise<number> {
     this.#teamVolume = Math.min(this.#o.volume.max, Math.max(0, Math.round(percent)));
-    return this.applyCap(this.#o.gate().volumeCap);
+    return this.applyCap(this.#o.gate(this.#clip).volumeCap);
   }
 
   /** Applies the team's volume under `cap` (null = no cap): called when the cart moves in or out of a quiet zone. */
   async applyCap(cap: number | null): Promise<number> {
+    // During a cue the mixer is the cue's: the team's volume is applied when it ends.
+    if (this.#speech !== null) return cap === null ? this.#teamVolume : Math.min(this.#teamVolume, cap);
     const wanted = cap === null ? this.#teamVolume : Math.min(this.#teamVolume, cap);
     if (wanted !== this.#volume) this.#volume = (await this.#o.volume.set(wanted)).applied;
     return this.#volume;
   }
 
+  // --- spoken cues -----------------------------------------------------------------------------------------------
+
+  /**
+   * Speaks a cue (a short WAV) when no session runs (idle or blocked; otherwise false at once): relay on, the
+   * warm-up, the volume set to `volumePercent` under the gate's cap, the file, the tail, relay off, the team's volume
+   * back. The state name is not changed (a blocked cart stays blocked, with its reasons) and nothing is recorded as
+   * a play: a cue is not a broadcast. A press during the cue cuts it short and is acted on once the relay is off.
+   * True when the whole cue was played.
+   */
+  async speak(file: string, volumePercent: number): Promise<boolean> {
+    if (this.#session !== null || this.#speech !== null || (this.#state !== 'idle' && this.#state !== 'blocked')) return false;
+    this.#speechCut = false;
+    const run = this.#speak(file, volumePercent);
+    this.#speech = run;
+    try {
+      return await run;
+    } finally {
+      this.#speech = null;
+      const then = this.#afterSpeech;
+      this.#afterSpeech = null;
+      then?.();
+    }
+  }
+
+  /** True while a cue is being spoken. */
+  get speaking(): boolean {
+    return this.#speech !== null;
+  }
+
+  async #speak(file: string, volumePercent: number): Promise<boolean> {
+    const audio = this.#o.audio;
+    let onEnd: ((e: { file: string; completed: boolean }) => void) | undefined;
+    let completed = false;
+    try {
+      await this.#o.relay.on();
+      await this.#speechPause(this.#t.warmupMs, true);
+      if (!this.#speechCut) {
+        const cap = this.#o.gate(null).volumeCap;
+        const wanted = Math.max(0, Math.min(Math.round(volumePercent), cap ?? Infinity, this.#o.volume.max));
+        this.#volume = (await this.#o.volume.set(wanted)).applied;
+        const ended = new Promise<boolean>((resolve) => {
+          onEnd = (e) => e.file === file && resolve(e.completed);
+          audio.on('ended', onEnd);
+        });
+        await audio.play(file);
+        // A cut that came while the player was starting: the audio was not playing yet to be stopped.
+        if (this.#speechCut) void audio.stop();
+        completed = await ended;
+      }
+    } catch (err) {
+      this.emit('event', { kind: 'fault', code: 'cue', detail: `cue ${file}: ${(err as Error).message}` });
+    } finally {
+      if (onEnd) audio.off('ended', onEnd);
+      await this.#speechPause(this.#t.tailMs, false);
+      await this.#o.relay.off();
+      const cap = this.#o.gate(null).volumeCap;
+      const team = cap === null ? this.#teamVolume : Math.min(this.#teamVolume, cap);
+      if (team !== this.#volume) this.#volume = (await this.#o.volume.set(team)).applied;
+    }
+    return completed;
+  }
+
+  /**
+   * Cuts a cue under way short; `then` (a press) runs once its relay is off (null: a stop, nothing after). False
+   * when no cue is being spoken.
+   */
+  #cutSpeech(then: (() => void) | null): boolean {
+    if (this.#speech === null) return false;
+    this.#afterSpeech = then;
+    this.#speechCut = true;
+    this.#speechWake?.();
+    if (this.#o.audio.playing) void this.#o.audio.stop();
+    return true;
+  }
+
+  /** A cue's warm-up (ends early when the cue is cut) or its tail (always whole: the amplifier must settle). */
+  #speechPause(ms: number, cuttable: boolean): Promise<void> {
+    if (cuttable && this.#speechCut) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.#speechWake = null;
+        resolve();
+      }
+      if (cuttable) this.#speechWake = done;
+    });
+  }
+
   // --- the session ---------------------------------------------------------------------------------------------
 
   #begin(trigger: PlayTrigger, first: PlayableClip | null): void {
-    const gate = this.#o.gate();
+    const gate = this.#o.gate(first ?? this.#pickNext());
     if (!gate.allowed) {
       this.#refuse(gate.reasons);
       return;
@@ -289,11 +405,12 @@ export class Player extends EventEmitter<PlayerEvents> {
           this.emit('event', { kind: 'info', code: 'playlist-empty', detail: 'no approved clip to play for this cart now' });
           break;
         }
-        const gate = this.#o.gate();
+        const gate = this.#o.gate(clip);
         if (!gate.allowed) {
           blocked = gate.reasons;
           break;
         }
+        this.#choosing = clip;
         const verified = checked?.id === clip.id ? checked.ok : this.#o.verify(clip);
         checked = null;
         if (!(await verified)) {
@@ -321,6 +438,7 @@ export class Player extends EventEmitter<PlayerEvents> {
       await this.#o.relay.off();
       this.#request = null;
       this.#clip = null;
+      this.#choosing = null;
       if (blocked !== null) this.#refuse(blocked);
       else this.#setState('idle');
     }

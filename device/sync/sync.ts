@@ -13,6 +13,11 @@
  *
  * A power cut at any moment leaves the old manifest or the new one active, never a mix. Every refusal and fault is
  * handed to `onEvent` (one event record), the same fault repeated while retrying only once.
+ *
+ * With `cues`, the district's spoken-cue pack (`GET {baseUrl}/content/cues`, a few hundred kB, whole, at most
+ * MAX_CUE_PACK_BYTES) is asked for when the sync has nothing else to do after an announcement (the retained one
+ * comes at each connection: the link is up, so an offline start records no fault) and on `syncNow()`, with
+ * `If-None-Match` naming the pack in use and the last one refused: the controller answers 304 unless it has another.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -22,12 +27,13 @@ import { silentLogger, type Logger } from '../../hardware/logger.js';
 import { MAX_SIGNED, type Announcement, type Manifest, type ManifestClip } from '../../protocol/index.js';
 import { writeFileDurably } from '../../lib/durable.js';
 import { ContentRefused, type ActiveManifest } from '../content/cache.js';
+import { cueRefusalKind, CueRefused, MAX_CUE_PACK_BYTES } from '../content/cues.js';
 import { checkBackoff, jitteredDelay, type BackoffOptions } from '../link/backoff.js';
 import { ClipDownloader, type ClipSink } from './downloader.js';
 import { manifestRefusalKind, storageError, SyncError, type SyncEventKind } from './errors.js';
 import { followRotations, type KeyRing } from './key-rotation.js';
 import type { ControllerTls } from '../tls.js';
-import { DEFAULT_TIMEOUTS, fetchBytes, type HttpGetOptions, type HttpTimeouts } from './http-get.js';
+import { DEFAULT_TIMEOUTS, fetchBytes, httpGet, type HttpGetOptions, type HttpTimeouts } from './http-get.js';
 
 /** What the sync needs of the clip cache (`ClipCache` is one). */
 export interface ContentStore extends ClipSink {
@@ -38,6 +44,14 @@ export interface ContentStore extends ClipSink {
   missing(m: Manifest): Promise<ManifestClip[]>;
   /** Switches to `bytes` once every clip is present; throws `ContentRefused`. */
   activate(bytes: Buffer): Promise<Manifest>;
+}
+
+/** What the sync needs of the spoken cues (`CueSet` is one). */
+export interface CueStore {
+  /** The pack in use: SHA-256 of its signed cues.json (the controller's ETag). */
+  readonly installed: { version: number; sha256: string } | null;
+  /** Checks and installs a pack; null when it is the one in use; throws `CueRefused`. */
+  install(tar: Buffer): Promise<{ version: number; cues: number } | null>;
 }
 
 export interface ContentSyncOptions {
@@ -57,6 +71,8 @@ export interface ContentSyncOptions {
   reserveBytes?: number;
   /** The pinned district keys, to follow a key rotation when a manifest is signed by a key not pinned yet. */
   keyRing?: KeyRing;
+  /** The spoken cues, fetched when the district has a newer pack; without it no pack is asked for. */
+  cues?: CueStore;
   logger?: Logger;
 }
 
@@ -109,6 +125,10 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
   /** Versions refused for their content: their announcements are ignored until `syncNow()`. */
   readonly #refused = new Set<number>();
   readonly #oldAnnounced = new Set<number>();
+  /** The cue pack is to be asked for when the sync is idle; the ETag of the last pack refused. */
+  #cuesDue = false;
+  #cuesRefused: string | null = null;
+  #cueAbort: AbortController | null = null;
 
   constructor(options: ContentSyncOptions) {
     super();
@@ -152,6 +172,7 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
   async stop(): Promise<void> {
     this.#running = false;
     this.#working?.abort.abort(new Error('content sync stopped'));
+    this.#cueAbort?.abort(new Error('content sync stopped'));
     this.#wake?.();
     await this.#loop;
     this.#loop = null;
@@ -169,6 +190,10 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
    * one replaces the one being fetched (its partial files stay); an older one than the active is recorded.
    */
   announce(a: Announcement): void {
+    if (this.#o.cues && !this.#cuesDue) {
+      this.#cuesDue = true;
+      if (this.#job === null) this.#wake?.();
+    }
     const active = this.#activeVersion();
     const v = a.version;
     if (v === active || this.#refused.has(v)) return;
@@ -192,6 +217,7 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
     this.#refused.clear();
     this.#lastReported = null;
     this.#attempt = 0;
+    this.#cuesDue = true;
     this.#job = { from: 'latest' };
     this.#wake?.();
   }
@@ -201,6 +227,10 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
   async #run(): Promise<void> {
     while (this.#running) {
       const job = this.#job;
+      if (job === null && this.#cuesDue && this.#o.cues) {
+        await this.#syncCues(this.#o.cues);
+        continue;
+      }
       if (job === null) {
         await this.#sleep(null);
         continue;
@@ -376,6 +406,49 @@ export class ContentSync extends EventEmitter<ContentSyncEventMap> {
     for (const name of await readdir(this.#o.partialDir)) {
       const stale = name.endsWith('.part') ? !keep.has(name) : name.startsWith('.') || (name === PENDING && activated);
       if (stale) await rm(join(this.#o.partialDir, name), { force: true });
+    }
+  }
+
+  // --- the spoken cues ----------------------------------------------------------------------------------------------
+
+  /** Asks for the cue pack once; a fault is recorded and tried again at the next announcement. */
+  async #syncCues(cues: CueStore): Promise<void> {
+    this.#cuesDue = false;
+    const abort = new AbortController();
+    this.#cueAbort = abort;
+    let etag: string | null = null;
+    try {
+      const known = [cues.installed?.sha256, this.#cuesRefused].filter((t) => t != null).map((t) => `"${t}"`);
+      const res = await httpGet(this.#url('content/cues'), { ...this.#http(), signal: abort.signal, headers: known.length > 0 ? { 'If-None-Match': known.join(', ') } : {} });
+      // 304: nothing newer; 404: the district has no pack (no espeak-ng there).
+      if (res.status === 304 || res.status === 404) return res.cancel();
+      if (res.status !== 200) {
+        res.cancel();
+        throw new SyncError('link', 'http-status', `GET /content/cues answered HTTP ${res.status}; tried again at the next announcement`, true);
+      }
+      etag = /^"([0-9a-f]{64})"$/.exec(String(res.headers.etag ?? ''))?.[1] ?? null;
+      const parts: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of res.chunks()) {
+        length += chunk.length;
+        if (length > MAX_CUE_PACK_BYTES) {
+          res.cancel();
+          throw new CueRefused('too-large', `Gói câu nói quá ${MAX_CUE_PACK_BYTES} byte: bỏ qua`, `the cue pack is over ${MAX_CUE_PACK_BYTES} bytes: ignored`);
+        }
+        parts.push(chunk);
+      }
+      const installed = await cues.install(Buffer.concat(parts, length));
+      if (installed) this.#event('manifest', 'cues-installed', `spoken-cue pack ${installed.version} (${installed.cues} cues) downloaded and in use`);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      if (err instanceof CueRefused) {
+        this.#cuesRefused = etag;
+        this.#event(cueRefusalKind(err.code), err.code, err.en);
+      } else {
+        this.#report(err instanceof SyncError ? err : storageError(err, 'the spoken-cue pack'));
+      }
+    } finally {
+      this.#cueAbort = null;
     }
   }
 

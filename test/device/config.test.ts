@@ -35,7 +35,7 @@ describe('validateCartConfig', () => {
 
   it('reports every problem of every section at once, unknown sections with a "did you mean"', () => {
     expect(problems({ hardwre: {}, hardware: { relay: { pin: 14 } }, link: { serial: { path: '/dev/ttyUSB1' } }, storage: 5, player: { initialVolume: 101 } })).toEqual([
-      '(file).hardwre: is not a known setting; did you mean "hardware"? (known: hardware, player, policy, link, storage)',
+      '(file).hardwre: is not a known setting; did you mean "hardware"? (known: hardware, player, policy, link, storage, cues)',
             'player.initialVolume: 101 must be a number from 0 to 100 %',
       'link.serial.baudRate: nothing must be a whole number from 300 to 4000000',
       'storage: 5 must be an object',
@@ -55,7 +55,7 @@ describe('validateCartConfig', () => {
   });
 
   it('exports the schema, JSON Schema that names every section', () => {
-    expect(Object.keys(cartConfigSchema.properties)).toEqual(['hardware', 'player', 'policy', 'link', 'storage']);
+    expect(Object.keys(cartConfigSchema.properties)).toEqual(['hardware', 'player', 'policy', 'link', 'storage', 'cues']);
     expect(JSON.parse(JSON.stringify(cartConfigSchema)).properties.link.properties.telemetryPeriodMs).toEqual({ minimum: 1000, maximum: 3_600_000, default: 30_000, 'x-unit': 'ms', type: 'number' });
   });
 });
