@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FLEET_SCHEMA_V1 } from '../controller/db/fleet-schema.js';
+import { FLEET_MIGRATIONS, migrateArea } from '../controller/db/database.js';
 import { computeReport, type ReportOptions } from '../controller/reports/compute.js';
 import { generateFleet } from '../controller/reports/generate.js';
 import { parsePeriod, type Period } from '../controller/reports/period.js';
@@ -32,7 +32,7 @@ const db = await SqliteDb.open(path);
 const ms = (t0: number) => `${(performance.now() - t0).toFixed(0).padStart(6)} ms`;
 
 if (fresh) {
-  await db.exec(FLEET_SCHEMA_V1);
+  await migrateArea(db, 'fleet', FLEET_MIGRATIONS);
   await db.exec('PRAGMA synchronous = NORMAL'); // a throwaway file: no need to wait for the card on every commit
   const t0 = performance.now();
   const made = await generateFleet(db, { units: UNITS, start: year.start, end: year.end, seed: 2026 });

@@ -19,7 +19,9 @@ import {
   type Message,
   type MessageType,
   type Stamp,
+  ENERGY_MINUTES_CAP,
   type Telemetry,
+  type TelemetryEnergy,
 } from './messages.js';
 
 /**
@@ -142,6 +144,7 @@ const T_RUNTIME = 1 << 7;
 const T_FAULTS = 1 << 8;
 const T_OUTBOX = 1 << 9;
 const T_SYNC = 1 << 10;
+const T_ENERGY = 1 << 11;
 
 function writeTelemetry(w: ByteWriter, t: Telemetry): void {
   let present = 0;
@@ -156,6 +159,7 @@ function writeTelemetry(w: ByteWriter, t: Telemetry): void {
   if (t.faults !== undefined) present |= T_FAULTS;
   if (t.outboxDepth !== undefined) present |= T_OUTBOX;
   if (t.sync !== undefined) present |= T_SYNC;
+  if (t.energy !== undefined) present |= T_ENERGY;
   w.varint(present);
   if (t.batteryMv !== undefined) w.u16(t.batteryMv);
   if (t.batteryMa !== undefined) w.svarint(t.batteryMa);
@@ -171,6 +175,43 @@ function writeTelemetry(w: ByteWriter, t: Telemetry): void {
   if (t.faults !== undefined) w.varint(bitsOf(FAULTS, t.faults, 'fault'));
   if (t.outboxDepth !== undefined) w.varint(t.outboxDepth);
   if (t.sync !== undefined) w.varint(t.sync.manifestVersion).varint(t.sync.clipsMissing).varint(t.sync.bytesToGo);
+  if (t.energy !== undefined) writeEnergy(w, t.energy);
+}
+
+/** Bit 11: three minute counts, minutes to full + 1 (0 = not charging), health (255 = not learned yet). */
+function writeEnergy(w: ByteWriter, e: TelemetryEnergy): void {
+  w.varint(minutes(e.minutesLeft, 'minutes left')).varint(minutes(e.minutesLeftNoSun, 'minutes left without sun'));
+  w.varint(minutes(e.reserveMinutes, 'reserve minutes'));
+  w.varint(e.minutesToFull === null ? 0 : minutes(e.minutesToFull, 'minutes to full') + 1);
+  w.u8(e.healthPercent === null ? 255 : health(e.healthPercent));
+}
+
+function readEnergy(r: ByteReader): TelemetryEnergy {
+  const minutesLeft = readMinutes(r.varint('minutes left'), 'minutes left');
+  const minutesLeftNoSun = readMinutes(r.varint('minutes left without sun'), 'minutes left without sun');
+  const reserveMinutes = readMinutes(r.varint('reserve minutes'), 'reserve minutes');
+  const toFull = r.varint('minutes to full');
+  const minutesToFull = toFull === 0 ? null : readMinutes(toFull - 1, 'minutes to full');
+  const h = r.u8('health');
+  return { minutesLeft, minutesLeftNoSun, reserveMinutes, minutesToFull, healthPercent: h === 255 ? null : h };
+}
+
+function minutes(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > ENERGY_MINUTES_CAP) {
+    throw new ProtocolError('bad-value', `${what} ${String(v)} is not a whole number of minutes 0..${ENERGY_MINUTES_CAP}: cap it at ${ENERGY_MINUTES_CAP}`);
+  }
+  return v;
+}
+
+/** A peer that writes minutes past the cap breaks the contract: refuse rather than show a made-up figure. */
+function readMinutes(v: number, what: string): number {
+  if (v > ENERGY_MINUTES_CAP) throw new ProtocolError('bad-value', `${what} ${v} is over the ${ENERGY_MINUTES_CAP} cap`);
+  return v;
+}
+
+function health(v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 254) throw new ProtocolError('bad-value', `health ${String(v)} is not an integer 0..254 (null when not learned)`);
+  return v;
 }
 
 function readTelemetry(r: ByteReader): Telemetry {
@@ -192,6 +233,7 @@ function readTelemetry(r: ByteReader): Telemetry {
   if (present & T_SYNC) {
     t.sync = { manifestVersion: r.varint('manifest version'), clipsMissing: r.varint('clips missing'), bytesToGo: r.varint('bytes to go') };
   }
+  if (present & T_ENERGY) t.energy = readEnergy(r);
   return t;
 }
 

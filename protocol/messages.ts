@@ -97,6 +97,25 @@ export interface Telemetry {
   faults?: string[];
   outboxDepth?: number;
   sync?: { manifestVersion: number; clipsMissing: number; bytesToGo: number };
+  /** The cart's energy forecast (device/energy): whole minutes, each at most {@link ENERGY_MINUTES_CAP}. */
+  energy?: TelemetryEnergy;
+}
+
+/** Minutes in the energy group stop here: 1440 reads "a day or more". */
+export const ENERGY_MINUTES_CAP = 1440;
+
+/** The energy group of a telemetry message (SPEC.md, 0x02 bit 11). */
+export interface TelemetryEnergy {
+  /** Ordinary broadcast minutes left at the cart's current volume before the emergency reserve, with today's expected sun. */
+  minutesLeft: number;
+  /** The same from the battery alone (at night, under rain). */
+  minutesLeftNoSun: number;
+  /** Emergency minutes at the reserve volume the battery holds above the cut-off. */
+  reserveMinutes: number;
+  /** Minutes to a full battery at the current sun; null when not charging. */
+  minutesToFull: number | null;
+  /** Learned capacity as a % of the nominal one (0–254); null until learned. */
+  healthPercent: number | null;
 }
 
 /**

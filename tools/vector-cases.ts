@@ -49,6 +49,15 @@ export const frameCases: Record<string, Frame> = {
     messages: [{ ...liveTelemetry, runtime: { uptimeS: 3600, amplifierS: 1200, audioS: 1100 }, faults: ['gnss'], outboxDepth: 3, sync: { manifestVersion: 12, clipsMissing: 0, bytesToGo: 0 } }],
   },
   'telemetry-and-fix': { ...head, messages: [liveTelemetry, liveFix] },
+  // The energy group (SPEC 0x02 bit 11): 1 h 20 min left at the current volume, charging, health learned; then one
+  // not charging, with a capped forecast and health not learned yet.
+  'telemetry-energy': {
+    ...head,
+    messages: [
+      { ...liveTelemetry, energy: { minutesLeft: 80, minutesLeftNoSun: 55, reserveMinutes: 15, minutesToFull: 130, healthPercent: 86 } },
+      { type: 'telemetry', energy: { minutesLeft: 1440, minutesLeftNoSun: 300, reserveMinutes: 0, minutesToFull: null, healthPercent: null } },
+    ],
+  },
   'fix-no-hdop': { ...head, messages: [{ ...liveFix, hdop: undefined, quality: 'none', satellites: 0, speed: 0, course: 0 }] },
   play: {
     ...head,

@@ -6,7 +6,7 @@ import type { SqliteDb } from '../../lib/sqlite.js';
 import { CLIP_ID, COMMAND_ACTIONS, EVENT_KINDS, isReleaseVersion, MAX_CONFIG_DOCUMENT, type CommandAction } from '../../protocol/index.js';
 import type { CommandService, CommandTarget } from '../fleet/commands.js';
 import type { FleetRegistry, Unit } from '../fleet/registry.js';
-import { listUnitStates, type UnitStateView } from '../fleet/unit-state.js';
+import { listUnitStates, type UnitEnergyView, type UnitStateView } from '../fleet/unit-state.js';
 import { HttpError, type HttpServer } from '../http/server.js';
 import { vnDayRange } from '../reports/period.js';
 import { requireRole } from '../users/roles.js';
@@ -52,6 +52,12 @@ export interface UnitView {
   manifestVersion: number | null;
   clipsMissing: number | null;
   outboxDepth: number | null;
+  /**
+   * The cart's last energy forecast: broadcast minutes left at its volume then (with the day's expected sun, and from
+   * the battery alone), emergency reserve minutes, minutes to full (null: not charging), battery health % (null: not
+   * learned) and `at`, the server time it arrived. Null until the cart sent one; when `online` is false it is old.
+   */
+  energy: UnitEnergyView | null;
 }
 
 function view(u: Unit, s: UnitStateView | undefined, communes: Map<string, string>, teams: Map<string, string>): UnitView {
@@ -76,6 +82,7 @@ function view(u: Unit, s: UnitStateView | undefined, communes: Map<string, strin
     manifestVersion: s?.manifestVersion ?? null,
     clipsMissing: s?.clipsMissing ?? null,
     outboxDepth: s?.outboxDepth ?? null,
+    energy: s?.energy ?? null,
   };
 }
 

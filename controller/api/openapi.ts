@@ -55,6 +55,19 @@ const schemas: Json = {
       battery: { type: 'object', properties: { mv: nullable('integer'), ma: nullable('integer'), soc: nullable('integer'), solarMv: nullable('integer'), solarMa: nullable('integer') } },
       playerState: nullable('string'), amplifierOn: nullable('boolean'), volume: nullable('integer'), faults: { type: 'array', items: { type: 'string' } },
       manifestVersion: nullable('integer'), clipsMissing: nullable('integer'), outboxDepth: nullable('integer'),
+      energy: {
+        type: ['object', 'null'],
+        description: 'the cart’s last energy forecast, null until it sent one; old when online is false. Minutes are whole, capped at 1440 (a day or more)',
+        required: ['minutesLeft', 'minutesLeftNoSun', 'reserveMinutes', 'minutesToFull', 'healthPercent', 'at'],
+        properties: {
+          minutesLeft: { type: 'integer', minimum: 0, maximum: 1440, description: 'ordinary broadcast minutes left at the cart’s volume before the emergency reserve, with the day’s expected sun' },
+          minutesLeftNoSun: { type: 'integer', minimum: 0, maximum: 1440, description: 'the same from the battery alone' },
+          reserveMinutes: { type: 'integer', minimum: 0, maximum: 1440, description: 'emergency minutes at the reserve volume above the cut-off' },
+          minutesToFull: { ...nullable('integer'), description: 'at the current sun; null when not charging' },
+          healthPercent: { ...nullable('integer'), description: 'learned capacity as % of nominal; null until learned' },
+          at: { type: 'integer', description: 'Unix seconds (server time) the forecast arrived' },
+        },
+      },
     },
   },
   Play: { type: 'object', properties: { unitId: { type: 'string' }, record: { type: 'integer' }, clip: { type: 'string' }, manifestVersion: { type: 'integer' }, start: { type: 'integer' }, timeSource: { type: 'string' }, seconds: { type: 'number' }, outcome: { type: 'string' }, trigger: { type: 'string' }, volume: { type: 'integer' }, lat: nullable('number'), lon: nullable('number') } },
@@ -241,6 +254,11 @@ export function openApiDocument(district: { id: string; name: string }): Json {
         }),
       },
       '/content/manifest': { get: op('the latest signed manifest (carts)', null, { responses: { '200': { description: 'signed bytes; ETag = SHA-256', content: { 'application/octet-stream': {} } }, '304': { description: 'not modified' }, ...errors(404) } }) },
+      '/content/cues': {
+        get: op('the signed spoken cues pack (carts): cues.json, cues.sig and the WAVs in one ustar', null, {
+          responses: { '200': { description: 'the pack; ETag = SHA-256 of cues.json, X-Loa-Cues-Version', content: { 'application/x-tar': {} } }, '304': { description: 'not modified' }, ...errors(404) },
+        }),
+      },
       '/content/manifests/{version}': { get: op('one signed manifest version (carts)', null, { parameters: [path('version', 'manifest version')], responses: { '200': { description: 'signed bytes', content: { 'application/octet-stream': {} } }, ...errors(404) } }) },
       '/content/clips/{sha256}': {
         get: op('a clip file listed by a manifest (carts); Range supported', null, {

@@ -13,9 +13,17 @@ import { FLEET_SCHEMA_V2_BROKER } from './fleet-broker-schema.js';
 import { FLEET_SCHEMA_V3_ORIGIN } from './fleet-origin-schema.js';
 import { FLEET_SCHEMA_V4_ALERTS } from './fleet-alerts-schema.js';
 import { FLEET_SCHEMA_V5_CERTIFICATES } from './fleet-certificates-schema.js';
+import { FLEET_SCHEMA_V6_ENERGY } from './fleet-energy-schema.js';
 
 /** The fleet area's migrations, in order: migration i brings the area to version i + 1. */
-export const FLEET_MIGRATIONS: readonly string[] = [FLEET_SCHEMA_V1, FLEET_SCHEMA_V2_BROKER, FLEET_SCHEMA_V3_ORIGIN, FLEET_SCHEMA_V4_ALERTS, FLEET_SCHEMA_V5_CERTIFICATES];
+export const FLEET_MIGRATIONS: readonly string[] = [
+  FLEET_SCHEMA_V1,
+  FLEET_SCHEMA_V2_BROKER,
+  FLEET_SCHEMA_V3_ORIGIN,
+  FLEET_SCHEMA_V4_ALERTS,
+  FLEET_SCHEMA_V5_CERTIFICATES,
+  FLEET_SCHEMA_V6_ENERGY,
+];
 
 export type SchemaErrorCode = 'schema-too-new' | 'bad-area';
 

@@ -8,7 +8,7 @@
  * of each unit is committed with the records it protects.
  */
 import { tuples, type SqliteDb, type SqlParams } from '../../lib/sqlite.js';
-import { type DurableRecord, type Fix, type ReplayState, type Telemetry } from '../../protocol/index.js';
+import { type DurableRecord, type Fix, type ReplayState, type Telemetry, type TelemetryEnergy } from '../../protocol/index.js';
 import { mergeAlert, recordReused, writeAlerts, type UnitAlert } from './unit-alerts.js';
 
 /** One durable record of an accepted frame, with its bytes as received (`type | length | payload`). */
@@ -213,16 +213,35 @@ async function writeLive(db: SqliteDb, f: AcceptedFrame, m: Telemetry | Fix): Pr
       m.sync?.manifestVersion ?? null, m.sync?.clipsMissing ?? null, f.unitId,
     ],
   );
+  if (m.energy !== undefined) await writeEnergy(db, f, m.energy);
   // One sample per unit per minute, from the merged state (a telemetry message carries only what changed). The
   // runtime counters ride on a cart's full refreshes only, which may be the minute's second message: the minute's
-  // last counters fill its sample (they only rise, and the first would leave out the rest of the minute).
+  // last counters fill its sample (they only rise, and the first would leave out the rest of the minute). The energy
+  // forecast is the minute's latest too, when the message carries it.
   await db.run(
     `INSERT INTO telemetry_samples (unit_id, minute, battery_mv, battery_ma, solar_mv, solar_ma, soc, amplifier_on, player_state, volume,
-       uptime_s, amplifier_s, audio_s, faults)
-     SELECT unit_id, ?, battery_mv, battery_ma, solar_mv, solar_ma, soc, amplifier_on, player_state, volume, ?, ?, ?, faults
+       uptime_s, amplifier_s, audio_s, faults, minutes_left, minutes_left_no_sun, reserve_minutes, minutes_to_full, health_percent)
+     SELECT unit_id, ?, battery_mv, battery_ma, solar_mv, solar_ma, soc, amplifier_on, player_state, volume, ?, ?, ?, faults,
+            minutes_left, minutes_left_no_sun, reserve_minutes, minutes_to_full, health_percent
        FROM unit_state WHERE unit_id = ?
-     ON CONFLICT (unit_id, minute) DO UPDATE SET uptime_s = excluded.uptime_s, amplifier_s = excluded.amplifier_s, audio_s = excluded.audio_s
-       WHERE excluded.amplifier_s IS NOT NULL`,
-    [Math.floor(f.serverTime / 60), m.runtime?.uptimeS ?? null, m.runtime?.amplifierS ?? null, m.runtime?.audioS ?? null, f.unitId],
+     ON CONFLICT (unit_id, minute) DO UPDATE SET
+       uptime_s = coalesce(excluded.uptime_s, uptime_s), amplifier_s = coalesce(excluded.amplifier_s, amplifier_s),
+       audio_s = coalesce(excluded.audio_s, audio_s), minutes_left = excluded.minutes_left,
+       minutes_left_no_sun = excluded.minutes_left_no_sun, reserve_minutes = excluded.reserve_minutes,
+       minutes_to_full = excluded.minutes_to_full, health_percent = excluded.health_percent
+       WHERE excluded.amplifier_s IS NOT NULL OR ?`,
+    [Math.floor(f.serverTime / 60), m.runtime?.uptimeS ?? null, m.runtime?.amplifierS ?? null, m.runtime?.audioS ?? null, f.unitId, m.energy ? 1 : 0],
+  );
+}
+
+/**
+ * The energy group replaces all five values at once: on the wire "not charging" and "health not learned" are values
+ * (NULL here), not absent fields, so they must overwrite the previous minutes to full and health.
+ */
+async function writeEnergy(db: SqliteDb, f: AcceptedFrame, e: TelemetryEnergy): Promise<void> {
+  await db.run(
+    `UPDATE unit_state SET minutes_left = ?, minutes_left_no_sun = ?, reserve_minutes = ?, minutes_to_full = ?, health_percent = ?,
+       energy_time = ? WHERE unit_id = ?`,
+    [e.minutesLeft, e.minutesLeftNoSun, e.reserveMinutes, e.minutesToFull, e.healthPercent, f.serverTime, f.unitId],
   );
 }

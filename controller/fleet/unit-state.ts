@@ -34,6 +34,21 @@ export interface UnitStateView {
   manifestVersion: number | null;
   clipsMissing: number | null;
   outboxDepth: number | null;
+  /** The cart's last energy forecast (SPEC.md 0x02 bit 11), null until one arrived. Old when `online` is false. */
+  energy: UnitEnergyView | null;
+}
+
+/** Minutes are whole, capped at 1440 ("a day or more"); `minutesLeft` is at the cart's volume when it was sent. */
+export interface UnitEnergyView {
+  minutesLeft: number;
+  minutesLeftNoSun: number;
+  reserveMinutes: number;
+  /** Null when the cart was not charging. */
+  minutesToFull: number | null;
+  /** Learned capacity as % of nominal; null until learned. */
+  healthPercent: number | null;
+  /** Unix seconds (server time) the forecast arrived. */
+  at: number;
 }
 
 interface Row {
@@ -59,10 +74,28 @@ interface Row {
   manifest_version: number | null;
   clips_missing: number | null;
   outbox_depth: number | null;
+  minutes_left: number | null;
+  minutes_left_no_sun: number | null;
+  reserve_minutes: number | null;
+  minutes_to_full: number | null;
+  health_percent: number | null;
+  energy_time: number | null;
   ever_status: number;
 }
 
 const flag = (v: number | null): boolean | null => (v === null ? null : v !== 0);
+
+function energyOf(r: Row): UnitEnergyView | null {
+  if (r.energy_time === null || r.minutes_left === null || r.minutes_left_no_sun === null || r.reserve_minutes === null) return null;
+  return {
+    minutesLeft: r.minutes_left,
+    minutesLeftNoSun: r.minutes_left_no_sun,
+    reserveMinutes: r.reserve_minutes,
+    minutesToFull: r.minutes_to_full,
+    healthPercent: r.health_percent,
+    at: r.energy_time,
+  };
+}
 
 /** The state of every active unit (or of `unitId` alone), by number. `now` in Unix seconds. */
 export async function listUnitStates(db: SqliteDb, options: { now: number; staleAfterSeconds?: number; unitId?: string }): Promise<UnitStateView[]> {
@@ -73,7 +106,8 @@ export async function listUnitStates(db: SqliteDb, options: { now: number; stale
     db.all<Row>(
       `SELECT s.unit_id, u.number, s.online, s.last_seen, s.fix_time, s.lat, s.lon, s.fix_quality, s.speed, s.battery_mv, s.battery_ma,
               s.solar_mv, s.solar_ma, s.soc, s.player_state, s.amplifier_on, s.volume, s.faults, s.manifest_version, s.clips_missing,
-              s.outbox_depth, EXISTS (SELECT 1 FROM status_changes c WHERE c.unit_id = s.unit_id) AS ever_status,
+              s.outbox_depth, s.minutes_left, s.minutes_left_no_sun, s.reserve_minutes, s.minutes_to_full, s.health_percent, s.energy_time,
+              EXISTS (SELECT 1 FROM status_changes c WHERE c.unit_id = s.unit_id) AS ever_status,
               (SELECT h.firmware FROM hellos h WHERE h.unit_id = s.unit_id ORDER BY h.record DESC LIMIT 1) AS firmware
          FROM unit_state s JOIN units u ON u.id = s.unit_id WHERE u.retired = 0${only} ORDER BY u.number`,
       options.unitId === undefined ? [] : [options.unitId],
@@ -104,6 +138,7 @@ export async function listUnitStates(db: SqliteDb, options: { now: number; stale
       manifestVersion: r.manifest_version,
       clipsMissing: r.clips_missing,
       outboxDepth: r.outbox_depth,
+      energy: energyOf(r),
     };
   });
 }

@@ -19,6 +19,8 @@ export const MAX_TRACK_KMH = 30;
 export const REACH_M = 3000;
 /** A day counts as a low-battery day when the state of charge fell below this, %. */
 export const LOW_SOC = 30;
+/** A cart whose battery health (learned capacity, % of nominal) is below this gets a "replace the battery" line. */
+export const REPLACE_BATTERY_BELOW = 80;
 /**
  * A play that starts more than this after the controller received it is left out of the figures (a wrong cart clock;
  * a day covers a cart whose clock drifted without GNSS), s. So is one that starts before its cart's registration.
@@ -69,6 +71,7 @@ interface Data {
   amplifier: q.UnitSum[];
   soc: q.SocCount[];
   lowDays: q.UnitCount[];
+  energy: q.EnergyDay[];
   faults: q.FaultRow[];
   online: q.UnitCount[];
   leftOut: q.LeftOutRow[];
@@ -111,6 +114,7 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ 
         amplifier: await q.amplifierSeconds(db, s),
         soc: await q.socHistogram(db, s),
         lowDays: await q.lowSocDays(db, s, LOW_SOC),
+        energy: await q.energyDays(db, s),
         faults: await q.faults(db, s),
         online: await q.onlineDays(db, s),
         leftOut: await q.leftOut(db, s),
@@ -169,6 +173,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   for (const r of data.metres) tally(r.u).metres = r.v;
   for (const r of data.soc) tally(r.u).soc.set(r.soc, r.n);
   for (const r of data.lowDays) tally(r.u).daysBelow30 = r.n;
+  for (const r of data.energy) tally(r.u).addEnergyDay(r);
   for (const r of data.faults) tally(r.u).faults.set(r.code, r.n);
   const counters = new Map(data.amplifier.map((r) => [r.u, r]));
   const online = new Map(data.online.map((r) => [r.u, r.n]));
@@ -237,6 +242,10 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   if (retired.length > 0) notes.push({ code: 'retired-units', units: retired });
   const leftOut = leftOutNote(data.leftOut);
   if (leftOut !== undefined) notes.push(leftOut);
+  const worn = rows.filter((r) => !r.retired && r.energy.healthPercent !== null && r.energy.healthPercent < REPLACE_BATTERY_BELOW);
+  if (worn.length > 0) {
+    notes.push({ code: 'battery-replace', belowPercent: REPLACE_BATTERY_BELOW, units: worn.map((r) => ({ unitId: r.unitId, healthPercent: r.energy.healthPercent! })) });
+  }
   if (total.plays === 0) notes.push({ code: 'no-data' });
 
   return {

@@ -126,7 +126,11 @@ export function trackStatement(schema: string, from: number, to: number, c: DayC
   };
 }
 
-/** The statements that write the telemetry of [from, to) (whole minutes) into report_amplifier and report_soc. */
+/**
+ * The statements that write the telemetry of [from, to) (whole minutes) into report_amplifier, report_soc and
+ * report_energy. A day's energy row: its samples with a forecast, the lowest minutes left, the median (the mean of the
+ * middle two for an even count), whether any was 0 (the reserve reached), and the last health the cart had learned.
+ */
 export function telemetryStatements(schema: string, from: number, to: number): DayStatement[] {
   const prev = (col: string) => `CASE WHEN p.amplifier_s IS NOT NULL THEN p.${col} ELSE (SELECT q.${col} FROM telemetry_samples q
        WHERE q.unit_id = t.unit_id AND q.minute < t.minute AND q.amplifier_s IS NOT NULL ORDER BY q.minute DESC LIMIT 1) END`;
@@ -144,6 +148,22 @@ export function telemetryStatements(schema: string, from: number, to: number): D
       sql: `INSERT INTO ${schema}.report_soc (unit_id, year, day, soc, n)
             SELECT unit_id, ${YEAR(DAY('minute * 60'))}, ${DAY('minute * 60')} d, soc, count(*) FROM telemetry_samples
              WHERE soc IS NOT NULL AND minute >= ?1 / 60 AND minute < ?2 / 60 AND ${UNITS()} GROUP BY unit_id, d, soc`,
+      params: [from, to],
+    },
+    {
+      // One sort (by unit, day and minutes left) gives the rank and count of the median; the day's last health is
+      // read by primary key, per day.
+      sql: `WITH s AS (SELECT unit_id u, ${DAY('minute * 60')} d, minutes_left v,
+                    row_number() OVER w k, count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) c
+               FROM telemetry_samples WHERE minutes_left IS NOT NULL AND minute >= ?1 / 60 AND minute < ?2 / 60 AND ${UNITS()}
+             WINDOW w AS (PARTITION BY unit_id, ${DAY('minute * 60')} ORDER BY minutes_left))
+          INSERT INTO ${schema}.report_energy (unit_id, day, n, lo, med, reserve, health)
+          SELECT u, d, max(c), min(v), avg(CASE WHEN k IN ((c + 1) / 2, (c + 2) / 2) THEN v END), max(v = 0),
+                 (SELECT q.health_percent FROM telemetry_samples q
+                   WHERE q.unit_id = s.u AND q.minute >= max(?1, s.d * ${DAY_S} - ${VN_OFFSET_S}) / 60
+                     AND q.minute < min(?2, (s.d + 1) * ${DAY_S} - ${VN_OFFSET_S}) / 60
+                     AND q.minutes_left IS NOT NULL AND q.health_percent IS NOT NULL ORDER BY q.minute DESC LIMIT 1)
+            FROM s GROUP BY u, d`,
       params: [from, to],
     },
   ];

@@ -100,7 +100,7 @@ export async function generateFleet(db: SqliteDb, options: GenerateOptions): Pro
       await db.insertMany('plays', ['unit_id', 'record', 'clip', 'manifest_version', 'start', 'time_source', 'seconds', 'outcome', 'trigger', 'volume', 'lat', 'lon'], rows.plays);
       await db.insertMany('events', ['unit_id', 'record', 'time', 'time_source', 'kind', 'code', 'detail'], rows.events);
       await db.insertMany('track_points', ['unit_id', 'record', 'idx', 'time', 'lat', 'lon'], rows.points);
-      await db.insertMany('telemetry_samples', ['unit_id', 'minute', 'battery_mv', 'battery_ma', 'solar_mv', 'solar_ma', 'soc', 'amplifier_on', 'player_state', 'volume', 'uptime_s', 'amplifier_s', 'audio_s', 'faults'], rows.samples);
+      await db.insertMany('telemetry_samples', SAMPLE_COLUMNS, rows.samples);
       await db.insertMany('status_changes', ['unit_id', 'time', 'online'], rows.status);
       await db.insertMany('records', ['unit_id', 'record', 'type', 'device_time', 'time_source', 'server_time', 'bytes'], rows.records);
       await db.insertMany('hellos', ['unit_id', 'record', 'firmware', 'manifest_version', 'capabilities', 'boot_time', 'time_source'], rows.hellos);
@@ -211,11 +211,32 @@ function unitDays(rand: () => number, unitId: string, home: { lat: number; lon: 
       } else flushTrack();
       if (online && (s !== undefined || minute % 30 === 0)) {
         const socInt = Math.round(soc);
-        rows.samples.push([unitId, minute, 11_800 + socInt * 12, ampOn ? -2500 : -300, Math.round(sun * 18_000), Math.round(sun * 1500), socInt, ampOn ? 1 : 0, playing ? 'playing' : 'idle', 70, t - wake, amp, audio, '[]']);
+        rows.samples.push([
+          ...[unitId, minute, 11_800 + socInt * 12, ampOn ? -2500 : -300, Math.round(sun * 18_000), Math.round(sun * 1500), socInt, ampOn ? 1 : 0],
+          ...[playing ? 'playing' : 'idle', 70, t - wake, amp, audio, '[]'],
+          ...energyForecast(socInt, sun, weak),
+        ]);
       }
     }
     flushTrack();
   }
   for (const b of backlog) rows.records[b.index]![5] = dayStart(lastDay + 1) + 3600; // after the period
   return rows;
+}
+
+const SAMPLE_COLUMNS = [
+  ...['unit_id', 'minute', 'battery_mv', 'battery_ma', 'solar_mv', 'solar_ma', 'soc', 'amplifier_on', 'player_state', 'volume'],
+  ...['uptime_s', 'amplifier_s', 'audio_s', 'faults'],
+  ...['minutes_left', 'minutes_left_no_sun', 'reserve_minutes', 'minutes_to_full', 'health_percent'],
+];
+
+/**
+ * A plausible energy forecast for a sample (protocol SPEC.md 0x02 bit 11): the minutes above a 25 % floor, fewer on a
+ * weak battery (whose health is 72 %, under the report's replace-the-battery line), and the time to full in the sun.
+ */
+function energyForecast(soc: number, sun: number, weak: boolean): SqlValue[] {
+  const cap = (m: number): number => Math.min(1440, Math.max(0, Math.round(m)));
+  const left = cap((soc - 25) * (weak ? 1.6 : 2.2));
+  const toFull = sun > 0.1 && soc < 100 ? cap((100 - soc) / (sun * 0.09)) : null;
+  return [left, cap(left * 0.7), soc > 15 ? 15 : cap(soc), toFull, weak ? 72 : 93];
 }

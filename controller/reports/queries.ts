@@ -167,6 +167,19 @@ export const socHistogram = (db: SqliteDb, s: Scope) =>
 export const lowSocDays = (db: SqliteDb, s: Scope, threshold: number) =>
   all<UnitCount>(db, s, 'telemetry', `SELECT unit_id u, n FROM (${grouped(s, 'telemetry', 'report_soc', 'unit_id', 'count(DISTINCT day) n', 'sum(n) n', ' AND soc < ?4')})`, threshold);
 
+export interface EnergyDay {
+  u: string;
+  day: number;
+  /** Lowest and median minutes left that day, 1 if the cart was in its reserve, the day's last learned health. */
+  lo: number;
+  med: number;
+  reserve: number;
+  health: number | null;
+}
+/** The carts' energy forecasts per unit and local day (see `telemetryStatements`), in day order. */
+export const energyDays = (db: SqliteDb, s: Scope) =>
+  all<EnergyDay>(db, s, 'telemetry', `SELECT unit_id u, day, lo, med, reserve, health FROM ${days(s, 'telemetry', 'report_energy', 'unit_id, day, lo, med, reserve, health')} ORDER BY u, day`);
+
 /** Local days per unit, from the period start (or the unit's provisioning) to "stop", on which the unit was online. */
 export const onlineDays = (db: SqliteDb, s: Scope) =>
   all<UnitCount>(db, s, 'online', `SELECT o.unit_id u, count(*) n FROM ${days(s, 'online', 'report_online', 'unit_id, day')} o

@@ -23,10 +23,12 @@ export const csvLine = (fields: readonly (string | number | null)[]): string => 
 const HEAD: Record<Lang, string[]> = {
   vi: ['Kỳ báo cáo', 'Mã xã', 'Xã', 'Tổ', 'Xe', 'Số hiệu xe', 'Giờ phát thanh', 'Giờ bật loa', 'Giờ bật loa ước tính', 'Số buổi phát',
     'Số lượt phát', 'Số nội dung khác nhau', 'Quãng đường (km)', 'Số ngày hoạt động', 'Số xã đã đến', 'Số khu vực (~1 km²)',
-    'Số ngày mất kết nối', 'Số ngày theo dõi', 'Số lỗi', 'Lỗi theo mã', 'Pin thấp nhất (%)', 'Pin trung vị (%)', 'Số ngày pin dưới 30%'],
+    'Số ngày mất kết nối', 'Số ngày theo dõi', 'Số lỗi', 'Lỗi theo mã', 'Pin thấp nhất (%)', 'Pin trung vị (%)', 'Số ngày pin dưới 30%',
+    'Dung lượng pin còn lại (%)', 'Phút phát còn lại thấp nhất', 'Phút phát còn lại (ngày điển hình)', 'Số ngày chạm mức dự phòng khẩn cấp'],
   en: ['Period', 'Commune id', 'Commune', 'Team', 'Cart', 'Cart number', 'Broadcast hours', 'Amplifier hours', 'Amplifier estimated', 'Sessions',
     'Plays', 'Distinct clips', 'Distance (km)', 'Active days', 'Communes reached', 'Areas (~1 km²)',
-    'Days offline', 'Days tracked', 'Faults', 'Faults by code', 'Lowest battery (%)', 'Median battery (%)', 'Days below 30 %'],
+    'Days offline', 'Days tracked', 'Faults', 'Faults by code', 'Lowest battery (%)', 'Median battery (%)', 'Days below 30 %',
+    'Battery health (%)', 'Lowest broadcast minutes left', 'Broadcast minutes left (typical day)', 'Days in the emergency reserve'],
 };
 
 const PLAYS = HEAD.en.indexOf('Plays');
@@ -36,6 +38,7 @@ function figures(f: Figures, estimated: string): (string | number | null)[] {
     Math.round(f.broadcastSeconds / 36) / 100, Math.round(f.amplifierSeconds / 36) / 100, estimated, f.sessions, f.plays, f.distinctClips,
     f.km, f.activeDays, f.communesReached.length, f.areasReached, f.offlineDays, f.daysCounted, f.faults,
     f.faultsByCode.map((x) => `${x.code}: ${x.count}`).join('; '), f.battery.minSoc, f.battery.medianSoc, f.battery.daysBelow30,
+    f.energy.healthPercent, f.energy.minMinutesLeft, f.energy.medianMinutesLeft, f.energy.reserveDays,
   ];
 }
 

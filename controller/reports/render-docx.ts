@@ -14,7 +14,7 @@ import {
 } from 'docx';
 import { periodLabel, VN_OFFSET_S, vnDateParts, type Lang, type Period } from './period.js';
 import type { Figures, Report } from './report.js';
-import { COLUMNS, faultList, formatNumber, hours, noteText } from './text.js';
+import { COLUMNS, faultList, formatNumber, hours, noteText, SUMMARY_NOTES } from './text.js';
 
 export interface DocxOptions {
   lang?: Lang;
@@ -188,6 +188,7 @@ function bodySections(report: Report, lang: Lang): (Paragraph | Table)[] {
       ? `Trong kỳ, ${formatNumber(t.units, lang)} xe loa của ${formatNumber(report.communes.length, lang)} xã đã phát ${formatNumber(t.plays, lang)} lượt, tổng cộng ${hours(t.broadcastSeconds, lang)} giờ phát thanh trong ${formatNumber(t.sessions, lang)} buổi, đi ${formatNumber(t.km, lang, 1)} km, đến ${formatNumber(t.communesReached.length, lang)} xã.`
       : `In the period, ${formatNumber(t.units, lang)} carts of ${formatNumber(report.communes.length, lang)} communes made ${formatNumber(t.plays, lang)} plays, ${hours(t.broadcastSeconds, lang)} broadcast hours in ${formatNumber(t.sessions, lang)} sessions, travelled ${formatNumber(t.km, lang, 1)} km and reached ${formatNumber(t.communesReached.length, lang)} communes.`,
   ));
+  for (const n of report.notes.filter((x) => SUMMARY_NOTES.includes(x.code))) out.push(text(noteText(n, lang)));
   out.push(figureTable([{ head: vi ? 'Toàn huyện' : 'District', f: t }], lang));
 
   out.push(heading(`II. ${vi ? 'KẾT QUẢ THEO TỪNG XÃ' : 'RESULTS BY COMMUNE'}`));
@@ -213,7 +214,7 @@ function bodySections(report: Report, lang: Lang): (Paragraph | Table)[] {
   out.push(grid(ranks, [900, 2655, 1900, 1300, 1300, 1300], (c) => c === 0 || c > 2));
 
   out.push(heading(`V. ${vi ? 'GHI CHÚ' : 'NOTES'}`));
-  report.notes.forEach((n, i) => out.push(text(`${i + 1}. ${noteText(n, lang)}`)));
+  report.notes.filter((n) => !SUMMARY_NOTES.includes(n.code)).forEach((n, i) => out.push(text(`${i + 1}. ${noteText(n, lang)}`)));
   return out;
 }
 

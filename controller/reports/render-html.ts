@@ -6,7 +6,7 @@
  */
 import { periodLabel, vnDateParts, type Lang } from './period.js';
 import type { Figures, Report } from './report.js';
-import { COLUMNS, faultList, formatNumber, hours, noteText } from './text.js';
+import { COLUMNS, faultList, formatNumber, hours, noteText, SUMMARY_NOTES } from './text.js';
 
 export interface HtmlOptions {
   lang?: Lang;
@@ -91,6 +91,7 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
         : `In the period, ${formatNumber(t.units, lang)} carts of ${formatNumber(report.communes.length, lang)} communes made ${formatNumber(t.plays, lang)} plays, ${hours(t.broadcastSeconds, lang)} broadcast hours in ${formatNumber(t.sessions, lang)} sessions, travelled ${formatNumber(t.km, lang, 1)} km and reached ${formatNumber(t.communesReached.length, lang)} communes.`
     }</p>`,
   );
+  for (const n of report.notes.filter((x) => SUMMARY_NOTES.includes(x.code))) p.push(`<p>${escapeHtml(noteText(n, lang))}</p>`);
   p.push(figureTable([{ head: vi ? 'Toàn huyện' : 'District', f: t }], lang));
 
   p.push(`<h2>II. ${vi ? 'KẾT QUẢ THEO TỪNG XÃ' : 'RESULTS BY COMMUNE'}</h2>`);
@@ -118,7 +119,7 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
   p.push('</table>');
 
   p.push(`<h2>V. ${vi ? 'GHI CHÚ' : 'NOTES'}</h2><ol class="notes">`);
-  for (const n of report.notes) p.push(`<li>${escapeHtml(noteText(n, lang))}</li>`);
+  for (const n of report.notes.filter((x) => !SUMMARY_NOTES.includes(x.code))) p.push(`<li>${escapeHtml(noteText(n, lang))}</li>`);
   p.push('</ol>');
 
   p.push(`<table class="sign"><tr><td class="left"><b><i>${vi ? 'Nơi nhận:' : 'To:'}</i></b><br>- ${vi ? 'Công an huyện;' : 'District police;'}<br>- ${vi ? 'Huyện đoàn;' : 'District youth union;'}<br>- ${vi ? 'Lưu: VT.' : 'File.'}</td>`);

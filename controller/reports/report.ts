@@ -21,6 +21,23 @@ export interface BatteryHealth {
   daysBelow30: number;
 }
 
+/**
+ * What the carts' energy forecasts (telemetry, protocol SPEC.md 0x02 bit 11) said in the period. Minutes left are
+ * ordinary broadcast minutes at the cart's volume before its emergency reserve, with the day's expected sun.
+ */
+export interface EnergyFigures {
+  /** Days (unit-days for a commune or the total) with a forecast. */
+  days: number;
+  /** The last battery health the cart had learned, % of nominal; for a commune or the total the lowest of its carts'. */
+  healthPercent: number | null;
+  /** The lowest minutes left seen. */
+  minMinutesLeft: number | null;
+  /** The typical day: the median over the days (unit-days) of each day's median minutes left. */
+  medianMinutesLeft: number | null;
+  /** Days (unit-days) on which the cart was in its emergency reserve (minutes left 0 at some sample). */
+  reserveDays: number;
+}
+
 /** The figures of one unit, or summed over the units of a commune or of the whole report. */
 export interface Figures {
   units: number;
@@ -51,6 +68,7 @@ export interface Figures {
   faults: number;
   faultsByCode: FaultCount[];
   battery: BatteryHealth;
+  energy: EnergyFigures;
 }
 
 export interface UnitRow extends Figures {
@@ -107,7 +125,9 @@ export type ReportNote =
    * with a start before the cart's registration, or more than `aheadHours` after they were received. By cart.
    */
   | { code: 'plays-left-out'; beforeRegistration: number; future: number; aheadHours: number; units: { unitId: string; beforeRegistration: number; future: number }[] }
-  | { code: 'no-data' };
+  | { code: 'no-data' }
+  /** Carts whose battery health fell below `belowPercent`: their battery should be replaced. */
+  | { code: 'battery-replace'; belowPercent: number; units: { unitId: string; healthPercent: number }[] };
 
 export interface Report {
   period: Period;

@@ -45,7 +45,17 @@ const TABLES_V2: readonly [string, string][] = [
   ['report_left_out', '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (unit_id, day, reason))'],
 ];
 
-const TABLES: readonly [string, string][] = [...TABLES_V1, ...TABLES_V2];
+/** Added by the third migration. */
+const TABLES_V3: readonly [string, string][] = [
+  // The carts' energy forecasts of that day (telemetry_samples with minutes_left): samples, lowest and median minutes
+  // left, 1 when one of them was 0 (the cart was in its emergency reserve), the day's last learned battery health.
+  [
+    'report_energy',
+    '(unit_id TEXT NOT NULL, day INTEGER NOT NULL, n INTEGER NOT NULL, lo INTEGER NOT NULL, med REAL NOT NULL, reserve INTEGER NOT NULL, health INTEGER, PRIMARY KEY (unit_id, day))',
+  ],
+];
+
+const TABLES: readonly [string, string][] = [...TABLES_V1, ...TABLES_V2, ...TABLES_V3];
 
 /** The per-unit tables' names. */
 export const DAY_TABLES: readonly string[] = TABLES.map(([name]) => name);
@@ -68,4 +78,7 @@ ${dayTablesSql('main', TABLES_V1)}`,
   `-- Plays left out of the figures (a wrong cart clock), by day of arrival. The days rolled up before it counted those
 -- plays: the rollup's method changed with it (rollup.ts), so every day is rolled up again.
 ${dayTablesSql('main', TABLES_V2)}`,
+  `-- The carts' energy forecasts by day. The days rolled up before it have no rows here: the rollup's method changed
+-- with it (rollup.ts), so every day is rolled up again.
+${dayTablesSql('main', TABLES_V3)}`,
 ];

@@ -32,15 +32,16 @@ const SOURCES: readonly Source[] = ['plays', 'track', 'telemetry', 'online'];
 const TABLES_OF: Record<Source, readonly string[]> = {
   plays: ['report_plays', 'report_clips', 'report_sessions', 'report_cells'],
   track: ['report_track'],
-  telemetry: ['report_amplifier', 'report_soc'],
+  telemetry: ['report_amplifier', 'report_soc', 'report_energy'],
   online: ['report_online', 'report_left_out'],
 };
 
 /**
  * The rollup's version of the constants and of the SQL: days rolled up with other values are rolled up again (v2:
- * plays with a wrong cart clock are left out of the figures and counted in report_left_out).
+ * plays with a wrong cart clock are left out of the figures and counted in report_left_out; v3: the energy forecasts
+ * in report_energy).
  */
-const methodOf = (c: DayConstants): string => `v2 gap=${c.sessionGapS} speed=${c.maxSpeedMs} ahead=${c.maxAheadS}`;
+const methodOf = (c: DayConstants): string => `v3 gap=${c.sessionGapS} speed=${c.maxSpeedMs} ahead=${c.maxAheadS}`;
 
 /** Contiguous runs of ascending day numbers, as [first, after-last). */
 function runs(days: readonly number[]): [number, number][] {

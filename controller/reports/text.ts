@@ -41,10 +41,17 @@ export const COLUMNS: readonly Column[] = [
   { vi: 'Pin thấp nhất (%)', en: 'Lowest battery (%)', cell: (f, l) => n(f.battery.minSoc, l) },
   { vi: 'Pin trung vị (%)', en: 'Median battery (%)', cell: (f, l) => n(f.battery.medianSoc, l, 1) },
   { vi: 'Số ngày pin dưới 30%', en: 'Days below 30 %', cell: (f, l) => n(f.battery.daysBelow30, l) },
+  { vi: 'Dung lượng pin còn lại (%)', en: 'Battery health (%)', cell: (f, l) => n(f.energy.healthPercent, l) },
+  { vi: 'Phút phát còn lại thấp nhất', en: 'Lowest broadcast minutes left', cell: (f, l) => n(f.energy.minMinutesLeft, l) },
+  { vi: 'Phút phát còn lại (ngày điển hình)', en: 'Broadcast minutes left (typical day)', cell: (f, l) => n(f.energy.medianMinutesLeft, l) },
+  { vi: 'Số ngày chạm mức dự phòng khẩn cấp', en: 'Days in the emergency reserve', cell: (f, l) => n(f.energy.reserveDays, l) },
 ];
 
 /** Fault codes as "code: n; code: n". */
 export const faultList = (f: Figures, lang: Lang): string => f.faultsByCode.map((x) => `${x.code}: ${formatNumber(x.count, lang)}`).join('; ');
+
+/** Notes told in the summary of the HTML and DOCX reports (what the board should act on), not among the notes. */
+export const SUMMARY_NOTES: readonly ReportNote['code'][] = ['battery-replace'];
 
 /** The sentence of a note. */
 export function noteText(note: ReportNote, lang: Lang): string {
@@ -84,5 +91,13 @@ export function noteText(note: ReportNote, lang: Lang): string {
     }
     case 'no-data':
       return vi ? 'Không có lượt phát nào trong kỳ báo cáo.' : 'No plays in the period.';
+    case 'battery-replace':
+      return note.units
+        .map((u) =>
+          vi
+            ? `Pin xe ${u.unitId} chỉ còn khoảng ${formatNumber(u.healthPercent, lang)} % dung lượng: nên thay pin.`
+            : `The battery of cart ${u.unitId} holds only about ${formatNumber(u.healthPercent, lang)} % of its capacity: replace it.`,
+        )
+        .join(' ');
   }
 }

@@ -46,6 +46,10 @@ const PLACES = [
   { id: 'dan-luc-02', commune: 'dan-luc', team: 'dan-luc-ttt', plays: 0 },
   { id: 'dinh-tan-01', commune: 'dinh-tan', team: 'dinh-tan-ttt', plays: 2 },
 ];
+const ENERGY = [
+  { minutesLeft: 80, minutesLeftNoSun: 55, reserveMinutes: 15, minutesToFull: null, healthPercent: 86 },
+  { minutesLeft: 1440, minutesLeftNoSun: 300, reserveMinutes: 40, minutesToFull: 120, healthPercent: null },
+];
 const SIZES = [
   { width: 1366, height: 768 },
   { width: 360, height: 640 },
@@ -137,7 +141,10 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
         if (vnMonth(start) === period) playsInPeriod++;
         return { type: 'play', record: cart.nextRecord(), start: { time: start, source: 'gnss' }, clip: 'c-0001', manifestVersion: 1, seconds: 93.4, outcome: 'completed', trigger: 'button', volume: 60 };
       });
-      await cart.send([{ type: 'telemetry', batteryMv: 12_400 - i * 300, soc: 80 - i * 25, state: { amplifierOn: false, relayOn: false, player: 'idle' }, volume: 60 }, fix, ...plays]);
+      const telemetry: Message = { type: 'telemetry', batteryMv: 12_400 - i * 300, soc: 80 - i * 25, state: { amplifierOn: false, relayOn: false, player: 'idle' }, volume: 60 };
+      // The first cart's forecast: 1 h 20 min left, health 86 %; the second one's: a day or more, charging.
+      if (i < ENERGY.length) telemetry.energy = ENERGY[i];
+      await cart.send([telemetry, fix, ...plays]);
       await until(() => plays.every((m) => m.type === 'play' && cart.acked.has(m.record)), `the acks of ${p.id}'s plays`);
     }
     mkdirSync(SHOTS, { recursive: true });
@@ -210,6 +217,8 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
         const rows = await page.locator('table.units tbody tr').allInnerTexts();
         expect(rows.join('\n')).toContain('Xã Định Tân');
         expect(rows.join('\n')).toContain('Tổ tuyên truyền Dân Lực');
+        expect(rows.join('\n')).toContain('Còn phát ≈ 1 giờ 20 phút');
+        expect(rows.join('\n')).toContain('Còn phát ≈ hơn một ngày · đang sạc, đầy sau 2 giờ');
         await shoot(page, 'overview', size);
         await expectAccessible(page, 'the overview');
       });
@@ -248,6 +257,8 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
         await page.getByRole('link', { name: `Xe loa số ${number}`, exact: true }).click();
         await page.waitForURL(`${base}/xe/dan-luc-01`);
         await page.getByRole('heading', { level: 1, name: `Xe loa số ${number}` }).waitFor();
+        await page.getByText('Pin: còn ≈ 86 % dung lượng').waitFor();
+        await page.getByText('Dự phòng cho tin khẩn cấp: 15 phút', { exact: false }).waitFor();
         await shoot(page, 'unit', size);
         await expectAccessible(page, 'a cart’s page');
         await page.getByRole('navigation', { name: 'Các trang' }).getByRole('link', { name: 'Lệnh' }).click();

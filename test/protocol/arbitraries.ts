@@ -16,6 +16,7 @@ import {
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
 const varint = fc.integer({ min: 0, max: 0xffff_ffff });
 const pct = fc.integer({ min: 0, max: 100 });
+const minutes = fc.integer({ min: 0, max: 1440 });
 /** Degrees within ±`limit` in the 1e-7° steps the wire format carries exactly. */
 export const e7 = (limit: number) => fc.integer({ min: -limit * 1e7, max: limit * 1e7 }).map((v) => v / 1e7);
 const tenths = (max: number) => fc.integer({ min: 0, max }).map((v) => v / 10);
@@ -41,6 +42,13 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
       faults: names(FAULTS),
       outboxDepth: varint,
       sync: fc.record({ manifestVersion: varint, clipsMissing: varint, bytesToGo: varint }),
+      energy: fc.record({
+        minutesLeft: minutes,
+        minutesLeftNoSun: minutes,
+        reserveMinutes: minutes,
+        minutesToFull: fc.option(minutes, { nil: null }),
+        healthPercent: fc.option(fc.integer({ min: 0, max: 254 }), { nil: null }),
+      }),
     },
     { requiredKeys: ['type'] },
   ),

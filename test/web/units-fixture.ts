@@ -24,6 +24,7 @@ export function unit(over: Partial<Unit> & { id: string; number: number }): Unit
     manifestVersion: null,
     clipsMissing: null,
     outboxDepth: null,
+    energy: null,
     ...over,
   };
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_SCHEMA_V1 } from '../../../controller/db/fleet-schema.js';
+import { FLEET_MIGRATIONS, migrateArea } from '../../../controller/db/database.js';
 import { SqliteDb, type SqlValue } from '../../../lib/sqlite.js';
 
 /** Unix seconds of a Vietnam-time moment in 2026 (month, day, hour, minute, second). */
@@ -21,7 +21,7 @@ export interface TempDb {
 export async function tempDb(): Promise<TempDb> {
   const dir = mkdtempSync(join(tmpdir(), 'loa-reports-'));
   const db = await SqliteDb.open(join(dir, 'fleet.db'));
-  await db.exec(FLEET_SCHEMA_V1);
+  await migrateArea(db, 'fleet', FLEET_MIGRATIONS);
   return {
     db,
     async dispose() {

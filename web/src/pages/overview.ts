@@ -10,10 +10,11 @@ import { Badge, ErrorNote, Loading } from '../components/common.js';
 import { MapPanel } from '../components/map-panel.js';
 import { html } from '../html.js';
 import { FLEET_DRAWN_MARK, useLiveUnits } from '../live.js';
+import { energyLine } from '../lib/energy.js';
 import { fmtDateTime, fmtRelative } from '../lib/format.js';
 import type { Translate } from '../lib/i18n.js';
 import { unitPath } from '../lib/routes.js';
-import type { Unit, UnitEvent } from '../lib/types.js';
+import type { Lang, Unit, UnitEvent } from '../lib/types.js';
 import { cartState, nextOrder, resortUnits, type CartState, type SortKey, type SortOrder } from '../lib/units.js';
 import type { CartMarker } from '../map/cart-map.js';
 
@@ -70,7 +71,7 @@ export function OverviewPage(): VNode {
         .filter((u) => u.position !== null)
         .map((u) => {
           let m = markerOf.get(u);
-          if (!m) markerOf.set(u, (m = toMarker(u, t)));
+          if (!m) markerOf.set(u, (m = toMarker(u, t, lang)));
           return m;
         }),
     [units, markerOf],
@@ -122,13 +123,14 @@ export function OverviewPage(): VNode {
   </div>`;
 }
 
-function toMarker(u: Unit, t: Translate): CartMarker {
+function toMarker(u: Unit, t: Translate, lang: Lang): CartMarker {
+  const energy = energyLine(u, t, lang);
   return {
     id: u.id,
     lon: u.position!.lon,
     lat: u.position!.lat,
     label: String(u.number),
-    title: `${u.id} · ${u.teamName} · ${t(`state.${cartState(u)}`)}`,
+    title: `${u.id} · ${u.teamName} · ${t(`state.${cartState(u)}`)}${energy === null ? '' : ` · ${energy}`}`,
     href: unitPath(u.id),
     state: cartState(u),
   };
@@ -142,6 +144,7 @@ const UnitRow = memo(function UnitRow({ u, reason }: { u: Unit; reason: string |
   const { t, lang, now } = useApp();
   const state = cartState(u);
   const soc = u.battery.soc;
+  const energy = energyLine(u, t, lang);
   return html`<tr class=${`state-${state}`}>
     <td><a href=${unitPath(u.id)}>${t('units.cart', { n: u.number })}</a> <span class="muted small">${u.id}</span></td>
     <td>${u.communeName}</td>
@@ -151,7 +154,10 @@ const UnitRow = memo(function UnitRow({ u, reason }: { u: Unit; reason: string |
       ${state === 'blocked' && reason ? html`<div class="small">${reason}</div>` : null}
       ${u.faults.length > 0 ? html`<div class="small warn">${t('units.faults')}: ${u.faults.join(', ')}</div>` : null}
     </td>
-    <td class=${soc !== null && soc < 30 ? 'num warn' : 'num'}>${soc === null ? '—' : `${soc} %`}</td>
+    <td class=${soc !== null && soc < 30 ? 'num warn' : 'num'}>
+      ${soc === null ? '—' : `${soc} %`}
+      ${energy === null ? null : html`<div class=${`small energy${u.online ? '' : ' muted'}`}>${energy}</div>`}
+    </td>
     <td title=${u.lastSeen === null ? '' : fmtDateTime(u.lastSeen, lang)}>${u.lastSeen === null ? t('units.never') : fmtRelative(u.lastSeen, now(), lang)}</td>
   </tr>`;
 });

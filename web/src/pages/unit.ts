@@ -12,6 +12,7 @@ import { Badge, ErrorNote, Loading } from '../components/common.js';
 import { MapPanel } from '../components/map-panel.js';
 import { html } from '../html.js';
 import { useLiveUnits } from '../live.js';
+import { energyFacts, energyLine } from '../lib/energy.js';
 import { fmtDateTime, fmtDuration, fmtNumber, fmtRelative, fmtTime, vnDay, vnDayStart } from '../lib/format.js';
 import { can } from '../lib/roles.js';
 import { pointsOfTrack, trackKm, trackStops } from '../lib/track.js';
@@ -144,11 +145,21 @@ export function UnitPage({ id }: { id: string }): VNode {
 function UnitFacts({ u }: { u: Unit }): VNode {
   const { t, lang, now } = useApp();
   const synced = u.clipsMissing === 0 && (u.outboxDepth ?? 0) === 0;
+  const energy = energyLine(u, t, lang);
+  const facts = energyFacts(u, t, lang);
   return html`<dl class="facts">
     <div><dt>${t('units.commune')}</dt><dd>${u.communeName}</dd></div>
     <div><dt>${t('units.team')}</dt><dd>${u.teamName}</dd></div>
     <div><dt>${t('units.state')}</dt><dd><${StateBadge} state=${cartState(u)} />${u.faults.length > 0 ? html` <span class="warn">${t('units.faults')}: ${u.faults.join(', ')}</span>` : null}</dd></div>
     <div><dt>${t('units.battery')}</dt><dd>${u.battery.soc === null ? '—' : `${u.battery.soc} %`}${u.battery.mv === null ? '' : ` · ${fmtNumber(u.battery.mv / 1000, lang, 2)} V`}</dd></div>
+    <div>
+      <dt>${t('unit.energy')}</dt>
+      <dd class=${u.online ? 'energy' : 'energy muted'}>
+        ${energy === null || facts === null
+          ? '—'
+          : html`${energy}<br />${facts.health}<br />${facts.reserve}<br />${facts.noSun}`}
+      </dd>
+    </div>
     <div><dt>${t('units.lastSeen')}</dt><dd>${u.lastSeen === null ? t('units.never') : `${fmtRelative(u.lastSeen, now(), lang)} (${fmtDateTime(u.lastSeen, lang)})`}</dd></div>
     <div><dt>${t('unit.volume')}</dt><dd>${u.volume ?? '—'}</dd></div>
     <div><dt>${t('unit.firmware')}</dt><dd>${u.firmware ?? '—'}</dd></div>
