@@ -11,39 +11,18 @@
  */
 import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../logger.js';
-import { PowerBoardError, type BatterySpec, type PowerBoard, type PowerBoardEvents, type PowerReading } from './power.js';
-import { SolarBatteryModel, type SimLoad } from './sim-model.js';
-import type { WeatherOption } from './sim-weather.js';
+import { PowerBoardError, type PowerBoard, type PowerBoardEvents, type PowerReading } from './power.js';
+import { SolarBatteryModel, type SimLoad, type SolarBatteryOptions } from './sim-model.js';
 
 export { clearSkyIrradiance, sunTimes } from './sim-weather.js';
 export type { SimLoad } from './sim-model.js';
 
-export interface SimPowerOptions {
+/** The model's options (sim-model.ts says what each means), with the board's clock and a fixed cloud cover. */
+export interface SimPowerOptions extends Omit<SolarBatteryOptions, 'startMs'> {
   /** Simulated time, ms since the epoch. */
   now: () => number;
-  /** Seed of everything random: weather, content, sensor noise (default 1). */
-  seed?: number;
-  /** Rated panel power, W (default 80). */
-  panelWatts?: number;
-  /** Battery as configured; `capacityAh` is the usable capacity, 0–100 % of the reported charge (default 40 Ah lead-acid, 20 mΩ). */
-  battery?: BatterySpec;
-  /** The true capacity is the configured one × this (default 1; an aged battery ≈ 0.7). */
-  agedCapacityFraction?: number;
-  /** The true internal resistance is the configured one × this (default 1; aged ≈ 2). */
-  agedResistanceFactor?: number;
-  /** Starting state of charge, % (default 80). */
-  initialSocPercent?: number;
-  /** Fixed cloud cover 0 (clear) – 1 (overcast); omit for the seeded `weather`. */
+  /** Fixed cloud cover 0 (clear) – 1 (overcast); when given, it wins over `weather`. */
   cloudCover?: number;
-  /** Seeded weather (default `'dry'`); `cloudCover`, when given, wins. */
-  weather?: WeatherOption;
-  /** Day length that follows the season (default true); false keeps 06:00–17:30 all year. */
-  seasonal?: boolean;
-  baseLoadW?: number;
-  amplifierIdleW?: number;
-  amplifierMaxW?: number;
-  /** Default true: readings quantised and noisy like a real board's. */
-  measurementNoise?: boolean;
   logger?: Logger;
 }
 
