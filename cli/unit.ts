@@ -22,7 +22,7 @@ import { CartStartError, runCart } from '../device/cart-run.js';
 import { releasesFromEnv } from '../device/update/wiring.js';
 import { RelayOffError, switchRelayOff } from '../device/relay-off.js';
 import { SystemdNotifier } from '../lib/systemd-notify.js';
-import { PLAYER_STATE_TEXT, settingsText, type CartStatus } from '../device/cart-status.js';
+import { energyLines, PLAYER_STATE_TEXT, settingsText, type CartStatus } from '../device/cart-status.js';
 import { controlRequest } from '../device/control.js';
 import { IdentityError } from '../device/identity.js';
 import type { UplinkStats } from '../device/link/uplink.js';
@@ -305,6 +305,7 @@ async function status(io: CliIo, lang: Lang, dataDir: string, json: boolean): Pr
     line({ vi: 'Âm lượng', en: 'Volume' }, `${s.volume} %`),
     line({ vi: 'Rơ-le', en: 'Relay' }, s.relay === null ? '?' : s.relay ? pick(lang, { vi: 'bật', en: 'on' }) : pick(lang, { vi: 'tắt', en: 'off' })),
     line({ vi: 'Ắc quy', en: 'Battery' }, s.battery ? `${(s.battery.mv / 1000).toFixed(2)} V, ~${s.battery.soc} %, ${pick(lang, { vi: 'pin mặt trời', en: 'solar' })} ${(s.battery.solarMv / 1000).toFixed(1)} V` : '—'),
+    ...(s.energy ? energyLines(s.energy).map(([label, value]) => line(label, pick(lang, value))) : []),
     line({ vi: 'Vị trí', en: 'Position' }, s.position ? `${s.position.lat.toFixed(5)}, ${s.position.lon.toFixed(5)}` : pick(lang, { vi: 'chưa có', en: 'none yet' })),
     line({ vi: 'Kết nối', en: 'Link' }, s.link.configured ? linkWords(lang, s.link.stats) : pick(lang, { vi: 'không cấu hình', en: 'not configured' })),
     line({ vi: 'Chờ gửi', en: 'Outbox' }, `${s.outbox.depth}${s.outbox.lost ? ` (${pick(lang, { vi: 'đã mất', en: 'lost' })} ${s.outbox.lost})` : ''}`),

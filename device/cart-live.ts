@@ -4,6 +4,7 @@
 import type { GnssFix } from '../hardware/gnss/gnss.js';
 import type { PowerReading } from '../hardware/power/power.js';
 import type { Fix, FixQuality, PlayerState, Telemetry } from '../protocol/index.js';
+import type { EnergySnapshot } from './energy/monitor.js';
 import type { PolicyDecision } from './logic/policy.js';
 import type { PlayerStateName } from './player/player.js';
 
@@ -60,7 +61,16 @@ export function fixMessage(f: GnssFix): Fix {
 export function telemetryMessage(
   live: LiveState,
   player: { state: PlayerStateName; volume: number },
-  extra: { runtime: { uptimeS: number; amplifierS: number; audioS: number }; outboxDepth: number; manifestVersion: number; clipsMissing: number; bytesToGo: number },
+  extra: {
+    runtime: { uptimeS: number; amplifierS: number; audioS: number };
+    outboxDepth: number;
+    manifestVersion: number;
+    clipsMissing: number;
+    bytesToGo: number;
+    /** The energy monitor's state of charge (the board's voltage gauge is used while it has none). */
+    socPercent?: number | null;
+    energy?: EnergySnapshot;
+  },
 ): Telemetry {
   const t: Telemetry = {
     type: 'telemetry',
@@ -77,9 +87,28 @@ export function telemetryMessage(
     t.batteryMa = Math.round(p.batteryMa);
     t.solarMv = clamp(Math.round(p.solarMv), 0, 0xffff);
     t.solarMa = Math.max(0, Math.round(p.solarMa));
-    t.soc = clamp(Math.round(p.socPercent), 0, 100);
+    t.soc = clamp(Math.round(extra.socPercent ?? p.socPercent), 0, 100);
   }
+  const energy = extra.energy && energyTelemetry(extra.energy);
+  if (energy) t.energy = energy;
   return t;
 }
+
+/** The monitor's forecast at the player's volume (the snapshot's first), health and reserve, in whole minutes. */
+export function energyTelemetry(s: EnergySnapshot): Telemetry['energy'] | null {
+  const f = s.forecasts[0];
+  if (!f || f.minutesLeft === null || f.minutesLeftNoSun === null) return null;
+  const minutes = (m: number): number => clamp(Math.round(m), 0, MINUTES_CAP);
+  return {
+    minutesLeft: minutes(f.minutesLeft),
+    minutesLeftNoSun: minutes(f.minutesLeftNoSun),
+    reserveMinutes: minutes(s.reserveMinutes ?? 0),
+    minutesToFull: s.minutesToFull === null ? null : minutes(s.minutesToFull),
+    healthPercent: s.health === null ? null : clamp(Math.round(s.health.percent), 0, 254),
+  };
+}
+
+/** Minutes on the wire stop at a day (SPEC.md 0x02): "a day or more". */
+const MINUTES_CAP = 1440;
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));

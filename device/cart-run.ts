@@ -5,7 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Cart } from './cart.js';
+import type { Cart } from './cart.js';
+import { composeCart } from './features/compose.js';
+import { CueSet } from './content/cues.js';
 import type { CartConfig } from './config.js';
 import { ClipCache } from './content/cache.js';
 import { ControlError, ControlServer } from './control.js';
@@ -151,6 +153,8 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
   });
   const cache = new ClipCache({ dir: join(o.dataDir, 'content'), district: identity.district, districtKeys: () => identity.districtKeys, now: () => Math.floor(clock.now().time / 1000), logger: o.logger('loa:unit:content') });
   await cache.open();
+  // The signed spoken cues (made at the district with espeak-ng, never here): opened and checked by the content feature.
+  const cues = new CueSet({ dir: join(o.dataDir, 'content'), district: identity.district, districtKeys: () => identity.districtKeys, logger: o.logger('loa:unit:cues') });
   const place = TRIEU_SON_COMMUNES.find((c) => c.id === identity.commune) ?? TRIEU_SON_COMMUNES[0]!;
   // The simulators' own clock runs `speed` times faster, so the simulated sun, battery, route and audio move on with
   // it; the cart's records keep real time. Durations (runtime counters, sessions, the daily broadcast) are measured
@@ -183,7 +187,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
         logger: o.logger('loa:unit:update'),
       })
     : null;
-  const cart: Cart = new Cart({
+  const cart: Cart = composeCart({
     identity,
     config,
     hardware,
@@ -206,6 +210,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
       ? (c) =>
           new ContentSync({
             cache,
+            cues,
             baseUrl: identity.contentUrl!,
             partialDir: join(o.dataDir, 'content', 'partial'),
             ...(identity.tls ? { tls: identity.tls } : {}),
@@ -249,7 +254,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
             logger: o.logger('loa:unit:uplink'),
           })
       : null,
-  });
+  }, { cues });
   await cart.start();
   const settingsCheck = settingsHello ? watchSettingsTrial(settings, () => (updates ? updates.helloAcked() : settingsHello.acked), restart, o.settingsHealthSeconds ?? 300) : null;
   await updates?.afterStart();

@@ -1,5 +1,6 @@
 /** What `loa unit status` shows: the cart's answer on its control socket, as JSON. */
 import type { Stamp } from '../protocol/index.js';
+import type { EnergySnapshot } from './energy/monitor.js';
 import type { UplinkStats } from './link/uplink.js';
 import type { PlayerStateName } from './player/player.js';
 import type { SyncState } from './sync/sync.js';
@@ -20,6 +21,8 @@ export interface CartStatus {
   /** The relay read back; null when it cannot be read. */
   relay: boolean | null;
   battery: { mv: number; soc: number; solarMv: number; ma: number } | null;
+  /** The energy monitor's forecasts (the player's volume first, then every step), reserve and health. */
+  energy: EnergySnapshot | null;
   position: { lat: number; lon: number; time: string | null; satellites: number | null } | null;
   link: { configured: false } | { configured: true; stats: UplinkStats | undefined };
   outbox: { depth: number; lost: number };
@@ -51,3 +54,50 @@ export const PLAYER_STATE_TEXT: Readonly<Record<PlayerStateName, { vi: string; e
   cooling: { vi: 'đang tắt âm ly', en: 'cooling down' },
   blocked: { vi: 'bị chặn', en: 'blocked' },
 };
+
+/** Broadcast minutes in words: "1 giờ 20 phút"; a day or more (the forecast's cap) as such. */
+export function minutesText(minutes: number): Text {
+  if (minutes >= 1440) return { vi: 'hơn một ngày', en: 'a day or more' };
+  const m = Math.round(minutes);
+  const h = Math.floor(m / 60);
+  if (h === 0) return { vi: `${m} phút`, en: `${m} min` };
+  return m % 60 === 0 ? { vi: `${h} giờ`, en: `${h} h` } : { vi: `${h} giờ ${m % 60} phút`, en: `${h} h ${m % 60} min` };
+}
+
+/** The volume steps `loa unit status` lists a forecast for (the JSON has every step). */
+const SHOWN_VOLUMES = [40, 70, 100];
+
+/** The energy lines of `loa unit status`: label and value, in both languages. */
+export function energyLines(e: EnergySnapshot): [Text, Text][] {
+  const lines: [Text, Text][] = [];
+  const [now, ...steps] = e.forecasts;
+  if (now && now.minutesLeft !== null && now.minutesLeftNoSun !== null) {
+    const left = minutesText(now.minutesLeft);
+    const dark = minutesText(now.minutesLeftNoSun);
+    lines.push([
+      { vi: 'Còn phát', en: 'Broadcast left' },
+      { vi: `≈ ${left.vi} ở ${now.volumePercent} % (không nắng: ${dark.vi})`, en: `≈ ${left.en} at ${now.volumePercent} % (without sun: ${dark.en})` },
+    ]);
+    const shown = steps.filter((f) => SHOWN_VOLUMES.includes(f.volumePercent) && f.minutesLeft !== null);
+    if (shown.length > 0) {
+      const each = (lang: 'vi' | 'en'): string => shown.map((f) => `${f.volumePercent} %: ${minutesText(f.minutesLeft!)[lang]}`).join(' · ');
+      lines.push([{ vi: 'Theo âm lượng', en: 'By volume' }, { vi: each('vi'), en: each('en') }]);
+    }
+  }
+  if (e.reserveMinutes !== null) {
+    const r = minutesText(e.reserveMinutes);
+    // What an emergency clip could still use (down to the cut-off), and whether ordinary clips are stopped already.
+    const kept = e.reserveKept ? { vi: '', en: '' } : { vi: ' — đã đến phần dự phòng: chỉ phát tin khẩn cấp', en: ' — the reserve is reached: emergency clips only' };
+    lines.push([{ vi: 'Tin khẩn cấp', en: 'Emergencies' }, { vi: `còn phát được ≈ ${r.vi}${kept.vi}`, en: `≈ ${r.en} of broadcast left${kept.en}` }]);
+  }
+  if (e.minutesToFull !== null) {
+    const f = minutesText(e.minutesToFull);
+    lines.push([{ vi: 'Sạc đầy sau', en: 'Full in' }, { vi: `≈ ${f.vi} với nắng hiện tại`, en: `≈ ${f.en} at the current sun` }]);
+  }
+  const h = e.health;
+  lines.push([
+    { vi: 'Sức khoẻ pin', en: 'Battery health' },
+    h ? { vi: `≈ ${Math.round(h.percent)} % dung lượng (${h.capacityAh.toFixed(1)} Ah)`, en: `≈ ${Math.round(h.percent)} % of its capacity (${h.capacityAh.toFixed(1)} Ah)` } : { vi: 'chưa đủ dữ liệu (cần vài ngày)', en: 'not known yet (a few days)' },
+  ]);
+  return lines;
+}

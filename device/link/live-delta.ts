@@ -7,7 +7,7 @@
  * Measured values change a little at every reading (ADC noise, the sun), so they are sent again only when they
  * moved by more than a deadband since they were last sent. Runtime counters change every second and travel with the
  * full refreshes only: the district's reports take amplifier time from the difference of two counters, so nothing is
- * lost between them.
+ * lost between them. The energy forecast goes when it moved enough for the district's picture (`energyMoved`).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Telemetry } from '../../protocol/index.js';
@@ -78,8 +78,26 @@ export class LiveDelta {
     for (const k of EXACT) {
       if (now[k] !== undefined && !isDeepStrictEqual(now[k], last[k])) (out as unknown as Record<string, unknown>)[k] = now[k];
     }
+    if (now.energy !== undefined && energyMoved(now.energy, last.energy)) out.energy = now.energy;
     return out;
   }
+}
+
+/**
+ * The forecast moves a little at every reading; it goes again when the team's picture changed: the minutes left by
+ * more than a tenth (at least 5 min), the reserve reached or left, charging begun or ended, the health re-estimated.
+ */
+export function energyMoved(now: NonNullable<Telemetry['energy']>, last: Telemetry['energy']): boolean {
+  if (last === undefined) return true;
+  const far = (a: number, b: number): boolean => Math.abs(a - b) > Math.max(5, 0.1 * b);
+  return (
+    far(now.minutesLeft, last.minutesLeft) ||
+    far(now.minutesLeftNoSun, last.minutesLeftNoSun) ||
+    (now.minutesLeft === 0) !== (last.minutesLeft === 0) ||
+    Math.abs(now.reserveMinutes - last.reserveMinutes) > 2 ||
+    (now.minutesToFull === null) !== (last.minutesToFull === null) ||
+    now.healthPercent !== last.healthPercent
+  );
 }
 
 function withoutUndefined(t: Telemetry): Telemetry {

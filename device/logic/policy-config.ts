@@ -58,6 +58,18 @@ const lowBatterySchema = Type.Object(
 
 const minutes = (value: number, description: string) => Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: value, description });
 
+/**
+ * The energy kept back for emergency clips: ordinary and priority clips stop when the battery holds no more than
+ * this much broadcast above the low-battery cut-off; emergency clips may use it (device/energy/).
+ */
+const reserveSchema = Type.Object(
+  {
+    minutes: Type.Number({ minimum: 0, maximum: 240, default: 15, description: 'emergency broadcast kept back, minutes (0: no reserve)' }),
+    volumePercent: Type.Number({ minimum: 0, maximum: 100, default: 70, description: 'at this volume, %' }),
+  },
+  { ...closed, default: {} },
+);
+
 /** The `policy` section of the cart's configuration, as written (battery thresholds may be left to the chemistry). */
 export const policySchema = Type.Object(
   {
@@ -74,6 +86,7 @@ export const policySchema = Type.Object(
     maxDailyMinutes: minutes(240, 'most broadcast in one local day (00:00–24:00 UTC+7), minutes'),
     quietZones: Type.Array(zoneSchema, { default: [] }),
     lowBattery: lowBatterySchema,
+    reserve: reserveSchema,
   },
   { ...closed, default: {} },
 );
@@ -84,6 +97,7 @@ export type CircleQuietZone = Static<typeof circleSchema>;
 export type PolygonQuietZone = Static<typeof polygonSchema>;
 export type QuietZone = CircleQuietZone | PolygonQuietZone;
 export type LowBatteryConfig = Required<Static<typeof lowBatterySchema>>;
+export type ReserveConfig = Static<typeof reserveSchema>;
 /** The policy with every default filled in (the battery thresholds by chemistry). */
 export type PolicyConfig = Omit<Static<typeof policySchema>, 'lowBattery'> & { lowBattery: LowBatteryConfig };
 

@@ -23,6 +23,7 @@ export {
   type CircleQuietZone,
   type PolygonQuietZone,
   type LowBatteryConfig,
+  type ReserveConfig,
 } from './policy-config.js';
 
 export const BLOCK_CODES = ['outside-hours', 'session-limit', 'daily-limit', 'quiet-zone', 'low-battery'] as const;

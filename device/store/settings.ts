@@ -3,6 +3,7 @@
  * Add a key here (with its type) to keep something new; old databases simply do not have it yet.
  */
 import type { ReplayState, Stamp } from '../../protocol/index.js';
+import type { EnergyMemory } from '../energy/monitor.js';
 
 export interface CartSettings {
   /** Amplifier volume, 0–100 %. */
@@ -15,6 +16,8 @@ export interface CartSettings {
   districtReplay: ReplayState;
   /** Version of the signed manifest the cart plays from. */
   activeManifestVersion: number;
+  /** What the energy monitor learned (charge, capacity, harvest, the amplifier's draw): device/energy/. */
+  energyMemory: EnergyMemory;
 }
 
 export type SettingKey = keyof CartSettings;

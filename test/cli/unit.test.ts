@@ -28,6 +28,22 @@ const status: CartStatus = {
   volume: 60,
   relay: true,
   battery: { mv: 12_600, soc: 80, solarMv: 18_000, ma: 900 },
+  energy: {
+    at: 1_795_914_000_000,
+    socPercent: 80,
+    forecasts: [
+      { volumePercent: 60, minutesLeft: 80, minutesLeftNoSun: 55 },
+      { volumePercent: 40, minutesLeft: 1440, minutesLeftNoSun: 190 },
+      { volumePercent: 70, minutesLeft: 62, minutesLeftNoSun: 41 },
+      { volumePercent: 100, minutesLeft: 30, minutesLeftNoSun: 20 },
+    ],
+    reserveMinutes: 15,
+    reserveKept: true,
+    reserveFloorPercent: 36,
+    harvestDays: 5,
+    minutesToFull: null,
+    health: { capacityAh: 34.4, percent: 86, samples: 6 },
+  },
   position: { lat: 19.82, lon: 105.6, time: null, satellites: 8 },
   link: { configured: true, stats },
   outbox: { depth: 3, lost: 0 },
@@ -58,7 +74,13 @@ describe('loa unit status', () => {
     expect(link).toBe('Kết nối        đã gửi 12 khung (3.5 kB), 40 bản ghi (huyện đã nhận 38, gửi lại 2); nhận 5 khung (lệnh đã làm: 1, thông báo danh sách phát: 2); từ chối: replay 3');
     expect(r.stdout).not.toMatch(/[{}"]/);
     expect(r.stdout).toContain('đang phát — Phòng chống lừa đảo');
+    // The energy forecast: at the player's volume, without sun, the steps, the reserve and the health.
+    expect(r.stdout).toContain('Còn phát       ≈ 1 giờ 20 phút ở 60 % (không nắng: 55 phút)\n');
+    expect(r.stdout).toContain('Theo âm lượng  40 %: hơn một ngày · 70 %: 1 giờ 2 phút · 100 %: 30 phút\n');
+    expect(r.stdout).toContain('Tin khẩn cấp   còn phát được ≈ 15 phút\n');
+    expect(r.stdout).toContain('Sức khoẻ pin   ≈ 86 % dung lượng (34.4 Ah)\n');
     const en = await runLoa(['unit', 'status', '--data', dir, '--lang', 'en']);
+    expect(en.stdout).toContain('Broadcast left ≈ 1 h 20 min at 60 % (without sun: 55 min)\n');
     expect(en.stdout).toContain('Link           sent 12 frames (3.5 kB), 40 records (38 acknowledged, 2 resent); received 5 frames (commands obeyed: 1, playlist announcements: 2); refused: replay 3');
   });
 

@@ -9,9 +9,11 @@ import { vi } from 'vitest';
 import type { ButtonName } from '../../../hardware/buttons/buttons.js';
 import type { TimedRoute } from '../../../hardware/gnss/sim-route.js';
 import { silentLogger, type Logger } from '../../../hardware/logger.js';
-import { Cart } from '../../../device/cart.js';
+import type { Cart } from '../../../device/cart.js';
+import { composeCart } from '../../../device/features/compose.js';
 import { validateCartConfig } from '../../../device/config.js';
 import { ClipCache } from '../../../device/content/cache.js';
+import { CueSet } from '../../../device/content/cues.js';
 import { createHardware, type SimulationControls } from '../../../device/hardware.js';
 import { loadIdentity } from '../../../device/identity.js';
 import { CartClock } from '../../../device/logic/clock.js';
@@ -112,6 +114,8 @@ export interface DayCartOptions {
   wallClockOffsetMs?: number;
   /** The GNSS receiver's time to its first fix after the start, ms (default 0): no-fix epochs until then. */
   gnssFirstFixAfterMs?: number;
+  /** Spoken cues from the data folder's content/cues/ and incoming/cues.tar, as cart-run.ts opens them (default none). */
+  cues?: boolean;
 }
 
 function recordingLogger(logged: LogLine[]): LoggerFactory {
@@ -154,7 +158,9 @@ export async function startDayCart(o: DayCartOptions): Promise<DayCart> {
   const sim = hardware.sim;
   if (sim === null) throw new Error('createHardware gave real hardware for a simulated configuration');
   const sync = o.sync;
-  const cart = new Cart({ identity, config, hardware, store, cache, clock, boot: o.boot ?? 1, uplink: null, sync: sync ? (c) => sync({ cart: c, cache, dataDir }) : null, logger, firmware: 'day-test' });
+  const cues = o.cues ? new CueSet({ dir: join(dataDir, 'content'), district: identity.district, districtKeys: () => identity.districtKeys, logger: logger('loa:unit:cues') }) : null;
+  const options = { identity, config, hardware, store, cache, clock, boot: o.boot ?? 1, uplink: null, logger, firmware: 'day-test' };
+  const cart = composeCart({ ...options, sync: sync ? (c) => sync({ cart: c, cache, dataDir }) : null }, { cues });
   const happenings: Happening[] = [];
   sim.relay.events.on('changed', (c) => happenings.push({ at: Date.now(), relay: c.on }));
   cart.player.on('state', (s) => happenings.push({ at: Date.now(), state: s.name, clip: s.clip }));

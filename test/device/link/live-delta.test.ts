@@ -37,6 +37,20 @@ describe('LiveDelta', () => {
     expect(send(d, whole({ batteryMv: 12_625, state: { amplifierOn: true, relayOn: true, player: 'paused' }, faults: ['gnss'] }))).toEqual({ type: 'telemetry', faults: ['gnss'] });
   });
 
+  it("sends the energy forecast when the team's picture changed, not at every reading", () => {
+    const energy = { minutesLeft: 120, minutesLeftNoSun: 90, reserveMinutes: 15, minutesToFull: null, healthPercent: 92 };
+    const d = new LiveDelta({ fullEvery: 100 });
+    expect(send(d, whole({ energy })).energy).toEqual(energy);
+    // A few minutes less, as every reading gives: nothing.
+    expect(send(d, whole({ energy: { ...energy, minutesLeft: 112, minutesLeftNoSun: 86 } }))).toEqual({ type: 'telemetry' });
+    // More than a tenth from what was last sent (120): sent.
+    expect(send(d, whole({ energy: { ...energy, minutesLeft: 105 } })).energy?.minutesLeft).toBe(105);
+    // Charging begins; the health is estimated again; the reserve is reached: each goes at once.
+    expect(send(d, whole({ energy: { ...energy, minutesLeft: 105, minutesToFull: 300 } })).energy?.minutesToFull).toBe(300);
+    expect(send(d, whole({ energy: { ...energy, minutesLeft: 105, minutesToFull: 300, healthPercent: 91 } })).energy?.healthPercent).toBe(91);
+    expect(send(d, whole({ energy: { ...energy, minutesLeft: 0, minutesToFull: 300, healthPercent: 91 } })).energy?.minutesLeft).toBe(0);
+  });
+
   it('sends every field again after fullEvery − 1 deltas, and after refresh()', () => {
     const d = new LiveDelta({ fullEvery: 3 });
     const fulls = Array.from({ length: 7 }, () => {

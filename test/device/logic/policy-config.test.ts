@@ -24,6 +24,7 @@ describe('validatePolicyConfig', () => {
       maxSessionMinutes: 45,
       maxDailyMinutes: 240,
       quietZones: [],
+      reserve: { minutes: 15, volumePercent: 70 },
       lowBattery: { chemistry: 'lead-acid', blockBelowPercent: 30, resumeAbovePercent: 40 },
     });
   });
@@ -70,7 +71,7 @@ describe('validatePolicyConfig', () => {
 
   it('suggests the setting meant by a misspelt key, and refuses what is not an object', () => {
     expect(problems({ maxSesionMinutes: 30 })).toEqual([
-      'policy.maxSesionMinutes: is not a known setting; did you mean "maxSessionMinutes"? (known: allowedHours, maxSessionMinutes, maxDailyMinutes, quietZones, lowBattery)',
+      'policy.maxSesionMinutes: is not a known setting; did you mean "maxSessionMinutes"? (known: allowedHours, maxSessionMinutes, maxDailyMinutes, quietZones, lowBattery, reserve)',
     ]);
     expect(problems({ allowedHours: [] })).toEqual(['policy.allowedHours: an empty list must be a list of at least one { "from": "HH:MM", "to": "HH:MM" }']);
     expect(problems({ quietZones: [{ name: 'A', polygon: [[1, 2]], action: 'block' }] })[0]).toBe(
