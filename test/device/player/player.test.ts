@@ -4,12 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedAudioPlayer } from '../../../hardware/audio/sim-player.js';
+import type { SimulatedAudioPlayer } from '../../../hardware/audio/sim-player.js';
 import { writeToneWav } from '../../../hardware/audio/wav.js';
-import { silentLogger } from '../../../hardware/logger.js';
-import { SimulatedRelay } from '../../../hardware/relay/sim-relay.js';
-import { SimulatedVolume } from '../../../hardware/volume/sim-volume.js';
-import { Player, type Gate, type PlayableClip, type PlayInput } from '../../../device/player/player.js';
+import type { SimulatedRelay } from '../../../hardware/relay/sim-relay.js';
+import type { Gate, PlayableClip, PlayInput, Player } from '../../../device/player/player.js';
+import { playerRig, run } from './rig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loa-player-'));
 const clips: PlayableClip[] = ['a', 'b', 'c'].map((id) => ({ id, file: join(dir, `${id}.wav`), title: id, priority: 'ordinary', manifestVersion: 3 }));
@@ -29,56 +28,20 @@ let plays: PlayInput[];
 let states: string[];
 
 beforeEach(async () => {
-  vi.useFakeTimers({ now: Date.UTC(2026, 10, 29, 2, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  relay = new SimulatedRelay();
-  await relay.open();
-  audio = new SimulatedAudioPlayer({ now: Date.now });
   gate = { allowed: true, reasons: [], volumeCap: null };
   bad = new Set();
-  player = new Player({
-    relay,
-    audio,
-    volume: new SimulatedVolume({ max: 80 }),
+  ({ relay, audio, player, plays, states } = await playerRig({
     playlist: () => clips,
     gate: () => gate,
     verify: async (c) => !bad.has(c.id),
-    stamp: () => ({ time: Math.floor(Date.now() / 1000), source: 'system' }),
     position: () => ({ lat: 19.88, lon: 105.6 }),
-    timing: { warmupMs: 1000, tailMs: 500 },
-    logger: silentLogger,
-  });
-  plays = [];
-  states = [];
-  player.on('play', (p) => plays.push(p));
-  player.on('state', (s) => states.push(s.name));
-  await player.start(50);
+    startVolume: 50,
+  }));
 });
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-const realSetTimeout = globalThis.setTimeout;
-
-/**
- * Real event-loop turns and a real millisecond, so that file reads (the simulator reads each WAV header from disk)
- * complete between fake-timer steps even on a busy machine.
- */
-async function settle(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => realSetTimeout(resolve, 1));
-  }
-}
-
-/** Lets the player's promises, file reads and timers run for `ms` of fake time, in 50 ms steps. */
-async function run(ms: number): Promise<void> {
-  await settle();
-  for (let left = ms; left > 0; left -= 50) {
-    await vi.advanceTimersByTimeAsync(Math.min(50, left));
-    await settle();
-  }
-}
 
 describe('Player', () => {
   it('switches the relay on, warms up, plays the playlist in order, and leaves the relay off when stopped', async () => {
@@ -155,25 +118,13 @@ describe('Player', () => {
   });
 
   it('with nothing approved to play, refuses the play without touching the relay, and says why', async () => {
-    const empty = new Player({
-      relay,
-      audio,
-      volume: new SimulatedVolume({ max: 80 }),
-      playlist: () => [],
-      gate: () => gate,
-      verify: async () => true,
-      stamp: () => ({ time: Math.floor(Date.now() / 1000), source: 'system' }),
-      position: () => undefined,
-      timing: { warmupMs: 1000, tailMs: 500 },
-      logger: silentLogger,
-    });
-    await empty.start(50);
+    const { player: empty, relay: own } = await playerRig({ playlist: () => [], gate: () => gate, verify: async () => true, position: () => undefined, startVolume: 50 });
     const events: string[] = [];
     empty.on('event', (e) => events.push(`${e.kind}:${e.code}`));
-    const switched = relay.history.length;
+    const switched = own.history.length;
     empty.playPause();
     await run(3000);
-    expect(relay.history.slice(switched)).toEqual([]);
+    expect(own.history.slice(switched)).toEqual([]);
     expect(empty.state).toBe('blocked');
     expect(empty.reasons).toEqual([{ code: 'no-approved-clip', text: expect.stringMatching(/^Chưa có bản tin được duyệt/) }]);
     expect(events).toEqual(['block:no-approved-clip']);

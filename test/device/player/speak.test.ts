@@ -5,12 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedAudioPlayer } from '../../../hardware/audio/sim-player.js';
+import type { SimulatedAudioPlayer } from '../../../hardware/audio/sim-player.js';
 import { writeToneWav } from '../../../hardware/audio/wav.js';
-import { silentLogger } from '../../../hardware/logger.js';
-import { SimulatedRelay } from '../../../hardware/relay/sim-relay.js';
-import { SimulatedVolume } from '../../../hardware/volume/sim-volume.js';
-import { Player, type Gate, type PlayableClip, type PlayInput } from '../../../device/player/player.js';
+import type { SimulatedRelay } from '../../../hardware/relay/sim-relay.js';
+import type { SimulatedVolume } from '../../../hardware/volume/sim-volume.js';
+import type { Gate, PlayableClip, PlayInput, Player } from '../../../device/player/player.js';
+import { playerRig, run } from './rig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loa-speak-'));
 const clips: PlayableClip[] = ['a', 'b'].map((id) => ({ id, file: join(dir, `${id}.wav`), title: id, priority: 'ordinary', manifestVersion: 3 }));
@@ -31,51 +31,13 @@ let plays: PlayInput[];
 let states: string[];
 
 beforeEach(async () => {
-  vi.useFakeTimers({ now: Date.UTC(2026, 10, 29, 2, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  relay = new SimulatedRelay();
-  await relay.open();
-  audio = new SimulatedAudioPlayer({ now: Date.now });
-  volume = new SimulatedVolume({ max: 80 });
   gate = { allowed: true, reasons: [], volumeCap: null };
-  player = new Player({
-    relay,
-    audio,
-    volume,
-    playlist: () => clips,
-    gate: () => gate,
-    verify: async () => true,
-    stamp: () => ({ time: Math.floor(Date.now() / 1000), source: 'system' }),
-    position: () => undefined,
-    timing: { warmupMs: 1000, tailMs: 500 },
-    logger: silentLogger,
-  });
-  plays = [];
-  states = [];
-  player.on('play', (p) => plays.push(p));
-  player.on('state', (s) => states.push(s.name));
-  await player.start(60);
+  ({ relay, audio, volume, player, plays, states } = await playerRig({ playlist: () => clips, gate: () => gate, verify: async () => true, position: () => undefined, startVolume: 60 }));
 });
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-const realSetTimeout = globalThis.setTimeout;
-
-async function settle(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => realSetTimeout(resolve, 1));
-  }
-}
-
-async function run(ms: number): Promise<void> {
-  await settle();
-  for (let left = ms; left > 0; left -= 50) {
-    await vi.advanceTimersByTimeAsync(Math.min(50, left));
-    await settle();
-  }
-}
 
 /** Runs fake time until `p` settles (at most a minute of it): a slow disk may start the simulated audio late. */
 async function finish<T>(p: Promise<T>): Promise<T> {
