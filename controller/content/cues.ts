@@ -166,13 +166,16 @@ export class CuePacks {
     const started = performance.now();
     const files = new Map<string, Buffer>();
     const cues: CueEntry[] = [];
-    for (const t of this.#o.texts ?? CUE_TEXTS) {
-      if (!/^[a-z0-9-]{1,48}$/.test(t.id)) throw new RangeError(`cue id must be a-z, 0-9 and -, got ${JSON.stringify(t.id)}`);
-      const wav = toCueWav(await this.#speak(t.text), t.id);
+    const texts = this.#o.texts ?? CUE_TEXTS;
+    for (const t of texts) if (!/^[a-z0-9-]{1,48}$/.test(t.id)) throw new RangeError(`cue id must be a-z, 0-9 and -, got ${JSON.stringify(t.id)}`);
+    // Spoken a few at a time: each espeak-ng run is short, and mostly its start-up.
+    const spoken = await inBatches(texts, SPEAK_AT_ONCE, (t) => this.#speak(t.text));
+    texts.forEach((t, i) => {
+      const wav = toCueWav(spoken[i]!, t.id);
       const file = `${t.id}.wav`;
       files.set(file, wav);
       cues.push({ id: t.id, text: t.text, file, sha256: sha256(wav), bytes: wav.length });
-    }
+    });
     const pack = await this.#write(cues, files);
     this.#log.info(`cue pack ${pack.document.version}: ${cues.length} cues, ${pack.seconds.toFixed(1)} s, ${pack.tar.length} bytes in ${Math.round(performance.now() - started)} ms`);
     return pack;
@@ -194,9 +197,25 @@ export class CuePacks {
     return readPack(tar);
   }
 
-  /** espeak-ng's WAV (16-bit, 22 050 Hz) of `text`, which goes in on stdin (never taken for an option). */
+  /**
+   * espeak-ng's WAV (16-bit, 22 050 Hz) of `text`, which goes in on stdin (never taken for an option). The same text,
+   * voice and program give the same sound: said once per process (a controller started again, the tests' many
+   * controllers), a failure not kept.
+   */
   #speak(text: string): Promise<Buffer> {
     const program = this.#o.espeak ?? 'espeak-ng';
+    // A bare name is looked up on PATH: another PATH may find another program, or none.
+    const where = program.includes('/') ? program : `${process.env.PATH ?? ''}:${program}`;
+    const key = `${where}\0${this.#o.voice ?? 'vi'}\0${text}`;
+    const known = SPOKEN.get(key);
+    if (known) return known;
+    const said = this.#spawnSpeech(program, text);
+    SPOKEN.set(key, said);
+    said.catch(() => SPOKEN.delete(key));
+    return said;
+  }
+
+  #spawnSpeech(program: string, text: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const child = spawn(program, ['-v', this.#o.voice ?? 'vi', '-b', '1', '--stdout'], { stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
@@ -223,6 +242,18 @@ export class CuePacks {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Sounds already made in this process, by program, voice and text. */
+const SPOKEN = new Map<string, Promise<Buffer>>();
+/** espeak-ng runs at once while a pack is made. */
+const SPEAK_AT_ONCE = 4;
+
+/** `work` over `items`, `size` at a time, results in order. */
+async function inBatches<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  return out;
 }
 
 /** The one line to show when espeak-ng is missing (the CLI exits 2 with it; the controller runs without cues). */
