@@ -1,6 +1,7 @@
 /** What `loa unit status` shows: the cart's answer on its control socket, as JSON. */
 import type { Stamp } from '../protocol/index.js';
 import type { EnergySnapshot } from './energy/monitor.js';
+import { duration } from './logic/policy.js';
 import type { UplinkStats } from './link/uplink.js';
 import type { PlayerStateName } from './player/player.js';
 import type { SyncState } from './sync/sync.js';
@@ -58,10 +59,7 @@ export const PLAYER_STATE_TEXT: Readonly<Record<PlayerStateName, { vi: string; e
 /** Broadcast minutes in words: "1 giờ 20 phút"; a day or more (the forecast's cap) as such. */
 export function minutesText(minutes: number): Text {
   if (minutes >= 1440) return { vi: 'hơn một ngày', en: 'a day or more' };
-  const m = Math.round(minutes);
-  const h = Math.floor(m / 60);
-  if (h === 0) return { vi: `${m} phút`, en: `${m} min` };
-  return m % 60 === 0 ? { vi: `${h} giờ`, en: `${h} h` } : { vi: `${h} giờ ${m % 60} phút`, en: `${h} h ${m % 60} min` };
+  return duration(Math.round(minutes) * 60);
 }
 
 /** The volume steps `loa unit status` lists a forecast for (the JSON has every step). */

@@ -113,7 +113,8 @@ export function zonesAt(position: LatLon, zones: readonly QuietZone[]): QuietZon
   return zones.filter((z) => ('polygon' in z ? pointInPolygon(position, z.polygon) : haversineM(position, z) <= z.radiusM));
 }
 
-function duration(seconds: number): PolicyText {
+/** A duration in words, whole minutes: "1 giờ 20 phút" / "1 h 20 min" (the refusals', the status's). */
+export function duration(seconds: number): PolicyText {
   const minutes = Math.floor(seconds / 60);
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
