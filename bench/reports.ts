@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { FLEET_MIGRATIONS, migrateArea } from '../controller/db/database.js';
 import { computeReport, type ReportOptions } from '../controller/reports/compute.js';
 import { generateFleet } from '../controller/reports/generate.js';
+import { legacyHeading } from '../controller/reports/heading.js';
 import { parsePeriod, type Period } from '../controller/reports/period.js';
 import { renderCsv } from '../controller/reports/render-csv.js';
 import { renderHtml } from '../controller/reports/render-html.js';
@@ -87,7 +88,7 @@ async function timeReport(p: Period, label: string, runs: number, options: Parti
 
 function describe(report: Report): void {
   const t1 = performance.now();
-  const html = renderHtml(report, { district: 'Hậu Lộc' });
+  const html = renderHtml(report, { heading: legacyHeading('Hậu Lộc') });
   const csv = renderCsv(report);
   console.log(`  render HTML ${(html.length / 1024).toFixed(0)} KiB + CSV ${(csv.length / 1024).toFixed(0)} KiB       ${ms(t1)}`);
   const t = report.totals;

@@ -27,7 +27,7 @@ const HELP: Text = {
   vi: `Cách dùng:
   loa content add TỆP.wav|TỆP.mp3 --title "…" --as NGƯỜI_GỬI [--summary … --language vi --category …
                   --priority emergency|priority|ordinary --target district|commune:MÃ|team:MÃ|unit:MÃ …
-                  --from dd/mm/yyyy --until dd/mm/yyyy]
+                  --from dd/mm/yyyy --until dd/mm/yyyy]   (--target district = toàn địa bàn của bộ điều khiển)
   loa content add --tts "văn bản tiếng Việt" --title "…" --as NGƯỜI_GỬI     đọc văn bản thành bản tin (espeak-ng)
   loa content list [--status submitted|changes-requested|approved|rejected|withdrawn] [--json]
   loa content show MÃ
@@ -40,7 +40,7 @@ const HELP: Text = {
   en: `Usage:
   loa content add FILE.wav|FILE.mp3 --title "…" --as SUBMITTER [--summary … --language vi --category …
                   --priority emergency|priority|ordinary --target district|commune:ID|team:ID|unit:ID …
-                  --from dd/mm/yyyy --until dd/mm/yyyy]
+                  --from dd/mm/yyyy --until dd/mm/yyyy]   (--target district = the whole area of the controller)
   loa content add --tts "Vietnamese text" --title "…" --as SUBMITTER        speak the text into a clip (espeak-ng)
   loa content list [--status submitted|changes-requested|approved|rejected|withdrawn] [--json]
   loa content show ID

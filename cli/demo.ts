@@ -1,5 +1,5 @@
 /**
- * `loa demo [--carts N] [--speed N] [--duration S] [--data DIR]`: the whole district on one machine (cli/demo/demo.ts).
+ * `loa demo [--carts N] [--speed N] [--duration S] [--data DIR]`: a whole area on one machine (cli/demo/demo.ts).
  */
 import { join } from 'node:path';
 import { startDemo } from './demo/demo.js';
@@ -11,10 +11,10 @@ export const demoSpec = {
   help: {
     vi: `Cách dùng:
   loa demo [--carts N (1–6, mặc định 5)] [--speed N (mặc định 60)] [--duration GIÂY] [--data THƯ_MỤC (mặc định data/demo)] [--quiet]
-      Chạy máy chủ huyện và các xe loa mô phỏng; mỗi xe là một tiến trình riêng. Ctrl-C để dừng.`,
+      Chạy bộ điều khiển của một khu vực và các xe loa mô phỏng; mỗi xe là một tiến trình riêng. Ctrl-C để dừng.`,
     en: `Usage:
   loa demo [--carts N (1–6, default 5)] [--speed N (default 60)] [--duration SECONDS] [--data DIR (default data/demo)] [--quiet]
-      Runs the district controller and simulated carts, each its own process. Ctrl-C stops.`,
+      Runs an area controller and simulated carts, each its own process. Ctrl-C stops.`,
   },
   options: {
     carts: { type: 'string', number: { min: 1, max: 6, integer: true } },

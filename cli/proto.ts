@@ -41,7 +41,7 @@ const EXPLAIN: Record<ProtocolErrorCode, Text> = {
   'bad-cobs': { vi: 'mã hoá COBS hỏng', en: 'broken COBS encoding' },
   'too-long': { vi: 'khung quá dài', en: 'frame too long' },
   'bad-signature': { vi: 'chữ ký không hợp lệ', en: 'the signature does not verify' },
-  'unknown-key': { vi: 'ký bằng khoá lạ, không phải khoá của huyện', en: 'signed by a key that is not the district key' },
+  'unknown-key': { vi: 'ký bằng khoá lạ, không phải khoá của khu vực', en: 'signed by a key that is not the area key' },
   expired: { vi: 'đã hết hạn', en: 'expired' },
   replay: { vi: 'khung đã nhận rồi (phát lại)', en: 'already received (replay)' },
   rollback: { vi: 'cũ hơn bản đang dùng', en: 'older than the one in use' },
@@ -56,7 +56,7 @@ const HELP: Text = {
 Loại tin: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; đối tượng ký: ${SIGNED_TYPES.join(', ')}.
 --json nhận một đối tượng hoặc một mảng (nhiều tin trong một khung). Không có --unit-key thì dùng khoá thử nghiệm công khai.
 Lệnh (command) không có trường "signed" sẽ được ký bằng --district-seed HEX (mặc định: khoá thử nghiệm RFC 8032).
-Tin vị trí (fix) mang toạ độ lệch so với gốc toạ độ của huyện: --origin phải là gốc ghi trong gói cài đặt của xe
+Tin vị trí (fix) mang toạ độ lệch so với gốc toạ độ của khu vực: --origin phải là gốc ghi trong gói cài đặt của xe
 (mặc định 0,0); thời điểm của fix được đặt gần đồng hồ máy này, hoặc gần --now.`,
   en: `Usage:
   loa proto encode <type> --json '<object>' [--serial] [--unit-key HEX] [--unit N --boot N --seq N] [--district] [--origin LAT,LON]
@@ -66,7 +66,7 @@ Tin vị trí (fix) mang toạ độ lệch so với gốc toạ độ của huy
 Message types: ${MESSAGE_TYPES.filter((t) => t !== 'unknown').join(', ')}; signed objects: ${SIGNED_TYPES.join(', ')}.
 --json takes one object or an array (several messages in one frame). Without --unit-key the public test key is used.
 A command without a "signed" field is signed with --district-seed HEX (default: the RFC 8032 test key).
-A fix carries its position as offsets from the district origin: --origin must be the one in the cart's provisioning
+A fix carries its position as offsets from the area origin: --origin must be the one in the cart's provisioning
 bundle (default 0,0); its time is placed next to this machine's clock, or next to --now.`,
 };
 

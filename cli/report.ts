@@ -7,7 +7,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { openOffice } from '../controller/app/office.js';
-import { buildReport, InvalidPeriodError, parsePeriod, REPORT_FORMATS, type Period } from '../controller/reports/index.js';
+import { buildReport, InvalidPeriodError, parsePeriod, REPORT_FORMATS, reportHeading, type Period } from '../controller/reports/index.js';
 import { controllerConfig, reportError } from './controller.js';
 import { pick, type Lang } from './i18n.js';
 import { choiceOf, parseCommand, UsageError, type CliIo, type GroupSpec } from './io.js';
@@ -78,7 +78,7 @@ export async function runReport(argv: string[], io: CliIo, lang: Lang): Promise<
     const office = await openOffice(config);
     let bytes: Buffer;
     try {
-      const request = { period, format, lang, district: config.district.name, ...(values.commune === undefined ? {} : { commune: values.commune }) };
+      const request = { period, format, lang, heading: reportHeading(config), ...(values.commune === undefined ? {} : { commune: values.commune }) };
       bytes = await buildReport(office.db, await office.library(), request);
     } finally {
       await office.close();

@@ -40,7 +40,7 @@ const HELP: Text = {
   loa unit run [--sim] [--config TỆP] [--data THƯ_MỤC] [--speed N] [--pretty] [--autoplay]
       chạy phần mềm xe loa (--sim: phần cứng mô phỏng, tự tạo danh sách phát thử nếu thư mục trống)
   loa unit status [--json] [--data THƯ_MỤC]      trạng thái xe đang chạy
-  loa unit provision --bundle TỆP [--data THƯ_MỤC]       cài gói cấp phát của huyện cho xe
+  loa unit provision --bundle TỆP [--data THƯ_MỤC]       cài gói cấp phát của bộ điều khiển cho xe
   loa unit provision --bundle TỆP --serial CỔNG          gửi gói qua cáp USB tới xe đang chờ
   loa unit provision --listen CỔNG [--data THƯ_MỤC]      xe chờ nhận gói qua cáp USB
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data THƯ_MỤC]   bấm nút mô phỏng
@@ -60,7 +60,7 @@ const HELP: Text = {
   loa unit run [--sim] [--config FILE] [--data DIR] [--speed N] [--pretty] [--autoplay]
       run the cart (--sim: simulated hardware, and a test playlist made in an empty data folder)
   loa unit status [--json] [--data DIR]          what the running cart is doing
-  loa unit provision --bundle FILE [--data DIR]  install the district's provisioning bundle on this cart
+  loa unit provision --bundle FILE [--data DIR]  install the controller's provisioning bundle on this cart
   loa unit provision --bundle FILE --serial PORT send the bundle over a USB cable to a waiting cart
   loa unit provision --listen PORT [--data DIR]  wait for a bundle over a USB cable
   loa unit press <play|next|vol-up|vol-down|stop> [--long] [--data DIR]   press a simulated button

@@ -140,9 +140,9 @@ export async function startDemo(o: DemoOptions): Promise<DemoRun> {
 
   say(
     `Trang điều khiển cho cán bộ: ${controller.httpUrl}/ — đăng nhập ${approver.name} / demo-duyet-2026 (duyệt bản tin), ${submitter.name} / demo-gui-2026 (gửi bản tin)\n` +
-      `Huyện ${config.district.name}: máy chủ ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json), broker ${controller.brokerUrl}\nDữ liệu: ${root} (controller/, carts/<xe>/)\n${carts.length} xe loa mô phỏng, tốc độ ×${o.speed}; xe ${offlineCart} sẽ mất kết nối một lúc. Ctrl-C để dừng.`,
+      `Khu vực ${config.scope.name}: máy chủ ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json), broker ${controller.brokerUrl}\nDữ liệu: ${root} (controller/, carts/<xe>/)\n${carts.length} xe loa mô phỏng, tốc độ ×${o.speed}; xe ${offlineCart} sẽ mất kết nối một lúc. Ctrl-C để dừng.`,
     `Officers' console: ${controller.httpUrl}/ — log in as ${approver.name} / demo-duyet-2026 (approves clips) or ${submitter.name} / demo-gui-2026 (submits clips)\n` +
-      `District ${config.district.name}: server ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json), broker ${controller.brokerUrl}\nData: ${root} (controller/, carts/<unit>/)\n${carts.length} simulated carts, speed ×${o.speed}; cart ${offlineCart} will lose its link for a while. Ctrl-C stops.`,
+      `Area ${config.scope.name}: server ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json), broker ${controller.brokerUrl}\nData: ${root} (controller/, carts/<unit>/)\n${carts.length} simulated carts, speed ×${o.speed}; cart ${offlineCart} will lose its link for a while. Ctrl-C stops.`,
   );
 
   // The teams: press play on a cart standing idle, now and then, as they would at a stop in a village.

@@ -26,7 +26,7 @@ export type ApiOptions = Omit<FleetRoutesOptions, 'sessions'> & Omit<OfficeRoute
 
 /** Adds every `/api/…` route to `server`. */
 export function registerApiRoutes(server: HttpServer, o: ApiOptions): void {
-  registerOfficeRoutes(server, { db: o.db, users: o.users, library: o.library, workflow: o.workflow, district: o.district, ...(o.clock ? { clock: o.clock } : {}) });
+  registerOfficeRoutes(server, { db: o.db, users: o.users, library: o.library, workflow: o.workflow, district: o.district, ...(o.heading ? { heading: o.heading } : {}), ...(o.clock ? { clock: o.clock } : {}) });
   registerFleetRoutes(server, { ...o, sessions: o.users });
   registerFleetDetailRoutes(server, { db: o.db, registry: o.registry, sessions: o.users });
   registerSettingsRoutes(server, { ...o, sessions: o.users });

@@ -6,7 +6,7 @@ import type { SqliteDb } from '../../lib/sqlite.js';
 import { CLIP_STATUSES, type ContentLibrary } from '../content/library.js';
 import type { ContentWorkflow } from '../content/workflow.js';
 import type { HttpServer } from '../http/server.js';
-import { buildReport, parsePeriod, REPORT_FORMATS, type Lang, type ReportFormat } from '../reports/index.js';
+import { buildReport, legacyHeading, parsePeriod, REPORT_FORMATS, type Lang, type ReportFormat, type ReportHeading } from '../reports/index.js';
 import { ROLES } from '../users/roles.js';
 import type { Session, User } from '../users/users.js';
 import { apiRoute, APPROVERS, badField, CONTENT_READERS, jsonBody, READERS, WITHDRAWERS, type SessionLookup } from './guard.js';
@@ -27,7 +27,10 @@ export interface OfficeRoutesOptions {
   users: SessionStore;
   library: ContentLibrary;
   workflow: ContentWorkflow;
+  /** `id`: the network name; `name`: the area's name (the API document's title). */
   district: { id: string; name: string };
+  /** The reports' header and signature words: `reportHeading(config)` (default: the 2021 plan's words for `district.name`). */
+  heading?: ReportHeading;
   /** Unix milliseconds (default `Date.now`). */
   clock?: () => number;
 }
@@ -47,6 +50,7 @@ const userView = (u: User): Record<string, unknown> => ({ name: u.name, displayN
 export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions): void {
   const nowS = (): number => Math.floor((o.clock ?? Date.now)() / 1000);
   const doc = openApiDocument(o.district);
+  const heading = o.heading ?? legacyHeading(o.district.name);
 
   apiRoute(server, o.users, 'GET', '/api/openapi.json', 'public', async () => doc);
 
@@ -68,7 +72,7 @@ export function registerOfficeRoutes(server: HttpServer, o: OfficeRoutesOptions)
     const period = parsePeriod(periodText, lang);
     const commune = nameParam(req.query, 'commune');
     const format = choiceParam(req.query, 'format', REPORT_FORMATS, 'json');
-    const body = await buildReport(o.db, o.library, { period, now: nowS(), format, lang, district: o.district.name, ...(commune === undefined ? {} : { commune }) });
+    const body = await buildReport(o.db, o.library, { period, now: nowS(), format, lang, heading, ...(commune === undefined ? {} : { commune }) });
     // The commune id is a slug (nameParam), so the file name stays ASCII.
     const name = `bao-cao-${period.id}${commune === undefined ? '' : `-${commune}`}`;
     res.writeHead(200, {

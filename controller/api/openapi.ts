@@ -104,11 +104,11 @@ const clipStep = (summary: string, schema: Json): Json =>
     responses: { '200': ok('the clip after the step', { type: 'object', properties: { clip: ref('Clip') } }), ...errors(400, 401, 403, 404, 409) },
   });
 
-/** The document, with the district in its title. */
+/** The document, with the controller's area (its network name, `district.id`) in its title. */
 export function openApiDocument(district: { id: string; name: string }): Json {
   return {
     openapi: '3.1.0',
-    info: { title: `Loa — bộ điều khiển huyện ${district.name} (${district.id})`, version: '1', description: 'District controller API. Times are Unix seconds; days are Vietnam days (UTC+7). Errors: { error, code }.' },
+    info: { title: `Loa — bộ điều khiển khu vực ${district.name} (${district.id})`, version: '1', description: 'Area controller API (a province, or an area of communes; the 2021 plan\'s district controller). Times are Unix seconds; days are Vietnam days (UTC+7). Errors: { error, code }.' },
     components: {
       securitySchemes: {
         session: { type: 'http', scheme: 'bearer', description: 'the token from POST /api/login' },
@@ -201,7 +201,7 @@ export function openApiDocument(district: { id: string; name: string }): Json {
             query('summary', 'what the clip says'),
             query('category', 'a-z, 0-9, - (default chung)'),
             query('language', 'language code (default vi)'),
-            query('target', 'district, commune:ID, team:ID or unit:ID; repeat for several; none = the whole district'),
+            query('target', 'district (the whole area), commune:ID, team:ID or unit:ID; repeat for several; none = the whole area'),
             query('from', 'valid from this Vietnam day, YYYY-MM-DD'),
             query('until', 'valid until the end of this Vietnam day, YYYY-MM-DD'),
             query('filename', 'the uploaded file’s name, kept as the clip’s source'),

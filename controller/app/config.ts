@@ -16,8 +16,21 @@
  *     "commandTtlSeconds": 3600,
  *     "staleAfterSeconds": 900,
  *     "backup": { "dir": "/var/backups/loa", "keep": 7, "hour": 2, "passphraseEnv": "LOA_BACKUP_PASSPHRASE" },
- *     "releases": { "keys": ["<raw Ed25519 public key, 64 hex digits>"] }
+ *     "releases": { "keys": ["<raw Ed25519 public key, 64 hex digits>"] },
+ *     "scope": { "kind": "province", "name": "Thanh Hóa", "province": { "code": "38", "name": "Thanh Hóa" } },
+ *     "reportHeading": { "issuers": ["CÔNG AN TỈNH THANH HÓA", "ĐOÀN TNCS HỒ CHÍ MINH TỈNH THANH HÓA"],
+ *                        "addressees": ["Công an tỉnh Thanh Hóa (PV05)", "Tỉnh đoàn Thanh Hóa"] },
+ *     "summary": { "enabled": true, "hub": null, "intervalSeconds": 600 }
  *   }
+ *
+ * `district.id` is the controller's network name (topics, bundles, manifests: never changed once carts are
+ * provisioned), whatever its scope. The 2021 plan was written for a district (huyện); since 1 July 2025 there are no
+ * districts, so `scope` says what the controller serves: a province, or an area (a former district, a group of
+ * merged communes) inside one (default: an area named like `district.name`). `reportHeading` gives the words of the
+ * reports' header and signature block (controller/reports/heading.ts); null (the default) keeps the plan's words for
+ * `district.name`. `summary` sends the signed daily summaries to the province hub: through this controller's own
+ * broker (`hub` null: a Mosquitto bridge carries them) or straight to the hub's broker (`hub` given; the embedded
+ * broker cannot bridge).
  *
  * `releases.keys` are the release keys (`loa release keygen` prints one): `loa release add` takes only bundles they
  * signed, and every provisioning bundle carries them for the cart to pin. They are not the district's key: whoever
@@ -42,6 +55,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, type ConfigProblem } from '../../lib/config-error.js';
 import { check, must, secret, Type, type RuleContext, type Static } from '../../lib/schema.js';
 import { TOPIC_NAME, type DistrictOrigin } from '../../protocol/index.js';
+import { configuredHeading, DEFAULT_BOARD, DEFAULT_RECIPIENTS, DEFAULT_SIGNER, type ReportHeading, type ReportScope } from '../reports/heading.js';
 
 export { ConfigError, type ConfigProblem } from '../../lib/config-error.js';
 
@@ -72,6 +86,19 @@ export interface ControllerConfig {
   backup: { dir: string | null; keep: number; hour: number; passphraseEnv: string };
   /** The release public keys (hex) carts pin and bundles must be signed by. */
   releases: { keys: string[] };
+  /** What the controller serves: a province, or an area of communes in one. */
+  scope: ReportScope;
+  /** The reports' header and signature words; null: the 2021 plan's words for `district.name`. */
+  reportHeading: ReportHeading | null;
+  /** The signed daily summaries for the province hub (controller/province/). */
+  summary: SummaryConfig;
+}
+
+export interface SummaryConfig {
+  enabled: boolean;
+  /** Null: publish to this controller's own broker (bridged to the hub); else the hub's broker, dialled directly. */
+  hub: { url: string; username: string; password: string; caFile: string | null } | null;
+  intervalSeconds: number;
 }
 
 export function isEmbedded(broker: ControllerConfig['broker']): broker is EmbeddedBrokerConfig {
@@ -113,6 +140,83 @@ const externalBroker = Type.Object(
     ),
   },
   closed,
+);
+
+const lines = (words: ReturnType<typeof must>, value?: string[]) => Type.Array(text(words), value === undefined ? {} : { default: value });
+const headingLine = must('a line of text', 'một dòng chữ');
+const issuerLine = must('lines such as "CÔNG AN TỈNH THANH HÓA"', 'các dòng như "CÔNG AN TỈNH THANH HÓA"');
+const signer = Type.Object(
+  { for: text(undefined, DEFAULT_SIGNER.for), title: text(undefined, DEFAULT_SIGNER.title), name: Type.String({ default: '', description: 'empty: a placeholder for the hand-written name' }) },
+  { ...closed, default: {} },
+);
+const wordsSchema = {
+  issuers: lines(issuerLine),
+  board: text(),
+  place: text(),
+  addressees: Type.Array(text(headingLine), { minItems: 1, ...must('a list of who the report is addressed to, e.g. ["Công an tỉnh Thanh Hóa (PV05)", "Tỉnh đoàn Thanh Hóa"]', 'danh sách nơi báo cáo gửi đến (Kính gửi), ví dụ ["Công an tỉnh Thanh Hóa (PV05)", "Tỉnh đoàn Thanh Hóa"]') }),
+  recipients: lines(headingLine),
+  signer: Type.Object({ for: text(), title: text(), name: Type.String() }, closed),
+};
+const reportHeadingSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        issuers: lines(issuerLine, []),
+        board: text(undefined, DEFAULT_BOARD),
+        place: Type.Optional(text(must('the place of the date line, e.g. "Thanh Hóa"', 'địa danh ở dòng ngày tháng, ví dụ "Thanh Hóa"'))),
+        addressees: wordsSchema.addressees,
+        recipients: lines(headingLine, [...DEFAULT_RECIPIENTS]),
+        signer,
+        wholeScope: Type.Optional(Type.Object({ vi: text(), en: text() }, closed)),
+        en: Type.Optional(Type.Partial(Type.Object(wordsSchema, closed))),
+      },
+      closed,
+    ),
+    Type.Null(),
+  ],
+  { default: null, description: 'the words of the reports\' header and signature block; null: the 2021 plan\'s words for district.name' },
+);
+const scopeSchema = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('province'), Type.Literal('area')], { default: 'area', ...must('"province" or "area"', '"province" (tỉnh) hoặc "area" (khu vực)') }),
+    name: Type.Optional(text(must('the name people call it, e.g. "Thanh Hóa" or "Khu vực Triệu Sơn"', 'tên thường gọi, ví dụ "Thanh Hóa" hoặc "Khu vực Triệu Sơn"'))),
+    province: Type.Union(
+      [
+        Type.Object(
+          {
+            code: Type.Union([Type.String({ pattern: '^[0-9]{2}$', ...must('the 2-digit code of the 2025 list, e.g. "38"', 'mã 2 chữ số theo danh mục 2025, ví dụ "38"') }), Type.Null()], { default: null }),
+            name: text(),
+          },
+          closed,
+        ),
+        Type.Null(),
+      ],
+      { default: null },
+    ),
+  },
+  { ...closed, default: {}, description: 'a province, or an area (a former district, merged communes) in one; default: an area named like district.name' },
+);
+const summarySchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    hub: Type.Union(
+      [
+        Type.Object(
+          {
+            url: url(['mqtt', 'mqtts']),
+            username: text(),
+            password: Type.String({ minLength: 8, ...secret, ...must('a string of at least 8 characters', 'một chuỗi ít nhất 8 ký tự') }),
+            caFile: Type.Union([text(must('a file path', 'đường dẫn một tệp')), Type.Null()], { default: null }),
+          },
+          closed,
+        ),
+        Type.Null(),
+      ],
+      { default: null, description: "null: publish to this controller's own broker, bridged to the hub" },
+    ),
+    intervalSeconds: whole(60, 86_400, 600),
+  },
+  { ...closed, default: {} },
 );
 
 /** The controller's configuration file, as written (what is left out takes the defaults). */
@@ -169,6 +273,9 @@ export const controllerConfigSchema = Type.Object(
       },
       { ...closed, default: {} },
     ),
+    scope: scopeSchema,
+    reportHeading: reportHeadingSchema,
+    summary: summarySchema,
   },
   { ...closed, default: {} },
 );
@@ -184,8 +291,11 @@ function complete(w: Written): ControllerConfig {
   const given = w.broker ?? check(embeddedBroker, { embedded: {} });
   const broker: ControllerConfig['broker'] =
     'embedded' in given ? { embedded: { ...given.embedded, tls: given.embedded.tls ?? !isLoopbackHost(given.embedded.host) } } : { ...given, url: trim(given.url)! };
+  const scope: ReportScope = { kind: w.scope.kind, name: w.scope.name ?? w.district.name, province: w.scope.province };
   return {
     ...w,
+    scope,
+    reportHeading: w.reportHeading === null ? null : configuredHeading(w.reportHeading, scope),
     district: { ...w.district, origin: { ...(w.district.origin ?? DEFAULT_ORIGIN) } },
     broker,
     http: { ...w.http, tls: w.http.tls ?? !isLoopbackHost(w.http.host) },
@@ -195,8 +305,12 @@ function complete(w: Written): ControllerConfig {
 
 export const DEFAULT_CONFIG: ControllerConfig = complete(check(controllerConfigSchema, undefined));
 
-/** What the schema cannot say: client certificates need TLS; a public address speaks what its listener speaks. */
+/**
+ * What the schema cannot say: client certificates need TLS; a public address speaks what its listener speaks; a
+ * province names its province; the embedded broker cannot bridge summaries to a hub.
+ */
 function controllerRules(w: Written, ctx: RuleContext): void {
+  scopeRules(w, ctx);
   if (ctx.valid('broker') && w.broker && 'embedded' in w.broker) {
     const e = w.broker.embedded;
     if (e.clientCertificates && !(e.tls ?? !isLoopbackHost(e.host))) {
@@ -217,6 +331,21 @@ function controllerRules(w: Written, ctx: RuleContext): void {
   if (ctx.valid('publicUrls.broker') && ctx.valid('broker') && embedded) {
     const secure = embedded.tls ?? !isLoopbackHost(embedded.host);
     mismatch('publicUrls.broker', w.publicUrls.broker, secure, secure ? 'mqtts:' : 'mqtt:');
+  }
+}
+
+function scopeRules(w: Written, ctx: RuleContext): void {
+  if (ctx.valid('scope') && w.scope.kind === 'province' && w.scope.province === null) {
+    ctx.problem('scope.province', 'a province controller names its province: { "code": "38", "name": "Thanh Hóa" }', 'bộ điều khiển cấp tỉnh cần ghi tỉnh: { "code": "38", "name": "Thanh Hóa" }');
+  }
+  if (!ctx.valid('summary')) return;
+  const { enabled, hub } = w.summary;
+  if (enabled && hub === null && ctx.valid('broker') && (w.broker === undefined || 'embedded' in w.broker)) {
+    ctx.problem('summary.hub', 'the embedded broker cannot bridge to the hub: give the hub\'s broker { "url", "username", "password" }, or use Mosquitto with a bridge', 'broker nhúng không bắc cầu (bridge) tới máy chủ tỉnh được: ghi broker của máy chủ tỉnh { "url", "username", "password" }, hoặc dùng Mosquitto có bridge');
+  }
+  if (hub !== null && hub.caFile !== null && hub.url.startsWith('mqtt:')) {
+    const tls = hub.url.replace(/^mqtt:/, 'mqtts:');
+    ctx.problem('summary.hub.caFile', `is used only over TLS: write ${tls} or leave caFile out`, `chỉ dùng với TLS: viết ${tls} hoặc bỏ caFile`);
   }
 }
 

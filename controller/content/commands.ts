@@ -121,7 +121,7 @@ export class ContentCommands {
       `${c.id}  ${c.title}`,
       `${en ? 'Status' : 'Trạng thái'}: ${t(lang, STATUS_TEXT[c.status])}${c.note ? ` — ${c.note}` : ''}`,
       `${en ? 'Priority' : 'Ưu tiên'}: ${t(lang, PRIORITY_TEXT[c.approvedPriority ?? c.requestedPriority])}`,
-      `${en ? 'Targets' : 'Đối tượng'}: ${c.targets.length === 0 ? (en ? 'whole district' : 'toàn huyện') : c.targets.map((x) => `${x.kind}:${x.id}`).join(', ')}`,
+      `${en ? 'Targets' : 'Đối tượng'}: ${c.targets.length === 0 ? (en ? 'the whole area' : 'toàn địa bàn') : c.targets.map((x) => `${x.kind}:${x.id}`).join(', ')}`,
       `${en ? 'Valid' : 'Hiệu lực'}: ${c.validFrom ? vnDate(c.validFrom) : '…'} – ${c.validUntil ? vnDate(c.validUntil) : '…'}`,
       `SHA-256: ${c.sha256}  (${c.size} bytes, ${seconds(c.durationMs, lang)})`,
       en ? 'Audit trail:' : 'Nhật ký:',

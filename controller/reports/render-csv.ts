@@ -1,10 +1,11 @@
 /**
  * A report as CSV for Excel: UTF-8 with a byte-order mark (without it Excel reads the Vietnamese diacritics as
- * Windows-1252), CRLF line ends, RFC 4180 quoting. One row per cart, a total row per commune, and a district total;
+ * Windows-1252), CRLF line ends, RFC 4180 quoting. One row per cart, a total row per commune, and a total of the whole scope;
  * then, when the report left stored plays out (a wrong cart clock), a row per reason with their count as Plays.
  * Numbers are plain (decimal point, no grouping) so that they stay numbers whatever the reader's locale; text cells
  * that Excel would take for a formula (starting with = + - @) are prefixed with an apostrophe.
  */
+import type { ReportHeading } from './heading.js';
 import { periodLabel, type Lang } from './period.js';
 import type { Figures, Report } from './report.js';
 
@@ -42,8 +43,11 @@ function figures(f: Figures, estimated: string): (string | number | null)[] {
   ];
 }
 
-/** The CSV text, BOM first. */
-export function renderCsv(report: Report, lang: Lang = 'vi'): string {
+/**
+ * The CSV text, BOM first. The last total row is named by the configured heading ("Toàn tỉnh"); without one (or
+ * without a heading) it says "Tổng cộng", as it always did.
+ */
+export function renderCsv(report: Report, lang: Lang = 'vi', heading?: ReportHeading): string {
   const vi = lang === 'vi';
   const label = periodLabel(report.period, lang);
   const yes = vi ? 'có' : 'yes';
@@ -56,7 +60,8 @@ export function renderCsv(report: Report, lang: Lang = 'vi'): string {
     out += csvLine([label, c.communeId, c.name, vi ? 'Cộng xã' : 'Commune total', '', null, ...figures(c.totals, est)]);
   }
   const est = report.totals.amplifierEstimatedUnits > 0 ? `${report.totals.amplifierEstimatedUnits}` : '';
-  out += csvLine([label, '', vi ? 'Tổng cộng' : 'Total', '', '', null, ...figures(report.totals, est)]);
+  const whole = heading === undefined || heading.legacy ? (vi ? 'Tổng cộng' : 'Total') : heading.wholeScope[lang];
+  out += csvLine([label, '', whole, '', '', null, ...figures(report.totals, est)]);
   const left = report.notes.find((n) => n.code === 'plays-left-out');
   if (left !== undefined) {
     const reasons: [string, number][] = [

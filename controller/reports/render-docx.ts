@@ -12,16 +12,17 @@ import {
   AlignmentType, BorderStyle, Document, Header, Packer, PageNumber, Paragraph, Table, TableBorders, TableCell, TableLayoutType, TableRow, TextRun,
   VerticalAlignTable, WidthType, type IBorderOptions,
 } from 'docx';
+import { addressLine, boardLines, headingWords, recipientLines, signerName, type HeadingWords, type ReportHeading } from './heading.js';
 import { periodLabel, VN_OFFSET_S, vnDateParts, type Lang, type Period } from './period.js';
 import type { Figures, Report } from './report.js';
 import { COLUMNS, faultList, formatNumber, hours, noteText, SUMMARY_NOTES } from './text.js';
 
+export { areaNames } from './heading.js';
+
 export interface DocxOptions {
   lang?: Lang;
-  /** The district's (or area's) name, e.g. "Triệu Sơn", or with its kind, e.g. "Tỉnh Thanh Hóa". */
-  district: string;
-  /** The place in the date line (default: the district's name without its kind). */
-  place?: string;
+  /** Who issues the report, to whom, where, and who signs it (controller/reports/heading.ts). */
+  heading: ReportHeading;
   /** The date in the date line and in the file's properties, Unix seconds (default: when the report was computed). */
   issuedAt?: number;
 }
@@ -75,15 +76,6 @@ function rule(length: number, width: number): Paragraph {
   return new Paragraph({ border: { top: line }, indent: { left: side, right: side }, spacing: { before: 40, after: 0, line: 120, lineRule: 'exact' }, children: [] });
 }
 
-/** The area's kind and name: "Triệu Sơn" is a district (huyện), "Tỉnh Thanh Hóa" says its own kind. */
-export function areaNames(district: string, lang: Lang): { upper: string; inText: string; place: string } {
-  const m = /^(huyện|tỉnh|thành phố|thị xã|quận|xã|phường|thị trấn|khu vực)\s+(.+)$/iu.exec(district.trim());
-  const kind = (m?.[1] ?? 'huyện').toLocaleLowerCase('vi');
-  const place = m?.[2] ?? district.trim();
-  if (lang === 'en') return { upper: `${place} ${kind === 'huyện' ? 'district' : kind}`.toLocaleUpperCase('vi'), inText: `${place}`, place };
-  return { upper: `${kind} ${place}`.toLocaleUpperCase('vi'), inText: `${kind} ${place}`, place };
-}
-
 /** "tháng 11/2026", "quý IV năm 2026", "6 tháng cuối năm 2026", "năm 2026"; in English the period's label. */
 export function subjectPeriod(p: Period, lang: Lang): string {
   if (lang === 'en') return periodLabel(p, lang);
@@ -115,25 +107,30 @@ function sideBySide(widths: number[], cells: Paragraph[][]): Table {
   });
 }
 
-function header(o: Required<Omit<DocxOptions, 'issuedAt'>> & { issuedAt: number }): Table {
-  const vi = o.lang === 'vi';
-  const area = areaNames(o.district, o.lang);
-  const body = vi ? 'BAN ĐIỀU HÀNH MÔ HÌNH “LOA THANH NIÊN – VÌ AN NINH TỔ QUỐC”' : 'OPERATING BOARD OF THE “YOUTH LOUDSPEAKER – FOR NATIONAL SECURITY” MODEL';
+/**
+ * The issuing body on the left (the bodies above the board upright, the board bold, a short rule, the number) and the
+ * national motto with the place and date on the right.
+ */
+function header(w: HeadingWords, lang: Lang, issuedAt: number): Table {
+  const vi = lang === 'vi';
   const motto = vi ? 'Độc lập - Tự do - Hạnh phúc' : 'Independence - Freedom - Happiness';
   const [left, right] = HEAD_COLUMNS as [number, number];
   const cellText = (w: number) => w - 216; // the cells' default margins, 108 twips a side
+  const board = boardLines(w);
+  const last = board.at(-1) ?? '';
   return sideBySide(HEAD_COLUMNS, [
     [
-      centred(body, { size: SIZE.head, bold: true }),
-      centred(area.upper, { size: SIZE.head, bold: true }),
-      rule(Math.round(textWidth(area.upper, SIZE.head) * 0.5), cellText(left)),
+      ...w.issuers.map((line) => centred(line, { size: SIZE.head })),
+      ...board.map((line) => centred(line, { size: SIZE.head, bold: true })),
+      // Half the last line, never wider than half the column (a long board name wraps).
+      rule(Math.min(Math.round(textWidth(last, SIZE.head) * 0.5), Math.round(cellText(left) / 2)), cellText(left)),
       centred(`${vi ? 'Số' : 'No.'}:        /BC-BĐH`, { size: SIZE.number, before: 120 }),
     ],
     [
       centred(vi ? 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' : 'SOCIALIST REPUBLIC OF VIETNAM', { size: SIZE.head, bold: true }),
       centred(motto, { size: SIZE.motto, bold: true }),
       rule(textWidth(motto, SIZE.motto), cellText(right)),
-      centred(dateLine(o.place, o.issuedAt, o.lang), { size: SIZE.body, italics: true, before: 120 }),
+      centred(dateLine(w.place, issuedAt, lang), { size: SIZE.body, italics: true, before: 120 }),
     ],
   ]);
 }
@@ -178,7 +175,7 @@ function figureTable(columns: { head: string; f: Figures }[], lang: Lang): Table
 const heading = (text: string): Paragraph => para(text, { bold: true, before: 240, after: 120, firstLine: INDENT, keepNext: true, align: AlignmentType.LEFT });
 const text = (t: string): Paragraph => para(t, { firstLine: INDENT, after: 120 });
 
-function bodySections(report: Report, lang: Lang): (Paragraph | Table)[] {
+function bodySections(report: Report, lang: Lang, wholeScope: ReportHeading['wholeScope']): (Paragraph | Table)[] {
   const vi = lang === 'vi';
   const t = report.totals;
   const total = vi ? 'Cộng' : 'Total';
@@ -189,7 +186,7 @@ function bodySections(report: Report, lang: Lang): (Paragraph | Table)[] {
       : `In the period, ${formatNumber(t.units, lang)} carts of ${formatNumber(report.communes.length, lang)} communes made ${formatNumber(t.plays, lang)} plays, ${hours(t.broadcastSeconds, lang)} broadcast hours in ${formatNumber(t.sessions, lang)} sessions, travelled ${formatNumber(t.km, lang, 1)} km and reached ${formatNumber(t.communesReached.length, lang)} communes.`,
   ));
   for (const n of report.notes.filter((x) => SUMMARY_NOTES.includes(x.code))) out.push(text(noteText(n, lang)));
-  out.push(figureTable([{ head: vi ? 'Toàn huyện' : 'District', f: t }], lang));
+  out.push(figureTable([{ head: wholeScope[lang], f: t }], lang));
 
   out.push(heading(`II. ${vi ? 'KẾT QUẢ THEO TỪNG XÃ' : 'RESULTS BY COMMUNE'}`));
   report.communes.forEach((c, i) => {
@@ -218,20 +215,18 @@ function bodySections(report: Report, lang: Lang): (Paragraph | Table)[] {
   return out;
 }
 
-function signature(lang: Lang): Table {
-  const vi = lang === 'vi';
+function signature(w: HeadingWords, lang: Lang): Table {
   const small = (t: string) => para(t, { size: SIZE.recipients, align: AlignmentType.LEFT });
   return sideBySide([4200, TEXT_WIDTH - 4200], [
     [
-      para(vi ? 'Nơi nhận:' : 'Recipients:', { size: SIZE.recipientsTitle, bold: true, italics: true, align: AlignmentType.LEFT }),
-      small(vi ? '- Như trên;' : '- As above;'),
-      small(vi ? '- Lưu: VT.' : '- File: VT.'),
+      para(lang === 'vi' ? 'Nơi nhận:' : 'Recipients:', { size: SIZE.recipientsTitle, bold: true, italics: true, align: AlignmentType.LEFT }),
+      ...recipientLines(w).map(small),
     ],
     [
-      centred(vi ? 'TM. BAN ĐIỀU HÀNH' : 'FOR THE OPERATING BOARD', { bold: true }),
-      centred(vi ? 'TRƯỞNG BAN' : 'CHAIR', { bold: true }),
+      centred(w.signer.for, { bold: true }),
+      centred(w.signer.title, { bold: true }),
       ...Array.from({ length: 4 }, () => centred('')),
-      centred(vi ? '[Họ và tên]' : '[Full name]', { bold: true }),
+      centred(signerName(w, lang), { bold: true }),
     ],
   ]);
 }
@@ -275,22 +270,22 @@ export async function renderDocx(report: Report, options: DocxOptions): Promise<
   const lang = options.lang ?? 'vi';
   const vi = lang === 'vi';
   const issuedAt = options.issuedAt ?? report.generatedAt;
-  const area = areaNames(options.district, lang);
+  const words = headingWords(options.heading, lang);
   const model = vi ? 'mô hình “Loa thanh niên – Vì an ninh Tổ quốc”' : 'the “Youth loudspeaker – for national security” model';
   const subjectLines = vi ? [`Kết quả hoạt động ${model}`, subjectPeriod(report.period, lang)] : [`Results of ${model},`, subjectPeriod(report.period, lang)];
   const subject = subjectLines.join(' ');
   const commune = report.commune === null ? undefined : (report.communes.find((x) => x.communeId === report.commune)?.name ?? report.commune);
   const children: (Paragraph | Table)[] = [
-    header({ lang, district: options.district, place: options.place ?? area.place, issuedAt }),
+    header(words, lang, issuedAt),
     centred(vi ? 'BÁO CÁO' : 'REPORT', { bold: true, before: 360 }),
     centred(subjectLines[0], { bold: true }),
     centred(subjectLines[1], { bold: true }),
     ...(commune === undefined ? [] : [centred(commune, { bold: true })]),
     rule(Math.round(textWidth(subjectLines[0], SIZE.body) * 0.4), TEXT_WIDTH),
-    centred(vi ? `Kính gửi: Công an ${area.inText}; Đoàn Thanh niên Cộng sản Hồ Chí Minh ${area.inText}.` : `To: the police and the Hồ Chí Minh Communist Youth Union of ${area.inText}.`, { before: 240, after: 240 }),
-    ...bodySections(report, lang),
+    centred(addressLine(words, lang), { before: 240, after: 240 }),
+    ...bodySections(report, lang, options.heading.wholeScope),
     new Paragraph({ children: [] }),
-    signature(lang),
+    signature(words, lang),
   ];
   const doc = new Document({
     creator: 'Loa',

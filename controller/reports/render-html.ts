@@ -1,19 +1,18 @@
 /**
  * A report as a printable A4 HTML page laid out like a Vietnamese administrative report (Nghị định 30/2020/NĐ-CP):
- * issuing body and national motto side by side, place and date, title and period, then the figures (district
- * totals, a table per commune with the carts as columns, plays per clip, the thi đua ranking), notes on method,
- * and the signature block. Every value from the database goes through {@link escapeHtml}.
+ * issuing body and national motto side by side, place and date, title and period, then the figures (the totals
+ * of the whole scope, a table per commune with the carts as columns, plays per clip, the thi đua ranking), notes on
+ * method, and the signature block; the words around the figures come from the heading (heading.ts). Every value from the database goes through {@link escapeHtml}.
  */
+import { addressLine, boardLines, headingWords, recipientLines, type ReportHeading } from './heading.js';
 import { periodLabel, vnDateParts, type Lang } from './period.js';
 import type { Figures, Report } from './report.js';
 import { COLUMNS, faultList, formatNumber, hours, noteText, SUMMARY_NOTES } from './text.js';
 
 export interface HtmlOptions {
   lang?: Lang;
-  /** The district's name as it follows "HUYỆN", e.g. "Hậu Lộc". */
-  district: string;
-  /** The place in the date line, e.g. "Hậu Lộc" (default: the district). */
-  place?: string;
+  /** Who issues the report, to whom, where, and who signs it (controller/reports/heading.ts). */
+  heading: ReportHeading;
   /** The date in the date line, Unix seconds (default: when the report was computed). */
   issuedAt?: number;
 }
@@ -62,17 +61,41 @@ function figureTable(columns: { head: string; f: Figures }[], lang: Lang): strin
   return `<table class="data">${head}${rows.join('')}</table>`;
 }
 
+/**
+ * The issuing body: the bodies above the board upright, the board bold. Without a configured heading, the page's
+ * words of 2021 (the board on two upright lines, the district bold), whatever the language.
+ */
+function issuingBody(h: ReportHeading, lang: Lang): string {
+  const lines = (xs: string[]): string => xs.map(escapeHtml).join('<br>');
+  if (h.legacy) return `BAN ĐIỀU HÀNH MÔ HÌNH<br>LOA THANH NIÊN VÌ AN NINH TỔ QUỐC<br><b>${lines(boardLines(h).slice(-1))}</b>`;
+  const w = headingWords(h, lang);
+  return `${w.issuers.length > 0 ? `${lines(w.issuers)}<br>` : ''}<b>${lines(boardLines(w))}</b>`;
+}
+
+/** "Nơi nhận" and the signature. Without a configured heading, the page's recipients of 2021 (it has no "Kính gửi"). */
+function signature(h: ReportHeading, lang: Lang): string {
+  const vi = lang === 'vi';
+  const w = headingWords(h, lang);
+  const to = h.legacy ? (vi ? ['- Công an huyện;', '- Huyện đoàn;', '- Lưu: VT.'] : ['- District police;', '- District youth union;', '- File.']) : recipientLines(w);
+  // In English "To:" is the addressees' line of a configured heading; the page of 2021 had none and used it here.
+  const title = vi ? 'Nơi nhận:' : h.legacy ? 'To:' : 'Recipients:';
+  const name = w.signer.name === '' ? '' : `<br>${escapeHtml(w.signer.name)}`;
+  return `<table class="sign"><tr><td class="left"><b><i>${title}</i></b>${to.map((r) => `<br>${escapeHtml(r)}`).join('')}</td>\n`
+    + `<td class="right">${escapeHtml(w.signer.for)}<br>${escapeHtml(w.signer.title)}<br><br><br><br>${name}</td></tr></table>`;
+}
+
 export function renderHtml(report: Report, options: HtmlOptions): string {
   const lang = options.lang ?? 'vi';
   const vi = lang === 'vi';
   const issued = vnDateParts(options.issuedAt ?? report.generatedAt);
-  const place = options.place ?? options.district;
+  const h = options.heading;
+  const place = headingWords(h, lang).place;
   const label = periodLabel(report.period, lang);
   const total = vi ? 'Cộng' : 'Total';
   const p: string[] = [];
   p.push(`<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8">`);
   p.push(`<title>${escapeHtml(vi ? `Báo cáo ${label}` : `Report ${label}`)}</title><style>${CSS}</style></head><body>`);
-  p.push(`<table class="head"><tr><td class="body">BAN ĐIỀU HÀNH MÔ HÌNH<br>LOA THANH NIÊN VÌ AN NINH TỔ QUỐC<br><b>HUYỆN ${escapeHtml(options.district.toLocaleUpperCase('vi'))}</b></td>`);
+  p.push(`<table class="head"><tr><td class="body">${issuingBody(h, lang)}</td>`);
   p.push(`<td class="motto">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<br><span>Độc lập - Tự do - Hạnh phúc</span></td></tr></table>`);
   p.push(`<p class="date">${escapeHtml(place)}, ngày ${issued.dd} tháng ${issued.mm} năm ${issued.year}</p>`);
   p.push(`<h1>BÁO CÁO KẾT QUẢ HOẠT ĐỘNG<br>MÔ HÌNH LOA THANH NIÊN VÌ AN NINH TỔ QUỐC</h1>`);
@@ -81,6 +104,7 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
     const c = report.communes.find((x) => x.communeId === report.commune);
     p.push(`<p class="period">${escapeHtml(c?.name ?? report.commune)}</p>`);
   }
+  if (!h.legacy) p.push(`<p style="text-align: center">${escapeHtml(addressLine(headingWords(h, lang), lang))}</p>`);
 
   p.push(`<h2>I. ${vi ? 'TỔNG HỢP CHUNG' : 'SUMMARY'}</h2>`);
   const t = report.totals;
@@ -92,7 +116,7 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
     }</p>`,
   );
   for (const n of report.notes.filter((x) => SUMMARY_NOTES.includes(x.code))) p.push(`<p>${escapeHtml(noteText(n, lang))}</p>`);
-  p.push(figureTable([{ head: vi ? 'Toàn huyện' : 'District', f: t }], lang));
+  p.push(figureTable([{ head: h.wholeScope[lang], f: t }], lang));
 
   p.push(`<h2>II. ${vi ? 'KẾT QUẢ THEO TỪNG XÃ' : 'RESULTS BY COMMUNE'}</h2>`);
   report.communes.forEach((c, i) => {
@@ -122,8 +146,7 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
   for (const n of report.notes.filter((x) => !SUMMARY_NOTES.includes(x.code))) p.push(`<li>${escapeHtml(noteText(n, lang))}</li>`);
   p.push('</ol>');
 
-  p.push(`<table class="sign"><tr><td class="left"><b><i>${vi ? 'Nơi nhận:' : 'To:'}</i></b><br>- ${vi ? 'Công an huyện;' : 'District police;'}<br>- ${vi ? 'Huyện đoàn;' : 'District youth union;'}<br>- ${vi ? 'Lưu: VT.' : 'File.'}</td>`);
-  p.push(`<td class="right">${vi ? 'TM. BAN ĐIỀU HÀNH<br>TRƯỞNG BAN' : 'FOR THE OPERATING BOARD<br>CHAIR'}<br><br><br><br></td></tr></table>`);
+  p.push(signature(h, lang));
   p.push('</body></html>\n');
   return p.join('\n');
 }

@@ -124,7 +124,7 @@ describe('loa controller run', () => {
     process.emit('SIGINT');
     const r = await running;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/Bộ điều khiển huyện Hậu Lộc \(hau-loc\) đang chạy\.\n  MQTT: mqtt:\/\/127\.0\.0\.1:\d+\n  HTTP: http:\/\/127\.0\.0\.1:\d+ /);
+    expect(r.stderr).toMatch(/Bộ điều khiển khu vực Hậu Lộc \(hau-loc\) đang chạy\.\n  MQTT: mqtt:\/\/127\.0\.0\.1:\d+\n  HTTP: http:\/\/127\.0\.0\.1:\d+ /);
     expect(r.stderr).toContain(`Dữ liệu: ${data}`);
     expect(r.stderr).toContain('Đã dừng.');
     const logs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ns: string; msg: string });

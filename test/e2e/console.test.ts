@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateControllerConfig } from '../../controller/app/config.js';
 import { DistrictController } from '../../controller/app/controller.js';
 import type { Unit } from '../../controller/fleet/registry.js';
-import { buildReport, parsePeriod } from '../../controller/reports/index.js';
+import { buildReport, legacyHeading, parsePeriod } from '../../controller/reports/index.js';
 import type { Role } from '../../controller/users/roles.js';
 import { openSigned, publicKeyFromRaw, type Fix, type Message } from '../../protocol/index.js';
 import { launchChromium } from '../../tools/chromium.js';
@@ -336,7 +336,7 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
         await page.getByRole('button', { name: 'Xem báo cáo' }).click();
         const shown = (await (await answer).json()) as { totals: Record<string, number>; communes: unknown[] };
         const expected = JSON.parse(
-          (await buildReport(controller.db, controller.library, { period: parsePeriod(period, 'vi'), now: Math.floor(Date.now() / 1000), format: 'json', lang: 'vi', district: 'Triệu Sơn' })).toString('utf8'),
+          (await buildReport(controller.db, controller.library, { period: parsePeriod(period, 'vi'), now: Math.floor(Date.now() / 1000), format: 'json', lang: 'vi', heading: legacyHeading('Triệu Sơn') })).toString('utf8'),
         ) as typeof shown;
         expect(shown.totals).toEqual(expected.totals);
         expect(shown.communes).toEqual(expected.communes);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeReport } from '../../../controller/reports/compute.js';
+import { legacyHeading } from '../../../controller/reports/heading.js';
 import { parsePeriod } from '../../../controller/reports/period.js';
 import { areaNames, dateLine, renderDocx, subjectPeriod } from '../../../controller/reports/render-docx.js';
 import { renderJson } from '../../../controller/reports/render-json.js';
@@ -17,6 +18,7 @@ import { hasTool, missing } from '../../support/tools.js';
 import { readZip, zipText } from '../../support/zip.js';
 import { call, loginAs, startController, T, type Rig } from '../app/harness.js';
 import { at, fillFixture, HOSTILE, nov, tempDb, type TempDb } from './fixture.js';
+import { PROVINCE_HEADING } from './province-heading.js';
 
 const unescape = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 const textOf = (xml: string): string => [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => unescape(m[1]!)).join('');
@@ -52,7 +54,7 @@ beforeAll(async () => {
   await fillFixture(t.db);
   // Computed at 00:00 on 2 December 2026, Vietnam time: the date line's day.
   report = await computeReport(t.db, { period: parsePeriod('2026-11'), now: at(12, 2) });
-  docx = await renderDocx(report, { district: 'Triệu Sơn' });
+  docx = await renderDocx(report, { heading: legacyHeading('Triệu Sơn') });
   xml = zipText(docx, 'word/document.xml');
 });
 afterAll(() => t.dispose());
@@ -165,9 +167,9 @@ describe('renderDocx: the blocks of an administrative report', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(new Date('2031-05-06T07:08:09Z'));
-      const a = await renderDocx(report, { district: 'Triệu Sơn' });
+      const a = await renderDocx(report, { heading: legacyHeading('Triệu Sơn') });
       vi.setSystemTime(new Date('2044-10-11T12:13:14Z'));
-      const b = await renderDocx(report, { district: 'Triệu Sơn' });
+      const b = await renderDocx(report, { heading: legacyHeading('Triệu Sơn') });
       expect(a.equals(b)).toBe(true);
       expect(a.equals(docx)).toBe(true);
     } finally {
@@ -176,17 +178,46 @@ describe('renderDocx: the blocks of an administrative report', () => {
     const dos = ((2026 - 1980) << 9) | (12 << 5) | 2; // 2 December 2026, 00:00 Vietnam time
     for (const e of readZip(docx)) expect([e.name, e.dosDate, e.dosTime]).toEqual([e.name, dos, 0]);
     expect(zipText(docx, 'docProps/core.xml')).toContain('<dcterms:created xsi:type="dcterms:W3CDTF">2026-12-01T17:00:00Z</dcterms:created>');
-    const later = zipText(await renderDocx(report, { district: 'Triệu Sơn', issuedAt: nov(30, 9), place: 'Hậu Lộc' }), 'word/document.xml');
+    const later = zipText(await renderDocx(report, { heading: { ...legacyHeading('Triệu Sơn'), place: 'Hậu Lộc' }, issuedAt: nov(30, 9) }), 'word/document.xml');
     expect(textOf(later)).toContain('Hậu Lộc, ngày 30 tháng 11 năm 2026');
   });
 
   it('is available in English with the same layout', async () => {
-    const en = zipText(await renderDocx(report, { district: 'Triệu Sơn', lang: 'en' }), 'word/document.xml');
+    const en = zipText(await renderDocx(report, { heading: legacyHeading('Triệu Sơn'), lang: 'en' }), 'word/document.xml');
     const text = textOf(en);
     for (const s of ['SOCIALIST REPUBLIC OF VIETNAM', 'Independence - Freedom - Happiness', 'TRIỆU SƠN DISTRICT', 'Triệu Sơn, 2 December 2026', 'REPORT', 'November 2026', 'RESULTS BY COMMUNE', 'Recipients:', 'FOR THE OPERATING BOARD']) {
       expect(text).toContain(s);
     }
     expect(en).toMatch(/<w:pgSz w:w="11906" w:h="16838"/);
+  });
+});
+
+describe('renderDocx: a province\'s heading', () => {
+  it('puts its bodies upright above the bold board, then "Kính gửi", "Toàn tỉnh", the recipients and the signer', async () => {
+    const doc = zipText(await renderDocx(report, { heading: PROVINCE_HEADING }), 'word/document.xml');
+    const all = blocks(doc);
+    const [left, right] = cells(all[0]!.xml)[0]!;
+    expect(left).toBe('CÔNG AN TỈNH THANH HÓAĐOÀN TNCS HỒ CHÍ MINH TỈNH THANH HÓABAN ĐIỀU HÀNH MÔ HÌNH “LOA THANH NIÊN – VÌ AN NINH TỔ QUỐC”Số:        /BC-BĐH');
+    expect(right).toBe('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập - Tự do - Hạnh phúcThanh Hóa, ngày 02 tháng 12 năm 2026');
+    expect(paragraphsWith(doc, 'CÔNG AN TỈNH THANH HÓA')[0]).not.toMatch(/<w:b\/>/);
+    expect(paragraphsWith(doc, 'BAN ĐIỀU HÀNH MÔ HÌNH “LOA THANH NIÊN – VÌ AN NINH TỔ QUỐC”')[0]).toMatch(/<w:b\/>/);
+    expect(all.some((b) => b.text === 'Kính gửi: Công an tỉnh Thanh Hóa (PV05); Tỉnh đoàn Thanh Hóa.')).toBe(true);
+    const totals = all.findIndex((b) => b.text.startsWith('I. TỔNG HỢP CHUNG'));
+    expect(cells(all[totals + 2]!.xml)[0]).toEqual(['Chỉ tiêu', 'Toàn tỉnh']);
+    const [recipients, sign] = cells(all.filter((b) => b.kind === 'tbl').at(-1)!.xml)[0]!;
+    expect(recipients).toBe('Nơi nhận:- Như trên;- Lưu: VT.');
+    expect(sign).toBe('TM. BAN ĐIỀU HÀNHTRƯỞNG BANLê Văn Tỉnh');
+    expect(textOf(doc)).not.toMatch(/huyện|Huyện|HUYỆN/);
+    const en = textOf(zipText(await renderDocx(report, { heading: PROVINCE_HEADING, lang: 'en' }), 'word/document.xml'));
+    for (const s of ['OPERATING BOARD OF THE “YOUTH LOUDSPEAKER – FOR NATIONAL SECURITY” MODEL', 'To: Công an tỉnh Thanh Hóa (PV05); Tỉnh đoàn Thanh Hóa.', 'Thanh Hóa, 2 December 2026', 'Province', 'FOR THE OPERATING BOARD', 'Lê Văn Tỉnh']) {
+      expect(en).toContain(s);
+    }
+  });
+
+  it('keeps the rule under a long board within half its column', async () => {
+    const doc = zipText(await renderDocx(report, { heading: { ...PROVINCE_HEADING, board: 'BAN ĐIỀU HÀNH MÔ HÌNH “LOA THANH NIÊN – VÌ AN NINH TỔ QUỐC” TỈNH THANH HÓA' } }), 'word/document.xml');
+    const [first] = [...blocks(doc)[0]!.xml.matchAll(/<w:pBdr><w:top w:val="single".*?<w:ind w:left="(\d+)" w:right="(\d+)"\/>/gs)];
+    expect(Number(first![1])).toBeGreaterThan(800); // (3700 - 216) / 4 on each side
   });
 });
 

@@ -13,6 +13,7 @@ import type { Report, UnitRow } from '../../../controller/reports/report.js';
 import type { SqlValue } from '../../../lib/sqlite.js';
 import { zipText } from '../../support/zip.js';
 import { at, fillFixture, nov, tempDb, type TempDb } from './fixture.js';
+import { legacyHeading } from '../../../controller/reports/heading.js';
 
 const period = parsePeriod('2026-11');
 const afterTheMonth = nov(30) + 3 * 86_400;
@@ -66,16 +67,16 @@ describe('energy in the report', () => {
 
   it('says which battery to replace, Vietnamese first and in English, in HTML, CSV and JSON', async () => {
     const r = await computeReport(t.db, { period, now: afterTheMonth });
-    const html = renderHtml(r, { district: 'Hậu Lộc' });
+    const html = renderHtml(r, { heading: legacyHeading('Hậu Lộc') });
     const sentence = 'Pin xe a1 chỉ còn khoảng 76 % dung lượng: nên thay pin.';
     // In the summary, where the board reads what to act on; not again among the notes on method.
     expect(html.indexOf(sentence)).toBeGreaterThan(html.indexOf('I. TỔNG HỢP CHUNG'));
     expect(html.indexOf(sentence)).toBeLessThan(html.indexOf('II. KẾT QUẢ THEO TỪNG XÃ'));
     expect(html.split(sentence)).toHaveLength(2);
-    expect(zipText(await renderDocx(r, { district: 'Hậu Lộc' }), 'word/document.xml')).toContain(sentence);
+    expect(zipText(await renderDocx(r, { heading: legacyHeading('Hậu Lộc') }), 'word/document.xml')).toContain(sentence);
     expect(html).toContain('Dung lượng pin còn lại (%)');
     expect(html).not.toContain('Pin xe b1');
-    expect(renderHtml(r, { district: 'Hau Loc', lang: 'en' })).toContain('The battery of cart a1 holds only about 76 % of its capacity: replace it.');
+    expect(renderHtml(r, { heading: legacyHeading('Hau Loc'), lang: 'en' })).toContain('The battery of cart a1 holds only about 76 % of its capacity: replace it.');
     const csv = renderCsv(r, 'vi').split('\r\n');
     expect(csv[0]).toContain('Dung lượng pin còn lại (%),Phút phát còn lại thấp nhất,Phút phát còn lại (ngày điển hình),Số ngày chạm mức dự phòng khẩn cấp');
     expect(csv.find((l) => l.includes(',a1,'))).toMatch(/,76,0,30,1$/);

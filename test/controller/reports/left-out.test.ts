@@ -10,6 +10,7 @@ import { renderHtml } from '../../../controller/reports/render-html.js';
 import { renderJson } from '../../../controller/reports/render-json.js';
 import type { Report, ReportNote, UnitRow } from '../../../controller/reports/report.js';
 import { at, fillFixture, nov, tempDb, type TempDb } from './fixture.js';
+import { legacyHeading } from '../../../controller/reports/heading.js';
 
 const period = parsePeriod('2026-11');
 const afterTheMonth = nov(30) + 3 * 86_400;
@@ -113,8 +114,8 @@ describe('plays with a wrong cart clock', () => {
       ['Lượt phát không tính: giờ bắt đầu muộn hơn quá 24 giờ so với lúc nhận', '2'],
     ]);
     expect(renderCsv(r, 'en')).toContain('Plays left out: start more than 24 hours after they were received,,,,,,,,2,');
-    expect(renderHtml(r, { district: 'Hậu Lộc' })).toContain('<li>4 lượt phát nhận được trong kỳ');
-    const en = renderHtml(r, { district: 'Hậu Lộc', lang: 'en' });
+    expect(renderHtml(r, { heading: legacyHeading('Hậu Lộc') })).toContain('<li>4 lượt phát nhận được trong kỳ');
+    const en = renderHtml(r, { heading: legacyHeading('Hậu Lộc'), lang: 'en' });
     expect(en).toContain('<html lang="en">');
     expect(en).toContain('4 plays received in the period are stored but not counted, because the cart&#39;s clock was wrong: 2 start before the cart was registered, 2 start more than 24 hours after the controller received them');
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeReport } from '../../../controller/reports/compute.js';
+import { legacyHeading } from '../../../controller/reports/heading.js';
 import { parsePeriod } from '../../../controller/reports/period.js';
 import type { Report } from '../../../controller/reports/report.js';
 import { BOM, csvField, renderCsv } from '../../../controller/reports/render-csv.js';
@@ -7,6 +8,7 @@ import { escapeHtml, renderHtml } from '../../../controller/reports/render-html.
 import { renderJson } from '../../../controller/reports/render-json.js';
 import { formatNumber } from '../../../controller/reports/text.js';
 import { fillFixture, HOSTILE, nov, tempDb, type TempDb } from './fixture.js';
+import { PROVINCE_HEADING } from './province-heading.js';
 
 let t: TempDb;
 let report: Report;
@@ -81,7 +83,7 @@ describe('renderCsv', () => {
 });
 
 describe('renderHtml', () => {
-  const html = () => renderHtml(report, { district: 'Hậu Lộc', issuedAt: nov(30, 9) + 5 * 86_400 });
+  const html = () => renderHtml(report, { heading: legacyHeading('Hậu Lộc'), issuedAt: nov(30, 9) + 5 * 86_400 });
 
   it('has the headings of an official report, the period, a table per commune, the ranking and the notes', () => {
     const h = html();
@@ -108,9 +110,32 @@ describe('renderHtml', () => {
   });
 
   it('is available in English', () => {
-    const h = renderHtml(report, { district: 'Hậu Lộc', lang: 'en' });
+    const h = renderHtml(report, { heading: legacyHeading('Hậu Lộc'), lang: 'en' });
     expect(h).toContain('TEAM RANKING');
     expect(h).toContain('November 2026');
+  });
+
+  it('carries a province\'s heading: its bodies, the board, "Kính gửi", "Toàn tỉnh", the recipients and the signer', () => {
+    const h = renderHtml(report, { heading: PROVINCE_HEADING, issuedAt: nov(30, 9) + 5 * 86_400 });
+    expect(h).toContain('<td class="body">CÔNG AN TỈNH THANH HÓA<br>ĐOÀN TNCS HỒ CHÍ MINH TỈNH THANH HÓA<br><b>BAN ĐIỀU HÀNH MÔ HÌNH “LOA THANH NIÊN – VÌ AN NINH TỔ QUỐC”</b></td>');
+    expect(h).toContain('Thanh Hóa, ngày 05 tháng 12 năm 2026');
+    expect(h).toContain('Kính gửi: Công an tỉnh Thanh Hóa (PV05); Tỉnh đoàn Thanh Hóa.');
+    expect(h).toContain('<th>Toàn tỉnh</th>');
+    expect(h).toContain('<br>- Như trên;<br>- Lưu: VT.</td>');
+    expect(h).toContain('TM. BAN ĐIỀU HÀNH<br>TRƯỞNG BAN<br><br><br><br><br>Lê Văn Tỉnh</td>');
+    expect(h).not.toMatch(/huyện|Huyện|HUYỆN/);
+    const en = renderHtml(report, { heading: PROVINCE_HEADING, lang: 'en' });
+    expect(en).toContain('<b>OPERATING BOARD OF THE “YOUTH LOUDSPEAKER – FOR NATIONAL SECURITY” MODEL</b>');
+    expect(en).toContain('To: Công an tỉnh Thanh Hóa (PV05); Tỉnh đoàn Thanh Hóa.');
+    expect(en).toContain('<th>Province</th>');
+    expect(en).toContain('FOR THE OPERATING BOARD<br>CHAIR');
+    expect(en).toContain('<b><i>Recipients:</i></b><br>- As above;<br>- File: VT.</td>');
+  });
+
+  it('escapes the words of a configured heading', () => {
+    const h = renderHtml(report, { heading: { ...PROVINCE_HEADING, issuers: ['<b>CÔNG AN</b>'], addressees: ['A & B'] } });
+    expect(h).toContain('&lt;b&gt;CÔNG AN&lt;/b&gt;<br><b>');
+    expect(h).toContain('Kính gửi: A &amp; B.');
   });
 });
 
