@@ -8,11 +8,17 @@
  * approved, withdrawn, past its valid-until, or a new key), or when the latest manifest is near its expiry. `start()`
  * checks that every minute and announces the latest manifest again; approving or withdrawing an EMERGENCY clip
  * publishes at once.
+ *
+ * A clip aimed at a commune also names the communes merged into it (as of the manifest's day): their carts still
+ * carry the former commune's id, which is what a cart matches a target on. A merger therefore changes the list and
+ * makes a new version at the next check.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { announceTopic, keyId, signObject, type Manifest, type ManifestClip } from '../../protocol/index.js';
+import { announceTopic, keyId, signObject, type Manifest, type ManifestClip, type Target } from '../../protocol/index.js';
+import { CommuneHistory } from '../fleet/commune-history.js';
+import { vnDay } from '../reports/period.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ClipRecord, ContentLibrary } from './library.js';
 import type { ClipChange, ContentWorkflow } from './workflow.js';
@@ -83,7 +89,21 @@ function toStored(r: ManifestRow): StoredManifest {
   return { version: r.version, issued: r.issued, expires: r.expires, sha256: r.sha256, signed: r.signed };
 }
 
-function manifestClip(c: ClipRecord): ManifestClip {
+/** A clip's targets as carts must see them (see the file comment). */
+type Expand = (targets: readonly Target[]) => Target[];
+
+/** The commune expansion as of the local day of `now` (Unix seconds); inside the caller's transaction or section. */
+async function communeExpansion(db: SqliteDb, now: number): Promise<Expand> {
+  const view = (await CommuneHistory.read(db)).asOf(vnDay(now));
+  return (targets) =>
+    targets.flatMap((t) => {
+      if (t.kind !== 'commune') return [t];
+      const more = view.membersOf(t.id).filter((id) => id !== t.id && !targets.some((o) => o.kind === 'commune' && o.id === id));
+      return [t, ...more.map((id): Target => ({ kind: 'commune', id }))];
+    });
+}
+
+function manifestClip(c: ClipRecord, expand: Expand): ManifestClip {
   return {
     id: c.id,
     sha256: c.sha256,
@@ -93,7 +113,7 @@ function manifestClip(c: ClipRecord): ManifestClip {
     title: c.title,
     validFrom: c.validFrom,
     validUntil: c.validUntil,
-    targets: c.targets,
+    targets: expand(c.targets),
   };
 }
 
@@ -168,9 +188,11 @@ export class ManifestPublisher extends EventEmitter<ManifestEvents> {
       const latest = await this.#latestRow();
       if (latest) {
         const clips = await this.#o.library.playable(this.#now());
+        const db = this.#o.db;
+        const expand = await db.exclusive(() => communeExpansion(db, this.#now()));
         const expiry = this.#o.expirySeconds ?? 30 * 86_400;
         const renew = this.#o.renewBeforeSeconds ?? Math.floor(expiry / 3);
-        if (this.#digest(clips) === latest.content_digest && latest.expires - this.#now() > renew) {
+        if (this.#digest(clips, expand) === latest.content_digest && latest.expires - this.#now() > renew) {
           // Published by the office CLI while this controller ran (it could not reach the broker): announce it now.
           if (latest.announced_at === null) await this.#announce(toStored(latest));
           return undefined;
@@ -191,8 +213,8 @@ export class ManifestPublisher extends EventEmitter<ManifestEvents> {
     return db.exclusive(() => db.get<ManifestRow>('SELECT * FROM content_manifests ORDER BY version DESC LIMIT 1'));
   }
 
-  #digest(clips: readonly ClipRecord[]): string {
-    const list = clips.map(manifestClip);
+  #digest(clips: readonly ClipRecord[], expand: Expand): string {
+    const list = clips.map((c) => manifestClip(c, expand));
     return createHash('sha256').update(JSON.stringify({ key: keyId(this.#o.signer.privateKey), list })).digest('hex');
   }
 
@@ -205,6 +227,7 @@ export class ManifestPublisher extends EventEmitter<ManifestEvents> {
       const issued = this.#now();
       // Inside the transaction: nothing can be approved or withdrawn between reading the list and storing it.
       const clips = await this.#o.library.playableInTransaction(issued);
+      const expand = await communeExpansion(db, issued);
       const prev = await db.get<{ v: number }>('SELECT coalesce(max(version), 0) AS v FROM content_manifests');
       const manifest: Manifest = {
         district: o.district,
@@ -212,14 +235,14 @@ export class ManifestPublisher extends EventEmitter<ManifestEvents> {
         issued,
         expires: issued + expiry,
         targets: [{ kind: 'district', id: o.district }],
-        clips: clips.map(manifestClip),
+        clips: clips.map((c) => manifestClip(c, expand)),
       };
       const key = o.signer.privateKey;
       const signed = signObject({ type: 'manifest', manifest }, key);
       const sha256 = createHash('sha256').update(signed).digest('hex');
       await db.run(
         'INSERT INTO content_manifests (version, issued, expires, sha256, signed, content_digest, key_id, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [manifest.version, issued, manifest.expires, sha256, signed, this.#digest(clips), keyId(key), by ?? null],
+        [manifest.version, issued, manifest.expires, sha256, signed, this.#digest(clips, expand), keyId(key), by ?? null],
       );
       await db.insertMany('content_manifest_clips', ['version', 'clip_id', 'sha256'], clips.map((c) => [manifest.version, c.id, c.sha256]));
       return { stored: { version: manifest.version, issued, expires: manifest.expires, sha256, signed }, clips: clips.length };

@@ -14,6 +14,7 @@ import { FLEET_SCHEMA_V3_ORIGIN } from './fleet-origin-schema.js';
 import { FLEET_SCHEMA_V4_ALERTS } from './fleet-alerts-schema.js';
 import { FLEET_SCHEMA_V5_CERTIFICATES } from './fleet-certificates-schema.js';
 import { FLEET_SCHEMA_V6_ENERGY } from './fleet-energy-schema.js';
+import { FLEET_SCHEMA_V7_COMMUNES } from './fleet-communes-schema.js';
 
 /** The fleet area's migrations, in order: migration i brings the area to version i + 1. */
 export const FLEET_MIGRATIONS: readonly string[] = [
@@ -23,6 +24,7 @@ export const FLEET_MIGRATIONS: readonly string[] = [
   FLEET_SCHEMA_V4_ALERTS,
   FLEET_SCHEMA_V5_CERTIFICATES,
   FLEET_SCHEMA_V6_ENERGY,
+  FLEET_SCHEMA_V7_COMMUNES,
 ];
 
 export type SchemaErrorCode = 'schema-too-new' | 'bad-area';

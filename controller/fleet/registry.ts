@@ -8,10 +8,25 @@
 import { randomBytes } from 'node:crypto';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { NO_ORIGIN, originProblem, TOPIC_NAME, toOrigin, UNIT_KEY_LENGTH, type DistrictOrigin, type ReplayState } from '../../protocol/index.js';
+import { vnDay } from '../reports/period.js';
+import { CommuneHistory } from './commune-history.js';
+import { checkCommune, COMMUNE_COLUMNS, importCommunes, insertCommune, mergeCommunes, renameCommune, type ImportResult, type NewCommune } from './commune-registry.js';
 import { hashPassword, mosquittoHash, newPassword, verifyPassword } from './passwords.js';
-import { RegistryError, type Commune, type Member, type MemberRole, type Team, type Unit, type UnitCredentials } from './registry-types.js';
+import {
+  RegistryError,
+  type Commune,
+  type CommuneName,
+  type CommuneSuccession,
+  type Member,
+  type MemberRole,
+  type Team,
+  type Unit,
+  type UnitCredentials,
+} from './registry-types.js';
 
 export * from './registry-types.js';
+export type { ImportResult, NewCommune } from './commune-registry.js';
+export { CommuneHistory, type CommuneInfo, type CommuneView } from './commune-history.js';
 
 export interface FleetRegistryOptions {
   db: SqliteDb;
@@ -82,37 +97,83 @@ export class FleetRegistry {
     this.#origin = options.origin === undefined ? NO_ORIGIN : toOrigin(options.origin);
   }
 
-  async addCommune(c: { id: string; name: string; lat?: number; lon?: number }): Promise<Commune> {
-    const commune: Commune = { id: checkId('commune', c.id), name: checkText('name', c.name), lat: c.lat ?? null, lon: c.lon ?? null };
-    await this.#db.transaction(async () => {
-      if (await this.#db.get('SELECT 1 FROM communes WHERE id = ?', [commune.id])) {
-        throw new RegistryError('exists', `Đã có xã "${commune.id}" (commune "${commune.id}" already exists)`);
-      }
-      await this.#db.run('INSERT INTO communes (id, name, lat, lon) VALUES (?, ?, ?, ?)', [commune.id, commune.name, commune.lat, commune.lon]);
-    });
+  /** A commune, with its official code and kind when known; a commune made by a merger exists from `sinceDay`. */
+  async addCommune(c: NewCommune): Promise<Commune> {
+    const commune = checkCommune(c);
+    await this.#db.transaction(() => insertCommune(this.#db, commune));
     return commune;
   }
 
+  /** Every commune ever registered, current and former, by id (names as registered: see {@link communeNames}). */
   listCommunes(): Promise<Commune[]> {
-    return this.#db.exclusive(() => this.#db.all<Commune>('SELECT id, name, lat, lon FROM communes ORDER BY id'));
+    return this.#db.exclusive(() => this.#db.all<Commune>(`SELECT ${COMMUNE_COLUMNS} FROM communes ORDER BY id`));
   }
 
-  async addTeam(t: { id: string; commune: string; name: string }): Promise<Team> {
-    const team: Team = { id: checkId('team', t.id), commune: checkId('commune', t.commune), name: checkText('name', t.name) };
+  /** Former → current rows (mergers), by former commune. */
+  communeSuccessions(): Promise<CommuneSuccession[]> {
+    return this.#db.exclusive(() =>
+      this.#db.all<CommuneSuccession>('SELECT former_id AS former, current_id AS current, from_day AS fromDay FROM commune_successions ORDER BY former_id, current_id'),
+    );
+  }
+
+  /** Later names (renamings), by commune and day. */
+  communeNames(): Promise<CommuneName[]> {
+    return this.#db.exclusive(() => this.#db.all<CommuneName>('SELECT commune_id AS commune, from_day AS fromDay, name FROM commune_names ORDER BY commune_id, from_day'));
+  }
+
+  /** The communes' whole history, to ask how things stood on any day (commune-history.ts). */
+  communeHistory(): Promise<CommuneHistory> {
+    return this.#db.exclusive(() => CommuneHistory.read(this.#db));
+  }
+
+  /**
+   * Each of `from` is part of `into` from the local day `onDay` on (a merger). Ids stay: carts keep the id they carry,
+   * manifests reach them through their current commune, reports group them under it for periods ending from then.
+   */
+  mergeCommunes(m: { into: string; from: readonly string[]; onDay: number }): Promise<void> {
+    return mergeCommunes(this.#db, m);
+  }
+
+  /** Commune `id` is called `name` from the local day `onDay` on; reports of earlier periods keep the old name. */
+  renameCommune(r: { id: string; name: string; onDay: number }): Promise<void> {
+    return renameCommune(this.#db, r);
+  }
+
+  /** Imports a commune CSV file (commune-csv.ts), whole or not at all. */
+  importCommunes(csv: string): Promise<ImportResult> {
+    return importCommunes(this.#db, csv);
+  }
+
+  /**
+   * A team of a commune; `formerCommune` when it works in one of the communes merged into it ("one team per former
+   * commune"). A commune merged into another by now takes no new team: add it to the current commune.
+   */
+  async addTeam(t: { id: string; commune: string; name: string; formerCommune?: string | undefined }): Promise<Team> {
+    const team: Team = { id: checkId('team', t.id), commune: checkId('commune', t.commune), name: checkText('name', t.name), formerCommune: t.formerCommune ?? null };
+    const today = vnDay(Math.floor(this.#clock() / 1000));
     await this.#db.transaction(async () => {
       await this.#requireCommune(team.commune);
       if (await this.#db.get('SELECT 1 FROM teams WHERE id = ?', [team.id])) {
         throw new RegistryError('exists', `Đã có tổ "${team.id}" (team "${team.id}" already exists)`);
       }
-      await this.#db.run('INSERT INTO teams (id, commune_id, name) VALUES (?, ?, ?)', [team.id, team.commune, team.name]);
+      const history = await CommuneHistory.read(this.#db);
+      const now = history.asOf(today).currentOf.get(team.commune)!;
+      if (now !== team.commune) {
+        throw new RegistryError('not-current', `Xã "${team.commune}" đã sáp nhập vào "${now}": thêm tổ vào xã "${now}", ghi "${team.commune}" là xã cũ của tổ (commune "${team.commune}" is now part of "${now}": add the team to "${now}" with "${team.commune}" as its former commune)`);
+      }
+      if (team.formerCommune !== null && !history.reaches(team.formerCommune, team.commune)) {
+        throw new RegistryError('not-former', `Xã "${team.formerCommune}" không phải xã cũ đã sáp nhập vào "${team.commune}" (commune "${team.formerCommune}" was not merged into "${team.commune}")`);
+      }
+      await this.#db.run('INSERT INTO teams (id, commune_id, name, former_commune_id) VALUES (?, ?, ?, ?)', [team.id, team.commune, team.name, team.formerCommune]);
     });
     return team;
   }
 
+  /** Teams by id; with `commune`, the teams registered in it. */
   listTeams(commune?: string): Promise<Team[]> {
     const where = commune === undefined ? '' : 'WHERE commune_id = ?';
     return this.#db.exclusive(() =>
-      this.#db.all<Team>(`SELECT id, commune_id AS commune, name FROM teams ${where} ORDER BY id`, commune === undefined ? [] : [commune]),
+      this.#db.all<Team>(`SELECT id, commune_id AS commune, name, former_commune_id AS formerCommune FROM teams ${where} ORDER BY id`, commune === undefined ? [] : [commune]),
     );
   }
 
@@ -217,16 +278,26 @@ export class FleetRegistry {
     });
   }
 
-  /** Units, by number; retired ones only when asked; narrowed to a team or a commune when given. */
+  /**
+   * Units, by number; retired ones only when asked; narrowed to a team or a commune when given. A commune's units are
+   * today's: its own carts and those of the communes merged into it (their carts keep the former id; a split former
+   * commune's carts follow their team).
+   */
   async listUnits(filter: { team?: string; commune?: string; includeRetired?: boolean } = {}): Promise<Unit[]> {
     const where: string[] = [];
     const params: string[] = [];
     if (!filter.includeRetired) where.push('retired = 0');
     if (filter.team !== undefined) (where.push('team_id = ?'), params.push(filter.team));
-    if (filter.commune !== undefined) (where.push('commune_id = ?'), params.push(filter.commune));
-    const sql = `SELECT ${UNIT_COLUMNS} FROM units ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY number`;
-    const rows = await this.#db.exclusive(() => this.#db.all<UnitRow>(sql, params));
-    return rows.map(toUnit);
+    const today = vnDay(Math.floor(this.#clock() / 1000));
+    return this.#db.exclusive(async () => {
+      const view = filter.commune === undefined ? undefined : (await CommuneHistory.read(this.#db)).asOf(today);
+      if (view !== undefined) (where.push('commune_id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(view.membersOf(filter.commune!))));
+      const sql = `SELECT ${UNIT_COLUMNS}, (SELECT commune_id FROM teams WHERE teams.id = units.team_id) AS team_commune
+        FROM units ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY number`;
+      const rows = await this.#db.all<UnitRow & { team_commune: string }>(sql, params);
+      const split = view !== undefined && view.currentOf.get(filter.commune!) === filter.commune;
+      return rows.filter((r) => !split || view.communeOf(r.commune_id, r.team_commune) === filter.commune).map(toUnit);
+    });
   }
 
   /** Mosquitto password-file hashes of the active units (retired units are left out, so they cannot log in). */

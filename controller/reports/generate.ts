@@ -21,6 +21,30 @@ export interface GenerateOptions {
   end: number;
   seed?: number;
   unitsPerCommune?: number;
+  /**
+   * Put before every commune, team and unit id (e.g. `a3-`), so that several generated areas (a province hub's test,
+   * bench:scale) have distinct ids; a commune id is cut to 29 characters so its carts' ids stay topic-safe.
+   */
+  idPrefix?: string;
+  /** Give the communes official-looking codes: the i-th commune gets `codeBase + i`, 5 digits (e.g. 16000). */
+  codeBase?: number;
+  /** The communes to use, in order, instead of the built-in names (ids from their names when not given). */
+  communes?: readonly GeneratedCommune[];
+  /**
+   * Teams per commune (default 1): a merged commune often keeps one team per former commune. Team ids are
+   * `to-<commune>` for one team, `to-<commune>-<k>` for several; carts are dealt to them in turn.
+   */
+  teamsPerCommune?: number;
+}
+
+/** A commune for {@link GenerateOptions.communes}; a position on the generated grid when none is given. */
+export interface GeneratedCommune {
+  name: string;
+  id?: string;
+  code?: string;
+  kind?: 'xa' | 'phuong' | 'dac-khu';
+  lat?: number;
+  lon?: number;
 }
 
 export interface GenerateSummary {
@@ -75,27 +99,26 @@ export async function generateFleet(db: SqliteDb, options: GenerateOptions): Pro
   const perCommune = options.unitsPerCommune ?? 4;
   const communeCount = Math.ceil(options.units / perCommune);
   const centre = { lat: 19.93, lon: 105.88 };
-  const communes = Array.from({ length: communeCount }, (_, i) => {
-    const name = i < NAMES.length ? NAMES[i]! : `${NAMES[i % NAMES.length]!} ${Math.floor(i / NAMES.length) + 1}`;
-    const side = Math.ceil(Math.sqrt(communeCount));
-    return { id: `${slug(name)}`, name: `Xã ${name}`, lat: centre.lat + (Math.floor(i / side) - side / 2) * 0.045, lon: centre.lon + ((i % side) - side / 2) * 0.048 };
-  });
+  const communes = communeList(options, communeCount, centre);
+  const teams = teamsOf(communes, options.teamsPerCommune ?? 1);
   const summary: GenerateSummary = { communes: communeCount, units: options.units, plays: 0, events: 0, trackPoints: 0, samples: 0, statusChanges: 0, records: 0 };
   const firstDay = vnDay(options.start);
   const lastDay = vnDay(options.end - 1);
   await db.transaction(async () => {
-    await db.insertMany('communes', ['id', 'name', 'lat', 'lon'], communes.map((c) => [c.id, c.name, c.lat, c.lon]));
-    await db.insertMany('teams', ['id', 'commune_id', 'name'], communes.map((c) => [`to-${c.id}`, c.id, `Tổ tuyên truyền ${c.name.replace('Xã ', 'xã ')}`]));
+    await db.insertMany('communes', ['id', 'name', 'lat', 'lon', 'code', 'kind'], communes.map((c) => [c.id, c.name, c.lat, c.lon, c.code, c.kind]));
+    await db.insertMany('teams', ['id', 'commune_id', 'name'], teams.flat().map((t) => [t.id, t.commune, t.name]));
   });
   for (let n = 0; n < options.units; n++) {
     const commune = communes[n % communeCount]!;
-    const unitId = `${commune.id}-${String(Math.floor(n / communeCount) + 1).padStart(2, '0')}`;
+    const round = Math.floor(n / communeCount);
+    const team = teams[n % communeCount]![round % teams[n % communeCount]!.length]!;
+    const unitId = `${commune.id}-${String(round + 1).padStart(2, '0')}`;
     const rows = unitDays(rand, unitId, commune, firstDay, lastDay);
     await db.transaction(async () => {
       const key = Buffer.from(Array.from({ length: 32 }, () => Math.floor(rand() * 256)));
       await db.run(
         `INSERT INTO units (id, number, commune_id, team_id, profile, firmware, provisioned_at, unit_key, password_hash) VALUES (?, ?, ?, ?, 'pi-zero-2w', '1.0.0', ?, ?, 'scrypt$generated')`,
-        [unitId, n + 1, commune.id, `to-${commune.id}`, dayStart(firstDay - 30), key],
+        [unitId, n + 1, commune.id, team.id, dayStart(firstDay - 30), key],
       );
       await db.insertMany('plays', ['unit_id', 'record', 'clip', 'manifest_version', 'start', 'time_source', 'seconds', 'outcome', 'trigger', 'volume', 'lat', 'lon'], rows.plays);
       await db.insertMany('events', ['unit_id', 'record', 'time', 'time_source', 'kind', 'code', 'detail'], rows.events);
@@ -113,6 +136,46 @@ export async function generateFleet(db: SqliteDb, options: GenerateOptions): Pro
     summary.records += rows.records.length;
   }
   return summary;
+}
+
+interface MadeCommune {
+  id: string;
+  name: string;
+  lat: number;
+  lon: number;
+  code: string | null;
+  kind: string;
+}
+
+/** The communes of a generated area: the given ones or the built-in names, on a grid around `centre`. */
+function communeList(o: GenerateOptions, count: number, centre: { lat: number; lon: number }): MadeCommune[] {
+  const prefix = o.idPrefix ?? '';
+  const side = Math.ceil(Math.sqrt(count));
+  return Array.from({ length: count }, (_, i) => {
+    const given = o.communes?.[i % o.communes.length];
+    const base = i < NAMES.length ? NAMES[i]! : `${NAMES[i % NAMES.length]!} ${Math.floor(i / NAMES.length) + 1}`;
+    const name = given?.name ?? `Xã ${base}`;
+    const id = `${prefix}${given?.id ?? slug(given === undefined ? base : name.replace(/^(Xã|Phường|Đặc khu) /, ''))}`.slice(0, 29).replace(/-$/, '');
+    const code = given?.code ?? (o.codeBase === undefined ? null : String(o.codeBase + i).padStart(5, '0'));
+    return {
+      id,
+      name,
+      lat: given?.lat ?? centre.lat + (Math.floor(i / side) - side / 2) * 0.045,
+      lon: given?.lon ?? centre.lon + ((i % side) - side / 2) * 0.048,
+      code,
+      kind: given?.kind ?? 'xa',
+    };
+  });
+}
+
+/** Each commune's teams (see {@link GenerateOptions.teamsPerCommune}). */
+function teamsOf(communes: readonly MadeCommune[], perCommune: number): { id: string; commune: string; name: string }[][] {
+  if (!Number.isInteger(perCommune) || perCommune < 1) throw new RangeError(`teamsPerCommune must be a whole number ≥ 1, got ${String(perCommune)}`);
+  return communes.map((c) => {
+    const name = `Tổ tuyên truyền ${c.name.replace('Xã ', 'xã ')}`;
+    if (perCommune === 1) return [{ id: `to-${c.id}`, commune: c.id, name }];
+    return Array.from({ length: perCommune }, (_, k) => ({ id: `to-${c.id}-${k + 1}`, commune: c.id, name: `${name} ${k + 1}` }));
+  });
 }
 
 /** Every row of one cart over the days [firstDay, lastDay] (Vietnam day numbers). */

@@ -83,6 +83,9 @@ export interface UnitRow extends Figures {
 
 export interface CommuneRow {
   communeId: string;
+  /** Official code (2025 list, or a former commune's code before it), null when not registered. */
+  code: string | null;
+  /** Its name on the day the report groups by (reports/communes.ts). */
   name: string;
   units: UnitRow[];
   totals: Figures;
