@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrame, messageToJson, privateKeyFromSeed, signObject, toSerial, type Message } from '../protocol/index.js';
-import { frameCases, signedCases, TEST_DISTRICT_PUBLIC, TEST_DISTRICT_SEED, TEST_FIX_CONTEXT, TEST_UNIT_KEY } from './vector-cases.js';
+import { encodeReceipt, sealSummary, summaryTopic } from '../protocol/summary.js';
+import { frameCases, receiptCase, signedCases, summaryCases, TEST_DISTRICT_PUBLIC, TEST_DISTRICT_SEED, TEST_FIX_CONTEXT, TEST_UNIT_KEY } from './vector-cases.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'protocol', 'vectors');
 mkdirSync(dir, { recursive: true });
@@ -44,4 +45,17 @@ for (const [name, body] of Object.entries(signedCases)) {
     hex: signObject(body, districtKey).toString('hex'),
   });
 }
+for (const [name, { header, body }] of Object.entries(summaryCases)) {
+  write(`summary-${name}`, {
+    what: 'signed summary (area to province hub)',
+    'district-public-key': TEST_DISTRICT_PUBLIC,
+    topic: summaryTopic(header.area, header.kind, header.day ?? undefined),
+    header: JSON.stringify(header),
+    body: JSON.stringify(body),
+    hex: sealSummary(header, body, districtKey).toString('hex'),
+  });
+}
+const receipt = encodeReceipt(receiptCase);
+write('summary-receipt', { what: 'summary receipt (hub to area, unsigned)', json: receipt.toString('utf8'), hex: receipt.toString('hex') });
+
 console.log(`vectors written to ${dir}`);

@@ -3,6 +3,7 @@
  * real cart. The unit key is the bytes 00..1f; the district key is RFC 8032's first Ed25519 test key.
  */
 import type { Frame, SignedBody } from '../protocol/index.js';
+import type { SummaryHeader, SummaryReceipt } from '../protocol/summary.js';
 
 export const TEST_UNIT_KEY = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
 export const TEST_DISTRICT_SEED = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
@@ -125,3 +126,45 @@ export const signedCases: Record<string, SignedBody> = {
   announcement: { type: 'announcement', announcement: { district: 'trieu-son', version: 12, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 412 } },
   'key-rotation': { type: 'key-rotation', rotation: { district: 'trieu-son', newKey: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', issued: T } },
 };
+
+/**
+ * Signed summaries (SPEC.md "Signed summaries"): a small day body and a registry body of an area, as
+ * controller/province/area-summary.ts makes them (the protocol only requires JSON), and a receipt.
+ */
+export const summaryCases: Record<string, { header: SummaryHeader; body: unknown }> = {
+  day: {
+    header: { area: 'trieu-son', kind: 'day', day: '2026-11-28', version: 2, madeAt: T },
+    body: {
+      format: 'loa-day-1',
+      day: '2026-11-28',
+      method: 'v3 gap=600 speed=8.333333333333334 ahead=86400',
+      plays: 3,
+      tables: {
+        report_plays: [['dan-luc-01', 3, 275.4, 1795860990.4]],
+        report_clips: [['dan-luc-01', 'c-0042', 2, 186.8], ['dan-luc-01', 'c-0043', 1, 88.6]],
+        report_sessions: [['dan-luc-01', 1795854600, 501]],
+        report_cells: [['dan-luc-01', 19879, 105601, 19.8795123, 19.8799, 105.6012345, 105.6019]],
+        report_track: [['dan-luc-01', 3, 412.5, 499, 504, 13]],
+        report_amplifier: [['dan-luc-01', 1260, 130]],
+        report_soc: [['dan-luc-01', 77, 60], ['dan-luc-01', 78, 70]],
+        report_online: [['dan-luc-01']],
+        report_left_out: [],
+        report_energy: [['dan-luc-01', 130, 80, 96.5, 0, 86]],
+      },
+      faults: [['dan-luc-01', 'gnss', 1]],
+    },
+  },
+  registry: {
+    header: { area: 'trieu-son', kind: 'registry', day: null, version: 1, madeAt: T },
+    body: {
+      format: 'loa-registry-1',
+      tables: {
+        communes: { columns: ['id', 'name', 'lat', 'lon', 'code'], rows: [['dan-luc', 'Xã Dân Lực', 19.88, 105.6, null]] },
+        teams: { columns: ['id', 'commune_id', 'name'], rows: [['to-dan-luc', 'dan-luc', 'Tổ tuyên truyền xã Dân Lực']] },
+        units: { columns: ['id', 'number', 'commune_id', 'team_id', 'provisioned_at', 'retired'], rows: [['dan-luc-01', 7, 'dan-luc', 'to-dan-luc', T - 86_400 * 90, 0]] },
+      },
+    },
+  },
+};
+
+export const receiptCase: SummaryReceipt = { area: 'trieu-son', registry: 1, days: { '2026-11-27': 1, '2026-11-28': 2 } };

@@ -7,8 +7,9 @@ import type { SqliteDb } from '../../lib/sqlite.js';
 import { Tally, round } from './aggregate.js';
 import { distanceToBoxM } from './geo.js';
 import { vnDateParts, vnDay, type Period } from './period.js';
+import { communeView, type CommuneView } from './communes.js';
 import * as q from './queries.js';
-import { fillRollup, migrateRollup, refreshRollup, selectDays, type DaySelection } from './rollup.js';
+import { fillRollup, migrateRollup, refreshRollup, selectDays, type DaySelection, type RollupUse } from './rollup.js';
 import type { ClipRow, CommuneRow, Report, ReportNote, TeamRank, UnitRow } from './report.js';
 
 /** A new session starts after a gap of more than this between plays, seconds. */
@@ -32,8 +33,17 @@ export const TAIL_S = 1;
 
 export interface ReportOptions {
   period: Period;
-  /** Limit the report to the units of this commune (communes reached still counts every commune of the district). */
+  /**
+   * Limit the report to the units of this commune: its own carts and those of the communes merged into it
+   * (communes reached still counts every commune of the area).
+   */
   commune?: string;
+  /**
+   * Which communes the carts are grouped by, with which names and codes: as they stood on the period's last day
+   * (default: a past report stays the same after later mergers and renamings), or as they stand on the day of
+   * `now`, which regroups an old period onto today's communes (a before/after comparison across a merger).
+   */
+  communesAsOf?: 'period' | 'now';
   /**
    * The current time, Unix seconds (default: the system clock): days after it are not counted as offline, and the
    * rollup keeps only the days that ended before both it and the system clock.
@@ -46,9 +56,10 @@ export interface ReportOptions {
   /**
    * Use and fill the rollup of past days (default true; rollup.ts): the first report of a period rolls its finished
    * days up (a year for 100 carts: ~20 s), later ones read them. false: read the fleet tables only and write nothing
-   * to the database file (a read-only copy).
+   * to the database file (a read-only copy). 'replica': a province hub's copy of an area (controller/province/replica.ts):
+   * the days of report_days are taken as they are, faults from replica_faults; nothing is checked, filled or written.
    */
-  rollup?: boolean;
+  rollup?: RollupUse;
 }
 
 /** A commune id that is not in the communes table. */
@@ -62,7 +73,6 @@ export class UnknownCommuneError extends Error {
 
 interface Data {
   units: q.UnitInfo[];
-  communes: q.CommuneInfo[];
   playDays: q.PlayDay[];
   clips: q.ClipCount[];
   sessions: q.UnitCount[];
@@ -77,7 +87,8 @@ interface Data {
   leftOut: q.LeftOutRow[];
 }
 
-const CONSTANTS = { sessionGapS: SESSION_GAP_S, maxSpeedMs: MAX_TRACK_KMH / 3.6, maxAheadS: MAX_AHEAD_S };
+/** The constants of the per-day SQL (day-sql.ts), as the rollup and the area's summaries use them. */
+export const CONSTANTS = { sessionGapS: SESSION_GAP_S, maxSpeedMs: MAX_TRACK_KMH / 3.6, maxAheadS: MAX_AHEAD_S };
 
 interface ReadWindow {
   start: number;
@@ -90,7 +101,7 @@ interface ReadWindow {
  * Everything the report needs, in one read transaction: the days that the rollup cannot give are computed into the
  * connection's `temp` tables inside it (which takes no lock on the database file).
  */
-async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ data: Data; selection: DaySelection }> {
+async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<{ data: Data; selection: DaySelection }> {
   return db.exclusive(async () => {
     await db.exec('BEGIN');
     try {
@@ -105,7 +116,6 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ 
       };
       const data: Data = {
         units: await q.units(db, s),
-        communes: await q.communes(db),
         playDays: await q.playDays(db, s),
         clips: await q.clipCounts(db, s),
         sessions: await q.sessions(db, s, SESSION_GAP_S),
@@ -115,7 +125,7 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: boolean): Promise<{ 
         soc: await q.socHistogram(db, s),
         lowDays: await q.lowSocDays(db, s, LOW_SOC),
         energy: await q.energyDays(db, s),
-        faults: await q.faults(db, s),
+        faults: await q.faults(db, s, useRollup === 'replica'),
         online: await q.onlineDays(db, s),
         leftOut: await q.leftOut(db, s),
       };
@@ -146,14 +156,13 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   if (!Number.isFinite(now)) throw new RangeError(`now must be Unix seconds, got ${String(now)}`);
   const commune = options.commune ?? null;
   const stop = Math.max(period.start, Math.min(period.end, now));
-  if (commune !== null) {
-    const known = await db.exclusive(() => db.all('SELECT 1 FROM communes WHERE id = ?', [commune]));
-    if (known.length === 0) throw new UnknownCommuneError(commune);
-  }
+  const view = await db.exclusive(() => communeView(db, vnDay(options.communesAsOf === 'now' ? now : period.end - 1)));
+  if (commune !== null && !view.currentOf.has(commune)) throw new UnknownCommuneError(commune);
+  const members = commune === null ? null : JSON.stringify(view.membersOf(commune));
   const useRollup = options.rollup ?? true;
-  if (useRollup) await warmRollup(db, period, now, options.clock);
-  const { data, selection } = await read(db, { start: period.start, end: period.end, stop, commune }, useRollup);
-  if (useRollup && selection.stale.plays.length + selection.stale.track.length > 0) await refreshRollup(db, selection.stale, CONSTANTS);
+  if (useRollup === true) await warmRollup(db, period, now, options.clock);
+  const { data, selection } = await read(db, { start: period.start, end: period.end, stop, commune: members }, useRollup);
+  if (useRollup === true && selection.stale.plays.length + selection.stale.track.length > 0) await refreshRollup(db, selection.stale, CONSTANTS);
 
   const tallies = new Map<string, Tally>();
   const tally = (u: string): Tally => {
@@ -177,7 +186,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   for (const r of data.faults) tally(r.u).faults.set(r.code, r.n);
   const counters = new Map(data.amplifier.map((r) => [r.u, r]));
   const online = new Map(data.online.map((r) => [r.u, r.n]));
-  const placed = data.communes.filter((c) => c.lat !== null && c.lon !== null);
+  const placed = view.communes.filter((c) => c.lat !== null && c.lon !== null); // only the communes of that day
   for (const cell of data.cells) {
     const t = tally(cell.u);
     t.areas.add(`${Math.floor(cell.cy / 10)}:${Math.floor(cell.cx / 10)}`);
@@ -192,6 +201,8 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   const retired: string[] = [];
   const rows: UnitRow[] = [];
   for (const u of data.units) {
+    const communeId = view.communeOf(u.communeId, u.teamCommuneId);
+    if (commune !== null && view.currentOf.get(commune) === commune && communeId !== commune) continue; // a split commune's other part
     const t = tallies.get(u.unitId) ?? new Tally();
     if (u.retired && t.plays === 0) continue;
     t.units = 1;
@@ -212,7 +223,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     rows.push({
       unitId: u.unitId,
       number: u.number,
-      communeId: u.communeId,
+      communeId,
       teamId: u.teamId,
       teamName: u.teamName,
       retired: u.retired !== 0,
@@ -222,7 +233,6 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     tallies.set(u.unitId, t);
   }
 
-  const names = new Map(data.communes.map((c) => [c.id, c.name]));
   const byCommune = new Map<string, UnitRow[]>();
   for (const r of rows) byCommune.set(r.communeId, [...(byCommune.get(r.communeId) ?? []), r]);
   const total = new Tally();
@@ -231,7 +241,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
       const sum = new Tally();
       for (const r of units) sum.add(tallies.get(r.unitId)!);
       total.add(sum);
-      return { communeId: id, name: names.get(id) ?? id, units, totals: sum.figures() };
+      return { communeId: id, code: view.codeOf(id), name: view.nameOf(id), units, totals: sum.figures() };
     })
     .sort((a, b) => a.name.localeCompare(b.name, 'vi') || cmp(a.communeId, b.communeId));
 
@@ -255,7 +265,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     communes: communeRows,
     totals: total.figures(),
     clips: clipRows(data.clips, new Set(rows.map((r) => r.unitId)), options.clipTitles),
-    ranking: rank(rows, tallies, names, daysElapsed),
+    ranking: rank(rows, tallies, view, daysElapsed),
     notes,
   };
 }
@@ -301,7 +311,7 @@ function clipRows(counts: q.ClipCount[], inReport: ReadonlySet<string>, titles?:
  * active days, then more broadcast seconds, then more plays, then the team id, so the order never depends on
  * the database.
  */
-function rank(rows: UnitRow[], tallies: ReadonlyMap<string, Tally>, communeNames: ReadonlyMap<string, string>, daysElapsed: number): TeamRank[] {
+function rank(rows: UnitRow[], tallies: ReadonlyMap<string, Tally>, communes: CommuneView, daysElapsed: number): TeamRank[] {
   const teams = new Map<string, { row: UnitRow; sum: Tally }>();
   for (const r of rows) {
     const team = teams.get(r.teamId) ?? { row: r, sum: new Tally() };
@@ -312,7 +322,7 @@ function rank(rows: UnitRow[], tallies: ReadonlyMap<string, Tally>, communeNames
     teamId: row.teamId,
     teamName: row.teamName,
     communeId: row.communeId,
-    communeName: communeNames.get(row.communeId) ?? row.communeId,
+    communeName: communes.nameOf(row.communeId),
     broadcastSeconds: round(sum.broadcastSeconds, 1),
     activeDays: sum.days.size,
     daysElapsed,

@@ -5,8 +5,8 @@
  * returns at most a row per unit and day, clip, fault code, state-of-charge value or ~100 m cell.
  *
  * Parameters are numbered: ?1 the first day, ?2 the day after the last (local day numbers), ?3 the JSON array of
- * the days to take from `main`, ?4 a constant, ?5 and ?6 the local years of the first and last day; ?9 the commune
- * when the report is limited to one.
+ * the days to take from `main`, ?4 a constant, ?5 and ?6 the local years of the first and last day; ?9 the JSON array
+ * of the registered commune ids when the report is limited to one commune (itself and the communes merged into it).
  */
 import type { SqliteDb, SqlValue } from '../../lib/sqlite.js';
 import { DAY } from './day-sql.js';
@@ -23,12 +23,14 @@ export interface Scope {
   /** The local years of its first and last day (the same for every period of period.ts). */
   firstYear: number;
   lastYear: number;
+  /** JSON array of the registered commune ids the report is limited to (reports/communes.ts `membersOf`), or null. */
   commune: string | null;
   /** Per source, the days to read from the rollup (`main`); every other day is in `temp`. */
   mainDays: Readonly<Record<Source, readonly number[]>>;
 }
 
-const inScope = (s: Scope): string => (s.commune === null ? 'unit_id IN (SELECT id FROM units)' : 'unit_id IN (SELECT id FROM units WHERE commune_id = ?9)');
+const inScope = (s: Scope): string =>
+  s.commune === null ? 'unit_id IN (SELECT id FROM units)' : 'unit_id IN (SELECT id FROM units WHERE commune_id IN (SELECT value FROM json_each(?9)))';
 
 /** The rows of a per-day table in `schema` that the report takes. */
 function part(s: Scope, schema: 'main' | 'temp', table: string, byYear: boolean): string {
@@ -68,7 +70,9 @@ function all<T>(db: SqliteDb, s: Scope, source: Source, sql: string, constant: S
 export interface UnitInfo {
   unitId: string;
   number: number;
+  /** The commune the unit was registered in (what its cart carries), and its team's. */
   communeId: string;
+  teamCommuneId: string;
   teamId: string;
   teamName: string;
   provisionedAt: number;
@@ -76,21 +80,13 @@ export interface UnitInfo {
 }
 export const units = (db: SqliteDb, s: Scope) =>
   db.all<UnitInfo>(
-    `SELECT u.id unitId, u.number number, u.commune_id communeId, u.team_id teamId, t.name teamName,
+    `SELECT u.id unitId, u.number number, u.commune_id communeId, t.commune_id teamCommuneId, u.team_id teamId, t.name teamName,
             u.provisioned_at provisionedAt, u.retired retired
        FROM units u JOIN teams t ON t.id = u.team_id
-      WHERE u.provisioned_at < ?1 ${s.commune === null ? '' : 'AND u.commune_id = ?2'}
+      WHERE u.provisioned_at < ?1 ${s.commune === null ? '' : 'AND u.commune_id IN (SELECT value FROM json_each(?2))'}
       ORDER BY u.commune_id, u.number`,
     s.commune === null ? [s.end] : [s.end, s.commune],
   );
-
-export interface CommuneInfo {
-  id: string;
-  name: string;
-  lat: number | null;
-  lon: number | null;
-}
-export const communes = (db: SqliteDb) => db.all<CommuneInfo>('SELECT id, name, lat, lon FROM communes');
 
 export interface PlayDay {
   u: string;
@@ -199,6 +195,12 @@ export interface FaultRow {
   code: string;
   n: number;
 }
-export const faults = (db: SqliteDb, s: Scope) =>
-  db.all<FaultRow>(`SELECT unit_id u, code, count(*) n FROM events
+/**
+ * Fault events per unit and code: from `events` at an area controller; at a province hub's replica (which has no
+ * events), from the faults per unit, day and code that the area's day summaries carried (controller/province/replica.ts).
+ */
+export const faults = (db: SqliteDb, s: Scope, replica = false) =>
+  replica
+    ? all<FaultRow>(db, s, 'plays', `SELECT unit_id u, code, sum(n) n FROM replica_faults WHERE day >= ?1 AND day < ?2 AND ${inScope(s)} GROUP BY unit_id, code`)
+    : db.all<FaultRow>(`SELECT unit_id u, code, count(*) n FROM events
       WHERE kind = 'fault' AND time >= ?1 AND time < ?2 AND ${inScope(s)} GROUP BY unit_id, code`, s.commune === null ? [s.start, s.end] : [s.start, s.end, null, null, null, null, null, null, s.commune]);

@@ -155,34 +155,15 @@ async function changedTrackDays(db: SqliteDb, lo: number, hi: number): Promise<n
   return rows.map((r) => r.d);
 }
 
-/** Which days of a report come from the rollup (`main`), per source; the others were computed into `temp`. */
-export interface DaySelection {
-  /** Per source, the rolled-up days whose `main` rows are right for this report. */
-  readonly main: Readonly<Record<Source, readonly number[]>>;
-  /** Rolled-up days whose plays or track changed since: rewrite them with {@link refreshRollup}. */
-  readonly stale: { plays: number[]; track: number[] };
-}
-
 /**
- * Inside the report's read transaction: checks the rolled-up days of [first, after) against the fleet tables and
- * computes into `temp` every day that the rollup cannot give, for each source: plays, track and telemetry over
- * [start, end), online days over [start, stop). With `useRollup` false, computes every day into `temp`.
+ * The rolled-up days of [first, after) (with the current method), and those whose plays or track changed since they
+ * were rolled up. Call inside a read transaction.
  */
-export async function selectDays(
-  db: SqliteDb,
-  p: { start: number; end: number; stop: number },
-  c: DayConstants,
-  useRollup: boolean,
-): Promise<DaySelection> {
-  const first = vnDay(p.start);
-  const after = vnDay(p.end - 1) + 1;
-  const onlineAfter = p.stop > p.start ? vnDay(p.stop - 1) + 1 : first;
+async function checkBuilt(db: SqliteDb, first: number, after: number, c: DayConstants): Promise<{ builtDays: number[]; badPlays: number[]; badTrack: Set<number> }> {
   const built = new Map<number, number>();
   const badTrack = new Set<number>();
-  if (useRollup) {
-    const rows = await db.all<{ day: number; plays: number }>('SELECT day, plays FROM main.report_days WHERE day >= ? AND day < ? AND method = ?', [first, after, methodOf(c)]);
-    for (const r of rows) built.set(r.day, r.plays);
-  }
+  const rows = await db.all<{ day: number; plays: number }>('SELECT day, plays FROM main.report_days WHERE day >= ? AND day < ? AND method = ?', [first, after, methodOf(c)]);
+  for (const r of rows) built.set(r.day, r.plays);
   const builtDays = [...built.keys()].sort((x, y) => x - y);
   let badPlays: number[] = [];
   if (builtDays.length > 0) {
@@ -197,6 +178,73 @@ export async function selectDays(
     }
     for (const d of await changedTrackDays(db, lo, hi)) if (built.has(d)) badTrack.add(d);
   }
+  return { builtDays, badPlays, badTrack };
+}
+
+/**
+ * Rolls up the days of [first, after) that are over by `horizon` and rewrites those whose plays or track changed
+ * since (late records): afterwards every final day's rollup rows are the ones a report reads. Returns the final days
+ * [a, b) it covered.
+ */
+export async function freshenRollup(db: SqliteDb, first: number, after: number, horizon: number, c: DayConstants): Promise<[number, number]> {
+  await migrateRollup(db);
+  await fillRollup(db, first, after, horizon, c);
+  const [a, b] = finalDays(first, after, horizon);
+  if (b <= a) return [a, a];
+  const checked = await db.exclusive(async () => {
+    await db.exec('BEGIN');
+    try {
+      return await checkBuilt(db, a, b, c);
+    } finally {
+      await db.exec('COMMIT');
+    }
+  });
+  await refreshRollup(db, { plays: checked.badPlays, track: [...checked.badTrack].sort((x, y) => x - y) }, c);
+  return [a, b];
+}
+
+/** Which days of a report come from the rollup (`main`), per source; the others were computed into `temp`. */
+export interface DaySelection {
+  /** Per source, the rolled-up days whose `main` rows are right for this report. */
+  readonly main: Readonly<Record<Source, readonly number[]>>;
+  /** Rolled-up days whose plays or track changed since: rewrite them with {@link refreshRollup}. */
+  readonly stale: { plays: number[]; track: number[] };
+}
+
+/**
+ * How a report uses the rollup: `true` checks it and fills the gaps in `temp`, `false` computes every day into `temp`,
+ * `'replica'` (a province hub's copy of an area, controller/province/replica.ts) takes the days of report_days as they
+ * are, with no fleet rows to check them against or compute from: a day without a row counts as a day without data.
+ */
+export type RollupUse = boolean | 'replica';
+
+/** The replica's selection: every day of report_days in [first, after), online days up to `stop`, nothing in `temp`. */
+async function replicaDays(db: SqliteDb, p: { start: number; end: number; stop: number }, first: number, after: number): Promise<DaySelection> {
+  const rows = await db.all<{ day: number }>('SELECT day FROM main.report_days WHERE day >= ? AND day < ? ORDER BY day', [first, after]);
+  const days = rows.map((r) => r.day);
+  await db.exec(dayTablesSql('temp'));
+  for (const t of DAY_TABLES) await db.run(`DELETE FROM temp.${t}`);
+  const main = { plays: days, track: days, telemetry: days, online: days.filter((d) => dayStart(d + 1) <= p.stop) };
+  return { main, stale: { plays: [], track: [] } };
+}
+
+/**
+ * Inside the report's read transaction: checks the rolled-up days of [first, after) against the fleet tables and
+ * computes into `temp` every day that the rollup cannot give, for each source: plays, track and telemetry over
+ * [start, end), online days over [start, stop). With `use` false, computes every day into `temp`; with `'replica'`,
+ * see {@link RollupUse}.
+ */
+export async function selectDays(
+  db: SqliteDb,
+  p: { start: number; end: number; stop: number },
+  c: DayConstants,
+  use: RollupUse,
+): Promise<DaySelection> {
+  const first = vnDay(p.start);
+  const after = vnDay(p.end - 1) + 1;
+  if (use === 'replica') return replicaDays(db, p, first, after);
+  const onlineAfter = p.stop > p.start ? vnDay(p.stop - 1) + 1 : first;
+  const { builtDays, badPlays, badTrack } = use ? await checkBuilt(db, first, after, c) : { builtDays: [], badPlays: [], badTrack: new Set<number>() };
   const badPlaySet = new Set(badPlays);
   const main: Record<Source, number[]> = {
     plays: builtDays.filter((d) => !badPlaySet.has(d)),
