@@ -1,5 +1,5 @@
 /**
- * `loa controller …`: the district controller and the office's registry commands. The commands that change the
+ * `loa controller …`: the area (or province) controller and the office's registry commands. The commands that change the
  * database open it directly (no running controller needed), so a technician can use them on the office machine;
  * they need the database the controller's first start made (a wrong `--data` is refused, not filled).
  *
@@ -15,6 +15,8 @@
  *   loa controller map-fonts [--font FILE]                         (the offline map's label glyphs, <data>/map/fonts/)
  *   loa controller mosquitto-setup [--conf-d DIR] [--files DIR] [--port N] [--host ADDR] [--tls-port N]
  *                                                                   (as root: switch to Debian's Mosquitto, cli/controller-mosquitto.ts)
+ *   loa controller bridge-setup --hub-host H --hub-port P --user U --password-file F [--ca F] [--conf-d DIR]
+ *                                                                   (as root, after it: the bridge to the province hub)
  *   loa controller cues build                                      (needs espeak-ng and the district key in --data)
  *   loa controller cues export FILE
  *
@@ -43,7 +45,8 @@ import { GlyphsError, writeGlyphRanges } from '../controller/web/glyphs.js';
 import { writeFileDurably } from '../lib/durable.js';
 import { createLoggerFactory } from '../lib/logger.js';
 import { SystemdNotifier } from '../lib/systemd-notify.js';
-import { mosquittoSetup } from './controller-mosquitto.js';
+import { bridgeSetup, mosquittoSetup } from './controller-mosquitto.js';
+import { COMMUNE_COMMANDS, COMMUNE_HELP, COMMUNE_OPTIONS, isCommuneCommand, runCommune } from './commune.js';
 import { pick, type Lang } from './i18n.js';
 import { choiceOf, journalPrefixFrom, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
 
@@ -53,7 +56,7 @@ export const controllerSpec = {
   name: 'controller',
   help: {
     vi: `Cách dùng:
-  loa controller run [--config TỆP] [--data THƯ_MỤC] [--pretty]     chạy bộ điều khiển huyện (Ctrl-C để dừng)
+  loa controller run [--config TỆP] [--data THƯ_MỤC] [--pretty]     chạy bộ điều khiển khu vực/tỉnh (Ctrl-C để dừng)
   loa controller unit add <mã-xe> --commune XÃ --team TỔ [--commune-name TÊN] [--team-name TÊN]
                           [--profile pi-zero-2w] [--out TỆP] [--allow-loopback]
                                                                     đăng ký xe loa, ghi gói cài đặt (chỉ chủ sở hữu đọc được)
@@ -62,6 +65,7 @@ export const controllerSpec = {
   loa controller unit retire <mã-xe>                                ngừng dùng xe (mất, hỏng, bàn giao): không kết nối được nữa,
                                                                     thu hồi chứng chỉ; số xe và lịch sử được giữ
   loa controller unit list [--json]                                 danh sách xe loa và trạng thái
+${COMMUNE_HELP.vi}
   loa controller user add TÊN --role admin|approver|submitter|viewer|technician [--password MK] [--display-name TÊN]
                                                                     thêm người dùng (mật khẩu lấy từ --password hoặc LOA_PASSWORD)
   loa controller backup [--out THƯ_MỤC] [--passphrase-env BIẾN]     sao lưu (khi bộ điều khiển đang chạy): cơ sở dữ liệu, nội dung,
@@ -77,16 +81,22 @@ export const controllerSpec = {
                                                                     ACL, TLS (mặc định /var/lib/loa/mosquitto), conf.d/loa.conf (mặc định
                                                                     /etc/mosquitto/conf.d) và mục broker của cấu hình (mật khẩu mới);
                                                                     sau đó: systemctl restart mosquitto loa-controller
+  loa controller bridge-setup --hub-host MÁY --hub-port N --user TÊN --password-file TỆP [--ca TỆP] [--conf-d THƯ_MỤC]
+                                                                    (chạy bằng root, sau mosquitto-setup) ghi conf.d/loa-bridge.conf: cầu nối
+                                                                    Mosquitto gửi bản tóm tắt hằng ngày tới máy chủ tỉnh (tài khoản và
+                                                                    mật khẩu do loa province area add cấp; --ca: TLS) và bật summary
   loa controller cues build                                         đọc lại các câu nói của xe loa bằng espeak-ng ("Ngoài giờ phát
-                                                                    thanh"…) và ký bằng khoá huyện (<data>/cues/pack.tar)
+                                                                    thanh"…) và ký bằng khoá khu vực (<data>/cues/pack.tar)
   loa controller cues export TỆP                                    ghi gói câu nói đã ký vào TỆP, để chép vào xe loa:
                                                                     /var/lib/loa/unit/content/incoming/cues.tar
   Tuỳ chọn chung: --config TỆP (cấu hình JSON), --data THƯ_MỤC (thư mục dữ liệu), --lang en
+  Kế hoạch 2021 viết cho một huyện; từ 1/7/2025 không còn cấp huyện: bộ điều khiển phục vụ một tỉnh hoặc một khu vực
+  (các xã sau sáp nhập, một huyện cũ), ghi ở mục scope của cấu hình; district.id vẫn là tên mạng của nó (không đổi).
   Gói cài đặt ghi địa chỉ publicUrls.broker / publicUrls.content của cấu hình; địa chỉ chỉ dùng trong máy này
   (127.0.0.1) bị từ chối, trừ khi thêm --allow-loopback (chạy thử mọi thứ trên một máy).
   Mặc định của --config: biến môi trường LOA_CONTROLLER_CONFIG (gói cài đặt đặt sẵn); --config ghi trên dòng lệnh được ưu tiên.`,
     en: `Usage:
-  loa controller run [--config FILE] [--data DIR] [--pretty]        run the district controller (Ctrl-C stops it)
+  loa controller run [--config FILE] [--data DIR] [--pretty]        run the area or province controller (Ctrl-C stops it)
   loa controller unit add <unit-id> --commune C --team T [--commune-name NAME] [--team-name NAME]
                           [--profile pi-zero-2w] [--out FILE] [--allow-loopback]
                                                                     register a cart, write its provisioning bundle (owner-only)
@@ -96,6 +106,7 @@ export const controllerSpec = {
   loa controller unit retire <unit-id>                              retire a cart (lost, broken, handed over): it can no longer
                                                                     connect, its certificate is revoked; its number and history stay
   loa controller unit list [--json]                                 the carts and their state
+${COMMUNE_HELP.en}
   loa controller user add NAME --role admin|approver|submitter|viewer|technician [--password PW] [--display-name NAME]
                                                                     add a user (password from --password or LOA_PASSWORD)
   loa controller backup [--out DIR] [--passphrase-env VAR]          back up (while the controller runs): the databases, the content,
@@ -111,11 +122,19 @@ export const controllerSpec = {
                                                                     TLS files (default /var/lib/loa/mosquitto), conf.d/loa.conf (default
                                                                     /etc/mosquitto/conf.d) and the configuration's broker section (a new
                                                                     password); then: systemctl restart mosquitto loa-controller
+  loa controller bridge-setup --hub-host HOST --hub-port N --user NAME --password-file FILE [--ca FILE] [--conf-d DIR]
+                                                                    (as root, after mosquitto-setup) write conf.d/loa-bridge.conf: the
+                                                                    Mosquitto bridge carrying the daily summaries to the province hub (the
+                                                                    account and password from loa province area add; --ca: TLS) and switch
+                                                                    the summaries on
   loa controller cues build                                         speak the carts' cues again with espeak-ng ("Ngoài giờ phát
-                                                                    thanh"…) and sign them with the district key (<data>/cues/pack.tar)
+                                                                    thanh"…) and sign them with the area key (<data>/cues/pack.tar)
   loa controller cues export FILE                                   write the signed cue pack to FILE, to copy onto a cart as
                                                                     /var/lib/loa/unit/content/incoming/cues.tar
   Common options: --config FILE (JSON configuration), --data DIR (data folder), --lang en
+  The 2021 plan was written for a district (huyện); since 1 July 2025 there are no districts: a controller serves a
+  province or an area (merged communes, a former district), set by the configuration's scope; district.id stays its
+  network name (never changed).
   The bundle carries the configuration's publicUrls.broker / publicUrls.content; an address of this machine only
   (127.0.0.1) is refused unless --allow-loopback is given (everything on one machine, for a trial).
   --config defaults to the environment variable LOA_CONTROLLER_CONFIG (set by the installed package); --config wins.`,
@@ -142,6 +161,12 @@ export const controllerSpec = {
     port: { type: 'string', number: { min: 1, max: 65_535, integer: true } },
     host: { type: 'string' },
     'tls-port': { type: 'string', number: { min: 1, max: 65_535, integer: true } },
+    'hub-host': { type: 'string' },
+    'hub-port': { type: 'string', number: { min: 1, max: 65_535, integer: true } },
+    user: { type: 'string' },
+    'password-file': { type: 'string' },
+    ca: { type: 'string' },
+    ...COMMUNE_OPTIONS,
   },
   commands: [
     { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
@@ -154,8 +179,10 @@ export const controllerSpec = {
     { name: 'restore', options: ['data', 'passphrase-env'], args: 1 },
     { name: 'map-fonts', options: [...COMMON, 'font'], args: 0 },
     { name: 'mosquitto-setup', options: ['config', 'conf-d', 'files', 'port', 'host', 'tls-port'], args: 0 },
+    { name: 'bridge-setup', options: ['config', 'conf-d', 'hub-host', 'hub-port', 'user', 'password-file', 'ca'], args: 0 },
     { name: 'cues build', options: [...COMMON], args: 0 },
     { name: 'cues export', options: [...COMMON], args: 1 },
+    ...COMMUNE_COMMANDS,
   ],
 } as const satisfies GroupSpec;
 
@@ -228,7 +255,9 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
   try {
     if (command.name === 'restore') return await restore(io, lang, { from: arg!, dataDir: values.data!, passphrase });
     if (command.name === 'mosquitto-setup') return await mosquittoSetup(io, lang, values);
+    if (command.name === 'bridge-setup') return await bridgeSetup(io, lang, values);
     const config = await controllerConfig(values);
+    if (isCommuneCommand(command.name)) return await runCommune(io, lang, config, command.name, args, values);
     switch (command.name) {
       case 'run':
         return await run(io, lang, config, values.pretty);
@@ -271,8 +300,8 @@ function refuseLoopback(lang: Lang, config: ControllerConfig, allowed: boolean):
   const keys = found.map((f) => f.key).join(pick(lang, { vi: ' và ', en: ' and ' }));
   throw new UsageError(
     pick(lang, {
-      vi: `gói cài đặt sẽ ghi địa chỉ chỉ dùng được trong máy này (${addresses}): xe loa sẽ không bao giờ liên lạc được với huyện. Đặt ${keys} trong tệp cấu hình (--config) thành địa chỉ xe gọi tới, ví dụ "mqtts://10.0.0.5:1883" và "https://10.0.0.5:8080" (và cho máy chủ nghe trên địa chỉ đó: broker.embedded.host, http.host "0.0.0.0"; ngoài 127.0.0.1 máy chủ dùng TLS); chạy thử trên một máy: thêm --allow-loopback`,
-      en: `the bundle would carry addresses of this machine only (${addresses}): the cart could never reach its district. Set ${keys} in the configuration file (--config) to the addresses carts dial, e.g. "mqtts://10.0.0.5:1883" and "https://10.0.0.5:8080" (and have the controller listen there: broker.embedded.host, http.host "0.0.0.0"; off loopback it speaks TLS); for a trial on one machine add --allow-loopback`,
+      vi: `gói cài đặt sẽ ghi địa chỉ chỉ dùng được trong máy này (${addresses}): xe loa sẽ không bao giờ liên lạc được với bộ điều khiển. Đặt ${keys} trong tệp cấu hình (--config) thành địa chỉ xe gọi tới, ví dụ "mqtts://10.0.0.5:1883" và "https://10.0.0.5:8080" (và cho máy chủ nghe trên địa chỉ đó: broker.embedded.host, http.host "0.0.0.0"; ngoài 127.0.0.1 máy chủ dùng TLS); chạy thử trên một máy: thêm --allow-loopback`,
+      en: `the bundle would carry addresses of this machine only (${addresses}): the cart could never reach its controller. Set ${keys} in the configuration file (--config) to the addresses carts dial, e.g. "mqtts://10.0.0.5:1883" and "https://10.0.0.5:8080" (and have the controller listen there: broker.embedded.host, http.host "0.0.0.0"; off loopback it speaks TLS); for a trial on one machine add --allow-loopback`,
     }),
   );
 }
@@ -296,15 +325,16 @@ async function run(io: CliIo, lang: Lang, config: ControllerConfig, pretty: bool
   }
   const failed = controller.features.filter((f) => !f.ok).map((f) => f.name);
   const ca = controller.caCertPem;
-  const caLine = ca === null ? '' : `  ${pick(lang, { vi: 'CA của huyện (xe ghim chứng chỉ này)', en: 'District CA (what carts pin)' })}: SHA-256 ${new X509Certificate(ca).fingerprint256}\n`;
+  const caLine = ca === null ? '' : `  ${pick(lang, { vi: 'CA của khu vực (xe ghim chứng chỉ này)', en: 'Area CA (what carts pin)' })}: SHA-256 ${new X509Certificate(ca).fingerprint256}\n`;
+  const scope = config.scope.kind === 'province' ? { vi: 'tỉnh', en: 'Province' } : { vi: 'khu vực', en: 'Area' };
   io.stderr.write(
     pick(lang, {
-      vi: `Bộ điều khiển huyện ${config.district.name} (${config.district.id}) đang chạy.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Dữ liệu: ${config.dataDir}\n  Khoá huyện: ${controller.districtPublicKeyHex}\n${caLine}${failed.length ? `  Chức năng không chạy được: ${failed.join(', ')} (xem nhật ký)\n` : ''}Ctrl-C để dừng.`,
-      en: `District controller ${config.district.name} (${config.district.id}) running.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Data: ${config.dataDir}\n  District key: ${controller.districtPublicKeyHex}\n${caLine}${failed.length ? `  Features not running: ${failed.join(', ')} (see the log)\n` : ''}Ctrl-C stops it.`,
+      vi: `Bộ điều khiển ${scope.vi} ${config.scope.name} (${config.district.id}) đang chạy.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Dữ liệu: ${config.dataDir}\n  Khoá khu vực: ${controller.districtPublicKeyHex}\n${caLine}${failed.length ? `  Chức năng không chạy được: ${failed.join(', ')} (xem nhật ký)\n` : ''}Ctrl-C để dừng.`,
+      en: `${scope.en} controller ${config.scope.name} (${config.district.id}) running.\n  MQTT: ${controller.brokerUrl}\n  HTTP: ${controller.httpUrl} (API: ${controller.httpUrl}/api/openapi.json)\n  Data: ${config.dataDir}\n  Area key: ${controller.districtPublicKeyHex}\n${caLine}${failed.length ? `  Features not running: ${failed.join(', ')} (see the log)\n` : ''}Ctrl-C stops it.`,
     }) + '\n',
   );
   // Ready only now: the database is open, the broker and the HTTP server listen.
-  systemd.ready(pick(lang, { vi: `Bộ điều khiển ${config.district.name} đang chạy, HTTP ${controller.httpUrl}`, en: `Controller ${config.district.name} running, HTTP ${controller.httpUrl}` }));
+  systemd.ready(pick(lang, { vi: `Bộ điều khiển ${config.scope.name} đang chạy, HTTP ${controller.httpUrl}`, en: `Controller ${config.scope.name} running, HTTP ${controller.httpUrl}` }));
   systemd.startWatchdog();
   const release = await untilStopSignal();
   systemd.stopping();
@@ -329,7 +359,7 @@ async function unitAdd(io: CliIo, lang: Lang, config: ControllerConfig, r: Param
       pick(lang, { vi: `Gói cài đặt: ${done.path} (chỉ chủ sở hữu đọc được, 0600; chứa khoá bí mật của xe — giữ kín)`, en: `Provisioning bundle: ${done.path} (owner-only, 0600; it holds the cart's secret key — keep it safe)` }),
       `  MQTT: ${b.broker.url} (${b.broker.username})`,
       `  HTTP: ${b.contentUrl}`,
-      `  ${pick(lang, { vi: 'Khoá huyện', en: 'District key' })}: ${b.districtKeys[0]}`,
+      `  ${pick(lang, { vi: 'Khoá khu vực', en: 'Area key' })}: ${b.districtKeys[0]}`,
       `  SHA-256: ${b.sha256}`,
       ...tlsLines(lang, b.tls),
       ...mosquittoLines(lang, done.mosquittoFiles),

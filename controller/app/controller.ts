@@ -29,6 +29,7 @@ import { CuePacks } from '../content/cues.js';
 import { DistrictKey } from '../content/district-key.js';
 import { ContentLibrary } from '../content/library.js';
 import { RollupWarmer } from '../reports/warmer.js';
+import { SummaryPublisher } from '../province/publisher.js';
 import { BackupSchedule } from '../backup/schedule.js';
 import { ManifestPublisher } from '../content/manifests.js';
 import { registerContentRoutes } from '../content/routes.js';
@@ -52,6 +53,7 @@ import { HttpServer } from '../http/server.js';
 import { UnitCertificates } from '../fleet/unit-certificates.js';
 import { DistrictCa, type CertifiedKey } from '../tls/district-ca.js';
 import { RevocationWatcher, serverNames } from '../tls/district-tls.js';
+import { reportHeading } from '../reports/heading.js';
 import { isEmbedded, isLoopbackHost, usesTls, type ControllerConfig } from './config.js';
 import { controllerBrokerPassword, dataPaths, ensureDataDir } from './data-dir.js';
 
@@ -264,7 +266,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     registerReleaseRoutes(http, { store: releases });
     const live = new LiveFleet({ units: { db, registry, staleAfterSeconds: c.staleAfterSeconds }, ingest, sessions: users, clock, logger: this.#log('live') });
     registerApiRoutes(http, {
-      db, registry, commands, users, library, workflow, manifests: publisher, district: c.district, clock,
+      db, registry, commands, users, library, workflow, manifests: publisher, district: c.district, heading: reportHeading(c), clock,
       commandTtlSeconds: c.commandTtlSeconds, staleAfterSeconds: c.staleAfterSeconds, live,
       releases: { store: releases, rollouts, kick: () => rolloutRunner.kick() },
     });
@@ -278,6 +280,13 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     // Reports read a per-day rollup; filling it as days end keeps the yearly report under a second.
     const warmer = new RollupWarmer({ db, now: seconds, logger: this.#log('reports') });
     if (await this.#feature('report-rollup', () => warmer.start())) this.#undo.push(() => warmer.stop());
+    if (c.summary.enabled) {
+      // The signed daily summaries for the province hub: through this broker's bridge, or straight to the hub's.
+      const summaries = new SummaryPublisher({
+        db, area: district, key: () => key.privateKey, client, hub: c.summary.hub, intervalSeconds: c.summary.intervalSeconds, now: seconds, logger: this.#log('summary'),
+      });
+      if (await this.#feature('province-summaries', () => summaries.start())) this.#undo.push(() => summaries.stop());
+    }
 
     const backupDir = c.backup.dir;
     if (backupDir !== null) {
