@@ -25,6 +25,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleError, type BundleTls } from '../controller/app/bundle.js';
 import { BackupError, makeBackup, restoreBackup } from '../controller/backup/index.js';
@@ -43,6 +44,7 @@ import { InvalidPeriodError, UnknownCommuneError } from '../controller/reports/i
 import { ROLES, UserError } from '../controller/users/roles.js';
 import { GlyphsError, writeGlyphRanges } from '../controller/web/glyphs.js';
 import { writeFileDurably } from '../lib/durable.js';
+import { keyId, privateKeyFromSeed, rawPublicKey } from '../protocol/signed.js';
 import { createLoggerFactory } from '../lib/logger.js';
 import { SystemdNotifier } from '../lib/systemd-notify.js';
 import { bridgeSetup, mosquittoSetup } from './controller-mosquitto.js';
@@ -85,6 +87,8 @@ ${COMMUNE_HELP.vi}
                                                                     (chạy bằng root, sau mosquitto-setup) ghi conf.d/loa-bridge.conf: cầu nối
                                                                     Mosquitto gửi bản tóm tắt hằng ngày tới máy chủ tỉnh (tài khoản và
                                                                     mật khẩu do loa province area add cấp; --ca: TLS) và bật summary
+  loa controller key show [--json]                                  khoá công khai của khu vực (ký nội dung, lệnh và bản tóm tắt):
+                                                                    đưa cho trung tâm tỉnh (loa province area add … --key)
   loa controller cues build                                         đọc lại các câu nói của xe loa bằng espeak-ng ("Ngoài giờ phát
                                                                     thanh"…) và ký bằng khoá khu vực (<data>/cues/pack.tar)
   loa controller cues export TỆP                                    ghi gói câu nói đã ký vào TỆP, để chép vào xe loa:
@@ -127,6 +131,8 @@ ${COMMUNE_HELP.en}
                                                                     Mosquitto bridge carrying the daily summaries to the province hub (the
                                                                     account and password from loa province area add; --ca: TLS) and switch
                                                                     the summaries on
+  loa controller key show [--json]                                  the area's public key (it signs content, commands and summaries):
+                                                                    give it to the province hub (loa province area add … --key)
   loa controller cues build                                         speak the carts' cues again with espeak-ng ("Ngoài giờ phát
                                                                     thanh"…) and sign them with the area key (<data>/cues/pack.tar)
   loa controller cues export FILE                                   write the signed cue pack to FILE, to copy onto a cart as
@@ -180,6 +186,7 @@ ${COMMUNE_HELP.en}
     { name: 'map-fonts', options: [...COMMON, 'font'], args: 0 },
     { name: 'mosquitto-setup', options: ['config', 'conf-d', 'files', 'port', 'host', 'tls-port'], args: 0 },
     { name: 'bridge-setup', options: ['config', 'conf-d', 'hub-host', 'hub-port', 'user', 'password-file', 'ca'], args: 0 },
+    { name: 'key show', options: [...COMMON, 'json'], args: 0 },
     { name: 'cues build', options: [...COMMON], args: 0 },
     { name: 'cues export', options: [...COMMON], args: 1 },
     ...COMMUNE_COMMANDS,
@@ -275,6 +282,8 @@ export async function runController(argv: string[], io: CliIo, lang: Lang): Prom
         return await backup(io, lang, config, values.out, passphrase);
       case 'map-fonts':
         return await mapFonts(io, lang, config.dataDir, values.font);
+      case 'key show':
+        return await keyShow(io, lang, config, values.json);
       case 'cues build':
       case 'cues export':
         return await cues(io, lang, config, command.name === 'cues export' ? arg! : null);
@@ -495,6 +504,42 @@ async function mapFonts(io: CliIo, lang: Lang, dataDir: string, font: string | u
     pick(lang, {
       vi: `Đã ghi ${done.files.length} tệp glyph (${done.glyphs} ký tự, ${ms} ms) vào ${done.dir}. Bản đồ hiện nhãn khi tải lại trang.`,
       en: `Wrote ${done.files.length} glyph files (${done.glyphs} characters, ${ms} ms) to ${done.dir}. The map shows labels once the page is reloaded.`,
+    }) + '\n',
+  );
+  return 0;
+}
+
+/**
+ * `key show`: the district key's public half, which the province hub registers to check the area's summaries. Reads
+ * the key file only: it never makes one (a new key would not be the one the carts pin) nor finishes a rotation.
+ */
+async function keyShow(io: CliIo, lang: Lang, config: ControllerConfig, json: boolean): Promise<number> {
+  const keyFile = join(config.dataDir, 'district-key');
+  if (!existsSync(keyFile)) {
+    io.stderr.write(
+      pick(lang, {
+        vi: `loa controller key show: không có khoá khu vực ${keyFile}. Chỉ đúng thư mục dữ liệu của bộ điều khiển bằng --data THƯ_MỤC, hoặc chạy "loa controller run" một lần để tạo nó.`,
+        en: `loa controller key show: there is no area key ${keyFile}. Name the controller's data folder with --data DIR, or run "loa controller run" once to make it.`,
+      }) + '\n',
+    );
+    return 2;
+  }
+  const seed = (await readFile(keyFile, 'utf8')).trim();
+  if (!/^[0-9a-f]{64}$/.test(seed)) {
+    io.stderr.write(pick(lang, { vi: `loa controller key show: tệp khoá ${keyFile} hỏng (cần 64 chữ số hex): khôi phục từ bản sao lưu`, en: `loa controller key show: the key file ${keyFile} is damaged (64 hex digits expected): restore it from the backup` }) + '\n');
+    return 1;
+  }
+  const key = privateKeyFromSeed(Buffer.from(seed, 'hex'));
+  const shown = { area: config.district.id, name: config.district.name, keyId: keyId(key), publicKey: rawPublicKey(key).toString('hex') };
+  if (json) {
+    io.stdout.write(`${JSON.stringify(shown)}\n`);
+    return 0;
+  }
+  const add = `loa province area add ${shown.area} --name "${shown.name}" --key ${shown.publicKey}`;
+  io.stdout.write(
+    pick(lang, {
+      vi: `Khu vực ${shown.area} (${shown.name}), mã khoá ${shown.keyId}\nKhoá công khai: ${shown.publicKey}\nỞ trung tâm tỉnh: ${add}`,
+      en: `Area ${shown.area} (${shown.name}), key id ${shown.keyId}\nPublic key: ${shown.publicKey}\nAt the province hub: ${add}`,
     }) + '\n',
   );
   return 0;
