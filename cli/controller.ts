@@ -88,7 +88,7 @@ ${COMMUNE_HELP.vi}
                                                                     Mosquitto gửi bản tóm tắt hằng ngày tới máy chủ tỉnh (tài khoản và
                                                                     mật khẩu do loa province area add cấp; --ca: TLS) và bật summary
   loa controller key show [--json]                                  khoá công khai của khu vực (ký nội dung, lệnh và bản tóm tắt):
-                                                                    đưa cho trung tâm tỉnh (loa province area add … --key)
+                                                                    đưa cho trung tâm tỉnh để đăng ký (loa province area add)
   loa controller cues build                                         đọc lại các câu nói của xe loa bằng espeak-ng ("Ngoài giờ phát
                                                                     thanh"…) và ký bằng khoá khu vực (<data>/cues/pack.tar)
   loa controller cues export TỆP                                    ghi gói câu nói đã ký vào TỆP, để chép vào xe loa:
@@ -132,7 +132,7 @@ ${COMMUNE_HELP.en}
                                                                     account and password from loa province area add; --ca: TLS) and switch
                                                                     the summaries on
   loa controller key show [--json]                                  the area's public key (it signs content, commands and summaries):
-                                                                    give it to the province hub (loa province area add … --key)
+                                                                    give it to the province hub to register (loa province area add)
   loa controller cues build                                         speak the carts' cues again with espeak-ng ("Ngoài giờ phát
                                                                     thanh"…) and sign them with the area key (<data>/cues/pack.tar)
   loa controller cues export FILE                                   write the signed cue pack to FILE, to copy onto a cart as
