@@ -19,7 +19,7 @@ interface Group {
 /** Every `loa` group; the bad-input test walks all of them. */
 export const groups: Record<string, Group> = {
   demo: {
-    summary: { vi: 'chạy thử cả huyện: máy chủ và các xe loa mô phỏng (npm start)', en: 'the whole district on one machine: controller and simulated carts (npm start)' },
+    summary: { vi: 'chạy thử cả một khu vực: máy chủ và các xe loa mô phỏng (npm start)', en: 'a whole area on one machine: controller and simulated carts (npm start)' },
     load: async () => {
       const m = await import('./demo.js');
       return { spec: m.demoSpec, run: m.runDemo };
@@ -47,7 +47,7 @@ export const groups: Record<string, Group> = {
     },
   },
   controller: {
-    summary: { vi: 'bộ điều khiển huyện: chạy, đăng ký xe loa, người dùng', en: 'the district controller: run, register carts, users' },
+    summary: { vi: 'bộ điều khiển khu vực/tỉnh (kế hoạch 2021: huyện): chạy, đăng ký xe loa, người dùng', en: 'the area or province controller (the 2021 plan\'s district): run, register carts, users' },
     load: async () => {
       const m = await import('./controller.js');
       return { spec: m.controllerSpec, run: m.runController };
@@ -79,6 +79,13 @@ export const groups: Record<string, Group> = {
     load: async () => {
       const m = await import('./report.js');
       return { spec: m.reportSpec, run: m.runReport };
+    },
+  },
+  province: {
+    summary: { vi: 'trung tâm tỉnh: nhận bản tóm tắt của các khu vực, báo cáo toàn tỉnh', en: "the province hub: the areas' summaries, the province report" },
+    load: async () => {
+      const m = await import('./province.js');
+      return { spec: m.provinceSpec, run: m.runProvince };
     },
   },
 };

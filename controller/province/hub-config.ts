@@ -1,0 +1,75 @@
+/**
+ * The province hub's configuration file (`loa province … --config FILE`): its data folder, the MQTT broker its
+ * areas' bridges deliver to, and the heading of its reports. Small on purpose: the hub has no carts, no web server
+ * and no content of its own. Absent keys take the defaults; a missing file is all defaults.
+ */
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../../lib/config-error.js';
+import { check, must, secret, Type, type Static } from '../../lib/schema.js';
+
+const closed = { additionalProperties: false } as const;
+const text = (value?: string) => Type.String({ minLength: 1, pattern: '\\S', ...(value === undefined ? {} : { default: value }) });
+const lines = (value: string[]) => Type.Array(Type.String({ minLength: 1 }), { default: value });
+
+export const hubConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: 'data/province', ...must('a folder path', 'đường dẫn một thư mục') }),
+    broker: Type.Union(
+      [
+        Type.Object(
+          {
+            url: Type.String({ pattern: '^mqtts?://[^\\s/?#]+', ...must('a URL starting with mqtt:// or mqtts://', 'một địa chỉ URL bắt đầu bằng mqtt:// hoặc mqtts://') }),
+            username: text(),
+            password: Type.String({ minLength: 8, ...secret, ...must('a string of at least 8 characters', 'một chuỗi ít nhất 8 ký tự') }),
+            caFile: Type.Union([text(), Type.Null()], { default: null, description: "the broker's CA certificate (PEM) for mqtts://" }),
+          },
+          closed,
+        ),
+        Type.Null(),
+      ],
+      { default: null, description: "the hub's MQTT broker (the one its areas' bridges deliver to); null: `loa province run` refuses to start" },
+    ),
+    heading: Type.Object(
+      {
+        issuers: lines(['BAN ĐIỀU HÀNH MÔ HÌNH', 'LOA THANH NIÊN VÌ AN NINH TỔ QUỐC']),
+        /** The province as it follows "TỈNH" in the heading, e.g. "Thanh Hóa". */
+        province: Type.String({ default: '' }),
+        /** The place of the date line (default: the province). */
+        place: Type.Union([text(), Type.Null()], { default: null }),
+        recipients: lines(['Công an tỉnh (PV05)', 'Tỉnh đoàn', 'Lưu: VT']),
+        signer: Type.Object({ for: text('TM. BAN ĐIỀU HÀNH'), title: text('TRƯỞNG BAN'), name: Type.String({ default: '' }) }, { ...closed, default: {} }),
+      },
+      { ...closed, default: {} },
+    ),
+  },
+  { ...closed, default: {} },
+);
+
+export type HubConfig = Static<typeof hubConfigSchema>;
+export type HubHeading = HubConfig['heading'];
+
+/** Checks a parsed configuration (undefined = all defaults). Throws ConfigError listing every problem. */
+export function validateHubConfig(input: unknown): HubConfig {
+  return check(hubConfigSchema, input);
+}
+
+/** Reads and checks the file (none: the defaults); `overrides.dataDir` (`--data`) wins over the file. */
+export async function loadHubConfig(path: string | undefined, overrides: { dataDir?: string } = {}): Promise<HubConfig> {
+  let parsed: unknown;
+  if (path !== undefined) {
+    let body: string;
+    try {
+      body = await readFile(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new ConfigError([{ path: '(file)', message: `${path} cannot be read (${code})`, vi: `không đọc được ${path} (${code})` }]);
+    }
+    try {
+      parsed = JSON.parse(body);
+    } catch (err) {
+      throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}`, vi: `${path} không phải JSON hợp lệ: ${(err as Error).message}` }]);
+    }
+  }
+  const config = validateHubConfig(parsed);
+  return overrides.dataDir === undefined ? config : { ...config, dataDir: overrides.dataDir };
+}
