@@ -1,6 +1,7 @@
 /**
  * `loa province …`: the province hub. It runs beside (or instead of) an area controller, with its own data folder,
- * and collects the signed daily summaries of the province's areas over MQTT bridges.
+ * and collects the signed daily summaries of the province's areas over MQTT bridges; `run` also serves the read-only
+ * province view (controller/province/hub-http.ts).
  *
  *   loa province run [--config FILE] [--data DIR] [--pretty]
  *   loa province area add <area-id> --name NAME --key HEX [--province-code NN]
@@ -12,10 +13,11 @@ import { existsSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../lib/config-error.js';
-import { createLoggerFactory } from '../lib/logger.js';
+import { createLoggerFactory, type Logger } from '../lib/logger.js';
 import { SchemaError } from '../controller/db/database.js';
 import { HubError, ProvinceHub } from '../controller/province/hub.js';
 import { loadHubConfig, type HubConfig } from '../controller/province/hub-config.js';
+import type { HubHttp } from '../controller/province/hub-http.js';
 import { PROVINCE_FORMATS, renderProvinceCsv, renderProvinceHtml, renderProvinceJson } from '../controller/province/province-render.js';
 import { InvalidPeriodError, parsePeriod, vnDate, type Period } from '../controller/reports/period.js';
 import { pick, type Lang } from './i18n.js';
@@ -28,7 +30,9 @@ export const provinceSpec = {
   help: {
     vi: `Cách dùng:
   loa province run [--config TỆP] [--data THƯ_MỤC] [--pretty]       chạy trung tâm tỉnh: nhận bản tóm tắt hằng ngày có chữ ký
-                                                                    của các khu vực qua MQTT (Ctrl-C để dừng)
+                                                                    của các khu vực qua MQTT (Ctrl-C để dừng), và trang toàn tỉnh
+                                                                    chỉ xem, không đăng nhập ("http", mặc định 127.0.0.1:8090;
+                                                                    địa chỉ khác chỉ dùng trong VPN của tỉnh)
   loa province area add <mã-khu-vực> --name TÊN --key HEX [--province-code MÃ]
                                                                     đăng ký một khu vực: mã = district.id của bộ điều khiển
                                                                     khu vực, HEX = khoá huyện của nó (64 chữ số hex)
@@ -40,7 +44,9 @@ export const provinceSpec = {
   Tuỳ chọn chung: --config TỆP (cấu hình JSON của trung tâm tỉnh), --data THƯ_MỤC (thư mục dữ liệu), --lang en`,
     en: `Usage:
   loa province run [--config FILE] [--data DIR] [--pretty]          run the province hub: take the areas' signed daily
-                                                                    summaries over MQTT (Ctrl-C stops it)
+                                                                    summaries over MQTT (Ctrl-C stops it), and the read-only
+                                                                    province view, no login ("http", default 127.0.0.1:8090;
+                                                                    another address only inside the province's VPN)
   loa province area add <area-id> --name NAME --key HEX [--province-code NN]
                                                                     register an area: id = the area controller's district.id,
                                                                     HEX = its district key (64 hex digits)
@@ -192,13 +198,21 @@ async function run(io: CliIo, lang: Lang, config: HubConfig, pretty: boolean): P
     io.stderr.write(pick(lang, { vi: `loa province run: không kết nối được tới ${broker.url} (${(err as Error).message}). Xem "broker" trong --config.`, en: `loa province run: cannot connect to ${broker.url} (${(err as Error).message}). See "broker" in --config.` }) + '\n');
     return 1;
   }
+  const web = await startProvinceView(io, lang, config, hub, logger('loa:hub:http'));
+  if (web === false) {
+    await service.stop();
+    await hub.close();
+    return 1;
+  }
+  const page = web === null ? pick(lang, { vi: 'tắt ("http": null)', en: 'off ("http": null)' }) : `${web.url}/`;
   const areas = await hub.areas();
   io.stderr.write(pick(lang, {
-    vi: `Trung tâm tỉnh đang chạy.\n  MQTT: ${broker.url} (${broker.username})\n  Dữ liệu: ${config.dataDir}\n  Khu vực đã đăng ký: ${areas.length}\nCtrl-C để dừng.`,
-    en: `Province hub running.\n  MQTT: ${broker.url} (${broker.username})\n  Data: ${config.dataDir}\n  Areas registered: ${areas.length}\nCtrl-C stops it.`,
+    vi: `Trung tâm tỉnh đang chạy.\n  MQTT: ${broker.url} (${broker.username})\n  Trang toàn tỉnh: ${page}\n  Dữ liệu: ${config.dataDir}\n  Khu vực đã đăng ký: ${areas.length}\nCtrl-C để dừng.`,
+    en: `Province hub running.\n  MQTT: ${broker.url} (${broker.username})\n  Province view: ${page}\n  Data: ${config.dataDir}\n  Areas registered: ${areas.length}\nCtrl-C stops it.`,
   }) + '\n');
   const release = await untilStopSignal();
   try {
+    await web?.stop();
     await service.stop();
     await hub.close();
   } finally {
@@ -206,6 +220,28 @@ async function run(io: CliIo, lang: Lang, config: HubConfig, pretty: boolean): P
   }
   io.stderr.write(pick(lang, { vi: 'Đã dừng.', en: 'Stopped.' }) + '\n');
   return 0;
+}
+
+/**
+ * The read-only province view (controller/province/hub-http.ts) where the configuration's `http` says: null when it
+ * is off, false (after saying why) when it cannot listen there.
+ */
+async function startProvinceView(io: CliIo, lang: Lang, config: HubConfig, hub: ProvinceHub, logger: Logger): Promise<HubHttp | null | false> {
+  if (config.http === null) return null;
+  const { HubHttp } = await import('../controller/province/hub-http.js');
+  const web = new HubHttp({ hub, heading: config.heading, host: config.http.host, port: config.http.port, logger });
+  try {
+    await web.start();
+    return web;
+  } catch (err) {
+    const where = `${config.http.host}:${config.http.port}`;
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    io.stderr.write(pick(lang, {
+      vi: `loa province run: không mở được trang toàn tỉnh ở ${where} (${code}). Đổi "http" trong --config (hoặc "http": null để tắt trang).`,
+      en: `loa province run: cannot open the province view on ${where} (${code}). Change "http" in --config (or "http": null to turn it off).`,
+    }) + '\n');
+    return false;
+  }
 }
 
 /** A domain error a person can act on: one line, its exit code; anything else is rethrown. */

@@ -1,7 +1,8 @@
 /**
  * The province hub's configuration file (`loa province … --config FILE`): its data folder, the MQTT broker its
- * areas' bridges deliver to, and the heading of its reports. Small on purpose: the hub has no carts, no web server
- * and no content of its own. Absent keys take the defaults; a missing file is all defaults.
+ * areas' bridges deliver to, where its read-only province view listens, and the heading of its reports. Small on
+ * purpose: the hub has no carts, no users and no content of its own. Absent keys take the defaults; a missing file
+ * is all defaults.
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../lib/config-error.js';
@@ -28,6 +29,20 @@ export const hubConfigSchema = Type.Object(
         Type.Null(),
       ],
       { default: null, description: "the hub's MQTT broker (the one its areas' bridges deliver to); null: `loa province run` refuses to start" },
+    ),
+    // The province view (hub-http.ts) has no login: loopback by default; another address only inside the province's VPN.
+    http: Type.Union(
+      [
+        Type.Object(
+          {
+            host: Type.String({ pattern: '^[A-Za-z0-9.:[\\]-]{1,253}$', default: '127.0.0.1', ...must('an address such as 127.0.0.1 or 0.0.0.0', 'một địa chỉ như 127.0.0.1 hoặc 0.0.0.0') }),
+            port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8090 }),
+          },
+          closed,
+        ),
+        Type.Null(),
+      ],
+      { default: { host: '127.0.0.1', port: 8090 }, description: 'where `loa province run` serves the province view (read-only, no login); null: no web page' },
     ),
     heading: Type.Object(
       {
