@@ -103,6 +103,12 @@ interface Cached {
   days: number[] | null;
 }
 
+/** The outcome of a summary the codec refused: its code when it is one of the hub's refusals, else bad-format. */
+function refusalOf(err: unknown): IngestOutcome {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && REFUSALS.has(code) ? (code as IngestOutcome) : 'bad-format';
+}
+
 export class ProvinceHub {
   readonly #db: SqliteDb;
   readonly #dataDir: string;
@@ -154,7 +160,7 @@ export class ProvinceHub {
     if (a.name.trim() === '') throw new HubError('bad-name', `Khu vực ${a.id} cần một tên (the area needs a name)`);
     const key = a.publicKey.trim().toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(key)) {
-      throw new HubError('bad-key', `Khoá ${JSON.stringify(a.publicKey)} không phải khoá công khai Ed25519 (64 chữ số hex, "loa controller status" của khu vực in ra) (not a raw Ed25519 public key)`);
+      throw new HubError('bad-key', `Khoá ${JSON.stringify(a.publicKey)} không phải khoá công khai Ed25519 (64 chữ số hex, "loa controller key show" của khu vực in ra) (not a raw Ed25519 public key: the area's "loa controller key show" prints it)`);
     }
     await hdb.upsertArea(this.#db, { id: a.id, name: a.name.trim(), provinceCode: a.provinceCode ?? null, key, at: this.#clock() });
     await this.#loadKeys();
@@ -185,13 +191,21 @@ export class ProvinceHub {
   async #decide(parts: HubParts, where: { area: string; kind: string; day: string | null } | undefined, bytes: Uint8Array): Promise<IngestOutcome> {
     if (where === undefined || (where.kind !== 'day' && where.kind !== 'registry')) return 'bad-format';
     if (bytes.length > parts.maxBytes) return 'too-large';
+    // `loa province area add` writes to province.db from another process while the hub runs: an area or a key this
+    // hub does not know yet is looked for there once before the summary is refused.
+    if (!this.#keys.has(where.area)) await this.#loadKeys();
     if (!this.#keys.has(where.area)) return 'unknown-area';
     let s: OpenedLike;
     try {
-      s = parts.open(bytes, (a) => this.#keys.get(a));
+      s = this.#openWith(parts, bytes);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      return typeof code === 'string' && REFUSALS.has(code) ? (code as IngestOutcome) : 'bad-format';
+      if ((err as { code?: unknown }).code !== 'bad-signature') return refusalOf(err);
+      await this.#loadKeys();
+      try {
+        s = this.#openWith(parts, bytes);
+      } catch (again) {
+        return refusalOf(again);
+      }
     }
     if (s.area !== where.area) return 'area-mismatch';
     if (s.kind !== where.kind || s.day !== where.day) return 'bad-format';
@@ -245,8 +259,13 @@ export class ProvinceHub {
     return hdb.heldStats(this.#db);
   }
 
+  #openWith(parts: HubParts, bytes: Uint8Array): OpenedLike {
+    return parts.open(bytes, (a) => this.#keys.get(a));
+  }
+
   /** The report of one area, computed from its replica (cached until the area sends a new summary or the day turns). */
   async areaReport(area: string, o: { period: Period; now: number }): Promise<Report> {
+    if (!this.#keys.has(area)) await this.#loadKeys();
     if (!this.#keys.has(area)) throw new HubError('unknown-area', `Không có khu vực ${JSON.stringify(area)} ở trung tâm tỉnh (loa province area list) (unknown area)`);
     return (await this.#cached(area, o)).report;
   }

@@ -126,6 +126,21 @@ describe('ProvinceHub.ingest', () => {
     ]);
   });
 
+  it('takes an area or a key registered by another process while it runs (loa province area add beside loa province run)', async () => {
+    const c = areaKey('nga-son');
+    const first = daySummary(c, '2025-11-03', 1, 4);
+    expect(await hub.ingest(first.topic, first.bytes)).toBe('unknown-area');
+    const other = await open(); // the CLI's own ProvinceHub on the same data folder
+    await other.addArea({ id: c.id, name: 'Nga Sơn', publicKey: c.publicHex });
+    const rotated = { ...a, ...areaKey(a.id) };
+    await other.addArea({ id: a.id, name: 'Triệu Sơn', publicKey: rotated.publicHex });
+    await other.close();
+    expect(await hub.ingest(first.topic, first.bytes)).toBe('stored');
+    const signedByNewKey = daySummary(rotated, '2025-11-04', 1, 6);
+    expect(await hub.ingest(signedByNewKey.topic, signedByNewKey.bytes)).toBe('stored');
+    expect(await plays(c.id)).toBe(4);
+  });
+
   it('accepts a second key of an area (a key rotation) and still the first', async () => {
     const next = areaKey(a.id);
     await hub.addArea({ id: a.id, name: 'Triệu Sơn', publicKey: next.publicHex });
