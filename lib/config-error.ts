@@ -3,6 +3,7 @@
  * policy sections, the controller's configuration, API bodies): the problem with its key path, the error that lists
  * them all, how a bad value is repeated, and the "did you mean" for a misspelt key.
  */
+import { readFile } from 'node:fs/promises';
 
 /** One thing wrong in a configuration: where, and what (the message repeats the bad value). */
 export interface ConfigProblem {
@@ -75,4 +76,24 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     }
   }
   return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/**
+ * The parsed JSON of a configuration file, for a loader to check (no path: undefined, i.e. all the defaults). A file
+ * that cannot be read or is not JSON is a ConfigError of one problem at `(file)`, in English and Vietnamese.
+ */
+export async function readJsonConfig(path: string | undefined): Promise<unknown> {
+  if (path === undefined) return undefined;
+  let body: string;
+  try {
+    body = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError([{ path: '(file)', message: `${path} cannot be read (${code})`, vi: `không đọc được ${path} (${code})` }]);
+  }
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}`, vi: `${path} không phải JSON hợp lệ: ${(err as Error).message}` }]);
+  }
 }

@@ -51,8 +51,7 @@
  * `files.tlsDir` is where the controller keeps ca.crt, server.crt, server.key and crl.pem for its TLS listener
  * (see mosquitto-files.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { ConfigError, type ConfigProblem } from '../../lib/config-error.js';
+import { ConfigError, readJsonConfig, type ConfigProblem } from '../../lib/config-error.js';
 import { check, must, secret, Type, type RuleContext, type Static } from '../../lib/schema.js';
 import { TOPIC_NAME, type DistrictOrigin } from '../../protocol/index.js';
 import { configuredHeading, DEFAULT_BOARD, DEFAULT_RECIPIENTS, DEFAULT_SIGNER, type ReportHeading, type ReportScope } from '../reports/heading.js';
@@ -364,21 +363,7 @@ export function usesTls(c: ControllerConfig): boolean {
  * over the file.
  */
 export async function loadControllerConfig(path: string | undefined, overrides: { dataDir?: string } = {}): Promise<ControllerConfig> {
-  let parsed: unknown;
-  if (path !== undefined) {
-    let body: string;
-    try {
-      body = await readFile(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new ConfigError([{ path: '(file)', message: `${path} cannot be read (${code})`, vi: `không đọc được ${path} (${code})` }]);
-    }
-    try {
-      parsed = JSON.parse(body);
-    } catch (err) {
-      throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}`, vi: `${path} không phải JSON hợp lệ: ${(err as Error).message}` }]);
-    }
-  }
+  const parsed = await readJsonConfig(path);
   const config = validateControllerConfig(parsed);
   return overrides.dataDir === undefined ? config : { ...config, dataDir: overrides.dataDir };
 }

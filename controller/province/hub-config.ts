@@ -4,8 +4,7 @@
  * purpose: the hub has no carts, no users and no content of its own. Absent keys take the defaults; a missing file
  * is all defaults.
  */
-import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../../lib/config-error.js';
+import { readJsonConfig } from '../../lib/config-error.js';
 import { check, must, secret, Type, type Static } from '../../lib/schema.js';
 
 const closed = { additionalProperties: false } as const;
@@ -70,21 +69,7 @@ export function validateHubConfig(input: unknown): HubConfig {
 
 /** Reads and checks the file (none: the defaults); `overrides.dataDir` (`--data`) wins over the file. */
 export async function loadHubConfig(path: string | undefined, overrides: { dataDir?: string } = {}): Promise<HubConfig> {
-  let parsed: unknown;
-  if (path !== undefined) {
-    let body: string;
-    try {
-      body = await readFile(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new ConfigError([{ path: '(file)', message: `${path} cannot be read (${code})`, vi: `không đọc được ${path} (${code})` }]);
-    }
-    try {
-      parsed = JSON.parse(body);
-    } catch (err) {
-      throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${(err as Error).message}`, vi: `${path} không phải JSON hợp lệ: ${(err as Error).message}` }]);
-    }
-  }
+  const parsed = await readJsonConfig(path);
   const config = validateHubConfig(parsed);
   return overrides.dataDir === undefined ? config : { ...config, dataDir: overrides.dataDir };
 }

@@ -4,7 +4,7 @@
  * render-html.ts); only the layout is the province's: a row per area and per commune instead of a column per cart.
  */
 import { BOM, csvLine } from '../reports/render-csv.js';
-import { escapeHtml } from '../reports/render-html.js';
+import { escapeHtml, REPORT_CSS } from '../reports/render-html.js';
 import { periodLabel, vnDate, vnDateParts, type Lang } from '../reports/period.js';
 import type { Figures } from '../reports/report.js';
 import { COLUMNS, faultList, formatNumber, hours, noteText } from '../reports/text.js';
@@ -100,31 +100,9 @@ export interface ProvinceHtmlOptions {
   issuedAt?: number;
 }
 
-const CSS = `
-@page { size: A4 portrait; margin: 20mm 15mm 20mm 30mm; }
-body { font-family: "Times New Roman", Times, serif; font-size: 13pt; line-height: 1.35; color: #000; max-width: 165mm; margin: 10mm auto; }
-.head { width: 100%; border-collapse: collapse; }
-.head td { vertical-align: top; text-align: center; border: none; padding: 0; }
-.head .body { width: 45%; font-size: 12pt; }
-.head .motto { font-weight: bold; }
-.head .motto span { display: inline-block; border-bottom: 1px solid #000; padding-bottom: 1px; }
-.date { text-align: right; font-style: italic; margin: 8pt 0 14pt; }
-h1 { text-align: center; font-size: 14pt; margin: 0; }
-.period { text-align: center; font-weight: bold; margin: 2pt 0 14pt; }
-h2 { font-size: 13pt; margin: 14pt 0 6pt; }
-h3 { font-size: 13pt; font-style: italic; margin: 10pt 0 4pt; }
-table.data { width: 100%; border-collapse: collapse; font-size: 10.5pt; }
-table.data th, table.data td { border: 1px solid #000; padding: 2pt 4pt; }
-table.data th { background: #eee; text-align: center; }
-table.data td.n { text-align: right; white-space: nowrap; }
-table.data tr.sum td { font-weight: bold; }
-table.data tr { page-break-inside: avoid; }
-.notes li { margin-bottom: 4pt; text-align: justify; }
-.sign { width: 100%; margin-top: 18pt; border-collapse: collapse; }
-.sign td { vertical-align: top; border: none; width: 50%; }
-.sign .right { text-align: center; font-weight: bold; }
-.sign .left { font-size: 11pt; }
-@media print { body { margin: 0; max-width: none; } h2, h3 { page-break-after: avoid; } }
+/** The area report's style, with a wider header column and smaller table text for the longer province tables. */
+const CSS = `${REPORT_CSS}.head .body { width: 45%; }
+table.data { font-size: 10.5pt; }
 `;
 
 /** The columns of the per-area and per-commune tables: the figures a province reads first. */

@@ -23,7 +23,8 @@ export function escapeHtml(value: string | number): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-const CSS = `
+/** The page's style (A4, Nghị định 30's fonts and margins); the province report adds to it. */
+export const REPORT_CSS = `
 @page { size: A4 portrait; margin: 20mm 15mm 20mm 30mm; }
 body { font-family: "Times New Roman", Times, serif; font-size: 13pt; line-height: 1.35; color: #000; max-width: 165mm; margin: 10mm auto; }
 .head { width: 100%; border-collapse: collapse; }
@@ -94,7 +95,7 @@ export function renderHtml(report: Report, options: HtmlOptions): string {
   const total = vi ? 'Cộng' : 'Total';
   const p: string[] = [];
   p.push(`<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8">`);
-  p.push(`<title>${escapeHtml(vi ? `Báo cáo ${label}` : `Report ${label}`)}</title><style>${CSS}</style></head><body>`);
+  p.push(`<title>${escapeHtml(vi ? `Báo cáo ${label}` : `Report ${label}`)}</title><style>${REPORT_CSS}</style></head><body>`);
   p.push(`<table class="head"><tr><td class="body">${issuingBody(h, lang)}</td>`);
   p.push(`<td class="motto">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<br><span>Độc lập - Tự do - Hạnh phúc</span></td></tr></table>`);
   p.push(`<p class="date">${escapeHtml(place)}, ngày ${issued.dd} tháng ${issued.mm} năm ${issued.year}</p>`);
