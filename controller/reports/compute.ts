@@ -5,9 +5,9 @@
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { Tally, round } from './aggregate.js';
-import { distanceToBoxM } from './geo.js';
+import { distanceToBoxM, latitudeSpanDeg, type Box } from './geo.js';
 import { vnDateParts, vnDay, type Period } from './period.js';
-import { communeView, type CommuneView } from './communes.js';
+import { communeView, type CommuneInfo, type CommuneView } from './communes.js';
 import * as q from './queries.js';
 import { fillRollup, migrateRollup, refreshRollup, selectDays, type DaySelection, type RollupUse } from './rollup.js';
 import type { ClipRow, CommuneRow, Report, ReportNote, TeamRank, UnitRow } from './report.js';
@@ -186,12 +186,12 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   for (const r of data.faults) tally(r.u).faults.set(r.code, r.n);
   const counters = new Map(data.amplifier.map((r) => [r.u, r]));
   const online = new Map(data.online.map((r) => [r.u, r.n]));
-  const placed = view.communes.filter((c) => c.lat !== null && c.lon !== null); // only the communes of that day
+  const near = communesNear(view.communes, REACH_M); // only the communes of that day
   for (const cell of data.cells) {
     const t = tally(cell.u);
     t.areas.add(`${Math.floor(cell.cy / 10)}:${Math.floor(cell.cx / 10)}`);
-    for (const c of placed) {
-      if (!t.communes.has(c.id) && distanceToBoxM(c.lat!, c.lon!, cell) <= REACH_M) t.communes.add(c.id);
+    for (const c of near(cell)) {
+      if (!t.communes.has(c.id) && distanceToBoxM(c.lat, c.lon, cell) <= REACH_M) t.communes.add(c.id);
     }
   }
 
@@ -268,6 +268,28 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     ranking: rank(rows, tallies, view, daysElapsed),
     notes,
   };
+}
+
+type Placed = CommuneInfo & { lat: number; lon: number };
+
+/**
+ * The communes with a centre, and a look-up of those whose centre may lie within `metres` of a box: the ones in its
+ * band of latitude (latitude order, two binary searches), so that a year of cells is not measured against every
+ * commune of a province. Whether one is within reach is still decided by {@link distanceToBoxM}.
+ */
+function communesNear(communes: readonly CommuneInfo[], metres: number): (box: Box) => readonly Placed[] {
+  const placed = communes.filter((c): c is Placed => c.lat !== null && c.lon !== null).sort((a, b) => a.lat - b.lat);
+  const span = latitudeSpanDeg(metres);
+  const firstAbove = (lat: number): number => {
+    let [lo, hi] = [0, placed.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (placed[mid]!.lat < lat) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (box) => placed.slice(firstAbove(box.lat0 - span), firstAbove(box.lat1 + span));
 }
 
 /** The note on the plays left out of the figures, or undefined when there are none. */

@@ -10,6 +10,14 @@ export function haversineM(lat1: number, lon1: number, lat2: number, lon2: numbe
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
+/**
+ * Degrees of latitude beyond which a point is surely more than `m` metres away: a great circle is never shorter than
+ * its change of latitude (haversine: the longitude term only adds), with a metre to spare for rounding.
+ */
+export function latitudeSpanDeg(m: number): number {
+  return (((m + 1) / EARTH_RADIUS_M) * 180) / Math.PI;
+}
+
 /** A latitude/longitude box (all bounds inclusive). */
 export interface Box {
   lat0: number;

@@ -5,8 +5,9 @@
  * returns at most a row per unit and day, clip, fault code, state-of-charge value or ~100 m cell.
  *
  * Parameters are numbered: ?1 the first day, ?2 the day after the last (local day numbers), ?3 the JSON array of
- * the days to take from `main`, ?4 a constant, ?5 and ?6 the local years of the first and last day; ?9 the JSON array
- * of the registered commune ids when the report is limited to one commune (itself and the communes merged into it).
+ * the days to take from `main`, ?4 a constant, ?5 and ?6 the local years of the first and last day, ?7 and ?8 the
+ * first and after-last of those days when they follow each other; ?9 the JSON array of the registered commune ids when
+ * the report is limited to one commune (itself and the communes merged into it).
  */
 import type { SqliteDb, SqlValue } from '../../lib/sqlite.js';
 import { DAY } from './day-sql.js';
@@ -33,19 +34,35 @@ const inScope = (s: Scope): string =>
   s.commune === null ? 'unit_id IN (SELECT id FROM units)' : 'unit_id IN (SELECT id FROM units WHERE commune_id IN (SELECT value FROM json_each(?9)))';
 
 /** The rows of a per-day table in `schema` that the report takes. */
-function part(s: Scope, schema: 'main' | 'temp', table: string, byYear: boolean): string {
+function part(s: Scope, source: Source, schema: 'main' | 'temp', table: string, byYear: boolean): string {
   // Tables keyed by `year` first are read for the period's year; `year = ?5` (one value) lets SQLite read them in key
   // order, so that grouping by the key needs no sort.
   const year = !byYear ? '' : s.firstYear === s.lastYear ? ' AND year = ?5' : ' AND year BETWEEN ?5 AND ?6';
-  const days = schema === 'main' ? ' AND day >= ?1 AND day < ?2 AND day IN (SELECT value FROM json_each(?3))' : '';
+  const days = schema === 'main' ? mainDaysSql(s.mainDays[source]) : '';
   return `${schema}.${table} WHERE ${inScope(s)}${year}${days}`;
+}
+
+/** The first and after-last of `days` (ascending, distinct) when they are one run of days, else null. */
+function oneRun(days: readonly number[]): [number, number] | null {
+  const first = days[0];
+  if (first === undefined || days[days.length - 1] !== first + days.length - 1) return null;
+  return [first, first + days.length];
+}
+
+/**
+ * The condition on `day` for the `main` rows: a range when the days follow each other (the usual case: the whole
+ * period rolled up), which spares SQLite a look-up of every row's day in the JSON list (a third of the time of the
+ * largest reads of a year report).
+ */
+function mainDaysSql(days: readonly number[]): string {
+  return oneRun(days) === null ? ' AND day >= ?1 AND day < ?2 AND day IN (SELECT value FROM json_each(?3))' : ' AND day >= ?7 AND day < ?8';
 }
 
 /** The rows of a per-day table for the report, `main` and `temp` together, as a subquery. */
 function days(s: Scope, source: Source, table: string, columns: string): string {
-  const temp = `SELECT ${columns} FROM ${part(s, 'temp', table, false)}`;
+  const temp = `SELECT ${columns} FROM ${part(s, source, 'temp', table, false)}`;
   if (s.mainDays[source].length === 0) return `(${temp})`;
-  return `(SELECT ${columns} FROM ${part(s, 'main', table, false)} UNION ALL ${temp})`;
+  return `(SELECT ${columns} FROM ${part(s, source, 'main', table, false)} UNION ALL ${temp})`;
 }
 
 /**
@@ -53,15 +70,20 @@ function days(s: Scope, source: Source, table: string, columns: string): string 
  * same column names) so that the many `main` rows are grouped in key order.
  */
 function grouped(s: Scope, source: Source, table: string, keys: string, inner: string, outer: string, where = '', byYear = true): string {
-  const one = (schema: 'main' | 'temp') => `SELECT ${keys}, ${inner} FROM ${part(s, schema, table, byYear)}${where} GROUP BY ${keys}`;
+  const one = (schema: 'main' | 'temp') => `SELECT ${keys}, ${inner} FROM ${part(s, source, schema, table, byYear)}${where} GROUP BY ${keys}`;
   if (s.mainDays[source].length === 0) return one('temp');
   return `SELECT ${keys}, ${outer} FROM (${one('main')} UNION ALL ${one('temp')}) GROUP BY ${keys}`;
 }
 
-/** Runs `sql` with the numbered parameters (the main days of `source` as ?3, `constant` as ?4, the commune as ?9). */
+/**
+ * Runs `sql` with the numbered parameters (the main days of `source` as ?3 and, when they are one run, ?7 and ?8;
+ * `constant` as ?4, the commune as ?9).
+ */
 function all<T>(db: SqliteDb, s: Scope, source: Source, sql: string, constant: SqlValue = null): Promise<T[]> {
+  const run = oneRun(s.mainDays[source]);
   const params: SqlValue[] = [s.firstDay, s.afterDay, JSON.stringify(s.mainDays[source]), constant, s.firstYear, s.lastYear];
-  if (s.commune !== null) params.push(null, null, s.commune);
+  params.push(run?.[0] ?? null, run?.[1] ?? null);
+  if (s.commune !== null) params.push(s.commune);
   // SQLite refuses parameters that a statement does not use: keep only up to the highest one it names.
   const used = Math.max(0, ...[...sql.matchAll(/\?(\d)/g)].map((m) => Number(m[1])));
   return db.all<T>(sql, params.slice(0, used));
