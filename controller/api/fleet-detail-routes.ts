@@ -8,13 +8,15 @@ import type { SqliteDb } from '../../lib/sqlite.js';
 import type { FleetRegistry } from '../fleet/registry.js';
 import { listUnitAlerts } from '../fleet/unit-alerts.js';
 import { HttpError, type HttpServer } from '../http/server.js';
-import { vnDayRange } from '../reports/period.js';
+import { vnDay, vnDayRange } from '../reports/period.js';
 import { apiRoute, badField, UNIT_READERS, type SessionLookup } from './guard.js';
 
 export interface FleetDetailRoutesOptions {
   db: SqliteDb;
   registry: FleetRegistry;
   sessions: SessionLookup;
+  /** Unix milliseconds (default `Date.now`): the day whose communes `/api/communes` lists. */
+  clock?: () => number;
 }
 
 /** One minute's readings (server time, Unix seconds). */
@@ -56,10 +58,17 @@ export function registerFleetDetailRoutes(server: HttpServer, o: FleetDetailRout
     return { alerts: await listUnitAlerts(o.db, id) };
   });
 
+  // Today's communes only (a commune merged away is no longer one on the map), with today's names and codes; a cart
+  // still registered in a former commune counts for the commune it is part of now (a split one's: its team's).
   apiRoute(server, o.sessions, 'GET', '/api/communes', UNIT_READERS, async () => {
-    const [communes, units] = await Promise.all([o.registry.listCommunes(), o.registry.listUnits()]);
+    const [history, units, teams] = await Promise.all([o.registry.communeHistory(), o.registry.listUnits(), o.registry.listTeams()]);
+    const view = history.asOf(vnDay(Math.floor((o.clock ?? Date.now)() / 1000)));
+    const teamCommune = new Map(teams.map((t) => [t.id, t.commune]));
     const count = new Map<string, number>();
-    for (const u of units) count.set(u.commune, (count.get(u.commune) ?? 0) + 1);
-    return { communes: communes.map((c) => ({ id: c.id, name: c.name, lat: c.lat ?? null, lon: c.lon ?? null, units: count.get(c.id) ?? 0 })) };
+    for (const u of units) {
+      const now = view.communeOf(u.commune, teamCommune.get(u.team) ?? u.commune);
+      count.set(now, (count.get(now) ?? 0) + 1);
+    }
+    return { communes: view.communes.map((c) => ({ id: c.id, code: c.code, name: c.name, lat: c.lat, lon: c.lon, units: count.get(c.id) ?? 0 })) };
   });
 }

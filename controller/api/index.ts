@@ -28,7 +28,7 @@ export type ApiOptions = Omit<FleetRoutesOptions, 'sessions'> & Omit<OfficeRoute
 export function registerApiRoutes(server: HttpServer, o: ApiOptions): void {
   registerOfficeRoutes(server, { db: o.db, users: o.users, library: o.library, workflow: o.workflow, district: o.district, ...(o.heading ? { heading: o.heading } : {}), ...(o.clock ? { clock: o.clock } : {}) });
   registerFleetRoutes(server, { ...o, sessions: o.users });
-  registerFleetDetailRoutes(server, { db: o.db, registry: o.registry, sessions: o.users });
+  registerFleetDetailRoutes(server, { db: o.db, registry: o.registry, sessions: o.users, ...(o.clock ? { clock: o.clock } : {}) });
   registerSettingsRoutes(server, { ...o, sessions: o.users });
   registerContentWriteRoutes(server, { users: o.users, library: o.library, workflow: o.workflow, manifests: o.manifests, district: o.district });
   registerUserRoutes(server, { users: o.users });

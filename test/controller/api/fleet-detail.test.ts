@@ -1,6 +1,7 @@
 // The console's cart page and map: a cart's readings over a Vietnam day, its alerts, the communes with centres.
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeAlerts, rateLimited } from '../../../controller/fleet/unit-alerts.js';
+import { vnDay } from '../../../controller/reports/period.js';
 import { addCart, call, loginAs, startController, T, TestCart, until, type Rig } from '../app/harness.js';
 
 let rig: Rig | undefined;
@@ -35,5 +36,18 @@ describe('GET /api/units/:id/telemetry, /alerts and /api/communes', () => {
     const communes = await call(c.httpUrl, 'GET', '/api/communes', { token });
     expect(communes.json.communes).toContainEqual(expect.objectContaining({ id: 'dan-luc', units: 1 }));
     expect((await call(c.httpUrl, 'GET', '/api/communes')).status).toBe(401);
+  });
+
+  it('lists today\'s communes only, counting a cart of a merged-away commune in the commune it is part of now', async () => {
+    rig = await startController({}, { clock: () => T * 1000 });
+    const c = rig.controller;
+    await addCart(rig);
+    const today = vnDay(T);
+    await c.registry.addCommune({ id: 'tan-dan', name: 'Xã Tân Dân', code: '99101', lat: 20.5, lon: 106.2, sinceDay: today });
+    await c.registry.mergeCommunes({ into: 'tan-dan', from: ['dan-luc'], onDay: today });
+    await c.registry.addCommune({ id: 'ngay-mai', name: 'Xã Ngày Mai', sinceDay: today + 1 });
+    const token = await loginAs(rig, 'xem', 'viewer');
+    const { json } = await call(c.httpUrl, 'GET', '/api/communes', { token });
+    expect(json.communes).toEqual([{ id: 'tan-dan', code: '99101', name: 'Xã Tân Dân', lat: 20.5, lon: 106.2, units: 1 }]);
   });
 });
