@@ -4,16 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateControllerConfig } from '../../../controller/app/config.js';
 import { ConfigError } from '../../../lib/config-error.js';
+import { problems } from '../../support/config-problems.js';
 
-function problems(input: unknown): { path: string; message: string; vi?: string }[] {
-  try {
-    validateControllerConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const HUB = { url: 'mqtts://hub.thanhhoa.example:8883', username: 'trieu-son', password: 'mat-khau-dai' };
 

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { controllerConfigSchema, DEFAULT_CONFIG, validateControllerConfig } from '../../../controller/app/config.js';
 import { ConfigError } from '../../../lib/config-error.js';
+import { problems } from '../../support/config-problems.js';
 
-function problems(input: unknown): { path: string; message: string; vi?: string }[] {
-  try {
-    validateControllerConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('validateControllerConfig', () => {
   it('fills what is left out with the defaults, and trims a public URL', () => {
