@@ -9,7 +9,8 @@ import { distanceToBoxM, latitudeSpanDeg, type Box } from './geo.js';
 import { vnDateParts, vnDay, type Period } from './period.js';
 import { communeView, type CommuneInfo, type CommuneView } from './communes.js';
 import * as q from './queries.js';
-import { fillRollup, migrateRollup, refreshRollup, selectDays, type DaySelection, type RollupUse } from './rollup.js';
+import { keptMonths, monthsOf, readMonth, sumMonths, type MonthData } from './months.js';
+import { dropTempTables, fillRollup, migrateRollup, refreshRollup, selectDays, type DaySelection, type RollupUse } from './rollup.js';
 import type { ClipRow, CommuneRow, Report, ReportNote, TeamRank, UnitRow } from './report.js';
 
 /** A new session starts after a gap of more than this between plays, seconds. */
@@ -72,19 +73,9 @@ export class UnknownCommuneError extends Error {
 }
 
 interface Data {
+  months: MonthData[];
   units: q.UnitInfo[];
-  playDays: q.PlayDay[];
-  clips: q.ClipCount[];
-  sessions: q.UnitCount[];
-  cells: q.PlayCell[];
-  metres: q.UnitSum[];
-  amplifier: q.UnitSum[];
-  soc: q.SocCount[];
-  lowDays: q.UnitCount[];
-  energy: q.EnergyDay[];
   faults: q.FaultRow[];
-  online: q.UnitCount[];
-  leftOut: q.LeftOutRow[];
 }
 
 /** The constants of the per-day SQL (day-sql.ts), as the rollup and the area's summaries use them. */
@@ -97,41 +88,57 @@ interface ReadWindow {
   commune: string | null;
 }
 
+const scopeOf = (w: ReadWindow, mainDays: q.Scope['mainDays']): q.Scope => ({
+  ...w,
+  firstDay: vnDay(w.start),
+  afterDay: vnDay(w.end - 1) + 1,
+  mainDays,
+});
+
+/** True when every day of the month came from the checked rollup (nothing computed for this report alone). */
+function allRolledUp(selection: DaySelection, start: number, end: number): boolean {
+  const days = vnDay(end - 1) + 1 - vnDay(start);
+  const fresh = selection.stale.plays.length + selection.stale.track.length === 0;
+  return fresh && Object.values(selection.main).every((d) => d.length === days);
+}
+
 /**
- * Everything the report needs, in one read transaction: the days that the rollup cannot give are computed into the
- * connection's `temp` tables inside it (which takes no lock on the database file).
+ * Everything the report needs, in one read transaction, month by month (months.ts): a month kept in memory is taken
+ * as it is; for the others, the days that the rollup cannot give are computed into the connection's `temp` tables
+ * (which takes no lock on the database file). A whole-fleet report keeps each month that came entirely from the
+ * checked rollup and is over by `stop`.
  */
-async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<{ data: Data; selection: DaySelection }> {
+async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<{ data: Data; stale: DaySelection['stale'] }> {
   return db.exclusive(async () => {
     await db.exec('BEGIN');
     try {
-      const selection = await selectDays(db, w, CONSTANTS, useRollup);
-      const s: q.Scope = {
-        ...w,
-        firstDay: vnDay(w.start),
-        afterDay: vnDay(w.end - 1) + 1,
-        firstYear: vnDateParts(w.start).year,
-        lastYear: vnDateParts(w.end - 1).year,
-        mainDays: selection.main,
-      };
+      const keep = useRollup === true && w.commune === null ? await keptMonths(db) : null;
+      const stale: DaySelection['stale'] = { plays: [], track: [] };
+      const months: MonthData[] = [];
+      for (const [start, end] of monthsOf(w.start, w.end)) {
+        const have = end <= w.stop ? keep?.get(start) : undefined;
+        if (have !== undefined) {
+          months.push(have);
+          continue;
+        }
+        const month = { ...w, start, end, stop: Math.max(start, Math.min(end, w.stop)) };
+        const selection = await selectDays(db, month, CONSTANTS, useRollup);
+        const data = await readMonth(db, scopeOf(month, selection.main), LOW_SOC, SESSION_GAP_S);
+        if (end <= w.stop && allRolledUp(selection, start, end)) keep?.keep(start, data);
+        stale.plays.push(...selection.stale.plays);
+        stale.track.push(...selection.stale.track);
+        months.push(data);
+      }
+      const s = scopeOf(w, { plays: [], track: [], telemetry: [], online: [] });
       const data: Data = {
+        months,
         units: await q.units(db, s),
-        playDays: await q.playDays(db, s),
-        clips: await q.clipCounts(db, s),
-        sessions: await q.sessions(db, s, SESSION_GAP_S),
-        cells: await q.playCells(db, s),
-        metres: await q.trackMetres(db, s),
-        amplifier: await q.amplifierSeconds(db, s),
-        soc: await q.socHistogram(db, s),
-        lowDays: await q.lowSocDays(db, s, LOW_SOC),
-        energy: await q.energyDays(db, s),
         faults: await q.faults(db, s, useRollup === 'replica'),
-        online: await q.onlineDays(db, s),
-        leftOut: await q.leftOut(db, s),
       };
-      return { data, selection };
+      return { data, stale };
     } finally {
       await db.exec('COMMIT');
+      await dropTempTables(db);
     }
   });
 }
@@ -161,8 +168,8 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   const members = commune === null ? null : JSON.stringify(view.membersOf(commune));
   const useRollup = options.rollup ?? true;
   if (useRollup === true) await warmRollup(db, period, now, options.clock);
-  const { data, selection } = await read(db, { start: period.start, end: period.end, stop, commune: members }, useRollup);
-  if (useRollup === true && selection.stale.plays.length + selection.stale.track.length > 0) await refreshRollup(db, selection.stale, CONSTANTS);
+  const { data, stale } = await read(db, { start: period.start, end: period.end, stop, commune: members }, useRollup);
+  if (useRollup === true && stale.plays.length + stale.track.length > 0) await refreshRollup(db, stale, CONSTANTS);
 
   const tallies = new Map<string, Tally>();
   const tally = (u: string): Tally => {
@@ -170,24 +177,10 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     if (t === undefined) tallies.set(u, (t = new Tally()));
     return t;
   };
-  for (const r of data.playDays) {
-    const t = tally(r.u);
-    t.plays += r.n;
-    t.broadcastSeconds += r.s;
-    t.days.add(r.day);
-    t.activeUnitDays++;
-  }
-  for (const r of data.clips) tally(r.u).clips.add(r.clip);
-  for (const r of data.sessions) tally(r.u).sessions = r.n;
-  for (const r of data.metres) tally(r.u).metres = r.v;
-  for (const r of data.soc) tally(r.u).soc.set(r.soc, r.n);
-  for (const r of data.lowDays) tally(r.u).daysBelow30 = r.n;
-  for (const r of data.energy) tally(r.u).addEnergyDay(r);
+  const sum = sumMonths(data.months, SESSION_GAP_S, tally);
   for (const r of data.faults) tally(r.u).faults.set(r.code, r.n);
-  const counters = new Map(data.amplifier.map((r) => [r.u, r]));
-  const online = new Map(data.online.map((r) => [r.u, r.n]));
   const near = communesNear(view.communes, REACH_M); // only the communes of that day
-  for (const cell of data.cells) {
+  for (const cell of sum.cells) {
     const t = tally(cell.u);
     t.areas.add(`${Math.floor(cell.cy / 10)}:${Math.floor(cell.cx / 10)}`);
     for (const c of near(cell)) {
@@ -206,7 +199,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     const t = tallies.get(u.unitId) ?? new Tally();
     if (u.retired && t.plays === 0) continue;
     t.units = 1;
-    const counter = counters.get(u.unitId);
+    const counter = sum.amplifier.get(u.unitId);
     let amplifierEstimated = false;
     if (counter !== undefined && counter.n > 0) t.amplifierSeconds = counter.v;
     else if (t.plays > 0) {
@@ -218,7 +211,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     if (u.retired) retired.push(u.unitId);
     else {
       t.daysCounted = Math.max(0, stopDay - Math.max(firstDay, vnDay(u.provisionedAt)));
-      t.offlineDays = Math.max(0, t.daysCounted - (online.get(u.unitId) ?? 0));
+      t.offlineDays = Math.max(0, t.daysCounted - (sum.online.get(u.unitId) ?? 0));
     }
     rows.push({
       unitId: u.unitId,
@@ -250,7 +243,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   if (estimated.length > 0) notes.push({ code: 'amplifier-estimated', units: estimated, warmupSeconds: WARMUP_S, tailSeconds: TAIL_S });
   if (now < period.end) notes.push({ code: 'period-incomplete', asOf: now });
   if (retired.length > 0) notes.push({ code: 'retired-units', units: retired });
-  const leftOut = leftOutNote(data.leftOut);
+  const leftOut = leftOutNote(sum.leftOut);
   if (leftOut !== undefined) notes.push(leftOut);
   const worn = rows.filter((r) => !r.retired && r.energy.healthPercent !== null && r.energy.healthPercent < REPLACE_BATTERY_BELOW);
   if (worn.length > 0) {
@@ -264,7 +257,7 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
     generatedAt: now,
     communes: communeRows,
     totals: total.figures(),
-    clips: clipRows(data.clips, new Set(rows.map((r) => r.unitId)), options.clipTitles),
+    clips: clipRows(sum.clips, new Set(rows.map((r) => r.unitId)), options.clipTitles),
     ranking: rank(rows, tallies, view, daysElapsed),
     notes,
   };

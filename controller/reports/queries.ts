@@ -5,12 +5,13 @@
  * returns at most a row per unit and day, clip, fault code, state-of-charge value or ~100 m cell.
  *
  * Parameters are numbered: ?1 the first day, ?2 the day after the last (local day numbers), ?3 the JSON array of
- * the days to take from `main`, ?4 a constant, ?5 and ?6 the local years of the first and last day, ?7 and ?8 the
- * first and after-last of those days when they follow each other; ?9 the JSON array of the registered commune ids when
+ * the days to take from `main`, ?4 a constant, ?5 and ?6 the first and after-last of those days when they follow each
+ * other; ?7 the JSON array of the registered commune ids when
  * the report is limited to one commune (itself and the communes merged into it).
  */
 import type { SqliteDb, SqlValue } from '../../lib/sqlite.js';
 import { DAY } from './day-sql.js';
+import { DAY_INDEXED } from './rollup-schema.js';
 import type { Source } from './rollup.js';
 
 /** What a query is asked about. */
@@ -21,9 +22,6 @@ export interface Scope {
   /** Its local days: the first and the one after the last. */
   firstDay: number;
   afterDay: number;
-  /** The local years of its first and last day (the same for every period of period.ts). */
-  firstYear: number;
-  lastYear: number;
   /** JSON array of the registered commune ids the report is limited to (reports/communes.ts `membersOf`), or null. */
   commune: string | null;
   /** Per source, the days to read from the rollup (`main`); every other day is in `temp`. */
@@ -31,15 +29,13 @@ export interface Scope {
 }
 
 const inScope = (s: Scope): string =>
-  s.commune === null ? 'unit_id IN (SELECT id FROM units)' : 'unit_id IN (SELECT id FROM units WHERE commune_id IN (SELECT value FROM json_each(?9)))';
+  s.commune === null ? 'unit_id IN (SELECT id FROM units)' : 'unit_id IN (SELECT id FROM units WHERE commune_id IN (SELECT value FROM json_each(?7)))';
 
-/** The rows of a per-day table in `schema` that the report takes. */
-function part(s: Scope, source: Source, schema: 'main' | 'temp', table: string, byYear: boolean): string {
-  // Tables keyed by `year` first are read for the period's year; `year = ?5` (one value) lets SQLite read them in key
-  // order, so that grouping by the key needs no sort.
-  const year = !byYear ? '' : s.firstYear === s.lastYear ? ' AND year = ?5' : ' AND year BETWEEN ?5 AND ?6';
+/** The rows of a per-day table in `schema` that the report takes (`main` ones through the index by day if it has one). */
+function part(s: Scope, source: Source, schema: 'main' | 'temp', table: string): string {
   const days = schema === 'main' ? mainDaysSql(s.mainDays[source]) : '';
-  return `${schema}.${table} WHERE ${inScope(s)}${year}${days}`;
+  const via = schema === 'main' && table in DAY_INDEXED ? ` INDEXED BY ${table}_by_day` : '';
+  return `${schema}.${table}${via} WHERE ${inScope(s)}${days}`;
 }
 
 /** The first and after-last of `days` (ascending, distinct) when they are one run of days, else null. */
@@ -55,33 +51,33 @@ function oneRun(days: readonly number[]): [number, number] | null {
  * largest reads of a year report).
  */
 function mainDaysSql(days: readonly number[]): string {
-  return oneRun(days) === null ? ' AND day >= ?1 AND day < ?2 AND day IN (SELECT value FROM json_each(?3))' : ' AND day >= ?7 AND day < ?8';
+  return oneRun(days) === null ? ' AND day >= ?1 AND day < ?2 AND day IN (SELECT value FROM json_each(?3))' : ' AND day >= ?5 AND day < ?6';
 }
 
 /** The rows of a per-day table for the report, `main` and `temp` together, as a subquery. */
 function days(s: Scope, source: Source, table: string, columns: string): string {
-  const temp = `SELECT ${columns} FROM ${part(s, source, 'temp', table, false)}`;
+  const temp = `SELECT ${columns} FROM ${part(s, source, 'temp', table)}`;
   if (s.mainDays[source].length === 0) return `(${temp})`;
-  return `(SELECT ${columns} FROM ${part(s, source, 'main', table, false)} UNION ALL ${temp})`;
+  return `(SELECT ${columns} FROM ${part(s, source, 'main', table)} UNION ALL ${temp})`;
 }
 
 /**
  * `SELECT keys, outer FROM <main and temp rows> GROUP BY keys`, grouped in each schema first (`inner`, with the
  * same column names) so that the many `main` rows are grouped in key order.
  */
-function grouped(s: Scope, source: Source, table: string, keys: string, inner: string, outer: string, where = '', byYear = true): string {
-  const one = (schema: 'main' | 'temp') => `SELECT ${keys}, ${inner} FROM ${part(s, source, schema, table, byYear)}${where} GROUP BY ${keys}`;
+function grouped(s: Scope, source: Source, table: string, keys: string, inner: string, outer: string, where = ''): string {
+  const one = (schema: 'main' | 'temp') => `SELECT ${keys}, ${inner} FROM ${part(s, source, schema, table)}${where} GROUP BY ${keys}`;
   if (s.mainDays[source].length === 0) return one('temp');
   return `SELECT ${keys}, ${outer} FROM (${one('main')} UNION ALL ${one('temp')}) GROUP BY ${keys}`;
 }
 
 /**
- * Runs `sql` with the numbered parameters (the main days of `source` as ?3 and, when they are one run, ?7 and ?8;
- * `constant` as ?4, the commune as ?9).
+ * Runs `sql` with the numbered parameters (the main days of `source` as ?3 and, when they are one run, ?5 and ?6;
+ * `constant` as ?4, the commune as ?7).
  */
 function all<T>(db: SqliteDb, s: Scope, source: Source, sql: string, constant: SqlValue = null): Promise<T[]> {
   const run = oneRun(s.mainDays[source]);
-  const params: SqlValue[] = [s.firstDay, s.afterDay, JSON.stringify(s.mainDays[source]), constant, s.firstYear, s.lastYear];
+  const params: SqlValue[] = [s.firstDay, s.afterDay, JSON.stringify(s.mainDays[source]), constant];
   params.push(run?.[0] ?? null, run?.[1] ?? null);
   if (s.commune !== null) params.push(s.commune);
   // SQLite refuses parameters that a statement does not use: keep only up to the highest one it names.
@@ -115,10 +111,12 @@ export interface PlayDay {
   day: number;
   n: number;
   s: number;
+  /** The latest end of the day's plays (start + seconds). */
+  e: number;
 }
-/** Plays and broadcast seconds per unit and local day, in unit and day order. */
+/** Plays, broadcast seconds and the latest end per unit and local day, in unit and day order. */
 export const playDays = (db: SqliteDb, s: Scope) =>
-  all<PlayDay>(db, s, 'plays', `SELECT unit_id u, day, n, s FROM ${days(s, 'plays', 'report_plays', 'unit_id, day, n, s')} ORDER BY u, day`);
+  all<PlayDay>(db, s, 'plays', `SELECT unit_id u, day, n, s, e FROM ${days(s, 'plays', 'report_plays', 'unit_id, day, n, s, e')} ORDER BY u, day`);
 
 export interface ClipCount {
   u: string;
@@ -134,16 +132,22 @@ export interface UnitCount {
   u: string;
   n: number;
 }
+
+export interface SessionStart {
+  u: string;
+  start: number;
+}
 /**
- * Sessions per unit, from each day's own session starts (day-sql.ts): a start counts when it also begins more than
- * ?4 seconds after the latest end of the unit's plays on the earlier days of the period.
+ * The plays that start a session when only the plays of the scope are looked at, per unit in start order: each day's
+ * own session starts (day-sql.ts) that also begin more than ?4 seconds after the latest end of the unit's plays on the
+ * scope's earlier days. compute.ts counts them across the months of a period.
  */
-export const sessions = (db: SqliteDb, s: Scope, gapSeconds: number) =>
-  all<UnitCount>(db, s, 'plays', `SELECT st.unit_id u, count(*) n
+export const sessionStarts = (db: SqliteDb, s: Scope, gapSeconds: number) =>
+  all<SessionStart>(db, s, 'plays', `SELECT st.unit_id u, st.start start
        FROM ${days(s, 'plays', 'report_sessions', 'unit_id, day, start')} st
        JOIN (SELECT unit_id, day, max(e) OVER (PARTITION BY unit_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) before
                FROM ${days(s, 'plays', 'report_plays', 'unit_id, day, e')}) pd ON pd.unit_id = st.unit_id AND pd.day = st.day
-      WHERE pd.before IS NULL OR st.start - pd.before > ?4 GROUP BY st.unit_id`, gapSeconds);
+      WHERE pd.before IS NULL OR st.start - pd.before > ?4 ORDER BY u, start`, gapSeconds);
 
 export interface PlayCell {
   u: string;
@@ -166,11 +170,11 @@ export interface UnitSum {
 }
 /** Metres travelled per unit (see `trackStatement`), n = track points. */
 export const trackMetres = (db: SqliteDb, s: Scope) =>
-  all<UnitSum>(db, s, 'track', `SELECT unit_id u, v, n FROM (${grouped(s, 'track', 'report_track', 'unit_id', 'total(m) v, sum(n) n', 'total(v) v, sum(n) n', '', false)})`);
+  all<UnitSum>(db, s, 'track', `SELECT unit_id u, v, n FROM (${grouped(s, 'track', 'report_track', 'unit_id', 'total(m) v, sum(n) n', 'total(v) v, sum(n) n')})`);
 
 /** Amplifier-on seconds per unit (see `telemetryStatements`); n = samples with a counter: 0 means not derivable. */
 export const amplifierSeconds = (db: SqliteDb, s: Scope) =>
-  all<UnitSum>(db, s, 'telemetry', `SELECT unit_id u, v, n FROM (${grouped(s, 'telemetry', 'report_amplifier', 'unit_id', 'total(v) v, sum(n) n', 'total(v) v, sum(n) n', '', false)})`);
+  all<UnitSum>(db, s, 'telemetry', `SELECT unit_id u, v, n FROM (${grouped(s, 'telemetry', 'report_amplifier', 'unit_id', 'total(v) v, sum(n) n', 'total(v) v, sum(n) n')})`);
 
 export interface SocCount {
   u: string;
@@ -225,4 +229,4 @@ export const faults = (db: SqliteDb, s: Scope, replica = false) =>
   replica
     ? all<FaultRow>(db, s, 'plays', `SELECT unit_id u, code, sum(n) n FROM replica_faults WHERE day >= ?1 AND day < ?2 AND ${inScope(s)} GROUP BY unit_id, code`)
     : db.all<FaultRow>(`SELECT unit_id u, code, count(*) n FROM events
-      WHERE kind = 'fault' AND time >= ?1 AND time < ?2 AND ${inScope(s)} GROUP BY unit_id, code`, s.commune === null ? [s.start, s.end] : [s.start, s.end, null, null, null, null, null, null, s.commune]);
+      WHERE kind = 'fault' AND time >= ?1 AND time < ?2 AND ${inScope(s)} GROUP BY unit_id, code`, s.commune === null ? [s.start, s.end] : [s.start, s.end, null, null, null, null, s.commune]);

@@ -9,6 +9,8 @@
  * correct, is explained in rollup.ts.
  */
 
+import { DAY } from './day-sql.js';
+
 /** The per-day tables of the first migration, without the `CREATE TABLE name` part. */
 const TABLES_V1: readonly [string, string][] = [
   // Plays of the unit that started that day: count, seconds, and the latest end (start + seconds).
@@ -66,6 +68,19 @@ export function dayTablesSql(schema: 'main' | 'temp', tables: readonly [string, 
   return tables.map(([name, columns]) => `CREATE TABLE ${ifNot}${schema}.${name} ${columns} WITHOUT ROWID;`).join('\n');
 }
 
+/**
+ * The tables keyed (unit, year, …, day), whose rows of one month a report reads (months.ts) through an index by day
+ * that holds every column it needs: without it, a month would cost a scan of each unit's whole year.
+ */
+export const DAY_INDEXED: Readonly<Record<string, string>> = {
+  report_clips: '(day, unit_id, clip, n, s)',
+  report_soc: '(day, unit_id, soc, n)',
+  report_cells: '(day, unit_id, cy, cx, lat0, lat1, lon0, lon1)',
+};
+const DAY_INDEXES_SQL = Object.entries(DAY_INDEXED)
+  .map(([table, columns]) => `CREATE INDEX main.${table}_by_day ON ${table} ${columns};`)
+  .join('\n');
+
 /** The `reports` area's migrations, in order (see `migrateArea` in controller/db/database.ts). */
 export const REPORT_MIGRATIONS: readonly string[] = [
   `-- The days rolled up (for every unit), with what their rows were computed with.
@@ -81,4 +96,31 @@ ${dayTablesSql('main', TABLES_V2)}`,
   `-- The carts' energy forecasts by day. The days rolled up before it have no rows here: the rollup's method changed
 -- with it (rollup.ts), so every day is rolled up again.
 ${dayTablesSql('main', TABLES_V3)}`,
+  `-- Indexes by day: a report reads its period month by month (months.ts). (\`main.\`: a report's temp tables of the
+-- same names would otherwise take them.)
+${DAY_INDEXES_SQL}
+-- The rolled-up days that a play or a track point inserted later touches, each stamped with a rising number: a
+-- report keeps the figures of the months it read in memory (months.ts) and forgets a month when one of its days is
+-- stamped after it read it. A point touches its own day and, when it belongs to a record older than the unit's
+-- newest, the days whose track segments span its record (report_track.lo..hi, see day-sql.ts trackStatement).
+CREATE TABLE main.report_changes (day INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE INDEX main.report_changes_by_seq ON report_changes (seq);
+CREATE TRIGGER main.report_changes_plays AFTER INSERT ON plays
+  WHEN EXISTS (SELECT 1 FROM report_days WHERE day = ${DAY('NEW.start')})
+BEGIN
+  INSERT INTO report_changes (day, seq) VALUES (${DAY('NEW.start')}, (SELECT coalesce(max(seq), 0) + 1 FROM report_changes))
+    ON CONFLICT (day) DO UPDATE SET seq = excluded.seq;
+END;
+CREATE TRIGGER main.report_changes_track AFTER INSERT ON track_points
+BEGIN
+  INSERT INTO report_changes (day, seq)
+    SELECT d, (SELECT coalesce(max(seq), 0) + 1 FROM report_changes) FROM (
+      SELECT ${DAY('NEW.time')} d WHERE EXISTS (SELECT 1 FROM report_days WHERE day = ${DAY('NEW.time')})
+      UNION
+      SELECT r.day FROM report_track r
+       WHERE EXISTS (SELECT 1 FROM track_points t WHERE t.unit_id = NEW.unit_id AND t.record > NEW.record)
+         AND r.unit_id = NEW.unit_id AND NEW.record BETWEEN r.lo AND r.hi)
+    WHERE true
+    ON CONFLICT (day) DO UPDATE SET seq = excluded.seq;
+END;`,
 ];

@@ -266,6 +266,15 @@ export async function selectDays(
   return { main, stale: { plays: badPlays, track: [...badTrack].sort((x, y) => x - y) } };
 }
 
+/**
+ * Drops the report's `temp` tables. They must not outlive the report: while they exist they hide the `main` tables of
+ * the same names from unqualified SQL, and `VACUUM INTO` (a backup: lib/sqlite.ts snapshotTo) then leaves out the
+ * indexes of the `main` ones.
+ */
+export async function dropTempTables(db: SqliteDb): Promise<void> {
+  for (const t of DAY_TABLES) await db.run(`DROP TABLE IF EXISTS temp.${t}`);
+}
+
 /** Rewrites rolled-up days whose plays or track changed after they were rolled up (late records). */
 export async function refreshRollup(db: SqliteDb, stale: DaySelection['stale'], c: DayConstants): Promise<void> {
   const method = methodOf(c);

@@ -15,6 +15,8 @@ const minute = (t: number): number => t / 60;
 
 export interface TempDb {
   db: SqliteDb;
+  /** The temporary folder of the database file. */
+  dir: string;
   dispose(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function tempDb(): Promise<TempDb> {
   await migrateArea(db, 'fleet', FLEET_MIGRATIONS);
   return {
     db,
+    dir,
     async dispose() {
       await db.close();
       rmSync(dir, { recursive: true, force: true });

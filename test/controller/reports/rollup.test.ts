@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeReport } from '../../../controller/reports/compute.js';
 import { generateFleet } from '../../../controller/reports/generate.js';
 import { haversineM } from '../../../controller/reports/geo.js';
+import { forgetMonths } from '../../../controller/reports/months.js';
 import { parsePeriod, vnDay } from '../../../controller/reports/period.js';
 import type { Report, UnitRow } from '../../../controller/reports/report.js';
 import { fillFixture, nov, tempDb, type TempDb } from './fixture.js';
@@ -37,8 +38,11 @@ describe('the report rollup', () => {
     expect(warm).toEqual(cold);
     expect(await rolledUpDays()).toEqual(days);
     expect(await report({ rollup: false })).toEqual(cold);
-    // The warm report really reads the rolled-up rows: change one and the figure follows.
+    // The warm report takes the month it keeps in memory, and a fresh connection's reads the rolled-up rows:
+    // change one, and only the latter follows.
     await t.db.run("UPDATE main.report_plays SET s = s + 1000 WHERE unit_id = 'b1' AND day = ?", [vnDay(nov(10))]);
+    expect(unit(await report(), 'b1').broadcastSeconds).toBe(unit(cold, 'b1').broadcastSeconds);
+    forgetMonths(t.db);
     expect(unit(await report(), 'b1').broadcastSeconds).toBe(unit(cold, 'b1').broadcastSeconds + 1000);
   });
 
