@@ -5,7 +5,7 @@
  *   GET /                                   the province report of a period (default: the current month) with a bar
  *                                           to choose the period and the language, download links, and every area's
  *                                           last day received and refusals, so that a late area shows at a glance
- *   GET /report?period=P&format=F&lang=L    the report alone: html (printable), csv or json (downloads)
+ *   GET /report?period=P&format=F&lang=L    the report alone: html (printable), csv, json or docx (downloads)
  *   GET /areas/<id>?period=P&lang=L         one area's report, rendered as the area controller renders its own
  *
  * Vietnamese first, `?lang=en` for English. A bad parameter is a 400 whose body is one line saying what to write.
@@ -21,6 +21,7 @@ import { InvalidPeriodError, parsePeriod, periodLabel, vnDate, vnDateParts, vnDa
 import { SETTLE_S } from '../reports/rollup.js';
 import type { HubHeading } from './hub-config.js';
 import { HubError, type HubArea, type IngestOutcome, type ProvinceHub } from './hub.js';
+import { provinceAddressees, renderProvinceDocx } from './province-docx.js';
 import { PROVINCE_FORMATS, renderProvinceCsv, renderProvinceHtml, renderProvinceJson, type ProvinceFormat } from './province-render.js';
 
 /** What the pages read of the hub. */
@@ -134,7 +135,8 @@ export class HubHttp {
     const file = `bao-cao-toan-tinh-${period.id}.${format}`;
     const headers = { 'Content-Disposition': `attachment; filename="${file}"` };
     if (format === 'csv') send(res, 200, 'text/csv; charset=utf-8', renderProvinceCsv(report, lang), headers);
-    else send(res, 200, 'application/json; charset=utf-8', renderProvinceJson(report, lang), headers);
+    else if (format === 'json') send(res, 200, 'application/json; charset=utf-8', renderProvinceJson(report, lang), headers);
+    else send(res, 200, DOCX_TYPE, await renderProvinceDocx(report, { lang, heading: this.#o.heading, issuedAt: now }), headers);
   }
 
   async #area(req: HttpRequest, res: ServerResponse): Promise<void> {
@@ -165,13 +167,12 @@ export class HubHttp {
 export function areaHeading(h: HubHeading, area: Pick<HubArea, 'name' | 'provinceCode'>): ReportHeading {
   const province = h.province.trim();
   if (province === '') return legacyHeading(area.name);
-  const addressees = h.recipients.filter((r) => !/^lưu\b/iu.test(r.trim()));
   return configuredHeading(
     {
       issuers: [...h.issuers],
       board: `TỈNH ${province.toLocaleUpperCase('vi')}`,
       place: h.place ?? province,
-      addressees: addressees.length > 0 ? addressees : ['Công an tỉnh (PV05)', 'Tỉnh đoàn'],
+      addressees: provinceAddressees(h),
       recipients: [...h.recipients],
       signer: { ...h.signer },
       wholeScope: { vi: area.name, en: area.name },
@@ -274,11 +275,13 @@ function formatOf(req: HttpRequest, lang: Lang): ProvinceFormat {
   if (format === null || format === '') return 'html';
   const found = PROVINCE_FORMATS.find((f) => f === format);
   if (found !== undefined) return found;
-  throw new PageError(400, say(lang, `Định dạng không hợp lệ: ${JSON.stringify(format.slice(0, 20))}. Hãy dùng format=html, csv hoặc json.`, `invalid format ${JSON.stringify(format.slice(0, 20))}: use format=html, csv or json`));
+  throw new PageError(400, say(lang, `Định dạng không hợp lệ: ${JSON.stringify(format.slice(0, 20))}. Hãy dùng format=html, csv, json hoặc docx.`, `invalid format ${JSON.stringify(format.slice(0, 20))}: use format=html, csv, json or docx`));
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  const bytes = Buffer.from(body, 'utf8');
+const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': bytes.length, 'Cache-Control': 'no-store' });
   res.end(bytes);
 }
@@ -329,6 +332,7 @@ function provinceBar(period: Period, lang: Lang, heading: HubHeading): string {
     ` <button type="submit">${escapeHtml(say(lang, 'Xem', 'Show'))}</button> <small>${escapeHtml(say(lang, 'tháng 2026-11, quý 2026-Q4, 6 tháng 2026-H2, năm 2026', 'month 2026-11, quarter 2026-Q4, half 2026-H2, year 2026'))}</small></form>`,
     `<p>${escapeHtml(periodLabel(period, lang))}: `,
     link(`/report${query({ period: p, format: 'csv', lang: langParam(lang) })}`, say(lang, 'Tải CSV (Excel)', 'Download CSV (Excel)')),
+    link(`/report${query({ period: p, format: 'docx', lang: langParam(lang) })}`, say(lang, 'Tải Word (DOCX)', 'Download Word (DOCX)')),
     link(`/report${query({ period: p, format: 'json', lang: langParam(lang) })}`, say(lang, 'Tải JSON', 'Download JSON')),
     link(`/report${query({ period: p, format: 'html', lang: langParam(lang) })}`, say(lang, 'Bản in', 'Printable page')),
     `${other}</p></div>`,

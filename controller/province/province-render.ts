@@ -1,7 +1,8 @@
 /**
- * The province report as JSON, CSV (for Excel) and a printable A4 HTML page, Vietnamese first with English
- * available. The words and number formats are the area reports' (controller/reports/text.ts, render-csv.ts,
- * render-html.ts); only the layout is the province's: a row per area and per commune instead of a column per cart.
+ * The province report as JSON, CSV (for Excel) and a printable A4 HTML page (the Word file: province-docx.ts),
+ * Vietnamese first with English available. The words and number formats are the area reports'
+ * (controller/reports/text.ts, render-csv.ts, render-html.ts); only the layout is the province's: a row per area and
+ * per commune instead of a column per cart.
  */
 import { BOM, csvLine } from '../reports/render-csv.js';
 import { escapeHtml, REPORT_CSS } from '../reports/render-html.js';
@@ -11,7 +12,8 @@ import { COLUMNS, faultList, formatNumber, hours, noteText } from '../reports/te
 import type { HubHeading } from './hub-config.js';
 import type { ProvinceNote, ProvinceReport } from './province-report.js';
 
-export const PROVINCE_FORMATS = ['json', 'csv', 'html'] as const;
+/** The formats of `loa province report` and the province view; docx is rendered by province-docx.ts. */
+export const PROVINCE_FORMATS = ['json', 'csv', 'html', 'docx'] as const;
 export type ProvinceFormat = (typeof PROVINCE_FORMATS)[number];
 
 /** The sentence of a province note. */
@@ -106,7 +108,7 @@ table.data { font-size: 10.5pt; }
 `;
 
 /** The columns of the per-area and per-commune tables: the figures a province reads first. */
-const ROW_COLUMNS: { vi: string; en: string; cell: (f: Figures, l: Lang) => string }[] = [
+export const ROW_COLUMNS: { vi: string; en: string; cell: (f: Figures, l: Lang) => string }[] = [
   { vi: 'Số xe', en: 'Carts', cell: (f, l) => formatNumber(f.units, l) },
   { vi: 'Số lượt phát', en: 'Plays', cell: (f, l) => formatNumber(f.plays, l) },
   { vi: 'Giờ phát thanh', en: 'Broadcast hours', cell: (f, l) => hours(f.broadcastSeconds, l) },

@@ -29,14 +29,14 @@ export interface DocxOptions {
 
 /** Twips (1/20 pt; 1 mm ≈ 56.7): A4 and the margins of Nghị định 30 (top, bottom 20 mm; left 30 mm; right 15 mm). */
 export const PAGE = { width: 11906, height: 16838, top: 1134, bottom: 1134, left: 1701, right: 850 } as const;
-const TEXT_WIDTH = PAGE.width - PAGE.left - PAGE.right;
+export const TEXT_WIDTH = PAGE.width - PAGE.left - PAGE.right;
 /** Font sizes in half-points: body 14 pt, the motto 13, the issuing body and "Quốc hiệu" 12, tables 12, recipients 11. */
 export const SIZE = { body: 28, motto: 26, number: 26, head: 24, table: 24, recipientsTitle: 24, recipients: 22 } as const;
 const FONT = 'Times New Roman';
-const INDENT = 567; // 1 cm first-line indent of body paragraphs
+export const INDENT = 567; // 1 cm first-line indent of body paragraphs
 const HEAD_COLUMNS = [3700, TEXT_WIDTH - 3700];
 
-interface Style {
+export interface Style {
   size?: number;
   bold?: boolean;
   italics?: boolean;
@@ -47,7 +47,7 @@ interface Style {
   keepNext?: boolean;
 }
 
-function para(text: string, s: Style = {}): Paragraph {
+export function para(text: string, s: Style = {}): Paragraph {
   return new Paragraph({
     alignment: s.align ?? AlignmentType.JUSTIFIED,
     spacing: { before: s.before ?? 0, after: s.after ?? 0 },
@@ -138,14 +138,24 @@ function header(w: HeadingWords, lang: Lang, issuedAt: number): Table {
 const cellBorder: IBorderOptions = { style: BorderStyle.SINGLE, size: 4, color: '000000' };
 const gridBorders = { top: cellBorder, bottom: cellBorder, left: cellBorder, right: cellBorder, insideHorizontal: cellBorder, insideVertical: cellBorder };
 
-/** A bordered table; the first row is the heading (bold, repeated on each page); `numeric` columns align right. */
-function grid(rows: string[][], widths: number[], numeric: (col: number) => boolean, boldLast = false): Table {
-  const size = widths.length <= 6 ? SIZE.table : SIZE.table - 2;
+/** How a {@link grid} may differ from the area report's tables: its type size (half-points), its cells' side margins (twips). */
+export interface GridLook {
+  size?: number;
+  cellMargin?: number;
+}
+
+/**
+ * A bordered table; the first row is the heading (bold, repeated on each page); `numeric` columns align right. The
+ * type is the tables' size, a point less past six columns, unless `look` says otherwise.
+ */
+export function grid(rows: string[][], widths: number[], numeric: (col: number) => boolean, boldLast = false, look: GridLook = {}): Table {
+  const size = look.size ?? (widths.length <= 6 ? SIZE.table : SIZE.table - 2);
   return new Table({
     width: { size: TEXT_WIDTH, type: WidthType.DXA },
     columnWidths: widths,
     layout: TableLayoutType.FIXED,
     borders: gridBorders,
+    ...(look.cellMargin === undefined ? {} : { margins: { left: look.cellMargin, right: look.cellMargin } }),
     rows: rows.map((cells, r) => new TableRow({
       tableHeader: r === 0,
       cantSplit: true,
@@ -165,15 +175,16 @@ function widths(first: number, others: number): number[] {
 }
 
 /** The indicators as rows, one column per set of figures: the same cells as the HTML page's tables. */
-function figureTable(columns: { head: string; f: Figures }[], lang: Lang): Table {
+export function figureTable(columns: { head: string; f: Figures }[], lang: Lang): Table {
   const rows = [[lang === 'vi' ? 'Chỉ tiêu' : 'Indicator', ...columns.map((c) => c.head)]];
   for (const col of COLUMNS) rows.push([col[lang], ...columns.map((c) => col.cell(c.f, lang))]);
   rows.push([lang === 'vi' ? 'Lỗi theo mã' : 'Faults by code', ...columns.map((c) => faultList(c.f, lang))]);
   return grid(rows, widths(3000, columns.length), (c) => c > 0);
 }
 
-const heading = (text: string): Paragraph => para(text, { bold: true, before: 240, after: 120, firstLine: INDENT, keepNext: true, align: AlignmentType.LEFT });
-const text = (t: string): Paragraph => para(t, { firstLine: INDENT, after: 120 });
+/** A section heading ("I. TỔNG HỢP CHUNG") and a body paragraph. */
+export const heading = (text: string): Paragraph => para(text, { bold: true, before: 240, after: 120, firstLine: INDENT, keepNext: true, align: AlignmentType.LEFT });
+export const text = (t: string): Paragraph => para(t, { firstLine: INDENT, after: 120 });
 
 function bodySections(report: Report, lang: Lang, wholeScope: ReportHeading['wholeScope']): (Paragraph | Table)[] {
   const vi = lang === 'vi';
@@ -215,6 +226,7 @@ function bodySections(report: Report, lang: Lang, wholeScope: ReportHeading['who
   return out;
 }
 
+/** "Nơi nhận" with the recipients on the left, the signature block on the right. */
 function signature(w: HeadingWords, lang: Lang): Table {
   const small = (t: string) => para(t, { size: SIZE.recipients, align: AlignmentType.LEFT });
   return sideBySide([4200, TEXT_WIDTH - 4200], [
@@ -265,31 +277,43 @@ export function stampZip(zip: Buffer, unixSeconds: number): Buffer {
   return zip;
 }
 
-/** The DOCX bytes of a report. The same report and options always give the same bytes. */
-export async function renderDocx(report: Report, options: DocxOptions): Promise<Buffer> {
-  const lang = options.lang ?? 'vi';
+/** The words of the model, as the subject line names it. */
+export const MODEL_WORDS = { vi: 'mô hình “Loa thanh niên – Vì an ninh Tổ quốc”', en: 'the “Youth loudspeaker – for national security” model' } as const;
+
+/** A report's document but for its figures: what {@link packReport} lays out around them. */
+export interface ReportFrame {
+  lang: Lang;
+  words: HeadingWords;
+  /** Unix seconds: the date line, the file's properties and the zip entries' dates. */
+  issuedAt: number;
+  /** The document's title in its properties. */
+  title: string;
+  /** The subject's lines under "BÁO CÁO", centred and bold; the short rule under them is sized from the first. */
+  subject: string[];
+  /** The sections between "Kính gửi" and the signature block. */
+  body: (Paragraph | Table)[];
+}
+
+/**
+ * The DOCX bytes of an administrative report: the header, "BÁO CÁO", the subject, "Kính gửi", the body, "Nơi nhận"
+ * and the signature block, on A4 with the page number from the second page on. The same frame gives the same bytes.
+ */
+export async function packReport(f: ReportFrame): Promise<Buffer> {
+  const { lang, words, issuedAt } = f;
   const vi = lang === 'vi';
-  const issuedAt = options.issuedAt ?? report.generatedAt;
-  const words = headingWords(options.heading, lang);
-  const model = vi ? 'mô hình “Loa thanh niên – Vì an ninh Tổ quốc”' : 'the “Youth loudspeaker – for national security” model';
-  const subjectLines = vi ? [`Kết quả hoạt động ${model}`, subjectPeriod(report.period, lang)] : [`Results of ${model},`, subjectPeriod(report.period, lang)];
-  const subject = subjectLines.join(' ');
-  const commune = report.commune === null ? undefined : (report.communes.find((x) => x.communeId === report.commune)?.name ?? report.commune);
   const children: (Paragraph | Table)[] = [
     header(words, lang, issuedAt),
     centred(vi ? 'BÁO CÁO' : 'REPORT', { bold: true, before: 360 }),
-    centred(subjectLines[0], { bold: true }),
-    centred(subjectLines[1], { bold: true }),
-    ...(commune === undefined ? [] : [centred(commune, { bold: true })]),
-    rule(Math.round(textWidth(subjectLines[0], SIZE.body) * 0.4), TEXT_WIDTH),
+    ...f.subject.map((line) => centred(line, { bold: true })),
+    rule(Math.round(textWidth(f.subject[0] ?? '', SIZE.body) * 0.4), TEXT_WIDTH),
     centred(addressLine(words, lang), { before: 240, after: 240 }),
-    ...bodySections(report, lang, options.heading.wholeScope),
+    ...f.body,
     new Paragraph({ children: [] }),
     signature(words, lang),
   ];
   const doc = new Document({
     creator: 'Loa',
-    title: subject,
+    title: f.title,
     styles: { default: { document: { run: { font: FONT, size: SIZE.body, language: { value: vi ? 'vi-VN' : 'en-GB' } }, paragraph: { spacing: { line: 276 } } } } },
     theme: { fonts: { headings: FONT, body: FONT } },
     sections: [{
@@ -304,6 +328,23 @@ export async function renderDocx(report: Report, options: DocxOptions): Promise<
       children,
     }],
   });
-  const packed = await Packer.toBuffer(doc, false, [{ path: 'docProps/core.xml', data: coreXml(subject, issuedAt) }]);
+  const packed = await Packer.toBuffer(doc, false, [{ path: 'docProps/core.xml', data: coreXml(f.title, issuedAt) }]);
   return stampZip(Buffer.from(packed), issuedAt);
+}
+
+/** The DOCX bytes of a report. The same report and options always give the same bytes. */
+export async function renderDocx(report: Report, options: DocxOptions): Promise<Buffer> {
+  const lang = options.lang ?? 'vi';
+  const issuedAt = options.issuedAt ?? report.generatedAt;
+  const model = MODEL_WORDS[lang];
+  const subjectLines = lang === 'vi' ? [`Kết quả hoạt động ${model}`, subjectPeriod(report.period, lang)] : [`Results of ${model},`, subjectPeriod(report.period, lang)];
+  const commune = report.commune === null ? undefined : (report.communes.find((x) => x.communeId === report.commune)?.name ?? report.commune);
+  return packReport({
+    lang,
+    words: headingWords(options.heading, lang),
+    issuedAt,
+    title: subjectLines.join(' '),
+    subject: commune === undefined ? subjectLines : [...subjectLines, commune],
+    body: bodySections(report, lang, options.heading.wholeScope),
+  });
 }

@@ -146,7 +146,7 @@ describe('the province view', () => {
     const en = await get('/?period=last-month&lang=en');
     expect(en.status).toBe(400);
     expect(en.text).toBe(`${new InvalidPeriodError('last-month', 'en').message}\n`);
-    expect((await get('/report?format=docx')).status).toBe(400);
+    expect((await get('/report?format=pdf')).status).toBe(400);
     expect((await get('/?lang=fr')).status).toBe(400);
   });
 
