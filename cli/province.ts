@@ -6,19 +6,25 @@
  *   loa province run [--config FILE] [--data DIR] [--pretty]
  *   loa province area add <area-id> --name NAME --key HEX [--province-code NN]
  *   loa province area list [--json]
- *   loa province report --period P [--format json|csv|html] [--out FILE]
+ *   loa province area password <area-id>
+ *   loa province mosquitto-setup [--port N] [--host ADDR] [--files DIR] [--conf-d DIR] [--tls-cert F --tls-key F --tls-ca F]
+ *   loa province report --period P [--format json|csv|html|docx] [--out FILE]   (docx needs --out)
  *   loa province status [--json]
  */
 import { existsSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../lib/config-error.js';
 import { createLoggerFactory, type Logger } from '../lib/logger.js';
 import { SchemaError } from '../controller/db/database.js';
+import { readSystemAccounts } from '../controller/broker/mosquitto-setup.js';
 import { HubError, ProvinceHub } from '../controller/province/hub.js';
-import { loadHubConfig, type HubConfig } from '../controller/province/hub-config.js';
+import { giveAreaAccount, HUB_BROKER_DEFAULTS, HubBrokerError, setUpHubBroker, type AreaAccountResult, type HubBrokerSetupResult } from '../controller/province/hub-broker-setup.js';
+import { openHubDb } from '../controller/province/hub-db.js';
+import { loadHubConfig, type HubConfig, type HubHeading } from '../controller/province/hub-config.js';
 import type { HubHttp } from '../controller/province/hub-http.js';
-import { PROVINCE_FORMATS, renderProvinceCsv, renderProvinceHtml, renderProvinceJson } from '../controller/province/province-render.js';
+import { PROVINCE_FORMATS, renderProvinceCsv, renderProvinceHtml, renderProvinceJson, type ProvinceFormat } from '../controller/province/province-render.js';
+import type { ProvinceReport } from '../controller/province/province-report.js';
 import { InvalidPeriodError, parsePeriod, vnDate, type Period } from '../controller/reports/period.js';
 import { pick, type Lang } from './i18n.js';
 import { choiceOf, journalPrefixFrom, logLevelFrom, parseCommand, printConfigProblems, untilStopSignal, UsageError, type CliIo, type GroupSpec } from './io.js';
@@ -35,11 +41,21 @@ export const provinceSpec = {
                                                                     địa chỉ khác chỉ dùng trong VPN của tỉnh)
   loa province area add <mã-khu-vực> --name TÊN --key HEX [--province-code MÃ]
                                                                     đăng ký một khu vực: mã = district.id của bộ điều khiển
-                                                                    khu vực, HEX = khoá huyện của nó (64 chữ số hex)
+                                                                    khu vực, HEX = khoá huyện của nó (64 chữ số hex); cho nó
+                                                                    tài khoản ở Mosquitto của trung tâm (mật khẩu in một lần)
   loa province area list [--json]                                   các khu vực đã đăng ký và khoá của chúng
-  loa province report --period KỲ [--format json|csv|html] [--out TỆP]
+  loa province area password <mã-khu-vực>                           mật khẩu MQTT mới cho khu vực (mật khẩu cũ hết hiệu lực
+                                                                    khi Mosquitto đọc lại: systemctl reload mosquitto)
+  loa province mosquitto-setup [--port N] [--host ĐỊA_CHỈ] [--files THƯ_MỤC] [--conf-d THƯ_MỤC]
+                               [--tls-cert TỆP --tls-key TỆP --tls-ca TỆP]
+                                                                    (chạy bằng root) ghi tệp mật khẩu, ACL và conf.d/loa-hub.conf
+                                                                    cho Mosquitto của trung tâm (mặc định cổng 8883, 0.0.0.0,
+                                                                    /var/lib/loa/province-mosquitto, /etc/mosquitto/conf.d) và
+                                                                    chuyển "broker" của --config sang nó
+  loa province report --period KỲ [--format json|csv|html|docx] [--out TỆP]
                                                                     báo cáo toàn tỉnh: theo khu vực, theo xã, xếp hạng thi đua
-                                                                    các tổ; KỲ: 2026-11, 2026-Q4, 2026-H2, 2026
+                                                                    các tổ; KỲ: 2026-11, 2026-Q4, 2026-H2, 2026; docx là tệp
+                                                                    Word để ký và gửi: cần --out TỆP
   loa province status [--json]                                      số bản tóm tắt đã nhận, lần nhận cuối, số bị từ chối và lý do
   Tuỳ chọn chung: --config TỆP (cấu hình JSON của trung tâm tỉnh), --data THƯ_MỤC (thư mục dữ liệu), --lang en`,
     en: `Usage:
@@ -49,11 +65,21 @@ export const provinceSpec = {
                                                                     another address only inside the province's VPN)
   loa province area add <area-id> --name NAME --key HEX [--province-code NN]
                                                                     register an area: id = the area controller's district.id,
-                                                                    HEX = its district key (64 hex digits)
+                                                                    HEX = its district key (64 hex digits); the area also gets
+                                                                    an account on the hub's Mosquitto (password printed once)
   loa province area list [--json]                                   the registered areas and their keys
-  loa province report --period P [--format json|csv|html] [--out FILE]
+  loa province area password <area-id>                              a new MQTT password for the area (the old one stops
+                                                                    working when Mosquitto reloads: systemctl reload mosquitto)
+  loa province mosquitto-setup [--port N] [--host ADDR] [--files DIR] [--conf-d DIR]
+                               [--tls-cert FILE --tls-key FILE --tls-ca FILE]
+                                                                    (as root) write the password file, ACL and conf.d/loa-hub.conf
+                                                                    of the hub's Mosquitto (default port 8883, 0.0.0.0,
+                                                                    /var/lib/loa/province-mosquitto, /etc/mosquitto/conf.d) and
+                                                                    switch the --config file's "broker" to it
+  loa province report --period P [--format json|csv|html|docx] [--out FILE]
                                                                     the province report: by area, by commune, the team ranking;
-                                                                    P: 2026-11, 2026-Q4, 2026-H2, 2026
+                                                                    P: 2026-11, 2026-Q4, 2026-H2, 2026; docx is the Word file
+                                                                    to sign and send: it needs --out FILE
   loa province status [--json]                                      summaries received, the last one, refusals and why
   Common options: --config FILE (the hub's JSON configuration), --data DIR (data folder), --lang en`,
   },
@@ -68,11 +94,20 @@ export const provinceSpec = {
     period: { type: 'string' },
     format: { type: 'string', default: 'json', choices: PROVINCE_FORMATS },
     out: { type: 'string' },
+    port: { type: 'string', number: { min: 1, max: 65_535, integer: true } },
+    host: { type: 'string' },
+    files: { type: 'string' },
+    'conf-d': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-ca': { type: 'string' },
   },
   commands: [
     { name: 'run', options: [...COMMON, 'pretty'], args: 0 },
     { name: 'area add', options: [...COMMON, 'name', 'key', 'province-code'], args: 1 },
     { name: 'area list', options: [...COMMON, 'json'], args: 0 },
+    { name: 'area password', options: [...COMMON], args: 1 },
+    { name: 'mosquitto-setup', options: [...COMMON, 'port', 'host', 'files', 'conf-d', 'tls-cert', 'tls-key', 'tls-ca'], args: 0 },
     { name: 'report', options: [...COMMON, 'period', 'format', 'out'], args: 0 },
     { name: 'status', options: [...COMMON, 'json'], args: 0 },
   ],
@@ -125,7 +160,129 @@ async function areaAdd(io: CliIo, lang: Lang, config: HubConfig, id: string | un
     }
   });
   io.stdout.write(pick(lang, { vi: `Đã đăng ký khu vực ${id} (${v.name}).`, en: `Registered area ${id} (${v.name}).` }) + '\n');
+  io.stdout.write(accountLines(lang, id, await areaAccount(config, id, false), false).join('\n') + '\n');
   return 0;
+}
+
+/** `area password`: a new password for a registered area. */
+async function areaPassword(io: CliIo, lang: Lang, config: HubConfig, id: string | undefined): Promise<number> {
+  if (id === undefined) throw new UsageError(pick(lang, { vi: 'cần mã khu vực (district.id của khu vực đó)', en: 'needs the area id (its district.id)' }));
+  if (!existsSync(join(config.dataDir, 'province.db'))) throw new NoHubDataError(config.dataDir);
+  io.stdout.write(accountLines(lang, id, await areaAccount(config, id, true), true).join('\n') + '\n');
+  return 0;
+}
+
+const asRoot = (): boolean => process.getuid?.() === 0;
+
+/** The area's account at the hub's Mosquitto (controller/province/hub-broker-setup.ts). */
+async function areaAccount(config: HubConfig, area: string, renew: boolean): Promise<AreaAccountResult> {
+  const db = await openHubDb(join(config.dataDir, 'province.db'));
+  try {
+    return await giveAreaAccount({ db, area, renew, now: systemSeconds(), accounts: await readSystemAccounts(), root: asRoot() });
+  } finally {
+    await db.close();
+  }
+}
+
+/** The password (once), the area's `bridge-setup` line, and what makes Mosquitto take it. */
+function accountLines(lang: Lang, area: string, r: AreaAccountResult, renewed: boolean): string[] {
+  if (r.password === null) {
+    return [pick(lang, { vi: `Tài khoản MQTT ${area} ở trung tâm giữ mật khẩu cũ (mật khẩu mới: loa province area password ${area}).`, en: `The MQTT account ${area} at the hub keeps its password (a new one: loa province area password ${area}).` })];
+  }
+  const p = r.place;
+  const host = p?.host ?? pick(lang, { vi: 'TÊN_MÁY_TRUNG_TÂM', en: 'HUB_HOST' });
+  const tls = p === null || p.tlsCa !== null;
+  const hint = `sudo loa controller bridge-setup --hub-host ${host} --hub-port ${p?.port ?? HUB_BROKER_DEFAULTS.port} --user ${area} --password-file /root/hub-password${tls ? ' --ca /etc/loa/hub-ca.crt' : ''}`;
+  const lines = [
+    pick(lang, { vi: `Mật khẩu MQTT${renewed ? ' mới' : ''} của khu vực ${area} ở trung tâm (chỉ in lần này; trung tâm chỉ giữ bản băm):`, en: `The ${renewed ? 'new ' : ''}MQTT password of area ${area} at the hub (printed only now; the hub keeps only its hash):` }),
+    `  ${r.password}`,
+    pick(lang, { vi: 'Ở khu vực: ghi nó vào /root/hub-password (chmod 600) rồi chạy', en: 'At the area: put it in /root/hub-password (chmod 600), then run' }),
+    `  ${hint}`,
+  ];
+  if (p?.tlsCa) lines.push(pick(lang, { vi: `  (/etc/loa/hub-ca.crt: bản sao của ${p.tlsCa} ở trung tâm)`, en: `  (/etc/loa/hub-ca.crt: a copy of the hub's ${p.tlsCa})` }));
+  if (r.rewritten.length > 0) {
+    const files = r.rewritten.join(', ');
+    lines.push(pick(lang, { vi: `Đã ghi lại ${files}: systemctl reload mosquitto là đủ${renewed ? ' (mật khẩu cũ hết hiệu lực từ lúc đó)' : ''}.`, en: `Rewrote ${files}: systemctl reload mosquitto is enough${renewed ? ' (the old password stops working then)' : ''}.` }));
+  } else {
+    lines.push(pick(lang, { vi: 'Mosquitto của trung tâm chưa được Loa cài: sudo loa province mosquitto-setup (ghi cả tài khoản này).', en: "Loa has not set up the hub's Mosquitto yet: sudo loa province mosquitto-setup (it writes this account too)." }));
+  }
+  return lines;
+}
+
+interface SetupValues {
+  config?: string | undefined;
+  data?: string | undefined;
+  port?: string | undefined;
+  host?: string | undefined;
+  files?: string | undefined;
+  'conf-d'?: string | undefined;
+  'tls-cert'?: string | undefined;
+  'tls-key'?: string | undefined;
+  'tls-ca'?: string | undefined;
+}
+
+const HOST = /^[A-Za-z0-9.:-]{1,253}$/;
+const TLS_FLAGS = ['tls-cert', 'tls-key', 'tls-ca'] as const;
+
+/** A path Mosquitto reads from its configuration: it stops at the first space, so none is allowed. */
+function mosquittoPath(lang: Lang, flag: string, value: string): string {
+  if (/\s/.test(value)) throw new UsageError(`--${flag} ${value}: ${pick(lang, { vi: 'đường dẫn không được có dấu cách (Mosquitto cắt ở đó)', en: 'the path must have no spaces (Mosquitto cuts it there)' })}`);
+  return resolve(value);
+}
+
+/** The three TLS files, all or none. */
+function tlsFiles(lang: Lang, v: SetupValues): { cert: string; key: string; ca: string } | null {
+  const given = TLS_FLAGS.filter((k) => v[k] !== undefined);
+  if (given.length === 0) return null;
+  const missing = TLS_FLAGS.filter((k) => v[k] === undefined);
+  if (missing.length > 0) throw new UsageError(pick(lang, { vi: `thiếu ${missing.map((k) => `--${k}`).join(', ')} (TLS cần cả --tls-cert, --tls-key và --tls-ca)`, en: `missing ${missing.map((k) => `--${k}`).join(', ')} (TLS needs --tls-cert, --tls-key and --tls-ca together)` }));
+  return { cert: mosquittoPath(lang, 'tls-cert', v['tls-cert']!), key: mosquittoPath(lang, 'tls-key', v['tls-key']!), ca: mosquittoPath(lang, 'tls-ca', v['tls-ca']!) };
+}
+
+/** `mosquitto-setup`: the hub's Mosquitto files and the configuration's switch to it. */
+async function mosquittoSetup(io: CliIo, lang: Lang, v: SetupValues): Promise<number> {
+  if (v.config === undefined) throw new UsageError(pick(lang, { vi: 'cần --config TỆP (cấu hình của trung tâm, ví dụ /etc/loa/province.json; chưa có thì được tạo)', en: "needs --config FILE (the hub's configuration, e.g. /etc/loa/province.json; made when missing)" }));
+  const host = v.host ?? HUB_BROKER_DEFAULTS.host;
+  if (!HOST.test(host)) throw new UsageError(`--host ${host}: ${pick(lang, { vi: 'cần một địa chỉ như 127.0.0.1 hoặc 0.0.0.0', en: 'must be an address such as 127.0.0.1 or 0.0.0.0' })}`);
+  const d = await setUpHubBroker({
+    configFile: v.config,
+    ...(v.data === undefined ? {} : { dataDir: v.data }),
+    confDir: v['conf-d'] ?? HUB_BROKER_DEFAULTS.confDir,
+    filesDir: mosquittoPath(lang, 'files', v.files ?? HUB_BROKER_DEFAULTS.filesDir),
+    port: v.port === undefined ? HUB_BROKER_DEFAULTS.port : Number(v.port),
+    host,
+    tls: tlsFiles(lang, v),
+    now: systemSeconds(),
+    accounts: await readSystemAccounts(),
+    root: asRoot(),
+  });
+  io.stdout.write(setupLines(lang, d, host).join('\n') + '\n');
+  return 0;
+}
+
+function setupLines(lang: Lang, d: HubBrokerSetupResult, host: string): string[] {
+  const tls = d.place.tlsCa === null ? '' : ', TLS';
+  const owner =
+    d.grouped === true
+      ? pick(lang, { vi: '  Nhóm mosquitto (thư mục 2750, tệp 0640)', en: '  Group mosquitto (folder 2750, files 0640)' })
+      : d.grouped === 'not-root'
+        ? pick(lang, { vi: '  Không đổi nhóm: lệnh không chạy bằng root', en: '  Groups unchanged: not running as root' })
+        : pick(lang, { vi: '  Không đổi nhóm: máy này không có nhóm mosquitto', en: '  Groups unchanged: this machine has no group mosquitto' });
+  const copy = d.savedCopy === null ? '' : pick(lang, { vi: ` Bản cũ: ${d.savedCopy.path}${d.savedCopy.made ? '' : ' (có từ lần trước, giữ nguyên)'}`, en: ` The earlier file: ${d.savedCopy.path}${d.savedCopy.made ? '' : ' (kept from an earlier run)'}` });
+  return [
+    pick(lang, { vi: 'Đã ghi cấu hình Mosquitto của trung tâm tỉnh:', en: "Wrote the hub's Mosquitto setup:" }),
+    `  ${d.confFile}: ${pick(lang, { vi: `cổng ${d.place.port} (${host})${tls}`, en: `port ${d.place.port} (${host})${tls}` })}`,
+    `  ${d.passwordFile}, ${d.aclFile}: ${pick(lang, { vi: `${d.areas} khu vực và tài khoản ${d.username}`, en: `${d.areas} area(s) and the account ${d.username}` })}`,
+    owner,
+    ...(d.place.tlsCa === null && !/^(127\.|::1$|localhost$)/.test(host)
+      ? [pick(lang, { vi: '  Không có TLS: mật khẩu của các khu vực đi qua mạng không mã hoá; chỉ dùng trong VPN của tỉnh, hoặc thêm --tls-cert, --tls-key, --tls-ca', en: "  No TLS: the areas' passwords cross the network unencrypted; use it only inside the province's VPN, or add --tls-cert, --tls-key, --tls-ca" })]
+      : []),
+    pick(lang, { vi: `Đã chuyển "broker" của ${d.configFile} sang Mosquitto này (${d.brokerUrl}, ${d.username}, mật khẩu mới).${copy}`, en: `Switched the "broker" of ${d.configFile} to this Mosquitto (${d.brokerUrl}, ${d.username}, a new password).${copy}` }),
+    pick(lang, {
+      vi: `Bước tiếp theo: systemctl restart mosquitto, rồi khởi động lại trung tâm (loa province run --config ${d.configFile}). Sau đó area add / area password chỉ cần systemctl reload mosquitto.`,
+      en: `Next: systemctl restart mosquitto, then restart the hub (loa province run --config ${d.configFile}). After that, area add / area password need only systemctl reload mosquitto.`,
+    }),
+  ];
 }
 
 async function areaList(io: CliIo, lang: Lang, config: HubConfig, json: boolean): Promise<number> {
@@ -139,21 +296,48 @@ async function areaList(io: CliIo, lang: Lang, config: HubConfig, json: boolean)
   return 0;
 }
 
+/** The report in `format`, as the bytes to write. */
+async function rendered(r: ProvinceReport, format: ProvinceFormat, lang: Lang, heading: HubHeading): Promise<string | Buffer> {
+  switch (format) {
+    case 'json':
+      return renderProvinceJson(r, lang);
+    case 'csv':
+      return renderProvinceCsv(r, lang);
+    case 'html':
+      return renderProvinceHtml(r, { lang, heading });
+    case 'docx':
+      return (await import('../controller/province/province-docx.js')).renderProvinceDocx(r, { lang, heading });
+  }
+}
+
 async function report(io: CliIo, lang: Lang, config: HubConfig, v: { period?: string | undefined; format: string; out?: string | undefined }): Promise<number> {
   const period = periodOf(v.period, lang);
   const format = choiceOf(lang, '--format', v.format, PROVINCE_FORMATS);
+  // A Word file is bytes for a file, not for the terminal: ask for the file before computing anything.
+  if (format === 'docx' && v.out === undefined) {
+    io.stderr.write(pick(lang, {
+      vi: `loa province report: --format docx là tệp Word, không in ra màn hình được: thêm --out bao-cao-toan-tinh-${period.id}.docx`,
+      en: `loa province report: --format docx is a Word file and cannot go to the terminal: add --out bao-cao-toan-tinh-${period.id}.docx`,
+    }) + '\n');
+    return 2;
+  }
   if (v.out !== undefined && !(await stat(dirname(v.out)).then((s) => s.isDirectory(), () => false))) {
     io.stderr.write(pick(lang, { vi: `loa province report: không có thư mục ${dirname(v.out)} (tạo nó trước, hoặc chọn nơi khác)`, en: `loa province report: there is no folder ${dirname(v.out)} (make it first, or choose another place)` }) + '\n');
     return 1;
   }
   const r = await withHub(config, false, (hub) => hub.provinceReport({ period, now: systemSeconds() }));
-  const text =
-    format === 'json' ? renderProvinceJson(r, lang) : format === 'csv' ? renderProvinceCsv(r, lang) : renderProvinceHtml(r, { lang, heading: config.heading });
+  const bytes = await rendered(r, format, lang, config.heading);
   if (v.out === undefined) {
-    io.stdout.write(text);
+    io.stdout.write(bytes);
     return 0;
   }
-  await writeFile(v.out, text, 'utf8');
+  try {
+    await writeFile(v.out, bytes);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    io.stderr.write(pick(lang, { vi: `loa province report: không ghi được ${v.out} (${why})`, en: `loa province report: cannot write ${v.out} (${why})` }) + '\n');
+    return 1;
+  }
   io.stderr.write(pick(lang, { vi: `Đã ghi báo cáo toàn tỉnh ${period.id} vào ${v.out}.`, en: `Wrote the ${period.id} province report to ${v.out}.` }) + '\n');
   return 0;
 }
@@ -254,6 +438,16 @@ function reportError(io: CliIo, lang: Lang, command: string, err: unknown): numb
     }) + '\n');
     return 2;
   }
+  if (err instanceof HubBrokerError) {
+    io.stderr.write(`loa province ${command}: ${pick(lang, err)}\n`);
+    return 2;
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    const path = (err as NodeJS.ErrnoException).path ?? '';
+    io.stderr.write(pick(lang, { vi: `loa province ${command}: không ghi được ${path} (${code}): chạy bằng root (sudo loa province ${command} …)`, en: `loa province ${command}: cannot write ${path} (${code}): run it as root (sudo loa province ${command} …)` }) + '\n');
+    return 1;
+  }
   if (err instanceof HubError || err instanceof SchemaError) {
     io.stderr.write(`loa province ${command}: ${err.message}\n`);
     return 1;
@@ -268,6 +462,8 @@ export async function runProvince(argv: string[], io: CliIo, lang: Lang): Promis
     return help ? 0 : 2;
   }
   try {
+    // The setup makes the configuration file when it is missing: it reads it itself.
+    if (command.name === 'mosquitto-setup') return await mosquittoSetup(io, lang, values);
     const config = await loadHubConfig(values.config, values.data === undefined ? {} : { dataDir: values.data });
     switch (command.name) {
       case 'run':
@@ -276,6 +472,8 @@ export async function runProvince(argv: string[], io: CliIo, lang: Lang): Promis
         return await areaAdd(io, lang, config, args[0], values);
       case 'area list':
         return await areaList(io, lang, config, values.json);
+      case 'area password':
+        return await areaPassword(io, lang, config, args[0]);
       case 'report':
         return await report(io, lang, config, values);
       case 'status':

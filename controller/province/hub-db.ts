@@ -1,8 +1,9 @@
 /**
  * The province hub's own bookkeeping (schema area `province` in `<dataDir>/province.db`): the areas it knows with
  * their public keys, which summary it holds for each (area, kind, day) — version, SHA-256 of the body, when it came,
- * its size on the wire — and how many summaries each area sent per outcome. The figures themselves live in one
- * replica file per area (`<dataDir>/areas/<id>.db`, replica.ts), never here.
+ * its size on the wire — how many summaries each area sent per outcome, and the hashes of the areas' accounts at the
+ * hub's Mosquitto (hub-broker-setup.ts). The figures themselves live in one replica file per area
+ * (`<dataDir>/areas/<id>.db`, replica.ts), never here.
  */
 import { migrateArea } from '../db/database.js';
 import { SqliteDb } from '../../lib/sqlite.js';
@@ -40,6 +41,26 @@ CREATE TABLE hub_counters (
   last_at INTEGER NOT NULL,
   PRIMARY KEY (area, outcome)
 ) WITHOUT ROWID;`,
+  // 2: the hub's Mosquitto accounts (hub-broker-setup.ts). Only hashes: a password is printed once and never kept.
+  `-- Each area's account at the hub's Mosquitto (loa province area add / area password): its $7$ hash.
+CREATE TABLE hub_area_accounts (
+  area TEXT PRIMARY KEY REFERENCES hub_areas(id),
+  mosquitto_hash TEXT NOT NULL,
+  set_at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Where loa province mosquitto-setup wrote the broker's files (one row) and the hash of the hub's own account, so
+-- that area add / area password can rewrite the password file and the ACL.
+CREATE TABLE hub_broker (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  password_file TEXT NOT NULL,
+  acl_file TEXT NOT NULL,
+  hub_user TEXT NOT NULL,
+  hub_hash TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  public_host TEXT,             -- the name the areas dial, when known (a chosen --host, the TLS certificate's name)
+  tls_ca TEXT,                  -- the CA certificate of a TLS listener (the areas need a copy); null: plain MQTT
+  written_at INTEGER NOT NULL
+);`,
 ];
 
 export interface AreaRow {
@@ -153,4 +174,46 @@ export async function replicaPlayDays(replica: SqliteDb, first: number, after: n
   } catch {
     return [];
   }
+}
+
+// --- the hub's Mosquitto (hub-broker-setup.ts) -------------------------------------------------------------------
+
+export interface BrokerRow {
+  password_file: string;
+  acl_file: string;
+  hub_user: string;
+  hub_hash: string;
+  port: number;
+  public_host: string | null;
+  tls_ca: string | null;
+}
+
+/** Sets (or replaces) an area's Mosquitto password hash. */
+export function setAreaAccount(db: SqliteDb, area: string, hash: string, at: number): Promise<void> {
+  return db.transaction(async () => {
+    await db.run(
+      `INSERT INTO hub_area_accounts (area, mosquitto_hash, set_at) VALUES (?, ?, ?)
+       ON CONFLICT (area) DO UPDATE SET mosquitto_hash = excluded.mosquitto_hash, set_at = excluded.set_at`,
+      [area, hash, at],
+    );
+  });
+}
+
+export function areaAccountRows(db: SqliteDb): Promise<{ id: string; mosquittoHash: string }[]> {
+  return db.exclusive(() => db.all<{ id: string; mosquittoHash: string }>('SELECT area AS id, mosquitto_hash AS mosquittoHash FROM hub_area_accounts ORDER BY area'));
+}
+
+export function brokerRow(db: SqliteDb): Promise<BrokerRow | undefined> {
+  return db.exclusive(() => db.get<BrokerRow>('SELECT password_file, acl_file, hub_user, hub_hash, port, public_host, tls_ca FROM hub_broker WHERE id = 1'));
+}
+
+export function setBrokerRow(db: SqliteDb, r: BrokerRow, at: number): Promise<void> {
+  return db.transaction(async () => {
+    await db.run(
+      `INSERT INTO hub_broker (id, password_file, acl_file, hub_user, hub_hash, port, public_host, tls_ca, written_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET password_file = excluded.password_file, acl_file = excluded.acl_file, hub_user = excluded.hub_user,
+         hub_hash = excluded.hub_hash, port = excluded.port, public_host = excluded.public_host, tls_ca = excluded.tls_ca, written_at = excluded.written_at`,
+      [r.password_file, r.acl_file, r.hub_user, r.hub_hash, r.port, r.public_host, r.tls_ca, at],
+    );
+  });
 }

@@ -128,3 +128,18 @@ describe('loa itself given bad input', () => {
     expect(lines.slice(1)).toEqual(['Cách dùng:', expect.stringContaining('loa <nhóm> <lệnh>')]);
   });
 });
+
+describe('loa province mosquitto-setup and area password given incomplete input', () => {
+  const cases: Case[] = [
+    { argv: ['province', 'mosquitto-setup'], names: '--config' },
+    { argv: ['province', 'mosquitto-setup', '--config', 'p.json', '--tls-cert', 'c.pem'], names: '--tls-key, --tls-ca' },
+    { argv: ['province', 'mosquitto-setup', '--config', 'p.json', '--files', 'a b'], names: '--files a b' },
+    { argv: ['province', 'mosquitto-setup', '--config', 'p.json', '--host', 'a/b'], names: '--host a/b' },
+    { argv: ['province', 'area', 'password'], names: 'district.id' },
+  ];
+
+  it('answers each in one line and the usage, exit code 2, in Vietnamese and with --lang en', async () => {
+    for (const c of cases) expectUsageError(await runLoa(c.argv), 'province', c, 'vi');
+    for (const [i, c] of cases.entries()) expectUsageError(await runLoa(inEnglish(c.argv, i)), 'province', c, 'en');
+  });
+});
