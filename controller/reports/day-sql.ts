@@ -68,7 +68,9 @@ const COUNTED = (ahead: string): string => `plays.start >= (SELECT u.provisioned
  * plays that count: see "plays left out" above).
  */
 export function playStatements(schema: string, from: number, to: number, c: DayConstants): DayStatement[] {
-  const range = `start >= ?1 AND start < ?2 AND ${UNITS()} AND ${COUNTED('?3')}`;
+  // The plays' key is (unit, record), not time: `+unit_id` keeps SQLite on plays_by_start for the time range instead of
+  // reading every play of each unit (a day rewritten after a late play: 365 ms → 7 ms for 100 carts).
+  const range = `start >= ?1 AND start < ?2 AND ${UNITS('+unit_id')} AND ${COUNTED('?3')}`;
   return [
     {
       sql: `INSERT INTO ${schema}.report_plays (unit_id, day, n, s, e)
