@@ -149,7 +149,7 @@ const systemSeconds = (): number => Math.floor(Date.now() / 1000);
  * Rolls up the days of `period` that are over by `now` (Unix seconds) and by `clock` (the system clock), as a report
  * of it does before reading: what keeps the rollup filled between reports, without reading the report.
  */
-export async function warmRollup(db: SqliteDb, period: Period, now: number, clock: () => number = systemSeconds): Promise<void> {
+async function warmRollup(db: SqliteDb, period: Period, now: number, clock: () => number = systemSeconds): Promise<void> {
   await migrateRollup(db);
   // Live rows are final once their day is over by the clock, and `now` may be a time to come: take the earlier.
   const horizon = Math.min(now, clock());
