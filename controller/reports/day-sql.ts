@@ -174,15 +174,20 @@ export function telemetryStatements(schema: string, from: number, to: number): D
 /** The statement that writes the online days of [from, to) into report_online (`to` may be any time: "now"). */
 export function onlineStatement(schema: string, from: number, to: number): DayStatement {
   return {
+    // Of the changes before ?1 only each unit's last one matters (what state the day starts in): reading the whole
+    // history made every report's day under way cost more as the months went by.
     sql: `WITH RECURSIVE
-            sc AS (SELECT unit_id u, time t, online, lead(time) OVER (PARTITION BY unit_id ORDER BY time, rowid) nt
-                     FROM status_changes WHERE time < ?2 AND ${UNITS()}),
+            ch AS (SELECT unit_id, time, online, rowid r FROM status_changes WHERE time >= ?1 AND time < ?2 AND ${UNITS()}
+                   UNION ALL
+                   SELECT s.unit_id, s.time, s.online, s.rowid FROM units JOIN status_changes s ON s.rowid =
+                          (SELECT z.rowid FROM status_changes z WHERE z.unit_id = units.id AND z.time < ?1 ORDER BY z.time DESC, z.rowid DESC LIMIT 1)),
+            sc AS (SELECT unit_id u, time t, online, lead(time) OVER (PARTITION BY unit_id ORDER BY time, r) nt FROM ch),
             iv AS (SELECT u, max(t, ?1) a, coalesce(nt, ?2) b FROM sc WHERE online = 1 AND coalesce(nt, ?2) > ?1),
             span(u, d, last) AS (SELECT u, ${DAY('a')}, ${DAY('b - 1')} FROM iv WHERE b > a
                                  UNION ALL SELECT u, d + 1, last FROM span WHERE d < last)
           INSERT INTO ${schema}.report_online (unit_id, day)
           SELECT u, d FROM span
-          UNION SELECT unit_id, ${DAY('server_time')} FROM records WHERE server_time >= ?1 AND server_time < ?2 AND ${UNITS()}`,
+          UNION SELECT unit_id, ${DAY('server_time')} FROM records WHERE server_time >= ?1 AND server_time < ?2 AND ${UNITS('+unit_id')}`,
     params: [from, to],
   };
 }

@@ -123,4 +123,7 @@ BEGIN
     WHERE true
     ON CONFLICT (day) DO UPDATE SET seq = excluded.seq;
 END;`,
+  `-- What arrived in a day (online days, plays left out) is read by arrival time: without this index, every report's
+-- day under way read all the records ever received.
+CREATE INDEX main.records_by_server_time ON records (server_time);`,
 ];
