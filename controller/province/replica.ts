@@ -147,6 +147,8 @@ export async function applyDayBody(replica: SqliteDb, body: unknown): Promise<vo
       await replica.run('DELETE FROM report_days WHERE day = ?', [d.day]);
     }
     await replica.run('INSERT INTO report_days (day, method, plays) VALUES (?, ?, ?)', [d.day, d.method, d.plays]);
+    // A report keeps the months it read (reports/months.ts): stamping the day makes it read this day's month again.
+    await replica.run('INSERT INTO report_changes (day, seq) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM report_changes)) ON CONFLICT (day) DO UPDATE SET seq = excluded.seq', [d.day]);
     for (const [t, spec] of Object.entries(DAY_BODY_TABLES)) {
       const extra = spec.year ? [d.day, year] : [d.day];
       const columns = [...spec.columns.map(([c]) => c), 'day', ...(spec.year ? ['year'] : [])];

@@ -106,13 +106,13 @@ function allRolledUp(selection: DaySelection, start: number, end: number): boole
  * Everything the report needs, in one read transaction, month by month (months.ts): a month kept in memory is taken
  * as it is; for the others, the days that the rollup cannot give are computed into the connection's `temp` tables
  * (which takes no lock on the database file). A whole-fleet report keeps each month that came entirely from the
- * checked rollup and is over by `stop`.
+ * checked rollup (at a province hub's replica: any month) and is over by `stop`.
  */
 async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<{ data: Data; stale: DaySelection['stale'] }> {
   return db.exclusive(async () => {
     await db.exec('BEGIN');
     try {
-      const keep = useRollup === true && w.commune === null ? await keptMonths(db) : null;
+      const keep = useRollup !== false && w.commune === null ? await keptMonths(db) : null;
       const stale: DaySelection['stale'] = { plays: [], track: [] };
       const months: MonthData[] = [];
       for (const [start, end] of monthsOf(w.start, w.end)) {
@@ -124,7 +124,8 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<
         const month = { ...w, start, end, stop: Math.max(start, Math.min(end, w.stop)) };
         const selection = await selectDays(db, month, CONSTANTS, useRollup);
         const data = await readMonth(db, scopeOf(month, selection.main), LOW_SOC, SESSION_GAP_S);
-        if (end <= w.stop && allRolledUp(selection, start, end)) keep?.keep(start, data);
+        // A replica's day without a summary is a day without data, until one comes (it stamps the day: replica.ts).
+        if (end <= w.stop && (useRollup === 'replica' || allRolledUp(selection, start, end))) keep?.keep(start, data);
         stale.plays.push(...selection.stale.plays);
         stale.track.push(...selection.stale.track);
         months.push(data);
