@@ -173,18 +173,29 @@ async function refusals(o: MosquittoSetupOptions, config: ControllerConfig, tls:
   if (tls && tls.port === port) {
     throw new MosquittoSetupError('port-clash', `cổng TLS cho xe loa (${tls.port}) trùng cổng của bộ điều khiển: chọn --port hoặc --tls-port khác`, `the carts' TLS port (${tls.port}) is the controller's port too: choose another --port or --tls-port`);
   }
-  const isDir = await stat(o.confDir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) {
-    throw new MosquittoSetupError('no-conf-dir', `không có thư mục ${o.confDir}: cài Mosquitto (apt install mosquitto) hoặc chỉ thư mục conf.d bằng --conf-d`, `there is no folder ${o.confDir}: install Mosquitto (apt install mosquitto) or name its conf.d folder with --conf-d`);
+  const refused = await confDRefusal(o.confDir, p.confFile, CONF_MARKER);
+  if (refused !== null) throw new MosquittoSetupError(refused.code, refused.vi, refused.en);
+}
+
+/**
+ * Why Loa must not write `confFile` into Mosquitto's `confDir`: the folder is missing (Mosquitto is not installed, or
+ * elsewhere), or the file is there without `marker` on its first line (someone else's). Null when it may.
+ */
+export async function confDRefusal(confDir: string, confFile: string, marker: string): Promise<{ code: 'no-conf-dir' | 'conf-not-ours'; vi: string; en: string } | null> {
+  if (!(await stat(confDir).then((s) => s.isDirectory(), () => false))) {
+    return {
+      code: 'no-conf-dir',
+      vi: `không có thư mục ${confDir}: cài Mosquitto (apt install mosquitto) hoặc chỉ thư mục conf.d bằng --conf-d`,
+      en: `there is no folder ${confDir}: install Mosquitto (apt install mosquitto) or name its conf.d folder with --conf-d`,
+    };
   }
-  const first = await readFile(p.confFile, 'utf8').then((t) => t.split('\n', 1)[0], () => null);
-  if (first !== null && first !== CONF_MARKER) {
-    throw new MosquittoSetupError(
-      'conf-not-ours',
-      `${p.confFile} không do Loa ghi (dòng đầu không có dấu của Loa): không ghi đè. Đổi tên hoặc chuyển nó đi rồi chạy lại`,
-      `${p.confFile} was not written by Loa (its first line lacks Loa's marker): not overwritten. Rename or move it, then run again`,
-    );
-  }
+  const first = await readFile(confFile, 'utf8').then((t) => t.split('\n', 1)[0], () => null);
+  if (first === null || first === marker) return null;
+  return {
+    code: 'conf-not-ours',
+    vi: `${confFile} không do Loa ghi (dòng đầu không có dấu của Loa): không ghi đè. Đổi tên hoặc chuyển nó đi rồi chạy lại`,
+    en: `${confFile} was not written by Loa (its first line lacks Loa's marker): not overwritten. Rename or move it, then run again`,
+  };
 }
 
 /** The units' accounts and the revocations, from the controller's database; none when it was never started. */

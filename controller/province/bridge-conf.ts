@@ -16,7 +16,7 @@ import { chown, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileDurably } from '../../lib/durable.js';
 import { isEmbedded, loadControllerConfig, validateControllerConfig, type ControllerConfig } from '../app/config.js';
-import { MOSQUITTO_GROUP, type SystemAccounts } from '../broker/mosquitto-setup.js';
+import { confDRefusal, MOSQUITTO_GROUP, type SystemAccounts } from '../broker/mosquitto-setup.js';
 import { districtPrefix } from '../broker/topic-rules.js';
 import { mosquittoHash } from '../fleet/passwords.js';
 import { mosquittoConfText } from '../broker/mosquitto-files.js';
@@ -202,17 +202,8 @@ async function bridgeRefusals(o: BridgeSetupOptions, config: ControllerConfig, c
       `the controller runs the embedded broker, which cannot bridge: run loa controller mosquitto-setup first, or give the hub's broker as summary.hub in ${o.configFile}`,
     );
   }
-  if (!(await stat(o.confDir).then((s) => s.isDirectory(), () => false))) {
-    throw new BridgeSetupError('no-conf-dir', `không có thư mục ${o.confDir}: cài Mosquitto (apt install mosquitto) hoặc chỉ thư mục conf.d bằng --conf-d`, `there is no folder ${o.confDir}: install Mosquitto (apt install mosquitto) or name its conf.d folder with --conf-d`);
-  }
-  const first = await readFile(confFile, 'utf8').then((t) => t.split('\n', 1)[0], () => null);
-  if (first !== null && first !== BRIDGE_CONF_MARKER) {
-    throw new BridgeSetupError(
-      'conf-not-ours',
-      `${confFile} không do Loa ghi (dòng đầu không có dấu của Loa): không ghi đè. Đổi tên hoặc chuyển nó đi rồi chạy lại`,
-      `${confFile} was not written by Loa (its first line lacks Loa's marker): not overwritten. Rename or move it, then run again`,
-    );
-  }
+  const refused = await confDRefusal(o.confDir, confFile, BRIDGE_CONF_MARKER);
+  if (refused !== null) throw new BridgeSetupError(refused.code, refused.vi, refused.en);
 }
 
 /**

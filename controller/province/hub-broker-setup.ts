@@ -18,7 +18,7 @@ import { access, chmod, chown, constants, mkdir, readFile, stat } from 'node:fs/
 import { dirname, join, resolve } from 'node:path';
 import { copyFileDurably, writeFileDurably } from '../../lib/durable.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { CONF_MARKER, MOSQUITTO_GROUP, setupPaths, withBroker, type SystemAccounts } from '../broker/mosquitto-setup.js';
+import { CONF_MARKER, confDRefusal, MOSQUITTO_GROUP, setupPaths, withBroker, type SystemAccounts } from '../broker/mosquitto-setup.js';
 import { mosquittoHash } from '../fleet/passwords.js';
 import { hubAclText, hubBrokerFiles, HUB_USER } from './bridge-conf.js';
 import { loadHubConfig, validateHubConfig } from './hub-config.js';
@@ -209,17 +209,8 @@ async function tlsName(tls: NonNullable<HubBrokerSetupOptions['tls']>): Promise<
 
 /** Refuses what this command must not change; checked before anything is written. */
 async function refusals(o: HubBrokerSetupOptions, confFile: string): Promise<void> {
-  if (!(await stat(o.confDir).then((s) => s.isDirectory(), () => false))) {
-    throw new HubBrokerError('no-conf-dir', `không có thư mục ${o.confDir}: cài Mosquitto (apt install mosquitto) hoặc chỉ thư mục conf.d bằng --conf-d`, `there is no folder ${o.confDir}: install Mosquitto (apt install mosquitto) or name its conf.d folder with --conf-d`);
-  }
-  const first = await readFile(confFile, 'utf8').then((t) => t.split('\n', 1)[0], () => null);
-  if (first !== null && first !== HUB_CONF_MARKER) {
-    throw new HubBrokerError(
-      'conf-not-ours',
-      `${confFile} không do Loa ghi (dòng đầu không có dấu của Loa): không ghi đè. Đổi tên hoặc chuyển nó đi rồi chạy lại`,
-      `${confFile} was not written by Loa (its first line lacks Loa's marker): not overwritten. Rename or move it, then run again`,
-    );
-  }
+  const refused = await confDRefusal(o.confDir, confFile, HUB_CONF_MARKER);
+  if (refused !== null) throw new HubBrokerError(refused.code, refused.vi, refused.en);
   // Two password files in one Mosquitto stop it at start ("Duplicate password_file"): the hub needs its own.
   const controllerConf = setupPaths(o.filesDir, o.confDir).confFile;
   if ((await readFile(controllerConf, 'utf8').then((t) => t.split('\n', 1)[0], () => null)) === CONF_MARKER) {
