@@ -16,6 +16,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../lib/config-error.js';
 import { createLoggerFactory, type Logger } from '../lib/logger.js';
+import { SystemdNotifier } from '../lib/systemd-notify.js';
 import { SchemaError } from '../controller/db/database.js';
 import { readSystemAccounts } from '../controller/broker/mosquitto-setup.js';
 import { HubError, ProvinceHub } from '../controller/province/hub.js';
@@ -372,6 +373,7 @@ async function run(io: CliIo, lang: Lang, config: HubConfig, pretty: boolean): P
     return 2;
   }
   const logger = createLoggerFactory({ out: io.stdout, pretty, level: logLevelFrom(io.env), syslogPrefix: journalPrefixFrom(io.env, pretty) });
+  const systemd = new SystemdNotifier({ env: io.env, log: (m) => logger('loa:hub:systemd').warn(m) });
   const hub = await ProvinceHub.open({ dataDir: config.dataDir, logger: logger('loa:hub') });
   const { HubService } = await import('../controller/province/hub-service.js');
   const service = new HubService({ hub, broker, logger: logger('loa:hub:mqtt') });
@@ -394,12 +396,17 @@ async function run(io: CliIo, lang: Lang, config: HubConfig, pretty: boolean): P
     vi: `Trung tâm tỉnh đang chạy.\n  MQTT: ${broker.url} (${broker.username})\n  Trang toàn tỉnh: ${page}\n  Dữ liệu: ${config.dataDir}\n  Khu vực đã đăng ký: ${areas.length}\nCtrl-C để dừng.`,
     en: `Province hub running.\n  MQTT: ${broker.url} (${broker.username})\n  Province view: ${page}\n  Data: ${config.dataDir}\n  Areas registered: ${areas.length}\nCtrl-C stops it.`,
   }) + '\n');
+  // Ready only now (loa-province.service is Type=notify): the database is open, the broker connected, the page listening.
+  systemd.ready(pick(lang, { vi: `Trung tâm tỉnh đang chạy, ${areas.length} khu vực, trang ${page}`, en: `Province hub running, ${areas.length} area(s), view ${page}` }));
+  systemd.startWatchdog();
   const release = await untilStopSignal();
+  systemd.stopping();
   try {
     await web?.stop();
     await service.stop();
     await hub.close();
   } finally {
+    systemd.close();
     release();
   }
   io.stderr.write(pick(lang, { vi: 'Đã dừng.', en: 'Stopped.' }) + '\n');

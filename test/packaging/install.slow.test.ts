@@ -7,7 +7,7 @@
 // Slow (minutes: the packages' native addons are compiled, a root is made once with mmdebstrap and cached in
 // /var/cache/loa-package): not in `npm test`; `npm run test:package` runs it, and .ci/run does.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ import { freePort } from '../support/net.js';
 import { missing } from '../support/tools.js';
 
 const repo = join(import.meta.dirname, '..', '..');
+/** The province hub's units, shipped in loa-controller and enabled by nobody but the technician. */
+const PROVINCE_UNITS = ['loa-province.service', 'loa-province-mosquitto-reload.path', 'loa-province-mosquitto-reload.service'];
 const isRoot = process.getuid?.() === 0;
 const lacking = !isRoot || ['dpkg-deb', 'mmdebstrap', 'socat', 'systemd-analyze', 'chroot'].some((t) => missing(t));
 if (!isRoot) console.warn('[skip] the package tests install into chroot roots and need root (CI runs as root).');
@@ -101,6 +103,40 @@ async function treeHash(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** The hub's process exit code and output, started as loa-province.service says (it stops before READY here). */
+async function provinceRun(root: string): Promise<{ code: number | null; out: string }> {
+  const hub = await startService(root, await unitFile(root, 'loa-province.service'), []);
+  const code = await new Promise<number | null>((resolve) => hub.child.once('exit', resolve));
+  await hub.stop();
+  return { code, out: hub.output() };
+}
+
+/**
+ * Just installed, the province hub is enabled by nothing, its configuration is readable by loa and nobody else, and
+ * started as its unit file says it stops with its own message and exit code 2 (no restart: RestartPreventExitStatus)
+ * when that configuration has no broker yet or is missing. Its commands, run by root, give its data back to loa.
+ */
+async function checkProvinceHub(root: string): Promise<void> {
+  // Enabling makes links under /etc (deb-systemd-helper makes them even where systemd does not run, as here).
+  const enabled = await inRoot(root, "find /etc -name 'loa-*'");
+  expect(enabled.code, enabled.out).toBe(0);
+  expect(enabled.out, 'postinst enables nothing').toBe('');
+  expect((await inRoot(root, 'stat -c "%U:%G %a" /etc/loa/province.json')).out.trim()).toBe('root:loa 640');
+  const noBroker = await provinceRun(root);
+  expect(noBroker.code, noBroker.out).toBe(2);
+  expect(noBroker.out).toContain('cấu hình chưa có "broker"');
+  expect((await inRoot(root, 'mv /etc/loa/province.json /etc/loa/province.json.kept')).code).toBe(0);
+  const noFile = await provinceRun(root);
+  expect((await inRoot(root, 'mv /etc/loa/province.json.kept /etc/loa/province.json')).code).toBe(0);
+  expect(noFile.code, noFile.out).toBe(2);
+  expect(noFile.out).toContain('không đọc được /etc/loa/province.json (ENOENT)');
+  const key = Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
+  const added = await inRoot(root, `loa province area add trieu-son --name "Triệu Sơn" --key ${key} --config /etc/loa/province.json`);
+  expect(added.code, added.out).toBe(0);
+  expect(existsSync(join(root, 'var', 'lib', 'loa', 'province', 'province.db'))).toBe(true);
+  expect((await inRoot(root, 'find /var/lib/loa/province ! -user loa')).out, 'files left to root').toBe('');
+}
+
 describe.skipIf(skip)('the Debian packages on a throwaway Debian trixie root', () => {
   let controllerRoot: string;
   let unitRoot: string;
@@ -137,6 +173,13 @@ describe.skipIf(skip)('the Debian packages on a throwaway Debian trixie root', (
       expect(contents).toMatch(/-rw-r--r-- root\/root .*sqlite3\/build\/Release\/node_sqlite3\.node/);
       expect(sh('dpkg-deb', ['--field', deb(role), 'Conffiles']).out + sh('sh', ['-c', `dpkg-deb --ctrl-tarfile ${deb(role)} | tar -xO ./conffiles`]).out).toContain(`/etc/loa/${role}.json`);
     }
+    // The province hub beside the controller: its units and its configuration (a conffile), none of it on a cart.
+    const controller = sh('dpkg-deb', ['--contents', deb('controller')]).out;
+    for (const path of [...PROVINCE_UNITS.map((u) => `usr/lib/systemd/system/${u}`), 'etc/loa/province.json']) {
+      expect(controller, path).toMatch(new RegExp(`^-rw-r--r-- root/root .* \\./${path.replace(/\./g, '\\.')}$`, 'm'));
+    }
+    expect(sh('sh', ['-c', `dpkg-deb --ctrl-tarfile ${deb('controller')} | tar -xO ./conffiles`]).out.split('\n')).toContain('/etc/loa/province.json');
+    expect(sh('dpkg-deb', ['--contents', deb('unit')]).out).not.toMatch(/loa-province|etc\/loa\/province/);
   });
 
   it.skipIf(missing('lintian'))('are lintian clean: no error, no warning', () => {
@@ -152,16 +195,16 @@ describe.skipIf(skip)('the Debian packages on a throwaway Debian trixie root', (
     await mkdir(join(tree, 'usr', 'lib', 'systemd', 'system'), { recursive: true });
     // The targets the units refer to, as systemd-analyze --root looks them up.
     sh('sh', ['-c', `cp /lib/systemd/system/*.target ${tree}/usr/lib/systemd/system/`]);
-    for (const role of ['unit', 'controller']) {
-      expect(sh('dpkg-deb', ['-x', deb(role), tree]).code).toBe(0);
-      const r = sh('systemd-analyze', ['verify', '--man=no', `--root=${tree}`, `loa-${role}.service`]);
+    for (const role of ['unit', 'controller']) expect(sh('dpkg-deb', ['-x', deb(role), tree]).code).toBe(0);
+    for (const service of ['loa-unit.service', 'loa-controller.service', 'loa-province.service']) {
+      const r = sh('systemd-analyze', ['verify', '--man=no', `--root=${tree}`, service]);
       // systemd before 254 (bookworm's 252) does not know the back-off keys and says so; nothing else may be said.
       const other = r.out.split('\n').filter((l) => l && !/Unknown key '(RestartSteps|RestartMaxDelaySec)'/.test(l));
       expect(other, r.out).toEqual([]);
       expect(r.code).toBe(0);
-      const security = sh('systemd-analyze', ['security', '--offline=true', join(tree, 'usr', 'lib', 'systemd', 'system', `loa-${role}.service`)]).out;
+      const security = sh('systemd-analyze', ['security', '--offline=true', join(tree, 'usr', 'lib', 'systemd', 'system', service)]).out;
       const score = Number(/Overall exposure level for [^:]+: ([\d.]+)/.exec(security)?.[1]);
-      console.log(`systemd-analyze security loa-${role}.service: ${score}`);
+      console.log(`systemd-analyze security ${service}: ${score}`);
       expect(score).toBeLessThanOrEqual(3);
     }
   });
@@ -173,6 +216,7 @@ describe.skipIf(skip)('the Debian packages on a throwaway Debian trixie root', (
     expect(installed.code, installed.out).toBe(0);
     expect(installed.out).toContain('loa controller user add');
     expect((await inRoot(controllerRoot, 'id loa')).out).toMatch(/uid=\d+\(loa\)/);
+    await checkProvinceHub(controllerRoot);
     const [mqtt, http] = [await freePort(), await freePort()];
     const config = JSON.parse(await readFile(join(controllerRoot, 'etc', 'loa', 'controller.json'), 'utf8')) as Record<string, unknown>;
     await writeFile(join(controllerRoot, 'etc', 'loa', 'controller.json'), JSON.stringify({ ...config, broker: { embedded: { port: mqtt, host: '127.0.0.1' } }, http: { port: http, host: '127.0.0.1' } }, null, 2));

@@ -5,6 +5,7 @@
  *   /usr/bin/loa                                               the installed defaults, then that release's CLI
  *   /usr/lib/systemd/system/loa-<role>.service                 Type=notify, watchdog, hardening
  *   /etc/loa/<role>.json                                       configuration (a conffile)
+ *   loa-province.service, /etc/loa/province.json               loa-controller only: the province hub, disabled
  *   /usr/share/doc/loa-<role>/, /usr/share/man/man1/loa.1.gz, /usr/share/lintian/overrides/loa-<role>
  *   DEBIAN/{control,conffiles,md5sums,postinst,prerm,postrm}
  *
@@ -31,6 +32,10 @@ interface RoleInfo {
   /** dist/ folders not needed by this role. */
   skipDist: string[];
   extraUnits: string[];
+  /** Services shipped disabled beside the role's own: restarted on upgrade when running, stopped on removal. */
+  alsoRuns: string[];
+  /** Configuration files beside /etc/loa/<role>.json (conffiles too), by name: /etc/loa/<name>.json. */
+  extraConfigs: string[];
   next: { vi: string; en: string };
 }
 
@@ -48,6 +53,8 @@ const ROLES: Record<Role, RoleInfo> = {
     suggests: [],
     skipDist: ['web', 'bench', 'tools'],
     extraUnits: [],
+    alsoRuns: [],
+    extraConfigs: [],
     next: {
       vi: 'Loa: tiếp theo — loa unit provision --bundle TỆP, loa unit selftest, rồi systemctl enable --now loa-unit',
       en: 'Loa: next — loa unit provision --bundle FILE, loa unit selftest, then systemctl enable --now loa-unit',
@@ -64,7 +71,10 @@ const ROLES: Record<Role, RoleInfo> = {
     recommends: [],
     suggests: ['mosquitto', 'fonts-noto-core'],
     skipDist: ['bench', 'tools'],
-    extraUnits: ['loa-mosquitto-reload.path', 'loa-mosquitto-reload.service'],
+    extraUnits: ['loa-mosquitto-reload.path', 'loa-mosquitto-reload.service', 'loa-province.service', 'loa-province-mosquitto-reload.path', 'loa-province-mosquitto-reload.service'],
+    // The province hub runs on one machine of a province: the technician enables it there (README).
+    alsoRuns: ['loa-province.service'],
+    extraConfigs: ['province'],
     next: {
       vi: 'Loa: tiếp theo — sửa /etc/loa/controller.json (huyện, địa chỉ), loa controller user add, rồi systemctl enable --now loa-controller',
       en: 'Loa: next — edit /etc/loa/controller.json (district, addresses), loa controller user add, then systemctl enable --now loa-controller',
@@ -201,12 +211,24 @@ export async function buildDeb(s: DebSpec): Promise<string> {
   await layRelease(s, info, join(root, 'usr', 'lib', 'loa', s.version));
 
   const service = `loa-${s.role}.service`;
-  const values = { PACKAGE: `loa-${s.role}`, VERSION: s.version, ROLE: s.role, SERVICE: service, GROUPS: info.groups.join(' '), NEXT_VI: info.next.vi, NEXT_EN: info.next.en };
+  const configs = [s.role, ...info.extraConfigs];
+  const conffiles = configs.map((name) => `/etc/loa/${name}.json`);
+  const values = {
+    PACKAGE: `loa-${s.role}`,
+    VERSION: s.version,
+    ROLE: s.role,
+    SERVICE: service,
+    ALSO_RUNS: info.alsoRuns.join(' '),
+    EXTRA_CONFIGS: conffiles.slice(1).join(' '),
+    GROUPS: info.groups.join(' '),
+    NEXT_VI: info.next.vi,
+    NEXT_EN: info.next.en,
+  };
   await writeText(join(root, 'usr', 'bin', 'loa'), fill(await readFile(p('debian/loa'), 'utf8'), values), 0o755);
   for (const unit of [service, ...info.extraUnits]) {
     if (existsSync(p(`systemd/${unit}`))) await writeText(join(root, 'usr', 'lib', 'systemd', 'system', unit), await readFile(p(`systemd/${unit}`), 'utf8'));
   }
-  await writeText(join(root, 'etc', 'loa', `${s.role}.json`), await readFile(p(`etc/${s.role}.json`), 'utf8'));
+  for (const name of configs) await writeText(join(root, 'etc', 'loa', `${name}.json`), await readFile(p(`etc/${name}.json`), 'utf8'));
   const doc = join(root, 'usr', 'share', 'doc', `loa-${s.role}`);
   await writeText(join(doc, 'copyright'), await readFile(p('debian/copyright'), 'utf8'));
   const changelog = `loa (${s.version}) unstable; urgency=medium\n\n  * Release ${s.version}; see the project's history for what changed.\n\n -- Loa developers <loa@loa.invalid>  ${s.date.toUTCString().replace('GMT', '+0000')}\n`;
@@ -218,7 +240,7 @@ export async function buildDeb(s: DebSpec): Promise<string> {
 
   const debian = join(root, 'DEBIAN');
   for (const script of ['postinst', 'prerm', 'postrm']) await writeText(join(debian, script), fill(await readFile(p(`debian/${script}`), 'utf8'), values), 0o755);
-  await writeText(join(debian, 'conffiles'), `/etc/loa/${s.role}.json\n`);
+  await writeText(join(debian, 'conffiles'), `${conffiles.join('\n')}\n`);
   const sums: string[] = [];
   for await (const path of files(root)) {
     const rel = relative(root, path);
