@@ -58,7 +58,8 @@ export const provinceSpec = {
                                                                     các tổ; KỲ: 2026-11, 2026-Q4, 2026-H2, 2026; docx là tệp
                                                                     Word để ký và gửi: cần --out TỆP
   loa province status [--json]                                      số bản tóm tắt đã nhận, lần nhận cuối, số bị từ chối và lý do
-  Tuỳ chọn chung: --config TỆP (cấu hình JSON của trung tâm tỉnh), --data THƯ_MỤC (thư mục dữ liệu), --lang en`,
+  Tuỳ chọn chung: --config TỆP (cấu hình JSON của trung tâm tỉnh; mặc định: biến môi trường LOA_PROVINCE_CONFIG, gói cài
+  đặt đặt sẵn /etc/loa/province.json), --data THƯ_MỤC (thư mục dữ liệu), --lang en`,
     en: `Usage:
   loa province run [--config FILE] [--data DIR] [--pretty]          run the province hub: take the areas' signed daily
                                                                     summaries over MQTT (Ctrl-C stops it), and the read-only
@@ -82,7 +83,8 @@ export const provinceSpec = {
                                                                     P: 2026-11, 2026-Q4, 2026-H2, 2026; docx is the Word file
                                                                     to sign and send: it needs --out FILE
   loa province status [--json]                                      summaries received, the last one, refusals and why
-  Common options: --config FILE (the hub's JSON configuration), --data DIR (data folder), --lang en`,
+  Common options: --config FILE (the hub's JSON configuration; default: the environment variable LOA_PROVINCE_CONFIG,
+  which the installed package sets to /etc/loa/province.json), --data DIR (data folder), --lang en`,
   },
   options: {
     config: { type: 'string' },
@@ -468,6 +470,8 @@ export async function runProvince(argv: string[], io: CliIo, lang: Lang): Promis
     io.stdout.write(pick(lang, provinceSpec.help) + '\n');
     return help ? 0 : 2;
   }
+  // The installed default (the package's /usr/bin/loa exports it): the same file as the loa-province service's.
+  if (values.config === undefined) values.config = io.env.LOA_PROVINCE_CONFIG || undefined;
   try {
     // The setup makes the configuration file when it is missing: it reads it itself.
     if (command.name === 'mosquitto-setup') return await mosquittoSetup(io, lang, values);

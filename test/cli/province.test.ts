@@ -36,6 +36,20 @@ describe('loa province', () => {
     expect(status.stdout).toMatch(/^trieu-son\s+0\s+0\s+-/m);
   });
 
+  it('reads the configuration LOA_PROVINCE_CONFIG names when there is no --config (the installed default)', async () => {
+    const config = join(dir, 'province.json');
+    await writeFile(config, JSON.stringify({ dataDir: data(), broker: null }));
+    const add = await runLoa(['province', 'area', 'add', a.id, '--name', 'Triệu Sơn', '--key', a.publicHex], { LOA_PROVINCE_CONFIG: config });
+    expect(add, add.stderr).toMatchObject({ code: 0 });
+    const list = await runLoa(['province', 'area', 'list', '--data', data()]);
+    expect(list.stdout).toContain('trieu-son');
+    // --config wins over the environment.
+    const other = join(dir, 'other.json');
+    await writeFile(other, JSON.stringify({ dataDir: join(dir, 'other'), broker: null }));
+    const none = await runLoa(['province', 'area', 'list', '--config', other], { LOA_PROVINCE_CONFIG: config });
+    expect(none.stdout).not.toContain('trieu-son');
+  });
+
   it('shows the summaries held and the refusals in its status', async () => {
     const hub = await ProvinceHub.open({ dataDir: data(), parts: fakeParts(), clock: () => Date.UTC(2025, 10, 4, 2, 30) / 1000 });
     await hub.addArea({ id: a.id, name: 'Triệu Sơn', publicKey: a.publicHex });
