@@ -58,8 +58,8 @@ export const provinceSpec = {
                                                                     các tổ; KỲ: 2026-11, 2026-Q4, 2026-H2, 2026; docx là tệp
                                                                     Word để ký và gửi: cần --out TỆP
   loa province status [--json]                                      số bản tóm tắt đã nhận, lần nhận cuối, số bị từ chối và lý do
-  Tuỳ chọn chung: --config TỆP (cấu hình JSON của trung tâm tỉnh; mặc định: biến môi trường LOA_PROVINCE_CONFIG, gói cài
-  đặt đặt sẵn /etc/loa/province.json), --data THƯ_MỤC (thư mục dữ liệu), --lang en`,
+  Tuỳ chọn chung: --config TỆP (cấu hình JSON của trung tâm tỉnh), --data THƯ_MỤC (thư mục dữ liệu), --lang en
+  Mặc định của --config: biến môi trường LOA_PROVINCE_CONFIG (gói cài đặt đặt sẵn /etc/loa/province.json); --config ghi trên dòng lệnh được ưu tiên.`,
     en: `Usage:
   loa province run [--config FILE] [--data DIR] [--pretty]          run the province hub: take the areas' signed daily
                                                                     summaries over MQTT (Ctrl-C stops it), and the read-only
@@ -83,8 +83,8 @@ export const provinceSpec = {
                                                                     P: 2026-11, 2026-Q4, 2026-H2, 2026; docx is the Word file
                                                                     to sign and send: it needs --out FILE
   loa province status [--json]                                      summaries received, the last one, refusals and why
-  Common options: --config FILE (the hub's JSON configuration; default: the environment variable LOA_PROVINCE_CONFIG,
-  which the installed package sets to /etc/loa/province.json), --data DIR (data folder), --lang en`,
+  Common options: --config FILE (the hub's JSON configuration), --data DIR (data folder), --lang en
+  --config defaults to the environment variable LOA_PROVINCE_CONFIG (/etc/loa/province.json, set by the installed package); --config wins.`,
   },
   options: {
     config: { type: 'string' },
