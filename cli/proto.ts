@@ -43,6 +43,7 @@ const EXPLAIN: Record<ProtocolErrorCode, Text> = {
   'bad-signature': { vi: 'chữ ký không hợp lệ', en: 'the signature does not verify' },
   'unknown-key': { vi: 'ký bằng khoá lạ, không phải khoá của khu vực', en: 'signed by a key that is not the area key' },
   expired: { vi: 'đã hết hạn', en: 'expired' },
+  'unknown-action': { vi: 'lệnh có chữ ký đúng nhưng xe không biết thao tác này', en: 'a well-signed command whose action this program does not know' },
   replay: { vi: 'khung đã nhận rồi (phát lại)', en: 'already received (replay)' },
   rollback: { vi: 'cũ hơn bản đang dùng', en: 'older than the one in use' },
 };

@@ -5,6 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { clipUtf8 } from '../lib/utf8.js';
+import { MAX_DETAIL } from '../protocol/index.js';
 import type { Cart } from './cart.js';
 import { composeCart } from './features/compose.js';
 import { CueSet } from './content/cues.js';
@@ -169,7 +171,7 @@ async function startLocked(o: RunCartOptions): Promise<RunningCart> {
   // Settings events are kept in the store (kind 'config'), the ones found while loading first (a rollback, once).
   await settings.attach({
     record: async (code, detail) => {
-      await store.appendDurable([{ type: 'event', at: clock.stamp(), kind: 'config', code, detail: detail.slice(0, 1000) }]);
+      await store.appendDurable([{ type: 'event', at: clock.stamp(), kind: 'config', code, detail: clipUtf8(detail, MAX_DETAIL) }]);
     },
     restart,
   });

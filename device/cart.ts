@@ -7,7 +7,8 @@
  * session has stopped and the relay is off again.
  */
 import type { Logger } from '../hardware/logger.js';
-import type { Announcement, Command, CommandStatus, EventKind, Stamp } from '../protocol/index.js';
+import { clipUtf8 } from '../lib/utf8.js';
+import { MAX_DETAIL, type Announcement, type Command, type CommandStatus, type EventKind, type Stamp } from '../protocol/index.js';
 import type { CartConfig } from './config.js';
 import type { ClipCache } from './content/cache.js';
 import type { LiveState } from './cart-live.js';
@@ -260,7 +261,7 @@ export class Cart {
   }
 
   async #event(kind: EventKind, code: string, detail: string): Promise<void> {
-    await this.#record([{ type: 'event', at: this.stamp(), kind, code, detail: detail.slice(0, 1000) }]);
+    await this.#record([{ type: 'event', at: this.stamp(), kind, code, detail: clipUtf8(detail, MAX_DETAIL) }]);
   }
 
   /** An event from a part built outside the cart (the content sync). */

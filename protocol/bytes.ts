@@ -104,9 +104,14 @@ export class ByteWriter {
     return this.varint(b.length).bytes(b);
   }
 
-  /** A varint length, then UTF-8. */
-  str(s: string): this {
-    return this.blob(Buffer.from(s, 'utf8'));
+  /**
+   * A varint length, then UTF-8. `max` is in bytes, not characters (a Vietnamese letter takes 2–3): a string the
+   * receiver would refuse is refused here, so it never reaches an outbox.
+   */
+  str(s: string, max = Infinity, what = 'string'): this {
+    const bytes = Buffer.from(s, 'utf8');
+    if (bytes.length > max) throw new ProtocolError('too-long', `${what} is ${bytes.length} bytes of UTF-8, over the maximum of ${max}`);
+    return this.blob(bytes);
   }
 
   /** The bytes written so far (a copy, safe to keep). */
@@ -120,6 +125,9 @@ function checkRange(what: string, v: number, min: number, max: number): void {
     throw new ProtocolError('bad-value', `${what} value ${String(v)} is not an integer in ${min}..${max}`);
   }
 }
+
+/** Strict: refuses malformed UTF-8 (so a stored text is the bytes that came), keeps a leading BOM as a character. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Reads the primitives back; every read past the end throws `ProtocolError('truncated')`. */
 export class ByteReader {
@@ -180,6 +188,8 @@ export class ByteReader {
       const byte = this.buf[this.pos++]!;
       result += (byte & 0x7f) * scale;
       if (byte < 0x80) {
+        // One value, one spelling: a last group of 0 after a continuation byte is a longer form of a shorter varint.
+        if (byte === 0 && i > 0) throw new ProtocolError('bad-value', `${what} at offset ${this.pos - i - 1} is not in its shortest form`);
         if (result > MAX_VARINT) throw new ProtocolError('bad-value', `${what} ${result} is over ${MAX_VARINT}`);
         return result;
       }
@@ -205,8 +215,14 @@ export class ByteReader {
     return this.bytes(n, what);
   }
 
+  /** A string of at most `max` bytes; bytes that are not UTF-8 are refused, never replaced with U+FFFD. */
   str(what = 'string', max = 255): string {
-    return this.blob(what, max).toString('utf8');
+    const bytes = this.blob(what, max);
+    try {
+      return UTF8.decode(bytes);
+    } catch {
+      throw new ProtocolError('bad-value', `${what} is not valid UTF-8`);
+    }
   }
 
   /** A sub-reader over the next `n` bytes; this reader moves past them. */

@@ -3,9 +3,10 @@
  * `type (u8) | length (varint) | payload`; a decoder skips a type it does not know, and reads only the fields it
  * knows from a payload, ignoring the rest: that is how newer peers add fields without breaking older ones.
  */
-import { ByteReader, ByteWriter, enumIndex, enumValue } from './bytes.js';
+import { ByteReader, ByteWriter, enumIndex, enumValue, MAX_VARINT } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { NO_ORIGIN } from './origin.js';
+import { readClipId, writeClipId } from './signed-bodies.js';
 import {
   CAPABILITIES,
   COMMAND_STATUSES,
@@ -68,6 +69,14 @@ const TYPE_BY_CODE = new Map<number, Exclude<MessageType, 'unknown'>>(
 
 /** The longest message payload accepted (a manifest does not travel as a message). */
 export const MAX_PAYLOAD = 4096;
+
+/** String limits of the messages, in UTF-8 bytes (SPEC.md section 4): both sides refuse a longer one. */
+export const MAX_FIRMWARE = 64;
+export const MAX_EVENT_CODE = 64;
+export const MAX_DETAIL = 1024;
+
+/** The largest course in whole degrees: 360 is written 0. */
+const MAX_COURSE = 359;
 
 // --- enums and bit sets ------------------------------------------------------------------------------------------
 
@@ -221,12 +230,12 @@ function readTelemetry(r: ByteReader): Telemetry {
   if (present & T_BATTERY_MA) t.batteryMa = r.svarint('battery mA');
   if (present & T_SOLAR_MV) t.solarMv = r.u16('solar mV');
   if (present & T_SOLAR_MA) t.solarMa = r.varint('solar mA');
-  if (present & T_SOC) t.soc = r.u8('soc');
+  if (present & T_SOC) t.soc = readPercent(r, 'soc');
   if (present & T_STATE) {
     const b = r.u8('state');
     t.state = { amplifierOn: (b & 1) !== 0, relayOn: (b & 2) !== 0, player: enumValue(PLAYER_STATES, (b >> 2) & 7, 'player state') };
   }
-  if (present & T_VOLUME) t.volume = r.u8('volume');
+  if (present & T_VOLUME) t.volume = readPercent(r, 'volume');
   if (present & T_RUNTIME) t.runtime = { uptimeS: r.varint('uptime'), amplifierS: r.varint('amplifier s'), audioS: r.varint('audio s') };
   if (present & T_FAULTS) t.faults = namesOf(FAULTS, r.varint('faults'));
   if (present & T_OUTBOX) t.outboxDepth = r.varint('outbox depth');
@@ -235,6 +244,13 @@ function readTelemetry(r: ByteReader): Telemetry {
   }
   if (present & T_ENERGY) t.energy = readEnergy(r);
   return t;
+}
+
+/** A `u8` percentage: a peer that writes over 100 breaks the contract, like an index past its table. */
+function readPercent(r: ByteReader, what: string): number {
+  const v = r.u8(what);
+  if (v > 100) throw new ProtocolError('bad-value', `${what} ${v} % is over 100`);
+  return v;
 }
 
 function percent(v: number, what: string): number {
@@ -248,7 +264,7 @@ function percent(v: number, what: string): number {
 export function writePayload(w: ByteWriter, m: Message, ctx: FixContext = fixContext()): void {
   switch (m.type) {
     case 'hello':
-      w.varint(m.record).str(m.firmware).varint(m.manifestVersion).varint(bitsOf(CAPABILITIES, m.capabilities, 'capability'));
+      w.varint(m.record).str(m.firmware, MAX_FIRMWARE, 'firmware').varint(m.manifestVersion).varint(bitsOf(CAPABILITIES, m.capabilities, 'capability'));
       writeStamp(w, m.bootTime);
       return;
     case 'telemetry':
@@ -268,7 +284,8 @@ export function writePayload(w: ByteWriter, m: Message, ctx: FixContext = fixCon
     case 'play':
       w.varint(m.record);
       writeStamp(w, m.start);
-      w.str(m.clip).varint(m.manifestVersion).varint(scaled(m.seconds, 10, 'seconds played'));
+      writeClipId(w, m.clip);
+      w.varint(m.manifestVersion).varint(scaled(m.seconds, 10, 'seconds played'));
       w.u8(enumIndex(PLAY_OUTCOMES, m.outcome, 'outcome')).u8(enumIndex(PLAY_TRIGGERS, m.trigger, 'trigger'));
       w.u8(percent(m.volume, 'volume')).u8(m.where ? 1 : 0);
       if (m.where) w.i32(toE7(m.where.lat, 90, 'latitude')).i32(toE7(m.where.lon, 180, 'longitude'));
@@ -276,7 +293,7 @@ export function writePayload(w: ByteWriter, m: Message, ctx: FixContext = fixCon
     case 'event':
       w.varint(m.record);
       writeStamp(w, m.at);
-      w.u8(enumIndex(EVENT_KINDS, m.kind, 'event kind')).str(m.code).str(m.detail);
+      w.u8(enumIndex(EVENT_KINDS, m.kind, 'event kind')).str(m.code, MAX_EVENT_CODE, 'event code').str(m.detail, MAX_DETAIL, 'event detail');
       return;
     case 'track': {
       w.varint(m.record).u8(enumIndex(TIME_SOURCES, m.source, 'time source')).varint(m.points.length);
@@ -306,7 +323,7 @@ export function writePayload(w: ByteWriter, m: Message, ctx: FixContext = fixCon
     case 'command-result':
       w.varint(m.record);
       writeStamp(w, m.at);
-      w.varint(m.counter).u8(enumIndex(COMMAND_STATUSES, m.status, 'command status')).str(m.detail);
+      w.varint(m.counter).u8(enumIndex(COMMAND_STATUSES, m.status, 'command status')).str(m.detail, MAX_DETAIL, 'detail');
       return;
     case 'unknown':
       w.bytes(m.payload);
@@ -323,7 +340,7 @@ export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixCo
       return {
         type,
         record: r.varint('record'),
-        firmware: r.str('firmware', 64),
+        firmware: r.str('firmware', MAX_FIRMWARE),
         manifestVersion: r.varint('manifest version'),
         capabilities: namesOf(CAPABILITIES, r.varint('capabilities')),
         bootTime: readStamp(r),
@@ -337,6 +354,7 @@ export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixCo
       const lon = fromE7((o.lon + r.svarint('longitude offset')) | 0, 180, 'longitude');
       const speed = r.varint('speed') / 10;
       const course = r.varint('course');
+      if (course > MAX_COURSE) throw new ProtocolError('bad-value', `course ${course} is not whole degrees 0..${MAX_COURSE}`);
       const hdop = r.u8('hdop');
       const fix: Message = { type, time, lat, lon, speed, course, satellites: r.u8('satellites'), quality: enumValue(FIX_QUALITIES, r.u8('quality'), 'fix quality') };
       if (hdop !== 255) fix.hdop = hdop / 10;
@@ -347,12 +365,12 @@ export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixCo
         type,
         record: r.varint('record'),
         start: readStamp(r),
-        clip: r.str('clip id', 64),
+        clip: readClipId(r),
         manifestVersion: r.varint('manifest version'),
         seconds: r.varint('seconds played') / 10,
         outcome: enumValue(PLAY_OUTCOMES, r.u8('outcome'), 'outcome'),
         trigger: enumValue(PLAY_TRIGGERS, r.u8('trigger'), 'trigger'),
-        volume: r.u8('volume'),
+        volume: readPercent(r, 'volume'),
       };
       if ((r.u8('play flags') & 1) !== 0) m.where = { lat: readLat(r), lon: readLon(r) };
       return m;
@@ -363,8 +381,8 @@ export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixCo
         record: r.varint('record'),
         at: readStamp(r),
         kind: enumValue(EVENT_KINDS, r.u8('event kind'), 'event kind'),
-        code: r.str('event code', 64),
-        detail: r.str('event detail', 1024),
+        code: r.str('event code', MAX_EVENT_CODE),
+        detail: r.str('event detail', MAX_DETAIL),
       };
     case 'track': {
       const record = r.varint('record');
@@ -382,6 +400,7 @@ export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixCo
           lon = r.i32('longitude');
         } else {
           time += r.varint('time step');
+          if (time > 0xffff_ffff) throw new ProtocolError('bad-value', `track point ${i} is past the u32 time range`);
           lat = (lat + r.svarint('latitude step')) | 0;
           lon = (lon + r.svarint('longitude step')) | 0;
         }
@@ -395,7 +414,9 @@ export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixCo
       const ranges: [number, number][] = [];
       for (let i = 0; i < count; i++) {
         const from = r.varint('range start');
-        ranges.push([from, from + r.varint('range length')]);
+        const to = from + r.varint('range length');
+        if (to > MAX_VARINT) throw new ProtocolError('bad-value', `ack range ${from}..${to} ends past the largest record number`);
+        ranges.push([from, to]);
       }
       return { type, ranges };
     }
@@ -408,7 +429,7 @@ export function readPayload(code: number, r: ByteReader, ctx: FixContext = fixCo
         at: readStamp(r),
         counter: r.varint('command counter'),
         status: enumValue(COMMAND_STATUSES, r.u8('command status'), 'command status'),
-        detail: r.str('detail', 1024),
+        detail: r.str('detail', MAX_DETAIL),
       };
   }
 }

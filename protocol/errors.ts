@@ -14,6 +14,7 @@ export type ProtocolErrorCode =
   | 'bad-signature' // the Ed25519 signature does not verify
   | 'unknown-key' // signed by a key this receiver does not trust
   | 'expired' // past its expiry time
+  | 'unknown-action' // a command, its signature verified, whose action this code does not know
   | 'replay' // a frame counter already seen, or too old for the window
   | 'rollback'; // older than what the receiver already has
 

@@ -112,10 +112,14 @@ export function peekHeader(bytes: Uint8Array): FrameHeader {
 /**
  * Verifies the tag and decodes the frame. The tag is checked before any message is parsed, so a forged frame costs
  * one HMAC and nothing more. `context` (the unit's district origin, the receiver's clock) matters only to fixes.
+ * `want` is the kind that travels the receiver's way (SPEC.md section 2): the other one is `bad-kind`.
  */
-export function decodeFrame(bytes: Uint8Array, key: Uint8Array, context?: Partial<FixContext>): Frame {
+export function decodeFrame(bytes: Uint8Array, key: Uint8Array, context?: Partial<FixContext>, want?: FrameHeader['kind']): Frame {
   checkKey(key);
   const header = peekHeader(bytes);
+  if (want !== undefined && header.kind !== want) {
+    throw new ProtocolError('bad-kind', `a ${header.kind} frame came where only ${want} frames travel`);
+  }
   if (bytes.length < 1 + 3 + TAG_LENGTH) throw new ProtocolError('truncated', `frame of ${bytes.length} bytes is too short to carry a tag`);
   const bodyEnd = bytes.length - TAG_LENGTH;
   const expected = computeTag(key, bytes.subarray(0, bodyEnd));

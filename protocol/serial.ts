@@ -74,9 +74,12 @@ export function toSerial(frame: Uint8Array): Buffer {
   return Buffer.concat([encoded, Buffer.from([0])]);
 }
 
-/** One delimited chunk (without the 0x00) back to a frame: COBS, then CRC. */
+/** One delimited chunk (without the 0x00) back to a frame: COBS, then length, then CRC. */
 export function fromSerial(chunk: Uint8Array): Buffer {
   const raw = cobsDecode(chunk);
+  if (raw.length > MAX_SERIAL_FRAME + 2) {
+    throw new ProtocolError('too-long', `serial frame of ${raw.length - 2} bytes is over the serial maximum of ${MAX_SERIAL_FRAME}`);
+  }
   if (raw.length < 2) throw new ProtocolError('truncated', `serial frame of ${raw.length} bytes has no room for a CRC`);
   const body = raw.subarray(0, raw.length - 2);
   const got = raw.readUInt16BE(raw.length - 2);
@@ -94,15 +97,20 @@ export interface DeframerStats {
   droppedBytes: number;
 }
 
+/** COBS adds one code byte, and one more after every 254 data bytes (the last block included: `FF …254… 01`). */
+export function cobsMaxLength(n: number): number {
+  return n + 1 + Math.floor(n / 254);
+}
+
+/** The longest chunk between delimiters that can hold a frame: COBS of a maximum frame and its CRC (2,059 bytes). */
+export const MAX_SERIAL_CHUNK = cobsMaxLength(MAX_SERIAL_FRAME + 2);
+
 /**
  * Splits a byte stream into frames. Feed it whatever the port delivers; it returns the whole frames found so far.
  */
-/** The longest chunk between delimiters that can hold a frame: the frame, its CRC, COBS overhead, one spare. */
-const MAX_ENCODED = MAX_SERIAL_FRAME + 2 + Math.ceil((MAX_SERIAL_FRAME + 2) / 254) + 1;
-
 export class Deframer {
   readonly stats: DeframerStats = { frames: 0, badCrc: 0, badCobs: 0, tooLong: 0, droppedBytes: 0 };
-  private buf = Buffer.allocUnsafe(MAX_ENCODED);
+  private buf = Buffer.allocUnsafe(MAX_SERIAL_CHUNK);
   private len = 0;
   /** True while skipping an over-long frame up to the next delimiter. */
   private discarding = false;
@@ -128,10 +136,10 @@ export class Deframer {
         this.stats.droppedBytes++;
         continue;
       }
-      if (this.len === MAX_ENCODED) {
+      if (this.len === MAX_SERIAL_CHUNK) {
         this.stats.tooLong++;
         this.stats.droppedBytes += this.len + 1;
-        this.log.warn(`serial frame longer than ${MAX_ENCODED} encoded bytes dropped`);
+        this.log.warn(`serial frame longer than ${MAX_SERIAL_CHUNK} encoded bytes dropped`);
         this.len = 0;
         this.discarding = true;
         continue;
@@ -149,7 +157,8 @@ export class Deframer {
     } catch (err) {
       this.stats.droppedBytes += this.len;
       const code = err instanceof ProtocolError ? err.code : 'bad-cobs';
-      if (code === 'bad-crc' || code === 'truncated') this.stats.badCrc++;
+      if (code === 'too-long') this.stats.tooLong++;
+      else if (code === 'bad-crc' || code === 'truncated') this.stats.badCrc++;
       else this.stats.badCobs++;
       this.log.debug(() => `serial frame dropped (${code}): ${Buffer.from(chunk).toString('hex')}`);
     }

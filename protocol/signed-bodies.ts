@@ -65,13 +65,33 @@ export interface Manifest {
   clips: ManifestClip[];
 }
 
+/** The one clip id rule (manifest, play record, play-clip command): it names a file in the cart's cache. */
 export const CLIP_ID = /^[A-Za-z0-9_-]{1,48}$/;
+
+function checkClipId(id: string): string {
+  if (!CLIP_ID.test(id)) throw new ProtocolError('bad-value', `clip id "${id}" may only use letters, digits, - and _ (1–48)`);
+  return id;
+}
+
+/** Writes a clip id, refusing one outside {@link CLIP_ID}: no receiver would take it. */
+export function writeClipId(w: ByteWriter, id: string): void {
+  w.str(checkClipId(id));
+}
+
+/** Reads a clip id; any length or byte outside {@link CLIP_ID} is `bad-value`, the one code for a bad id. */
+export function readClipId(r: ByteReader): string {
+  return checkClipId(r.str('clip id', Infinity));
+}
 const MAX_CLIPS = 2000;
+/** Limits in UTF-8 bytes (SPEC.md section 5): a district or target name, a clip title, a release version. */
+export const MAX_NAME = 64;
+const MAX_TITLE = 512;
+const MAX_RELEASE_VERSION = 48;
 const MAX_TARGETS = 500;
 
 function writeTargets(w: ByteWriter, targets: readonly Target[]): void {
   w.varint(targets.length);
-  for (const t of targets) w.u8(enumIndex(TARGET_KINDS, t.kind, 'target kind')).str(t.id);
+  for (const t of targets) w.u8(enumIndex(TARGET_KINDS, t.kind, 'target kind')).str(t.id, MAX_NAME, 'target id');
 }
 
 function readTargets(r: ByteReader): Target[] {
@@ -80,7 +100,7 @@ function readTargets(r: ByteReader): Target[] {
   const out: Target[] = [];
   for (let i = 0; i < n; i++) {
     const kind = enumValue(TARGET_KINDS, r.u8('target kind'), 'target kind');
-    out.push({ kind, id: r.str('target id', 64) });
+    out.push({ kind, id: r.str('target id', MAX_NAME) });
   }
   return out;
 }
@@ -93,15 +113,15 @@ export function writeCommand(w: ByteWriter, c: Command): void {
       w.u8(c.volume);
       return;
     case 'play-clip':
-      w.str(c.clip);
+      writeClipId(w, c.clip);
       return;
     case 'set-config':
       if (Buffer.byteLength(c.document) > MAX_CONFIG_DOCUMENT) throw new ProtocolError('too-long', `settings document of ${Buffer.byteLength(c.document)} bytes is over ${MAX_CONFIG_DOCUMENT}`);
-      w.varint(c.version).str(c.document);
+      w.varint(c.version).str(c.document, MAX_CONFIG_DOCUMENT, 'settings document');
       return;
     case 'update':
       if (!/^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,32})?$/u.test(c.version)) throw new ProtocolError('bad-value', `"${c.version}" is not a release version (like 1.2.3)`);
-      w.str(c.version).u8(c.rollback ? 1 : 0);
+      w.str(c.version, MAX_RELEASE_VERSION, 'release version').u8(c.rollback ? 1 : 0);
       return;
     case 'stop':
     case 'sync-now':
@@ -110,14 +130,36 @@ export function writeCommand(w: ByteWriter, c: Command): void {
   }
 }
 
+/** The fields every command starts with, and its action's wire number (known or not). */
+export interface CommandHead {
+  unit: number;
+  counter: number;
+  issued: number;
+  expires: number;
+  action: number;
+}
+
+/** The head of a command body, whatever its action. */
+export function readCommandStart(r: ByteReader): CommandHead {
+  return { unit: r.varint('unit'), counter: r.varint('counter'), issued: r.u32('issued'), expires: r.u32('expires'), action: r.u8('action') };
+}
+
+/**
+ * Reads a command body. An action past the table is `unknown-action`, not `bad-value`: a newer district may send
+ * one, and the cart answers it with that status and the command's counter ({@link readCommandHead}).
+ */
 export function readCommand(r: ByteReader): Command {
-  const head = { unit: r.varint('unit'), counter: r.varint('counter'), issued: r.u32('issued'), expires: r.u32('expires') };
-  const action = enumValue(COMMAND_ACTIONS, r.u8('action'), 'command action');
+  const { action: code, ...head } = readCommandStart(r);
+  const action = COMMAND_ACTIONS[code];
+  if (action === undefined) throw new ProtocolError('unknown-action', `command action ${code} is not known (0..${COMMAND_ACTIONS.length - 1})`);
   switch (action) {
-    case 'set-volume':
-      return { ...head, action, volume: r.u8('volume') };
+    case 'set-volume': {
+      const volume = r.u8('volume');
+      if (volume > 100) throw new ProtocolError('bad-value', `volume ${volume} % is over 100`);
+      return { ...head, action, volume };
+    }
     case 'play-clip':
-      return { ...head, action, clip: r.str('clip id', 64) };
+      return { ...head, action, clip: readClipId(r) };
     case 'set-config':
       return { ...head, action, version: r.varint('settings version'), document: r.str('settings document', MAX_CONFIG_DOCUMENT) };
     case 'update':
@@ -130,34 +172,33 @@ export function readCommand(r: ByteReader): Command {
 }
 
 function writeClip(w: ByteWriter, c: ManifestClip): void {
-  if (!CLIP_ID.test(c.id)) throw new ProtocolError('bad-value', `clip id "${c.id}" may only use letters, digits, - and _ (1–48)`);
   const cw = new ByteWriter(128);
-  cw.str(c.id).bytes(sha256Bytes(c.sha256)).varint(c.size).varint(c.durationMs);
-  cw.u8(enumIndex(PRIORITIES, c.priority, 'priority')).str(c.title).u32(c.validFrom).u32(c.validUntil);
+  writeClipId(cw, c.id);
+  cw.bytes(sha256Bytes(c.sha256)).varint(c.size).varint(c.durationMs);
+  cw.u8(enumIndex(PRIORITIES, c.priority, 'priority')).str(c.title, MAX_TITLE, 'clip title').u32(c.validFrom).u32(c.validUntil);
   writeTargets(cw, c.targets);
   w.blob(cw.finish());
 }
 
 function readClip(r: ByteReader): ManifestClip {
   const c = r.sub(r.varint('clip length'), 'clip');
-  const id = c.str('clip id', 64);
-  if (!CLIP_ID.test(id)) throw new ProtocolError('bad-value', `clip id "${id}" may only use letters, digits, - and _ (1–48)`);
+  const id = readClipId(c);
   const sha256 = c.bytes(32, 'sha256').toString('hex');
   const size = c.varint('size');
   const durationMs = c.varint('duration');
   const priority = enumValue(PRIORITIES, c.u8('priority'), 'priority');
-  return { id, sha256, size, durationMs, priority, title: c.str('title', 512), validFrom: c.u32('valid from'), validUntil: c.u32('valid until'), targets: readTargets(c) };
+  return { id, sha256, size, durationMs, priority, title: c.str('title', MAX_TITLE), validFrom: c.u32('valid from'), validUntil: c.u32('valid until'), targets: readTargets(c) };
 }
 
 export function writeManifest(w: ByteWriter, m: Manifest): void {
-  w.str(m.district).varint(m.version).u32(m.issued).u32(m.expires);
+  w.str(m.district, MAX_NAME, 'district').varint(m.version).u32(m.issued).u32(m.expires);
   writeTargets(w, m.targets);
   w.varint(m.clips.length);
   for (const c of m.clips) writeClip(w, c);
 }
 
 export function readManifest(r: ByteReader): Manifest {
-  const district = r.str('district', 64);
+  const district = r.str('district', MAX_NAME);
   const version = r.varint('version');
   const issued = r.u32('issued');
   const expires = r.u32('expires');
@@ -171,8 +212,11 @@ export function readManifest(r: ByteReader): Manifest {
 
 // --- what a cart checks before it obeys ---------------------------------------------------------------------------
 
-/** Refuses a command for another unit, expired, or with a counter not above the last one obeyed. */
-export function checkCommand(c: Command, cart: { unit: number; now: number; lastCounter: number }): void {
+/**
+ * Refuses a command for another unit, expired, or with a counter not above the last one obeyed. Takes a whole
+ * command or only its head ({@link readCommandStart}), so a command with an unknown action is checked the same way.
+ */
+export function checkCommand(c: Pick<CommandHead, 'unit' | 'counter' | 'expires'>, cart: { unit: number; now: number; lastCounter: number }): void {
   if (c.unit !== cart.unit) throw new ProtocolError('bad-value', `command is for unit ${c.unit}, this is unit ${cart.unit}`);
   if (cart.now > c.expires) throw new ProtocolError('expired', `command ${c.counter} expired at ${new Date(c.expires * 1000).toISOString()}`);
   if (c.counter <= cart.lastCounter) throw new ProtocolError('replay', `command counter ${c.counter} is not above the last one obeyed (${cart.lastCounter})`);

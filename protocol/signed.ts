@@ -10,7 +10,18 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyOb
 import { ByteReader, ByteWriter } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { frameKind, versionByte } from './frame.js';
-import { readCommand, readManifest, sha256Bytes, writeCommand, writeManifest, type Command, type Manifest } from './signed-bodies.js';
+import {
+  MAX_NAME,
+  readCommand,
+  readCommandStart,
+  readManifest,
+  sha256Bytes,
+  writeCommand,
+  writeManifest,
+  type Command,
+  type CommandHead,
+  type Manifest,
+} from './signed-bodies.js';
 
 export const SIGNATURE_LENGTH = 64;
 export const KEY_ID_LENGTH = 4;
@@ -84,14 +95,14 @@ function writeBody(w: ByteWriter, body: SignedBody): void {
       return;
     case 'announcement': {
       const a = body.announcement;
-      w.str(a.district).varint(a.version).bytes(sha256Bytes(a.sha256)).varint(a.size);
+      w.str(a.district, MAX_NAME, 'district').varint(a.version).bytes(sha256Bytes(a.sha256)).varint(a.size);
       return;
     }
     case 'key-rotation': {
       const k = body.rotation;
       const raw = Buffer.from(k.newKey, 'hex');
       if (raw.length !== 32) throw new ProtocolError('bad-value', `new key must be 32 bytes of hex, got ${k.newKey.length / 2}`);
-      w.str(k.district).bytes(raw).u32(k.issued);
+      w.str(k.district, MAX_NAME, 'district').bytes(raw).u32(k.issued);
       return;
     }
   }
@@ -106,10 +117,10 @@ function readBody(type: SignedType, r: ByteReader): SignedBody {
     case 'announcement':
       return {
         type,
-        announcement: { district: r.str('district', 64), version: r.varint('version'), sha256: r.bytes(32, 'sha256').toString('hex'), size: r.varint('size') },
+        announcement: { district: r.str('district', MAX_NAME), version: r.varint('version'), sha256: r.bytes(32, 'sha256').toString('hex'), size: r.varint('size') },
       };
     case 'key-rotation':
-      return { type, rotation: { district: r.str('district', 64), newKey: r.bytes(32, 'new key').toString('hex'), issued: r.u32('issued') } };
+      return { type, rotation: { district: r.str('district', MAX_NAME), newKey: r.bytes(32, 'new key').toString('hex'), issued: r.u32('issued') } };
   }
 }
 
@@ -124,31 +135,56 @@ export function signObject(body: SignedBody, privateKey: KeyObject): Buffer {
   return Buffer.concat([unsigned, sign(null, unsigned, privateKey)]);
 }
 
-/** Reads the object WITHOUT checking the signature: for display and for finding the key. */
-export function readSigned(bytes: Uint8Array): OpenedObject & { signature: Buffer } {
+/** The parts of a signed object found without reading its body: size, version/kind byte, key id, signature. */
+function envelope(bytes: Uint8Array): { keyId: string; signature: Buffer; body: ByteReader } {
   if (bytes.length > MAX_SIGNED) throw new ProtocolError('too-long', `signed object of ${bytes.length} bytes is over ${MAX_SIGNED}`);
   if (bytes.length < 1 + KEY_ID_LENGTH + 1 + SIGNATURE_LENGTH) throw new ProtocolError('truncated', `signed object of ${bytes.length} bytes is too short`);
   if (frameKind(bytes) !== 'signed') throw new ProtocolError('bad-kind', `byte 0x${bytes[0]!.toString(16)} does not start a signed object`);
   const r = new ByteReader(bytes, 1, bytes.length - SIGNATURE_LENGTH);
   const id = r.bytes(KEY_ID_LENGTH, 'key id').toString('hex');
+  return { keyId: id, signature: Buffer.from(bytes.subarray(bytes.length - SIGNATURE_LENGTH)), body: r };
+}
+
+/** The object type and body, from a reader just past the key id. */
+function readTyped(r: ByteReader): SignedBody {
   const typeCode = r.u8('object type');
   const type = SIGNED_TYPES[typeCode];
   if (type === undefined) throw new ProtocolError('bad-kind', `signed object type ${typeCode} is not known`);
-  return { keyId: id, body: readBody(type, r), signature: Buffer.from(bytes.subarray(bytes.length - SIGNATURE_LENGTH)) };
+  return readBody(type, r);
+}
+
+/** Reads the object WITHOUT checking the signature: for display and for finding the key. */
+export function readSigned(bytes: Uint8Array): OpenedObject & { signature: Buffer } {
+  const e = envelope(bytes);
+  return { keyId: e.keyId, body: readTyped(e.body), signature: e.signature };
 }
 
 /**
- * Verifies the signature against the trusted keys (the one whose id matches) and returns the body. Throws
- * `unknown-key` when no trusted key has that id, `bad-signature` when it does not verify.
+ * Verifies the signature against the trusted keys (the one whose id matches), then reads the body: nothing of an
+ * unverified body is interpreted, so a well-signed command with an action this code does not know comes out as
+ * `unknown-action` (which the cart can answer), never as a parse error. Throws `unknown-key` when no trusted key has
+ * that id, `bad-signature` when it does not verify.
  */
 export function openSigned(bytes: Uint8Array, trusted: readonly KeyObject[]): OpenedObject {
-  const opened = readSigned(bytes);
-  const key = trusted.find((k) => keyId(k) === opened.keyId);
+  const e = envelope(bytes);
+  const key = trusted.find((k) => keyId(k) === e.keyId);
   if (key === undefined) {
-    throw new ProtocolError('unknown-key', `signed by key ${opened.keyId}, which is not the pinned district key`);
+    throw new ProtocolError('unknown-key', `signed by key ${e.keyId}, which is not the pinned district key`);
   }
-  if (!verify(null, bytes.subarray(0, bytes.length - SIGNATURE_LENGTH), key, opened.signature)) {
-    throw new ProtocolError('bad-signature', `the ${opened.body.type} does not verify under key ${opened.keyId} (altered or forged)`);
+  if (!verify(null, bytes.subarray(0, bytes.length - SIGNATURE_LENGTH), key, e.signature)) {
+    const what = SIGNED_TYPES[bytes[1 + KEY_ID_LENGTH]!] ?? 'signed object';
+    throw new ProtocolError('bad-signature', `the ${what} does not verify under key ${e.keyId} (altered or forged)`);
   }
-  return { keyId: opened.keyId, body: opened.body };
+  return { keyId: e.keyId, body: readTyped(e.body) };
+}
+
+/**
+ * The unit, counter, times and action number of a signed command, read without its arguments and WITHOUT checking
+ * the signature: what a cart puts in the `command-result` of a command it could not read whole (`unknown-action`).
+ */
+export function readCommandHead(bytes: Uint8Array): CommandHead {
+  const r = envelope(bytes).body;
+  const type = r.u8('object type');
+  if (SIGNED_TYPES[type] !== 'command') throw new ProtocolError('bad-kind', `signed object type ${type} is not a command`);
+  return readCommandStart(r);
 }

@@ -1,13 +1,19 @@
 /**
- * The inputs of the published test vectors in protocol/vectors/. Keys are public test keys: never use them on a
- * real cart. The unit key is the bytes 00..1f; the district key is RFC 8032's first Ed25519 test key.
+ * The inputs of the published test vectors in protocol/vectors/ (SPEC.md §8), as values: tools/vector-files.ts
+ * encodes them into the `frame-*`, `signed-*` and `summary-*` files. Keys are public test keys: never use them on a
+ * real cart. The unit key is the bytes 00..1f; the district key is RFC 8032's first Ed25519 test key, the other key
+ * its second.
  */
-import type { Frame, SignedBody } from '../protocol/index.js';
+import { createHash } from 'node:crypto';
+import { privateKeyFromSeed, signObject, type FixContext, type Frame, type Manifest, type ReplayState, type SignedBody } from '../protocol/index.js';
 import type { SummaryHeader, SummaryReceipt } from '../protocol/summary.js';
 
 export const TEST_UNIT_KEY = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
 export const TEST_DISTRICT_SEED = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
 export const TEST_DISTRICT_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+/** RFC 8032 section 7.1 TEST 2: the key that is NOT the district's, for the vectors a cart must refuse. */
+export const TEST_OTHER_SEED = Buffer.from('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', 'hex');
+export const TEST_OTHER_PUBLIC = '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c';
 
 /** 2026-11-29 08:00:00 +07:00 */
 const T = 1_795_914_000;
@@ -99,7 +105,74 @@ export const frameCases: Record<string, Frame> = {
     ...head,
     messages: Array.from({ length: 10 }, (_, i) => ({ ...liveTelemetry, batteryMv: 12_650 - i * 3, batteryMa: -850 - i })),
   },
+  'unknown-bits': {
+    ...head,
+    messages: [
+      { type: 'hello', record: 506, firmware: '0.3.0', manifestVersion: 12, capabilities: ['relay', 'gnss', 'bit9'], bootTime: { time: T, source: 'system' } },
+      { type: 'telemetry', faults: ['gnss', 'bit12'] },
+    ],
+  },
+  'varint-5-bytes': {
+    kind: 'unit',
+    unit: 7,
+    boot: 0xffff_ffff,
+    seq: 2 ** 28,
+    messages: [{ type: 'event', record: 4_000_000_000, at: { time: T, source: 'gnss' }, kind: 'info', code: 'big', detail: '' }],
+  },
+  'wrong-direction': { ...head, messages: [{ type: 'ack', ranges: [[1, 2]] }, liveTelemetry] },
+  'track-across-180': {
+    ...head,
+    messages: [{ type: 'track', record: 507, source: 'gnss', points: [{ time: T, lat: -16.5, lon: 179.9999 }, { time: T + 60, lat: -16.5, lon: -179.9999 }] }],
+  },
 };
+
+/** What a frame vector shows, beyond its messages: the `what` line of its file (SPEC §1, §2.1, §4). */
+export const frameNotes: Record<string, string> = {
+  'unknown-bits': 'a capability bit (9) and a fault bit (12) past their tables, kept as bit<n>',
+  'varint-5-bytes': 'boot 2^32−1, seq 2^28 and record 4,000,000,000: varints of 5 bytes',
+  'track-across-180': 'a track step across ±180°: Δlongitude wraps modulo 2^32, a 5-byte svarint',
+  'wrong-direction': 'an ack (district → unit) in a unit\'s frame: decoded, then skipped by the district',
+  'fix-time-wraps': 'two fixes read at a receiver clock where the 16-bit time wraps: 3 s before it, and 1 s after it',
+  'fix-no-origin': 'a fix from a cart without a district origin: offsets from 0, 0, 5 bytes each',
+  'replay-window-edge': 'seq 1000 when the highest accepted is 1063: 63 below, the lowest the replay window takes',
+  'boot-0': 'boot 0, seq 0 at a receiver in the start state: accepted',
+};
+
+/** The low 16 bits of the fix time wrap here, 9 h 36 min after T. */
+const WRAP = Math.ceil(T / 65_536) * 65_536;
+
+/** The replay state a receiver starts from (SPEC §2.1): the first frame is accepted whatever its (boot, seq). */
+export const START_REPLAY_STATE: ReplayState = { boot: 0, top: -1, seen: '0' };
+
+/**
+ * Frames read with their own context: a fix with another origin or receiver clock than TEST_FIX_CONTEXT's, or a
+ * receiver whose replay state (SPEC §2.1) is given and accepts the frame.
+ */
+export const contextCases: Record<string, { frame: Frame; context?: FixContext; replayState?: ReplayState }> = {
+  // Two fixes read at WRAP: one 3 s before it (low bits 65533), one 1 s after it (low bits 1, the sender's clock ahead).
+  'fix-time-wraps': { frame: { ...head, messages: [{ ...liveFix, time: WRAP - 3 }, { ...liveFix, time: WRAP + 1 }] }, context: { origin: TEST_FIX_CONTEXT.origin, now: WRAP } },
+  'fix-no-origin': { frame: { ...head, messages: [liveFix] }, context: { origin: { lat: 0, lon: 0 }, now: T + 5 } },
+  'replay-window-edge': { frame: { ...head, messages: [liveTelemetry] }, replayState: { boot: 42, top: 1063, seen: '1' } },
+  'boot-0': { frame: { ...head, boot: 0, seq: 0, messages: [liveTelemetry] }, replayState: START_REPLAY_STATE },
+};
+
+const manifest: Manifest = {
+  district: 'trieu-son',
+  version: 12,
+  issued: T,
+  expires: T + 30 * 86_400,
+  targets: [{ kind: 'district', id: 'trieu-son' }],
+  clips: [
+    { id: 'c-0042', sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', size: 1_440_044, durationMs: 45_000, priority: 'ordinary', title: 'Phòng chống lừa đảo qua mạng', validFrom: 0, validUntil: 0, targets: [] },
+    { id: 'c-0043', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 44, durationMs: 0, priority: 'emergency', title: 'Cảnh báo bão số 5', validFrom: T, validUntil: T + 86_400, targets: [{ kind: 'commune', id: 'dan-luc' }] },
+  ],
+};
+
+/** SHA-256 and size of an object as the district key signs it (Ed25519 is deterministic, so this is exact). */
+function hashOf(body: SignedBody): { sha256: string; size: number } {
+  const bytes = signObject(body, privateKeyFromSeed(TEST_DISTRICT_SEED));
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+}
 
 export const signedCases: Record<string, SignedBody> = {
   'command-set-volume': { type: 'command', command: { unit: 7, counter: 17, issued: T, expires: T + 300, action: 'set-volume', volume: 55 } },
@@ -109,22 +182,23 @@ export const signedCases: Record<string, SignedBody> = {
     command: { unit: 7, counter: 19, issued: T, expires: T + 300, action: 'set-config', version: 3, document: '{"player":{"initialVolume":55}}' },
   },
   'command-update': { type: 'command', command: { unit: 7, counter: 20, issued: T, expires: T + 86_400, action: 'update', version: '0.2.0', rollback: false } },
-  manifest: {
+  'command-stop': { type: 'command', command: { unit: 7, counter: 21, issued: T, expires: T + 300, action: 'stop' } },
+  'command-sync-now': { type: 'command', command: { unit: 7, counter: 22, issued: T, expires: T + 300, action: 'sync-now' } },
+  'command-reboot': { type: 'command', command: { unit: 7, counter: 23, issued: T, expires: T + 300, action: 'reboot' } },
+  manifest: { type: 'manifest', manifest },
+  // The announcement of the manifest above: its SHA-256 and size are those of signed-manifest's bytes.
+  announcement: { type: 'announcement', announcement: { district: 'trieu-son', version: manifest.version, ...hashOf({ type: 'manifest', manifest }) } },
+  // Targets of every kind: the manifest's for one team and one cart, a clip's for one other cart.
+  'manifest-targets': {
     type: 'manifest',
     manifest: {
-      district: 'trieu-son',
-      version: 12,
-      issued: T,
-      expires: T + 30 * 86_400,
-      targets: [{ kind: 'district', id: 'trieu-son' }],
-      clips: [
-        { id: 'c-0042', sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', size: 1_440_044, durationMs: 45_000, priority: 'ordinary', title: 'Phòng chống lừa đảo qua mạng', validFrom: 0, validUntil: 0, targets: [] },
-        { id: 'c-0043', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 44, durationMs: 0, priority: 'emergency', title: 'Cảnh báo bão số 5', validFrom: T, validUntil: T + 86_400, targets: [{ kind: 'commune', id: 'dan-luc' }] },
-      ],
+      ...manifest,
+      version: 13,
+      targets: [{ kind: 'team', id: 'to-dan-luc' }, { kind: 'unit', id: 'dan-luc-01' }],
+      clips: [manifest.clips[0]!, { ...manifest.clips[1]!, targets: [{ kind: 'unit', id: 'dan-luc-02' }] }],
     },
   },
-  announcement: { type: 'announcement', announcement: { district: 'trieu-son', version: 12, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 412 } },
-  'key-rotation': { type: 'key-rotation', rotation: { district: 'trieu-son', newKey: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', issued: T } },
+  'key-rotation': { type: 'key-rotation', rotation: { district: 'trieu-son', newKey: TEST_OTHER_PUBLIC, issued: T } },
 };
 
 /**

@@ -6,7 +6,9 @@
 import {
   checkCommand,
   isProtocolError,
+  MAX_DETAIL,
   openSigned,
+  readCommandHead,
   readSigned,
   type Command,
   type CommandResult,
@@ -14,6 +16,7 @@ import {
   type Stamp,
 } from '../../protocol/index.js';
 import type { KeyObject } from 'node:crypto';
+import { clipUtf8 } from '../../lib/utf8.js';
 import type { UplinkStateStore } from './outbox-source.js';
 
 /** What the cart does with a command it may obey. It may throw: that is recorded as `failed`. */
@@ -40,16 +43,11 @@ export interface CommandOutcome {
 }
 
 /** The statuses of a command that was not obeyed. */
-export type CommandRefusal = 'bad-signature' | 'expired' | 'replay' | 'refused';
+export type CommandRefusal = 'bad-signature' | 'expired' | 'replay' | 'unknown-action' | 'refused';
 
-/** The longest `detail` in a command-result, in UTF-8 bytes (SPEC.md 0x09). */
-const MAX_DETAIL = 1024;
-
+/** A command-result's `detail`, cut to the protocol's limit (SPEC.md 0x09, in UTF-8 bytes). */
 export function clipDetail(text: string): string {
-  if (Buffer.byteLength(text) <= MAX_DETAIL) return text;
-  let out = text.slice(0, MAX_DETAIL);
-  while (Buffer.byteLength(out) > MAX_DETAIL - 3) out = out.slice(0, -1);
-  return `${out}...`;
+  return clipUtf8(text, MAX_DETAIL);
 }
 
 export class CommandGate {
@@ -63,6 +61,10 @@ export class CommandGate {
   /** Loads the last obeyed counter; call before the first `handle`. */
   async load(): Promise<void> {
     this.#lastCounter = await this.#o.state.loadLastCommandCounter();
+  }
+
+  #cart(): { unit: number; now: number; lastCounter: number } {
+    return { unit: this.#o.unitNumber, now: this.#o.stamp().time, lastCounter: this.#lastCounter };
   }
 
   /** Handles one signed command object; resolves once its result is recorded. */
@@ -88,11 +90,12 @@ export class CommandGate {
       command = opened.body.command;
     } catch (error) {
       if (!isProtocolError(error)) throw error;
+      if (error.code === 'unknown-action') return unknownAction(signed, error.message, this.#cart());
       const status = error.code === 'unknown-key' || error.code === 'bad-signature' ? 'bad-signature' : 'refused';
       return refused(claimedCounter(signed), status, `${error.code}: ${error.message}`);
     }
     try {
-      checkCommand(command, { unit: this.#o.unitNumber, now: this.#o.stamp().time, lastCounter: this.#lastCounter });
+      checkCommand(command, this.#cart());
     } catch (error) {
       if (!isProtocolError(error)) throw error;
       const status = error.code === 'expired' ? 'expired' : error.code === 'replay' ? 'replay' : 'refused';
@@ -109,6 +112,23 @@ export class CommandGate {
     await this.#o.state.saveLastCommandCounter(command.counter);
     return { counter: command.counter, status: result.status, detail: result.detail };
   }
+}
+
+/**
+ * A command with a verified signature whose action this cart does not know (a newer district): answered
+ * `unknown-action` with its counter, if it is for this cart, in time and new; not obeyed, so the last obeyed
+ * counter stays where it was (SPEC.md §5).
+ */
+function unknownAction(signed: Buffer, message: string, cart: { unit: number; now: number; lastCounter: number }): CommandOutcome {
+  const head = readCommandHead(signed);
+  try {
+    checkCommand(head, cart);
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    const status = error.code === 'expired' ? 'expired' : error.code === 'replay' ? 'replay' : 'refused';
+    return refused(head.counter, status, error.message);
+  }
+  return refused(head.counter, 'unknown-action', message);
 }
 
 function refused(counter: number, status: CommandRefusal, detail: string): CommandOutcome {

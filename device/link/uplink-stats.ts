@@ -16,6 +16,8 @@ export const REFUSAL_REASONS = [
   'command-bad-signature',
   'command-expired',
   'command-replay',
+  /** Signed by the district but for an action this cart does not know (a newer district): answered, not obeyed. */
+  'command-unknown-action',
   /** For another unit, not a command, or otherwise unreadable. */
   'command-refused',
   /** A manifest announcement that does not verify or is for another district. */

@@ -4,7 +4,7 @@
  * number is inside each record's encoded bytes, so each one is decoded, renumbered and encoded again; its typed row
  * follows it.
  */
-import { ByteReader, encodeMessage, readMessages, type DurableRecord } from '../../protocol/index.js';
+import { ByteReader, encodeMessage, isProtocolError, readMessages, type DurableRecord } from '../../protocol/index.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { typedRow } from './records.js';
 
@@ -16,7 +16,15 @@ export async function renumberUnacked(db: SqliteDb, first: number): Promise<{ ne
   const rows = await db.all<{ record: number; bytes: Buffer }>('SELECT record, bytes FROM outbox WHERE acked_ms IS NULL ORDER BY record');
   let next = first;
   for (const row of rows) {
-    const [message] = readMessages(new ByteReader(row.bytes));
+    let message: ReturnType<typeof readMessages>[number] | undefined;
+    try {
+      [message] = readMessages(new ByteReader(row.bytes));
+    } catch (err) {
+      // Kept by an older version and outside today's rules (an event detail over 1,024 bytes of UTF-8: SPEC.md §1):
+      // the district refuses it whatever its number, so it keeps its own; it is not deleted.
+      if (isProtocolError(err)) continue;
+      throw err;
+    }
     if (message === undefined || !('record' in message) || message.record !== row.record) {
       throw new Error(`outbox record ${row.record} does not hold that record; the cart database is damaged`);
     }
@@ -26,5 +34,5 @@ export async function renumberUnacked(db: SqliteDb, first: number): Promise<{ ne
     const table = typedRow(renumbered)?.table;
     if (table !== undefined) await db.run(`UPDATE ${table} SET record = ? WHERE record = ?`, [record, row.record]);
   }
-  return { next, renumbered: rows.length };
+  return { next, renumbered: next - first };
 }

@@ -8,7 +8,8 @@ import { realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../hardware/logger.js';
-import type { Stamp } from '../../protocol/index.js';
+import { clipUtf8 } from '../../lib/utf8.js';
+import { MAX_DETAIL, type Stamp } from '../../protocol/index.js';
 import type { CartIdentity } from '../identity.js';
 import type { OutboxSource } from '../link/outbox-source.js';
 import { MIGRATIONS } from '../store/schema.js';
@@ -88,7 +89,7 @@ export class SoftwareUpdates {
 
   /** A durable `update` event. */
   readonly event: UpdateEvent = async (code, detail) => {
-    await this.#p.store.appendDurable([{ type: 'event', at: this.#p.stamp(), kind: 'update', code, detail: detail.slice(0, 1000) }]);
+    await this.#p.store.appendDurable([{ type: 'event', at: this.#p.stamp(), kind: 'update', code, detail: clipUtf8(detail, MAX_DETAIL) }]);
   };
 
   /** Whether this boot's hello was acknowledged by the district. */

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SqliteDb } from '../../lib/sqlite.js';
 import { createLinkedSerialPair } from '../../hardware/serial/sim-serial-link.js';
 import { SerialPortLink } from '../../hardware/serial/serialport-link.js';
 import { loadIdentity } from '../../device/identity.js';
@@ -183,6 +184,23 @@ describe('loa unit provision', () => {
     await store.close();
     // Now ahead of the marks: provisioning again renumbers nothing.
     expect(await provision(data, bundle({ highWater: { boot: 3, record: 10 } }))).toMatchObject({ nextRecord: 15, renumbered: 0 });
+  });
+
+  it('leaves in place, under its own number, a kept record that today\'s rules cannot read, and renumbers the others', async () => {
+    const data = dir();
+    await provision(data, bundle());
+    const at = { time: 1_795_914_000, source: 'gnss' as const };
+    let store = await CartStore.open({ path: join(data, 'cart.db') });
+    await store.appendDurable([1, 2, 3].map((n) => ({ type: 'event' as const, at, kind: 'info' as const, code: `e${n}`, detail: 'x' })));
+    await store.close();
+    // Record 2 as an older version may have kept it: bytes the decoder refuses (cut short here).
+    const raw = await SqliteDb.open(join(data, 'cart.db'));
+    await raw.run('UPDATE outbox SET bytes = substr(bytes, 1, 3) WHERE record = 2');
+    await raw.close();
+    expect(await provision(data, bundle({ highWater: { boot: 3, record: 10 } }))).toMatchObject({ again: true, renumbered: 2 });
+    store = await CartStore.open({ path: join(data, 'cart.db') });
+    expect((await store.pending(65_536)).map((e) => e.record).sort((a, b) => a - b)).toEqual([2, 11, 12]);
+    await store.close();
   });
 
   it('refuses to provision the data folder of a running cart, changing nothing', async () => {

@@ -69,7 +69,7 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
       type: fc.constant('play' as const),
       record: varint,
       start: stamp,
-      clip: text(48),
+      clip: fc.stringMatching(/^[A-Za-z0-9_-]{1,48}$/),
       manifestVersion: varint,
       seconds: tenths(1_000_000),
       outcome: fc.constantFrom(...PLAY_OUTCOMES),

@@ -1,6 +1,7 @@
 // frameMessageParts: the bytes of each message of a frame, the reverse of encodeFrameFromParts.
 import { describe, expect, it } from 'vitest';
 import {
+  decodeFrame,
   encodeFrame,
   encodeFrameFromParts,
   encodeMessage,
@@ -54,5 +55,24 @@ describe('frameMessageParts', () => {
     const signed = signObject({ type: 'command', command: { unit: 7, counter: 1, issued: 0, expires: 60, action: 'set-volume', volume: 50 } }, privateKeyFromSeed(TEST_DISTRICT_SEED));
     expect(code(() => frameMessageParts(signed))).toBe('bad-kind');
     expect(code(() => frameMessageParts(Buffer.alloc(0)))).toBe('truncated');
+  });
+});
+
+describe('frame kinds (SPEC §2)', () => {
+  const unitFrame = encodeFrame(frameCases['telemetry-and-fix']!, TEST_UNIT_KEY, TEST_FIX_CONTEXT);
+
+  it('refuses a signed object and the kinds 3–15 as frames', () => {
+    const signed = signObject({ type: 'announcement', announcement: { district: 'd', version: 1, sha256: '0'.repeat(64), size: 1 } }, privateKeyFromSeed(TEST_DISTRICT_SEED));
+    expect(code(() => decodeFrame(signed, TEST_UNIT_KEY))).toBe('bad-kind');
+    for (let kind = 3; kind < 16; kind++) {
+      const f = Buffer.from(unitFrame);
+      f[0] = 0x10 | kind;
+      expect(code(() => decodeFrame(f, TEST_UNIT_KEY)), `kind ${kind}`).toBe('bad-kind');
+    }
+  });
+
+  it('refuses the kind that does not travel the receiver\'s way', () => {
+    expect(code(() => decodeFrame(unitFrame, TEST_UNIT_KEY, TEST_FIX_CONTEXT, 'district'))).toBe('bad-kind');
+    expect(decodeFrame(unitFrame, TEST_UNIT_KEY, TEST_FIX_CONTEXT, 'unit').kind).toBe('unit');
   });
 });

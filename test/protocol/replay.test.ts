@@ -34,3 +34,20 @@ describe('replay window', () => {
     expect(checkReplay(state, 2, 0).verdict).toBe('new');
   });
 });
+
+describe('replay window, exact bounds (SPEC §2.1)', () => {
+  it('starts empty: the first frame passes whatever its boot, boot 0 included', () => {
+    expect(freshReplayState()).toEqual({ boot: 0, top: -1, seen: '0' });
+    expect(feed(freshReplayState(), [[0, 0], [0, 1], [0, 0]])).toEqual(['new', 'new', 'duplicate']);
+    expect(feed(freshReplayState(), [[0, 7]])).toEqual(['new']);
+  });
+
+  it('accepts 1 to 63 below the highest once each, and nothing 64 below', () => {
+    const top = 1000;
+    expect(feed(freshReplayState(), [[3, top], [3, top - 63], [3, top - 64], [3, top]])).toEqual(['new', 'new', 'too-old', 'duplicate']);
+  });
+
+  it('restarts the window at the first seq of a new boot', () => {
+    expect(feed(freshReplayState(), [[3, 10], [4, 70], [4, 7], [4, 6], [3, 11]])).toEqual(['new', 'new', 'new', 'too-old', 'old-boot']);
+  });
+});

@@ -77,3 +77,57 @@ describe('Deframer', () => {
     expect(() => fromSerial(s.subarray(0, -1))).toThrow(expect.objectContaining({ code: expect.stringMatching(/bad-crc|bad-cobs/) }));
   });
 });
+
+describe('serial limits and COBS edges (SPEC §6)', () => {
+  /** Non-zero bytes whose CRC-16 has no zero byte either, so COBS adds exactly one code byte per 254. */
+  function frameOfLength(n: number): Buffer {
+    for (let fill = 1; ; fill++) {
+      const f = Buffer.alloc(n, fill);
+      const crc = crc16(f);
+      if ((crc & 0xff) !== 0 && crc >> 8 !== 0) return f;
+    }
+  }
+
+  it('carries a frame of exactly 2,048 bytes: 2,059 bytes of COBS and a delimiter', () => {
+    const f = frameOfLength(MAX_SERIAL_FRAME);
+    const wire = toSerial(f);
+    expect(wire.length).toBe(2059 + 1);
+    expect(new Deframer().push(wire)).toEqual([f]);
+  });
+
+  it('drops a chunk of 2,060 bytes or more without decoding it', () => {
+    const d = new Deframer();
+    const chunk = Buffer.concat([cobsEncode(Buffer.alloc(2051, 7)), Buffer.from([0])]);
+    expect(chunk.length - 1).toBe(2060);
+    expect(d.push(chunk)).toEqual([]);
+    expect(d.stats.tooLong).toBe(1);
+  });
+
+  it('refuses a chunk that decodes to more than a maximum frame and its CRC', () => {
+    const f = Buffer.alloc(MAX_SERIAL_FRAME + 1); // zeros: COBS adds one byte in all
+    const withCrc = Buffer.alloc(f.length + 2);
+    f.copy(withCrc);
+    withCrc.writeUInt16BE(crc16(f), f.length);
+    // 2,052 bytes of COBS: short enough to be held, too long to be a frame.
+    const enc = cobsEncode(withCrc);
+    expect(enc.length).toBeLessThanOrEqual(2059);
+    expect(() => fromSerial(enc)).toThrow(expect.objectContaining({ code: 'too-long' }));
+    const d = new Deframer();
+    expect(d.push(Buffer.concat([enc, Buffer.from([0])]))).toEqual([]);
+    expect(d.stats.tooLong).toBe(1);
+  });
+
+  it('ends a last block of 254 bytes with the code 0x01, and reads it without that byte too', () => {
+    const run = Buffer.alloc(254, 9);
+    const enc = cobsEncode(run);
+    expect(enc.length).toBe(256);
+    expect(enc[0]).toBe(0xff);
+    expect(enc[255]).toBe(0x01);
+    expect(cobsDecode(enc)).toEqual(run);
+    expect(cobsDecode(enc.subarray(0, 255))).toEqual(run);
+  });
+
+  it('refuses a block that runs past the chunk as bad COBS', () => {
+    expect(() => cobsDecode(Buffer.from('051122', 'hex'))).toThrow(expect.objectContaining({ code: 'bad-cobs' }));
+  });
+});

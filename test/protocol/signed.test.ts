@@ -1,6 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  ByteWriter,
   checkCommand,
   checkManifest,
   keyId,
@@ -8,6 +9,8 @@ import {
   privateKeyFromSeed,
   publicKeyFromRaw,
   rawPublicKey,
+  readCommandHead,
+  readSigned,
   signObject,
   type Manifest,
 } from '../../protocol/index.js';
@@ -79,5 +82,61 @@ describe('what a cart checks', () => {
     expect(() => checkCommand(c, { ...ok, unit: 8 })).toThrow(/unit 7/);
     expect(() => checkCommand(c, { ...ok, now: c.expires + 1 })).toThrow(expect.objectContaining({ code: 'expired' }));
     expect(() => checkCommand(c, { ...ok, lastCounter: 17 })).toThrow(expect.objectContaining({ code: 'replay' }));
+  });
+});
+
+describe('signature before body (SPEC §5, issue 19 point 9)', () => {
+  /** A command signed like signObject would, with an action byte and arguments of our choosing. */
+  function rawCommand(action: number, args: Buffer, key = district): Buffer {
+    const w = new ByteWriter().u8(0x12).bytes(Buffer.from(keyId(key), 'hex')).u8(0);
+    w.varint(7).varint(42).u32(1_760_000_000).u32(1_760_003_600).u8(action).bytes(args);
+    const unsigned = w.finish();
+    return Buffer.concat([unsigned, sign(null, unsigned, key)]);
+  }
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return (err as { code?: string }).code;
+    }
+    return undefined;
+  };
+
+  it('answers a well-signed command with an action it does not know as unknown-action, its head still readable', () => {
+    const bytes = rawCommand(7, Buffer.from('0102', 'hex'));
+    expect(code(() => openSigned(bytes, [pinned]))).toBe('unknown-action');
+    expect(readCommandHead(bytes)).toEqual({ unit: 7, counter: 42, issued: 1_760_000_000, expires: 1_760_003_600, action: 7 });
+  });
+
+  it('checks the signature before it looks at the body', () => {
+    const forged = rawCommand(7, Buffer.alloc(0));
+    forged[forged.length - 1]! ^= 1;
+    expect(code(() => openSigned(forged, [pinned]))).toBe('bad-signature');
+    // A body that does not even parse, signed by a key the cart does not pin: the key is what is wrong.
+    const stranger = generateKeyPairSync('ed25519').privateKey;
+    expect(code(() => openSigned(rawCommand(0, Buffer.alloc(0), stranger), [pinned]))).toBe('unknown-key');
+    expect(code(() => openSigned(rawCommand(0, Buffer.alloc(0)), [pinned]))).toBe('truncated');
+  });
+
+  it('refuses a set-volume over 100 and a play-clip id outside the manifest rule, on both sides', () => {
+    expect(code(() => openSigned(rawCommand(0, Buffer.from([101])), [pinned]))).toBe('bad-value');
+    expect(openSigned(rawCommand(0, Buffer.from([100])), [pinned]).body).toMatchObject({ command: { action: 'set-volume', volume: 100 } });
+    const clip = (id: string) => new ByteWriter().str(id).finish();
+    expect(code(() => openSigned(rawCommand(2, clip('../x')), [pinned]))).toBe('bad-value');
+    expect(code(() => openSigned(rawCommand(2, clip('c'.repeat(49))), [pinned]))).toBe('bad-value');
+    expect(openSigned(rawCommand(2, clip('c-0042')), [pinned]).body).toMatchObject({ command: { action: 'play-clip', clip: 'c-0042' } });
+    const command = { unit: 7, counter: 1, issued: 1, expires: 2, action: 'play-clip' as const, clip: 'a/b' };
+    expect(code(() => signObject({ type: 'command', command }, district))).toBe('bad-value');
+  });
+
+  it('checks the head of a command it cannot read whole like any command', () => {
+    const head = readCommandHead(rawCommand(7, Buffer.alloc(0)));
+    expect(() => checkCommand(head, { unit: 7, now: head.issued, lastCounter: 41 })).not.toThrow();
+    expect(code(() => checkCommand(head, { unit: 7, now: head.issued, lastCounter: 42 }))).toBe('replay');
+    expect(code(() => readCommandHead(signObject(manifestBody, district)))).toBe('bad-kind');
+  });
+
+  it('still reads an unverified object for display, and says which action it did not know', () => {
+    expect(code(() => readSigned(rawCommand(9, Buffer.alloc(0))))).toBe('unknown-action');
   });
 });
