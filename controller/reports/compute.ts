@@ -10,7 +10,7 @@ import { vnDateParts, vnDay, type Period } from './period.js';
 import { communeView, type CommuneInfo, type CommuneView } from './communes.js';
 import * as q from './queries.js';
 import { keptMonths, monthsOf, readMonth, sumMonths, type MonthData } from './months.js';
-import { dropTempTables, fillRollup, migrateRollup, refreshRollup, selectDays, type DaySelection, type RollupUse } from './rollup.js';
+import { dropTempTables, fillRollup, markChecked, migrateRollup, refreshRollup, selectDays, type DaySelection, type RollupUse } from './rollup.js';
 import type { ClipRow, CommuneRow, Report, ReportNote, TeamRank, UnitRow } from './report.js';
 
 /** A new session starts after a gap of more than this between plays, seconds. */
@@ -108,12 +108,13 @@ function allRolledUp(selection: DaySelection, start: number, end: number): boole
  * (which takes no lock on the database file). A whole-fleet report keeps each month that came entirely from the
  * checked rollup (at a province hub's replica: any month) and is over by `stop`.
  */
-async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<{ data: Data; stale: DaySelection['stale'] }> {
+async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<{ data: Data; stale: DaySelection['stale']; verified: DaySelection['verified'] }> {
   return db.exclusive(async () => {
     await db.exec('BEGIN');
     try {
       const keep = useRollup !== false && w.commune === null ? await keptMonths(db) : null;
       const stale: DaySelection['stale'] = { plays: [], track: [] };
+      const verified: DaySelection['verified'] = { days: [], seq: 0 };
       const months: MonthData[] = [];
       for (const [start, end] of monthsOf(w.start, w.end)) {
         const have = end <= w.stop ? keep?.get(start) : undefined;
@@ -126,6 +127,8 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<
         const data = await readMonth(db, scopeOf(month, selection.main), LOW_SOC, SESSION_GAP_S);
         // A replica's day without a summary is a day without data, until one comes (it stamps the day: replica.ts).
         if (end <= w.stop && (useRollup === 'replica' || allRolledUp(selection, start, end))) keep?.keep(start, data);
+        verified.days.push(...selection.verified.days);
+        verified.seq = selection.verified.seq;
         stale.plays.push(...selection.stale.plays);
         stale.track.push(...selection.stale.track);
         months.push(data);
@@ -136,7 +139,7 @@ async function read(db: SqliteDb, w: ReadWindow, useRollup: RollupUse): Promise<
         units: await q.units(db, s),
         faults: await q.faults(db, s, useRollup === 'replica'),
       };
-      return { data, stale };
+      return { data, stale, verified };
     } finally {
       await db.exec('COMMIT');
       await dropTempTables(db);
@@ -169,8 +172,9 @@ export async function computeReport(db: SqliteDb, options: ReportOptions): Promi
   const members = commune === null ? null : JSON.stringify(view.membersOf(commune));
   const useRollup = options.rollup ?? true;
   if (useRollup === true) await warmRollup(db, period, now, options.clock);
-  const { data, stale } = await read(db, { start: period.start, end: period.end, stop, commune: members }, useRollup);
+  const { data, stale, verified } = await read(db, { start: period.start, end: period.end, stop, commune: members }, useRollup);
   if (useRollup === true && stale.plays.length + stale.track.length > 0) await refreshRollup(db, stale, CONSTANTS);
+  if (useRollup === true) await markChecked(db, verified.days, verified.seq);
 
   const tallies = new Map<string, Tally>();
   const tally = (u: string): Tally => {

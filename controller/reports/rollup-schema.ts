@@ -126,4 +126,7 @@ END;`,
   `-- What arrived in a day (online days, plays left out) is read by arrival time: without this index, every report's
 -- day under way read all the records ever received.
 CREATE INDEX main.records_by_server_time ON records (server_time);`,
+  `-- Up to which report_changes stamp a day's rows are known to be right: a day stamped later was touched by a late
+-- record since (rollup.ts). NULL: rolled up before the stamps existed, checked once by counting the fleet rows.
+ALTER TABLE main.report_days ADD COLUMN checked INTEGER;`,
 ];

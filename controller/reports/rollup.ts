@@ -7,20 +7,23 @@
  *   a local day has ended (plus {@link SETTLE_S} for a batch still being written) nothing more can be added to it. A
  *   day is rolled up only after that, measured on min(report's `now`, system clock), and its rows never change. The
  *   plays left out of the figures are counted by the day they arrived, with the online days (source `online`).
- * - plays and track points are durable records that a cart may deliver weeks late (stamped with the cart's time), so
- *   a rolled-up day is checked by every report, in the same read transaction as the figures, against a count kept
- *   with it: the plays of the day (all units, from the `plays_by_start` index), and per unit the day's track points
- *   and the points of the records around them (`span`, see `trackStatement`). The fleet tables only ever gain rows
- *   (ingest inserts each record once and never updates or deletes them), so an unchanged count is an unchanged set
- *   of rows, and equal totals over the period mean equal counts on every day (each can only have grown). A day that
- *   fails its check is computed afresh for that report (in `temp`) and rewritten in the rollup afterwards.
+ * - plays and track points are durable records that a cart may deliver weeks late (stamped with the cart's time). The
+ *   fleet tables only ever gain rows (ingest inserts each record once and never updates or deletes them), and the
+ *   triggers of report_changes (rollup-schema.ts) stamp, with a rising number, every rolled-up day such an insert
+ *   touches. report_days.checked holds the stamp up to which the day's rows are right, so a report finds the days
+ *   touched since in report_changes alone, in the same read transaction as the figures. A day rolled up before the
+ *   stamps existed (checked NULL) is checked once against counts kept with it: the plays of the day (all units, from
+ *   the `plays_by_start` index), and per unit the day's track points and the points of the records around them
+ *   (`span`, see `trackStatement`); an unchanged count is an unchanged set of rows, and equal totals over a range
+ *   mean equal counts on every day (each can only have grown). A day found changed is computed afresh for that report
+ *   (in `temp`) and rewritten in the rollup afterwards.
  * Days not rolled up (not over yet, or after `now`) are computed for each report into the `temp` tables.
  */
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { migrateArea } from '../db/database.js';
 import { DAY, leftOutStatement, onlineStatement, playStatements, telemetryStatements, trackStatement, type DayConstants, type DayStatement } from './day-sql.js';
 import { dayStart, vnDay } from './period.js';
-import { DAY_TABLES, dayTablesSql, REPORT_MIGRATIONS } from './rollup-schema.js';
+import { DAY_INDEXED, DAY_TABLES, dayTablesSql, REPORT_MIGRATIONS } from './rollup-schema.js';
 
 /** How long after the end of a local day its live rows (telemetry, status, arrivals) may still be being written, s. */
 export const SETTLE_S = 3600;
@@ -84,7 +87,23 @@ async function playCounts(db: SqliteDb, first: number, after: number): Promise<M
 
 async function deleteDays(db: SqliteDb, tables: readonly string[], days: readonly number[]): Promise<void> {
   const json = JSON.stringify(days);
-  for (const t of tables) await db.run(`DELETE FROM main.${t} WHERE unit_id IN (SELECT id FROM units) AND day IN (SELECT value FROM json_each(?))`, [json]);
+  for (const t of tables) {
+    // Tables keyed (unit, year, …, day) are found by their index by day; `+` keeps SQLite off each unit's whole year.
+    const unit = t in DAY_INDEXED ? '+unit_id' : 'unit_id';
+    await db.run(`DELETE FROM main.${t} WHERE ${unit} IN (SELECT id FROM units) AND day IN (SELECT value FROM json_each(?))`, [json]);
+  }
+}
+
+/** The highest stamp of report_changes (0: none yet). */
+async function currentStamp(db: SqliteDb): Promise<number> {
+  const row = await db.get<{ seq: number }>('SELECT coalesce(max(seq), 0) seq FROM main.report_changes');
+  return row!.seq;
+}
+
+/** Records that the rows of `days` are right up to stamp `seq` (found right by a check, or just written). */
+export async function markChecked(db: SqliteDb, days: readonly number[], seq: number): Promise<void> {
+  if (days.length === 0) return;
+  await db.transaction(() => db.run('UPDATE main.report_days SET checked = ? WHERE day IN (SELECT value FROM json_each(?)) AND (checked IS NULL OR checked < ?)', [seq, JSON.stringify(days), seq]));
 }
 
 /** The days [first, after) that have ended, settled, before `horizon`. */
@@ -121,10 +140,11 @@ export async function fillRollup(db: SqliteDb, first: number, after: number, hor
         await deleteDays(db, DAY_TABLES, stale);
         await db.run('DELETE FROM report_days WHERE day IN (SELECT value FROM json_each(?))', [JSON.stringify(stale)]);
       }
+      const seq = await currentStamp(db);
       for (const [from, to] of runs(todo)) {
         for (const source of SOURCES) await write(db, source, 'main', dayStart(from), dayStart(to), c);
         const counts = await playCounts(db, from, to);
-        await db.insertMany('report_days', ['day', 'method', 'plays'], range(from, to).map((d) => [d, method, counts.get(d) ?? 0]));
+        await db.insertMany('report_days', ['day', 'method', 'plays', 'checked'], range(from, to).map((d) => [d, method, counts.get(d) ?? 0, seq]));
       }
       return todo.length;
     });
@@ -155,30 +175,51 @@ async function changedTrackDays(db: SqliteDb, lo: number, hi: number): Promise<n
   return rows.map((r) => r.d);
 }
 
+/** What {@link checkBuilt} found. */
+interface Checked {
+  builtDays: number[];
+  /** Rolled-up days whose plays or track changed since. */
+  badPlays: number[];
+  badTrack: Set<number>;
+  /** Days rolled up before the stamps existed that the counts found right: mark them checked up to `seq`. */
+  verified: number[];
+  /** The highest stamp seen in the read transaction. */
+  seq: number;
+}
+
 /**
  * The rolled-up days of [first, after) (with the current method), and those whose plays or track changed since they
- * were rolled up. Call inside a read transaction.
+ * were rolled up: the days stamped after their `checked`, and, for days rolled up before the stamps existed, those
+ * whose counts changed. Call inside a read transaction.
  */
-async function checkBuilt(db: SqliteDb, first: number, after: number, c: DayConstants): Promise<{ builtDays: number[]; badPlays: number[]; badTrack: Set<number> }> {
-  const built = new Map<number, number>();
-  const badTrack = new Set<number>();
-  const rows = await db.all<{ day: number; plays: number }>('SELECT day, plays FROM main.report_days WHERE day >= ? AND day < ? AND method = ?', [first, after, methodOf(c)]);
-  for (const r of rows) built.set(r.day, r.plays);
-  const builtDays = [...built.keys()].sort((x, y) => x - y);
-  let badPlays: number[] = [];
-  if (builtDays.length > 0) {
-    const lo = builtDays[0]!;
-    const hi = builtDays[builtDays.length - 1]! + 1;
-    // Rows are only ever added, so a count now is at least the count kept: the totals of [lo, hi) are equal only when
-    // every day's are, and the day by day comparison is needed only when they are not.
-    const plays = await db.all<{ n: number }>('SELECT count(*) n FROM plays WHERE start >= ? AND start < ?', [dayStart(lo), dayStart(hi)]);
-    if (plays[0]!.n !== builtDays.reduce((n, d) => n + built.get(d)!, 0)) {
-      const counts = await playCounts(db, lo, hi);
-      badPlays = builtDays.filter((d) => (counts.get(d) ?? 0) !== built.get(d));
+async function checkBuilt(db: SqliteDb, first: number, after: number, c: DayConstants): Promise<Checked> {
+  const seq = await currentStamp(db);
+  const rows = await db.all<{ day: number; plays: number; checked: number | null; stamp: number | null }>(
+    `SELECT d.day, d.plays, d.checked, c.seq stamp FROM main.report_days d LEFT JOIN main.report_changes c ON c.day = d.day
+      WHERE d.day >= ? AND d.day < ? AND d.method = ? ORDER BY d.day`,
+    [first, after, methodOf(c)],
+  );
+  const builtDays = rows.map((r) => r.day);
+  // A stamp does not say which records touched the day: both its plays and its track are rewritten.
+  const stamped = rows.filter((r) => r.checked !== null && r.stamp !== null && r.stamp > r.checked).map((r) => r.day);
+  const unchecked = rows.filter((r) => r.checked === null);
+  const badPlays = new Set(stamped);
+  const badTrack = new Set(stamped);
+  const verified: number[] = [];
+  if (unchecked.length > 0) {
+    const built = new Map(unchecked.map((r) => [r.day, r.plays]));
+    const lo = unchecked[0]!.day;
+    const hi = unchecked[unchecked.length - 1]!.day + 1;
+    const counts = await playCounts(db, lo, hi);
+    const track = new Set(await changedTrackDays(db, lo, hi));
+    for (const [day, plays] of built) {
+      const playsChanged = (counts.get(day) ?? 0) !== plays;
+      if (playsChanged) badPlays.add(day);
+      if (track.has(day)) badTrack.add(day);
+      if (!playsChanged && !track.has(day)) verified.push(day);
     }
-    for (const d of await changedTrackDays(db, lo, hi)) if (built.has(d)) badTrack.add(d);
   }
-  return { builtDays, badPlays, badTrack };
+  return { builtDays, badPlays: [...badPlays].sort((x, y) => x - y), badTrack, verified, seq };
 }
 
 /**
@@ -200,6 +241,7 @@ export async function freshenRollup(db: SqliteDb, first: number, after: number, 
     }
   });
   await refreshRollup(db, { plays: checked.badPlays, track: [...checked.badTrack].sort((x, y) => x - y) }, c);
+  await markChecked(db, checked.verified, checked.seq);
   return [a, b];
 }
 
@@ -209,6 +251,8 @@ export interface DaySelection {
   readonly main: Readonly<Record<Source, readonly number[]>>;
   /** Rolled-up days whose plays or track changed since: rewrite them with {@link refreshRollup}. */
   readonly stale: { plays: number[]; track: number[] };
+  /** Days found right by counting, and the stamp they are right up to: {@link markChecked} them. */
+  readonly verified: { days: number[]; seq: number };
 }
 
 /**
@@ -225,7 +269,7 @@ async function replicaDays(db: SqliteDb, p: { start: number; end: number; stop: 
   await db.exec(dayTablesSql('temp'));
   for (const t of DAY_TABLES) await db.run(`DELETE FROM temp.${t}`);
   const main = { plays: days, track: days, telemetry: days, online: days.filter((d) => dayStart(d + 1) <= p.stop) };
-  return { main, stale: { plays: [], track: [] } };
+  return { main, stale: { plays: [], track: [] }, verified: { days: [], seq: 0 } };
 }
 
 /**
@@ -244,7 +288,7 @@ export async function selectDays(
   const after = vnDay(p.end - 1) + 1;
   if (use === 'replica') return replicaDays(db, p, first, after);
   const onlineAfter = p.stop > p.start ? vnDay(p.stop - 1) + 1 : first;
-  const { builtDays, badPlays, badTrack } = use ? await checkBuilt(db, first, after, c) : { builtDays: [], badPlays: [], badTrack: new Set<number>() };
+  const { builtDays, badPlays, badTrack, verified, seq } = use ? await checkBuilt(db, first, after, c) : { builtDays: [], badPlays: [], badTrack: new Set<number>(), verified: [], seq: 0 };
   const badPlaySet = new Set(badPlays);
   const main: Record<Source, number[]> = {
     plays: builtDays.filter((d) => !badPlaySet.has(d)),
@@ -263,7 +307,7 @@ export async function selectDays(
       await write(db, source, 'temp', Math.max(p.start, dayStart(a)), Math.min(limit, dayStart(b)), c);
     }
   }
-  return { main, stale: { plays: badPlays, track: [...badTrack].sort((x, y) => x - y) } };
+  return { main, stale: { plays: badPlays, track: [...badTrack].sort((x, y) => x - y) }, verified: { days: verified, seq } };
 }
 
 /**
@@ -278,6 +322,8 @@ export async function dropTempTables(db: SqliteDb): Promise<void> {
 /** Rewrites rolled-up days whose plays or track changed after they were rolled up (late records). */
 export async function refreshRollup(db: SqliteDb, stale: DaySelection['stale'], c: DayConstants): Promise<void> {
   const method = methodOf(c);
+  // Taken before any rewrite: a stamp after it may come from a record a rewrite did not see, and is found next time.
+  const seq = await db.exclusive(() => currentStamp(db));
   for (const source of ['plays', 'track'] as const) {
     const days = stale[source];
     for (let i = 0; i < days.length; i += CHUNK_DAYS) {
@@ -296,4 +342,5 @@ export async function refreshRollup(db: SqliteDb, stale: DaySelection['stale'], 
       });
     }
   }
+  await markChecked(db, [...new Set([...stale.plays, ...stale.track])], seq);
 }

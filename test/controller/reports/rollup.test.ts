@@ -104,3 +104,35 @@ describe('the report rollup', () => {
     }
   });
 });
+
+describe('days rolled up before the stamps of late records existed', () => {
+  it('are checked once by counting: a late play is found, and every day is then marked checked', async () => {
+    const before = unit(await report(), 'b1');
+    await t.db.insertMany('plays', ['unit_id', 'record', 'clip', 'manifest_version', 'start', 'time_source', 'seconds', 'outcome', 'trigger', 'volume', 'lat', 'lon'], [
+      ['b1', 31, 'c1', 1, nov(12, 9), 'gnss', 50, 'completed', 'button', 70, null, null],
+    ]);
+    // As a database rolled up by an older version holds it: no stamp, nothing checked.
+    await t.db.run('DELETE FROM report_changes');
+    await t.db.run('UPDATE report_days SET checked = NULL');
+    forgetMonths(t.db);
+    const after = await report();
+    expect(unit(after, 'b1').plays).toBe(before.plays + 1);
+    expect(after).toEqual(await report({ rollup: false }));
+    const unchecked = await t.db.all('SELECT day FROM report_days WHERE checked IS NULL');
+    expect(unchecked).toEqual([]);
+    forgetMonths(t.db);
+    expect(await report()).toEqual(after);
+  });
+
+  it('need no count once checked: a day stamped after its check is rewritten, one not stamped is read as it is', async () => {
+    await report();
+    // A row changed under the rollup without any insert (no stamp): a checked day is trusted, so it shows.
+    await t.db.run("UPDATE main.report_plays SET n = n + 1 WHERE unit_id = 'b1' AND day = ?", [vnDay(nov(10))]);
+    forgetMonths(t.db);
+    const trusted = unit(await report(), 'b1').plays;
+    // A stamp on that day (what a late record's insert writes) makes the next report rewrite it from the plays.
+    await t.db.run('INSERT INTO report_changes (day, seq) VALUES (?, 1000)', [vnDay(nov(10))]);
+    forgetMonths(t.db);
+    expect(unit(await report(), 'b1').plays).toBe(trusted - 1);
+  });
+});
