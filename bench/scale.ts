@@ -12,8 +12,10 @@
  *    own key (the replicas are separate files, so unit and commune ids need no renaming), and fed to the hub's one
  *    ingest path: summaries/s, hub size, the national yearly roll-up cold (fresh process) and warm.
  *
- *   node dist/bench/scale.js [--quick] [--part baseline,A,B]
- *   --quick: everything scaled down to run in under a minute; --part: only these parts (e.g. two processes at once)
+ *   node dist/bench/scale.js [--quick] [--part baseline,A,B] [--keep]
+ *   node dist/bench/scale.js --times FILE
+ *   --quick: everything scaled down to run in under a minute; --part: only these parts (e.g. two processes at once);
+ *   --keep: leave the scratch databases; --times: the yearly report's timings on such a database, in a fresh process
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
@@ -244,9 +246,19 @@ async function coldHub(dir: string): Promise<void> {
   await hub.close();
 }
 
+/** `--times FILE`: the yearly report's timings on a database this bench made (kept with --keep), in a fresh process. */
+async function times(path: string): Promise<void> {
+  const db = await SqliteDb.open(path);
+  const r = await reports(db);
+  console.log(`${path}: yearly report first ${f0(r.firstMs)} ms (a fresh process), ${reportLine(r)}`);
+  await db.close();
+}
+
 async function main(): Promise<void> {
   const at = process.argv.indexOf('--cold-report');
   if (at >= 0) return coldReport(process.argv[at + 1]!);
+  const timesAt = process.argv.indexOf('--times');
+  if (timesAt >= 0) return times(process.argv[timesAt + 1]!);
   const hubAt = process.argv.indexOf('--cold-hub');
   if (hubAt >= 0) return coldHub(process.argv[hubAt + 1]!);
   const dir = mkdtempSync(join(tmpdir(), 'loa-bench-scale-'));
@@ -261,7 +273,8 @@ async function main(): Promise<void> {
     }
     if (parts.has('B')) await partB(dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.argv.includes('--keep')) console.log(`\nscratch files kept in ${dir} (--times ${join(dir, 'province.db')})`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\ndone in ${f0(ms(t0) / 1000)} s`);
 }
