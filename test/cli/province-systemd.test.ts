@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMosquitto } from '../support/mosquitto.js';
+import { fakeSystemd, track, type Cleanups } from '../support/fake-systemd.js';
 import { missing } from '../support/tools.js';
 import { sleep, until } from '../support/wait.js';
 
@@ -17,33 +18,15 @@ const loaBin = join(root, 'dist', 'cli', 'loa.js');
 const built = existsSync(loaBin) && existsSync(join(root, 'native', 'sd-notify', 'build', 'Release', 'sd_notify.node'));
 if (!built) console.warn('[skip] dist/ or the loa-sd-notify addon is not built (npm ci and npm run build make them): the systemd notification tests of loa province run are skipped.');
 
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function track(child: ChildProcess): ChildProcess {
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return child;
-}
-
-/** A fresh folder and socat listening on `<folder>/notify`; `received()` is every datagram so far, run together. */
-async function fakeSystemd(): Promise<{ dir: string; socketPath: string; received: () => string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'loa-province-systemd-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const socketPath = join(dir, 'notify');
-  const socat = track(spawn('socat', ['-u', `UNIX-RECV:${socketPath},unlink-early`, 'STDOUT'], { stdio: ['ignore', 'pipe', 'ignore'] }));
-  let received = '';
-  socat.stdout!.setEncoding('utf8').on('data', (t: string) => (received += t));
-  await until(() => existsSync(socketPath), 'socat to bind the fake notification socket', 5000);
-  return { dir, socketPath, received: () => received };
-}
-
 /** `node dist/cli/loa.js province run --config FILE` with the environment systemd gives loa-province.service. */
 function startHub(config: string, socketPath: string) {
   const child = track(
+    cleanups,
     spawn(process.execPath, [loaBin, 'province', 'run', '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '600000', JOURNAL_STREAM: '8:12345', LOA_LANG: 'vi' },
@@ -59,7 +42,7 @@ function startHub(config: string, socketPath: string) {
 
 describe.skipIf(!built || missing('socat'))('loa province run under systemd', () => {
   it.skipIf(missing('mosquitto'))('says READY once connected and its view answers, pings the watchdog, then STOPPING on SIGTERM', async () => {
-    const { dir, socketPath, received } = await fakeSystemd();
+    const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-province-systemd-');
     const broker = await startMosquitto({ dir, conf: (port) => `listener ${port} 127.0.0.1\nallow_anonymous true\n` });
     cleanups.push(() => broker.stop());
     const config = join(dir, 'province.json');
@@ -80,7 +63,7 @@ describe.skipIf(!built || missing('socat'))('loa province run under systemd', ()
   });
 
   it('stops before READY with exit code 2 and the configuration file it could not read when the file is missing', async () => {
-    const { dir, socketPath, received } = await fakeSystemd();
+    const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-province-systemd-');
     const config = join(dir, 'province.json');
     const hub = startHub(config, socketPath);
     expect(await hub.exited).toBe(2);

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeSystemd, track, type Cleanups } from '../support/fake-systemd.js';
 import { missing } from '../support/tools.js';
 import { sleep, until } from '../support/wait.js';
 
@@ -16,33 +17,15 @@ const loaBin = join(root, 'dist', 'cli', 'loa.js');
 const built = existsSync(loaBin) && existsSync(join(root, 'native', 'sd-notify', 'build', 'Release', 'sd_notify.node'));
 if (!built) console.warn('[skip] dist/ or the loa-sd-notify addon is not built (npm ci and npm run build make them): the systemd notification tests of loa unit run and loa controller run are skipped.');
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
+const cleanups: Cleanups = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function track(child: ChildProcess): ChildProcess {
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return child;
-}
-
-/** A fresh folder and socat listening on `<folder>/notify`; `received()` is every datagram so far, run together. */
-async function fakeSystemd(): Promise<{ dir: string; socketPath: string; received: () => string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'loa-systemd-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const socketPath = join(dir, 'notify');
-  const socat = track(spawn('socat', ['-u', `UNIX-RECV:${socketPath},unlink-early`, 'STDOUT'], { stdio: ['ignore', 'pipe', 'ignore'] }));
-  let received = '';
-  socat.stdout!.setEncoding('utf8').on('data', (t: string) => (received += t));
-  await until(() => existsSync(socketPath), 'socat to bind the fake notification socket', 5000);
-  return { dir, socketPath, received: () => received };
-}
 
 /** `node dist/cli/loa.js …args` with the environment systemd gives a Type=notify service with a watchdog. */
 function startLoa(args: string[], socketPath: string, env: NodeJS.ProcessEnv = {}) {
   const child = track(
+    cleanups,
     spawn(process.execPath, [loaBin, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '600000', JOURNAL_STREAM: '8:12345', LOA_LANG: 'vi', ...env },
@@ -58,7 +41,7 @@ function startLoa(args: string[], socketPath: string, env: NodeJS.ProcessEnv = {
 
 describe.skipIf(!built || missing('socat'))('loa controller run under systemd', () => {
   it('says READY once HTTP answers, with LOA_CONTROLLER_CONFIG as its configuration, then STOPPING on SIGTERM', async () => {
-    const { dir, socketPath, received } = await fakeSystemd();
+    const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-systemd-');
     const config = join(dir, 'controller.json');
     writeFileSync(config, JSON.stringify({ district: { id: 'hau-loc', name: 'Hậu Lộc' }, dataDir: join(dir, 'data'), broker: { embedded: { port: 0 } }, http: { port: 0 } }));
     const ctl = startLoa(['controller', 'run'], socketPath, { LOA_CONTROLLER_CONFIG: config });
@@ -77,7 +60,7 @@ describe.skipIf(!built || missing('socat'))('loa controller run under systemd', 
 
 describe.skipIf(!built || missing('socat'))('loa unit run under systemd', () => {
   it('says READY once the cart answers, pings the watchdog, says STOPPING on SIGTERM, and prefixes log lines', async () => {
-    const { dir, socketPath, received } = await fakeSystemd();
+    const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-systemd-');
     const data = join(dir, 'data');
     const cart = startLoa(['unit', 'run', '--sim', '--data', data], socketPath);
     await until(() => received().includes('READY=1'), 'READY=1 from the cart', 15_000);

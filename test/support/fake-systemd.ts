@@ -1,0 +1,32 @@
+/**
+ * What the systemd notification tests share: child processes killed after each test, and a fake NOTIFY_SOCKET
+ * (socat on a unix datagram socket) whose datagrams a test reads back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from './wait.js';
+
+/** Undo steps a test file runs (in reverse) after each test. */
+export type Cleanups = (() => void | Promise<void>)[];
+
+/** `child`, killed after the test if it is still running. */
+export function track(cleanups: Cleanups, child: ChildProcess): ChildProcess {
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
+
+/** A fresh folder and socat listening on `<folder>/notify`; `received()` is every datagram so far, run together. */
+export async function fakeSystemd(cleanups: Cleanups, prefix: string): Promise<{ dir: string; socketPath: string; received: () => string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const socketPath = join(dir, 'notify');
+  const socat = track(cleanups, spawn('socat', ['-u', `UNIX-RECV:${socketPath},unlink-early`, 'STDOUT'], { stdio: ['ignore', 'pipe', 'ignore'] }));
+  let received = '';
+  socat.stdout!.setEncoding('utf8').on('data', (t: string) => (received += t));
+  await until(() => existsSync(socketPath), 'socat to bind the fake notification socket', 5000);
+  return { dir, socketPath, received: () => received };
+}
