@@ -3,51 +3,29 @@
 // socket). READY=1 comes once the hub is connected and its province view answers, the watchdog pings, STOPPING=1
 // comes on SIGTERM; a missing configuration file stops it before READY with the hub's own message and exit code 2
 // (the unit's RestartPreventExitStatus=2: starting again cannot fix it).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMosquitto } from '../support/mosquitto.js';
-import { fakeSystemd, track, type Cleanups } from '../support/fake-systemd.js';
+import { fakeSystemd, startUnderSystemd, systemdBuilt, type Cleanups } from '../support/fake-systemd.js';
 import { missing } from '../support/tools.js';
 import { sleep, until } from '../support/wait.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const loaBin = join(root, 'dist', 'cli', 'loa.js');
-const built = existsSync(loaBin) && existsSync(join(root, 'native', 'sd-notify', 'build', 'Release', 'sd_notify.node'));
-if (!built) console.warn('[skip] dist/ or the loa-sd-notify addon is not built (npm ci and npm run build make them): the systemd notification tests of loa province run are skipped.');
+if (!systemdBuilt) console.warn('[skip] dist/ or the loa-sd-notify addon is not built (npm ci and npm run build make them): the systemd notification tests of loa province run are skipped.');
 
 const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** `node dist/cli/loa.js province run --config FILE` with the environment systemd gives loa-province.service. */
-function startHub(config: string, socketPath: string) {
-  const child = track(
-    cleanups,
-    spawn(process.execPath, [loaBin, 'province', 'run', '--config', config], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '600000', JOURNAL_STREAM: '8:12345', LOA_LANG: 'vi' },
-    }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
-
-describe.skipIf(!built || missing('socat'))('loa province run under systemd', () => {
+describe.skipIf(!systemdBuilt || missing('socat'))('loa province run under systemd', () => {
   it.skipIf(missing('mosquitto'))('says READY once connected and its view answers, pings the watchdog, then STOPPING on SIGTERM', async () => {
     const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-province-systemd-');
     const broker = await startMosquitto({ dir, conf: (port) => `listener ${port} 127.0.0.1\nallow_anonymous true\n` });
     cleanups.push(() => broker.stop());
     const config = join(dir, 'province.json');
     writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'province'), broker: { url: broker.url, username: 'loa_hub', password: 'hub-password-1' }, http: { host: '127.0.0.1', port: 0 } }));
-    const hub = startHub(config, socketPath);
+    const hub = startUnderSystemd(cleanups, ['province', 'run', '--config', config], socketPath);
     await until(() => received().includes('READY=1') || hub.child.exitCode !== null, 'READY=1 from the hub', 20_000);
     expect(received(), hub.stderr()).toMatch(/^READY=1\nSTATUS=Trung tâm tỉnh đang chạy, 0 khu vực, trang http:\/\/127\.0\.0\.1:\d+\//);
     const page = /trang (http:\/\/127\.0\.0\.1:\d+\/)/.exec(received())![1]!;
@@ -65,7 +43,7 @@ describe.skipIf(!built || missing('socat'))('loa province run under systemd', ()
   it('stops before READY with exit code 2 and the configuration file it could not read when the file is missing', async () => {
     const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-province-systemd-');
     const config = join(dir, 'province.json');
-    const hub = startHub(config, socketPath);
+    const hub = startUnderSystemd(cleanups, ['province', 'run', '--config', config], socketPath);
     expect(await hub.exited).toBe(2);
     expect(hub.stderr()).toContain(`không đọc được ${config} (ENOENT)`);
     expect(hub.stderr()).not.toMatch(/\n\s+at /);

@@ -3,48 +3,26 @@
 // set. READY=1 comes once the program can work (the cart answers on its control socket, the controller's HTTP
 // server answers), the watchdog pings, STOPPING=1 comes on SIGTERM, and every log line starts with its syslog
 // priority.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeSystemd, track, type Cleanups } from '../support/fake-systemd.js';
+import { fakeSystemd, startUnderSystemd, systemdBuilt, type Cleanups } from '../support/fake-systemd.js';
 import { missing } from '../support/tools.js';
 import { sleep, until } from '../support/wait.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const loaBin = join(root, 'dist', 'cli', 'loa.js');
-const built = existsSync(loaBin) && existsSync(join(root, 'native', 'sd-notify', 'build', 'Release', 'sd_notify.node'));
-if (!built) console.warn('[skip] dist/ or the loa-sd-notify addon is not built (npm ci and npm run build make them): the systemd notification tests of loa unit run and loa controller run are skipped.');
+if (!systemdBuilt) console.warn('[skip] dist/ or the loa-sd-notify addon is not built (npm ci and npm run build make them): the systemd notification tests of loa unit run and loa controller run are skipped.');
 
 const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** `node dist/cli/loa.js …args` with the environment systemd gives a Type=notify service with a watchdog. */
-function startLoa(args: string[], socketPath: string, env: NodeJS.ProcessEnv = {}) {
-  const child = track(
-    cleanups,
-    spawn(process.execPath, [loaBin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '600000', JOURNAL_STREAM: '8:12345', LOA_LANG: 'vi', ...env },
-    }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
-
-describe.skipIf(!built || missing('socat'))('loa controller run under systemd', () => {
+describe.skipIf(!systemdBuilt || missing('socat'))('loa controller run under systemd', () => {
   it('says READY once HTTP answers, with LOA_CONTROLLER_CONFIG as its configuration, then STOPPING on SIGTERM', async () => {
     const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-systemd-');
     const config = join(dir, 'controller.json');
     writeFileSync(config, JSON.stringify({ district: { id: 'hau-loc', name: 'Hậu Lộc' }, dataDir: join(dir, 'data'), broker: { embedded: { port: 0 } }, http: { port: 0 } }));
-    const ctl = startLoa(['controller', 'run'], socketPath, { LOA_CONTROLLER_CONFIG: config });
+    const ctl = startUnderSystemd(cleanups, ['controller', 'run'], socketPath, { LOA_CONTROLLER_CONFIG: config });
     await until(() => received().includes('READY=1'), 'READY=1 from the controller', 20_000);
     const url = /HTTP (http:\/\/127\.0\.0\.1:\d+)/.exec(received())?.[1];
     expect(received()).toMatch(/^READY=1\nSTATUS=Bộ điều khiển Hậu Lộc đang chạy, HTTP http:/);
@@ -58,11 +36,11 @@ describe.skipIf(!built || missing('socat'))('loa controller run under systemd', 
   });
 });
 
-describe.skipIf(!built || missing('socat'))('loa unit run under systemd', () => {
+describe.skipIf(!systemdBuilt || missing('socat'))('loa unit run under systemd', () => {
   it('says READY once the cart answers, pings the watchdog, says STOPPING on SIGTERM, and prefixes log lines', async () => {
     const { dir, socketPath, received } = await fakeSystemd(cleanups, 'loa-systemd-');
     const data = join(dir, 'data');
-    const cart = startLoa(['unit', 'run', '--sim', '--data', data], socketPath);
+    const cart = startUnderSystemd(cleanups, ['unit', 'run', '--sim', '--data', data], socketPath);
     await until(() => received().includes('READY=1'), 'READY=1 from the cart', 15_000);
     // READY only after runCart resolved: the control socket is there already.
     expect(existsSync(join(data, 'control.sock'))).toBe(true);
