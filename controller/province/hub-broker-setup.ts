@@ -18,7 +18,7 @@ import { access, chmod, chown, constants, mkdir, readFile, stat } from 'node:fs/
 import { dirname, join, resolve } from 'node:path';
 import { copyFileDurably, writeFileDurably } from '../../lib/durable.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { CONF_MARKER, confDRefusal, MOSQUITTO_GROUP, setupPaths, withBroker, type SystemAccounts } from '../broker/mosquitto-setup.js';
+import { CONF_MARKER, confDRefusal, MOSQUITTO_GROUP, OWNER, setupPaths, withBroker, type SystemAccounts } from '../broker/mosquitto-setup.js';
 import { mosquittoHash } from '../fleet/passwords.js';
 import { hubAclText, hubBrokerFiles, HUB_USER } from './bridge-conf.js';
 import { loadHubConfig, validateHubConfig } from './hub-config.js';
@@ -254,6 +254,9 @@ async function writeConfig(o: HubBrokerSetupOptions, next: Record<string, unknow
   if (!existed) {
     await mkdir(dirname(o.configFile), { recursive: true });
     await writeFileDurably(o.configFile, text, 0o640);
+    // The loa-province service runs as loa: a new file is root:loa, as the package ships it.
+    const loa = o.root ? o.accounts.gid(OWNER) : undefined;
+    if (loa !== undefined) await chown(o.configFile, 0, loa);
     return null;
   }
   const copy = `${o.configFile}.before-mosquitto`;

@@ -189,6 +189,18 @@ describe('loa province mosquitto-setup', () => {
   });
 });
 
+describe('a configuration file the setup makes, as root', () => {
+  const root = process.getuid?.() === 0;
+  if (!root) console.warn('[skip] not root: the owner of a configuration file made by mosquitto-setup is not tested');
+  it.skipIf(!root)('is root:loa 0640, so that the loa-province service (user loa) can read it', async () => {
+    const configFile = join(dir, 'etc', 'province.json');
+    const accounts = { uid: () => undefined, gid: (g: string) => (g === 'loa' ? 4242 : 4343) };
+    await setUpHubBroker({ configFile, dataDir: paths().data, confDir: paths().confDir, filesDir: paths().files, port: 1883, host: '127.0.0.1', tls: null, now: 1_764_000_000, root: true, accounts });
+    const s = await stat(configFile);
+    expect([s.uid, s.gid, s.mode & 0o777]).toEqual([0, 4242, 0o640]);
+  });
+});
+
 describe('the hub database', () => {
   it('migrates a database made before the Mosquitto accounts, keeping its areas', async () => {
     await mkdir(paths().data);
