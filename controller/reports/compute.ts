@@ -6,7 +6,7 @@
 import type { SqliteDb } from '../../lib/sqlite.js';
 import { Tally, round } from './aggregate.js';
 import { distanceToBoxM, latitudeSpanDeg, type Box } from './geo.js';
-import { vnDateParts, vnDay, type Period } from './period.js';
+import { vnDay, type Period } from './period.js';
 import { communeView, type CommuneInfo, type CommuneView } from './communes.js';
 import * as q from './queries.js';
 import { keptMonths, monthsOf, readMonth, sumMonths, type MonthData } from './months.js';
