@@ -232,11 +232,22 @@ function owners(o: MosquittoSetupOptions): { ids: { loa: number; mosquitto: numb
   return { ids: { loa, mosquitto, loaGroup }, ownership: { done: true } };
 }
 
-/** A folder of ours: setgid so that files born in it later take its group. chmod: mkdir's mode passes the umask. */
-async function ownFolder(dir: string, ids: { loa: number; mosquitto: number } | null): Promise<void> {
+/**
+ * A folder of ours, given to `owner` when known: setgid so that files born in it later take its group. chmod:
+ * mkdir's mode passes the umask.
+ */
+export async function ownFolder(dir: string, owner: { uid: number; gid: number } | null): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o2750 });
-  if (ids) await chown(dir, ids.loa, ids.mosquitto);
+  if (owner) await chown(dir, owner.uid, owner.gid);
   await chmod(dir, 0o2750);
+}
+
+/** Keeps a copy of `file` as it was before the first setup (`<file>.before-mosquitto`); a later run keeps that one. */
+export async function keepFirstCopy(file: string): Promise<{ path: string; made: boolean }> {
+  const path = `${file}.before-mosquitto`;
+  const made = !(await exists(path));
+  if (made) await copyFileDurably(file, path);
+  return { path, made };
 }
 
 /** Folders above `dir` that a user in group `gid` (not their owner) cannot pass through. */
@@ -293,11 +304,12 @@ export async function setUpMosquitto(options: MosquittoSetupOptions): Promise<Mo
   const { ids, ownership } = owners(o);
   const registry = await readRegistry(config, o.root);
 
-  await ownFolder(o.filesDir, ids);
+  const owner = ids && { uid: ids.loa, gid: ids.mosquitto };
+  await ownFolder(o.filesDir, owner);
   await writeMosquittoFiles({ district: config.district.id, units: registry.units, controller: { username, password }, passwordFile: p.passwordFile, aclFile: p.aclFile, passwordFileMode: 0o640 });
   const written = [p.passwordFile, p.aclFile];
   if (tls && ca) {
-    await ownFolder(p.tlsDir, ids);
+    await ownFolder(p.tlsDir, owner);
     const server = await ca.serverCredentials(serverNames(nextConfig));
     if (o.root) await keepOwner([tlsPaths(config.dataDir).serverKey, tlsPaths(config.dataDir).serverCert], tlsPaths(config.dataDir).caCert);
     await writeMosquittoTls(p.tlsDir, { ca: ca.certPem, ...server, crl: await ca.crl(registry.revocations) });
@@ -306,9 +318,7 @@ export async function setUpMosquitto(options: MosquittoSetupOptions): Promise<Mo
   if (ids) for (const f of written) await chown(f, ids.loa, ids.mosquitto);
   await writeFileDurably(p.confFile, loaConfText({ port, host, passwordFile: p.passwordFile, aclFile: p.aclFile, tls }), 0o644);
 
-  const copy = `${o.configFile}.before-mosquitto`;
-  const made = !(await exists(copy));
-  if (made) await copyFileDurably(o.configFile, copy);
+  const savedCopy = await keepFirstCopy(o.configFile);
   await writeFileDurably(o.configFile, `${JSON.stringify(next, null, 2)}\n`, 0o640);
   if (ids) {
     await chown(o.configFile, 0, ids.loaGroup);
@@ -324,7 +334,7 @@ export async function setUpMosquitto(options: MosquittoSetupOptions): Promise<Mo
     brokerUrl: broker.url,
     username,
     configFile: o.configFile,
-    savedCopy: { path: copy, made },
+    savedCopy,
     ownership,
     unreachable: await unreachableFolders(o.filesDir, o.accounts.gid(MOSQUITTO_GROUP)),
   };

@@ -14,11 +14,11 @@
  * mosquitto`). Refusals come before any write, and nothing this code did not write is overwritten.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { access, chmod, chown, constants, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, chown, constants, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { copyFileDurably, writeFileDurably } from '../../lib/durable.js';
+import { writeFileDurably } from '../../lib/durable.js';
 import type { SqliteDb } from '../../lib/sqlite.js';
-import { CONF_MARKER, confDRefusal, MOSQUITTO_GROUP, OWNER, setupPaths, withBroker, type SystemAccounts } from '../broker/mosquitto-setup.js';
+import { CONF_MARKER, confDRefusal, keepFirstCopy, MOSQUITTO_GROUP, OWNER, ownFolder, setupPaths, withBroker, type SystemAccounts } from '../broker/mosquitto-setup.js';
 import { mosquittoHash } from '../fleet/passwords.js';
 import { hubAclText, hubBrokerFiles, HUB_USER } from './bridge-conf.js';
 import { loadHubConfig, validateHubConfig } from './hub-config.js';
@@ -233,13 +233,6 @@ function confText(o: HubBrokerSetupOptions, files: { passwordFile: string; aclFi
   return [HUB_CONF_MARKER, ...text.split('\n').filter((l) => !/^persistence(_location)?\s/.test(l))].join('\n');
 }
 
-/** A folder of ours: setgid so that files rewritten later keep its group. chmod: mkdir's mode passes the umask. */
-async function ownFolder(dir: string, gid: number | undefined): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o2750 });
-  if (gid !== undefined) await chown(dir, 0, gid);
-  await chmod(dir, 0o2750);
-}
-
 /** The configuration as JSON (none: an empty one) and its data folder (`--data` first). */
 async function readConfig(o: HubBrokerSetupOptions): Promise<{ raw: Record<string, unknown> | null; dataDir: string }> {
   if (!(await exists(o.configFile))) return { raw: null, dataDir: resolve(o.dataDir ?? validateHubConfig(undefined).dataDir) };
@@ -259,13 +252,11 @@ async function writeConfig(o: HubBrokerSetupOptions, next: Record<string, unknow
     if (loa !== undefined) await chown(o.configFile, 0, loa);
     return null;
   }
-  const copy = `${o.configFile}.before-mosquitto`;
-  const made = !(await exists(copy));
-  if (made) await copyFileDurably(o.configFile, copy);
+  const saved = await keepFirstCopy(o.configFile);
   const before = await stat(o.configFile);
   await writeFileDurably(o.configFile, text, (before.mode & 0o770) | 0o600);
   if (o.root) await chown(o.configFile, before.uid, before.gid);
-  return { path: copy, made };
+  return saved;
 }
 
 /** Writes everything the hub's Mosquitto needs, records it in the hub database, then switches the configuration. */
@@ -292,7 +283,7 @@ export async function setUpHubBroker(options: HubBrokerSetupOptions): Promise<Hu
   const db = await hdb.openHubDb(join(dataDir, 'province.db'));
   let areas: number;
   try {
-    await ownFolder(o.filesDir, gid);
+    await ownFolder(o.filesDir, gid === undefined ? null : { uid: 0, gid });
     areas = (await hdb.areaAccountRows(db)).length;
     await rewriteFiles(db, row, gid);
     await writeFileDurably(confFile, confText(o, files), 0o644);
