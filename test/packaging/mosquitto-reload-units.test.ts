@@ -2,26 +2,17 @@
 // warning (it exits 0 on most warnings, so its output must be empty too), and they watch the very files
 // `loa controller mosquitto-setup` writes by default.
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MOSQUITTO_DEFAULTS } from '../../cli/controller-mosquitto.js';
 import { mosquittoTlsPaths } from '../../controller/broker/mosquitto-files.js';
 import { setupPaths } from '../../controller/broker/mosquitto-setup.js';
 import { missing } from '../support/tools.js';
+import { unitSettings as settings } from '../support/unit-files.js';
 
 const DIR = join(import.meta.dirname, '../../packaging/systemd');
 const PATH_UNIT = join(DIR, 'loa-mosquitto-reload.path');
 const SERVICE = join(DIR, 'loa-mosquitto-reload.service');
-
-/** The `Key=value` lines of a unit file, comments left out. */
-async function settings(file: string): Promise<[string, string][]> {
-  const text = await readFile(file, 'utf8');
-  return text.split('\n').flatMap((line) => {
-    const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
-    return m ? [[m[1]!, m[2]!] as [string, string]] : [];
-  });
-}
 
 describe('loa-mosquitto-reload.path and .service', () => {
   it('watch the password, ACL and revocation files mosquitto-setup writes, and start the reload service', async () => {

@@ -4,28 +4,20 @@
 // warning (it exits 0 on most warnings, so its output must be empty too). The packages themselves, with these files
 // in them and installed, are checked by install.slow.test.ts.
 import { spawnSync } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HUB_BROKER_DEFAULTS } from '../../controller/province/hub-broker-setup.js';
 import { loadHubConfig } from '../../controller/province/hub-config.js';
 import { missing } from '../support/tools.js';
+import { unitSettings as settings } from '../support/unit-files.js';
 
 const PACKAGING = join(import.meta.dirname, '../../packaging');
 const DIR = join(PACKAGING, 'systemd');
 const HUB = join(DIR, 'loa-province.service');
 const PATH_UNIT = join(DIR, 'loa-province-mosquitto-reload.path');
 const RELOAD = join(DIR, 'loa-province-mosquitto-reload.service');
-
-/** The `Key=value` lines of a unit file, comments left out. */
-async function settings(file: string): Promise<[string, string][]> {
-  const text = await readFile(file, 'utf8');
-  return text.split('\n').flatMap((line) => {
-    const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
-    return m ? [[m[1]!, m[2]!] as [string, string]] : [];
-  });
-}
 
 /** What systemd-analyze said, but for what systemd 252 (bookworm) says of the back-off keys it does not know. */
 function said(run: ReturnType<typeof spawnSync>): string[] {
