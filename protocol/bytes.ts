@@ -247,3 +247,16 @@ export function enumValue<T extends string>(table: readonly T[], index: number, 
   if (v === undefined) throw new ProtocolError('bad-value', `${what} ${index} is not a known value (0..${table.length - 1})`);
   return v;
 }
+
+/** A `u8` percentage read: a peer that writes over 100 breaks the contract, like an index past its table. */
+export function readPercent(r: ByteReader, what: string): number {
+  const v = r.u8(what);
+  if (v > 100) throw new ProtocolError('bad-value', `${what} ${v} % is over 100`);
+  return v;
+}
+
+/** A percentage about to be written as a `u8`: a whole number 0..100, or refused here. */
+export function checkPercent(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > 100) throw new ProtocolError('bad-value', `${what} ${String(v)} is not an integer 0..100`);
+  return v;
+}

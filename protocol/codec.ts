@@ -3,7 +3,7 @@
  * `type (u8) | length (varint) | payload`; a decoder skips a type it does not know, and reads only the fields it
  * knows from a payload, ignoring the rest: that is how newer peers add fields without breaking older ones.
  */
-import { ByteReader, ByteWriter, enumIndex, enumValue, MAX_VARINT } from './bytes.js';
+import { ByteReader, ByteWriter, checkPercent, enumIndex, enumValue, MAX_VARINT, readPercent } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { NO_ORIGIN } from './origin.js';
 import { readClipId, writeClipId } from './signed-bodies.js';
@@ -174,12 +174,12 @@ function writeTelemetry(w: ByteWriter, t: Telemetry): void {
   if (t.batteryMa !== undefined) w.svarint(t.batteryMa);
   if (t.solarMv !== undefined) w.u16(t.solarMv);
   if (t.solarMa !== undefined) w.varint(t.solarMa);
-  if (t.soc !== undefined) w.u8(percent(t.soc, 'soc'));
+  if (t.soc !== undefined) w.u8(checkPercent(t.soc, 'soc'));
   if (t.state !== undefined) {
     const s = t.state;
     w.u8((s.amplifierOn ? 1 : 0) | (s.relayOn ? 2 : 0) | (enumIndex(PLAYER_STATES, s.player, 'player state') << 2));
   }
-  if (t.volume !== undefined) w.u8(percent(t.volume, 'volume'));
+  if (t.volume !== undefined) w.u8(checkPercent(t.volume, 'volume'));
   if (t.runtime !== undefined) w.varint(t.runtime.uptimeS).varint(t.runtime.amplifierS).varint(t.runtime.audioS);
   if (t.faults !== undefined) w.varint(bitsOf(FAULTS, t.faults, 'fault'));
   if (t.outboxDepth !== undefined) w.varint(t.outboxDepth);
@@ -246,17 +246,6 @@ function readTelemetry(r: ByteReader): Telemetry {
   return t;
 }
 
-/** A `u8` percentage: a peer that writes over 100 breaks the contract, like an index past its table. */
-function readPercent(r: ByteReader, what: string): number {
-  const v = r.u8(what);
-  if (v > 100) throw new ProtocolError('bad-value', `${what} ${v} % is over 100`);
-  return v;
-}
-
-function percent(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 0 || v > 100) throw new ProtocolError('bad-value', `${what} ${String(v)} is not an integer 0..100`);
-  return v;
-}
 
 // --- one message --------------------------------------------------------------------------------------------------
 
@@ -287,7 +276,7 @@ export function writePayload(w: ByteWriter, m: Message, ctx: FixContext = fixCon
       writeClipId(w, m.clip);
       w.varint(m.manifestVersion).varint(scaled(m.seconds, 10, 'seconds played'));
       w.u8(enumIndex(PLAY_OUTCOMES, m.outcome, 'outcome')).u8(enumIndex(PLAY_TRIGGERS, m.trigger, 'trigger'));
-      w.u8(percent(m.volume, 'volume')).u8(m.where ? 1 : 0);
+      w.u8(checkPercent(m.volume, 'volume')).u8(m.where ? 1 : 0);
       if (m.where) w.i32(toE7(m.where.lat, 90, 'latitude')).i32(toE7(m.where.lon, 180, 'longitude'));
       return;
     case 'event':

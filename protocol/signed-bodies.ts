@@ -2,7 +2,7 @@
  * The bodies of signed commands and manifests (SPEC.md "Command" and "Manifest"), and the checks a cart makes
  * before it obeys one: right unit or district, not expired, not older than what it has.
  */
-import { ByteReader, ByteWriter, enumIndex, enumValue } from './bytes.js';
+import { ByteReader, ByteWriter, checkPercent, enumIndex, enumValue, readPercent } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { PRIORITIES, type Priority } from './messages.js';
 
@@ -109,8 +109,7 @@ export function writeCommand(w: ByteWriter, c: Command): void {
   w.varint(c.unit).varint(c.counter).u32(c.issued).u32(c.expires).u8(enumIndex(COMMAND_ACTIONS, c.action, 'command action'));
   switch (c.action) {
     case 'set-volume':
-      if (!Number.isInteger(c.volume) || c.volume < 0 || c.volume > 100) throw new ProtocolError('bad-value', `volume ${c.volume} is not 0..100`);
-      w.u8(c.volume);
+      w.u8(checkPercent(c.volume, 'volume'));
       return;
     case 'play-clip':
       writeClipId(w, c.clip);
@@ -154,9 +153,7 @@ export function readCommand(r: ByteReader): Command {
   if (action === undefined) throw new ProtocolError('unknown-action', `command action ${code} is not known (0..${COMMAND_ACTIONS.length - 1})`);
   switch (action) {
     case 'set-volume': {
-      const volume = r.u8('volume');
-      if (volume > 100) throw new ProtocolError('bad-value', `volume ${volume} % is over 100`);
-      return { ...head, action, volume };
+      return { ...head, action, volume: readPercent(r, 'volume') };
     }
     case 'play-clip':
       return { ...head, action, clip: readClipId(r) };
