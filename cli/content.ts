@@ -9,17 +9,16 @@
  * `--no-announce` skips that.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { embeddedBrokerUrl, isEmbedded, type ControllerConfig } from '../controller/app/config.js';
 import { dataPaths } from '../controller/app/data-dir.js';
 import { openOffice } from '../controller/app/office.js';
 import { CONTROLLER_USER } from '../controller/broker/topic-rules.js';
 import { ContentCommands } from '../controller/content/commands.js';
-import type { StepOrigin } from '../controller/content/workflow.js';
 import { CLIP_STATUSES, type ContentLibrary } from '../controller/content/library.js';
 import { PRIORITIES } from '../protocol/index.js';
 import { controllerConfig, reportError } from './controller.js';
+import { cliOrigin } from './origin.js';
 import { pick, type Lang, type Text } from './i18n.js';
 import { parseCommand, UsageError, type CliIo, type GroupSpec } from './io.js';
 
@@ -108,20 +107,6 @@ async function announcer(config: ControllerConfig): Promise<MqttClient | undefin
   return mqtt
     .connectAsync(url, { protocolVersion: 4, clientId: `loa-cli-${process.pid}`, ...credentials, reconnectPeriod: 0, connectTimeout: 2000 })
     .catch(() => undefined);
-}
-
-/**
- * Who runs this on the host, for the audit trail: the --as user is only a claim on a database opened directly, the
- * system account is what the host vouches for. A uid with no passwd entry (a container) still has its uid.
- */
-function cliOrigin(): StepOrigin {
-  try {
-    const u = userInfo();
-    return { via: 'cli', osUser: u.username, osUid: u.uid };
-  } catch {
-    const uid = process.getuid?.() ?? -1;
-    return { via: 'cli', osUser: process.env.USER ?? process.env.LOGNAME ?? `uid-${uid}`, osUid: uid };
-  }
 }
 
 interface Work {

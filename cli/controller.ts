@@ -36,6 +36,7 @@ import { NoControllerDataError, openOffice, provisionUnit, reissueBundle, retire
 import { CuePacks } from '../controller/content/cues.js';
 import { DistrictKey } from '../controller/content/district-key.js';
 import { ContentError } from '../controller/content/errors.js';
+import { BoardError } from '../controller/board/errors.js';
 import { SchemaError } from '../controller/db/database.js';
 import { RegistryError } from '../controller/fleet/registry.js';
 import { listUnitStates } from '../controller/fleet/unit-state.js';
@@ -215,9 +216,9 @@ export function reportError(io: CliIo, lang: Lang, command: string, err: unknown
     io.stderr.write(`loa ${command}: ${err.message}\n`);
     return 2;
   }
-  const known = [BackupError, TlsFilesError, RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError];
+  const known = [BackupError, TlsFilesError, RegistryError, UserError, ContentError, BundleError, SecretFileError, SchemaError, InvalidPeriodError, UnknownCommuneError, BoardError];
   if (known.some((k) => err instanceof k)) {
-    io.stderr.write(`loa ${command}: ${(err as Error).message}\n`);
+    io.stderr.write(`loa ${command}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
   }
   throw err;

@@ -81,6 +81,20 @@ export const groups: Record<string, Group> = {
       return { spec: m.reportSpec, run: m.runReport };
     },
   },
+  activity: {
+    summary: { vi: 'hoạt động của tổ: ghi, xác nhận, trả lại, rút', en: "teams' activities: record, confirm, return, withdraw" },
+    load: async () => {
+      const m = await import('./activity.js');
+      return { spec: m.activitySpec, run: m.runActivity };
+    },
+  },
+  member: {
+    summary: { vi: 'thành viên các tổ và hồ sơ tập huấn', en: "teams' members and their training records" },
+    load: async () => {
+      const m = await import('./member.js');
+      return { spec: m.memberSpec, run: m.runMember };
+    },
+  },
   province: {
     summary: { vi: 'trung tâm tỉnh: nhận bản tóm tắt của các khu vực, báo cáo toàn tỉnh', en: "the province hub: the areas' summaries, the province report" },
     load: async () => {

@@ -10,9 +10,9 @@ export const ACTIVITY_KINDS = ['oral', 'meeting', 'leaflets', 'police-tip', 'tra
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 /**
- *   submitted ──confirm──► confirmed
- *       │ └──return (with a reason)──► returned ──resubmit──► submitted
- *       └──withdraw (the submitter, before a decision)──► withdrawn
+ *   submitted ──confirm──► confirmed ──withdraw (an approver, with a reason)──► withdrawn
+ *       │ └──return (with a reason)──► returned ──resubmit (its submitter)──► submitted
+ *       └──withdraw (its submitter before a decision, or an approver)──► withdrawn
  */
 export const ACTIVITY_STATUSES = ['submitted', 'returned', 'confirmed', 'withdrawn'] as const;
 export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
