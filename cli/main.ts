@@ -81,6 +81,13 @@ export const groups: Record<string, Group> = {
       return { spec: m.reportSpec, run: m.runReport };
     },
   },
+  review: {
+    summary: { vi: 'báo cáo sơ kết, tổng kết của Ban điều hành: số liệu, nội dung, ký ban hành', en: "the board's review of a period: figures, narrative, signing" },
+    load: async () => {
+      const m = await import('./review.js');
+      return { spec: m.reviewSpec, run: m.runReview };
+    },
+  },
   activity: {
     summary: { vi: 'hoạt động của tổ: ghi, xác nhận, trả lại, rút', en: "teams' activities: record, confirm, return, withdraw" },
     load: async () => {
