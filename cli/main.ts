@@ -88,6 +88,13 @@ export const groups: Record<string, Group> = {
       return { spec: m.reviewSpec, run: m.runReview };
     },
   },
+  reward: {
+    summary: { vi: 'đề xuất khen thưởng: danh sách, tiêu chí, thêm/bỏ tên, xuất cho Văn phòng', en: 'reward proposals: the list, criteria, names added or removed, export for the office' },
+    load: async () => {
+      const m = await import('./reward.js');
+      return { spec: m.rewardSpec, run: m.runReward };
+    },
+  },
   activity: {
     summary: { vi: 'hoạt động của tổ: ghi, xác nhận, trả lại, rút', en: "teams' activities: record, confirm, return, withdraw" },
     load: async () => {
