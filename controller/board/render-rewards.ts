@@ -126,6 +126,7 @@ export async function renderRewardsDocx(p: RewardProposal, o: { lang: Lang; head
     : ['Teams and members proposed for a reward', `for their work in ${MODEL_WORDS.en}`, period];
   const words = { ...headingWords(o.heading, lang), addressees: [say(OFFICE, lang)] };
   return packReport({
+    form: 'submission',
     lang,
     words,
     issuedAt: o.issuedAt ?? p.computedAt,

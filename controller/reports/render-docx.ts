@@ -111,7 +111,7 @@ function sideBySide(widths: number[], cells: Paragraph[][]): Table {
  * The issuing body on the left (the bodies above the board upright, the board bold, a short rule, the number) and the
  * national motto with the place and date on the right.
  */
-function header(w: HeadingWords, lang: Lang, issuedAt: number): Table {
+function header(w: HeadingWords, lang: Lang, issuedAt: number, form: DocumentForm): Table {
   const vi = lang === 'vi';
   const motto = vi ? 'Độc lập - Tự do - Hạnh phúc' : 'Independence - Freedom - Happiness';
   const [left, right] = HEAD_COLUMNS as [number, number];
@@ -124,7 +124,7 @@ function header(w: HeadingWords, lang: Lang, issuedAt: number): Table {
       ...board.map((line) => centred(line, { size: SIZE.head, bold: true })),
       // Half the last line, never wider than half the column (a long board name wraps).
       rule(Math.min(Math.round(textWidth(last, SIZE.head) * 0.5), Math.round(cellText(left) / 2)), cellText(left)),
-      centred(`${vi ? 'Số' : 'No.'}:        /BC-BĐH`, { size: SIZE.number, before: 120 }),
+      centred(`${vi ? 'Số' : 'No.'}:        /${FORMS[form].symbol}-BĐH`, { size: SIZE.number, before: 120 }),
     ],
     [
       centred(vi ? 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' : 'SOCIALIST REPUBLIC OF VIETNAM', { size: SIZE.head, bold: true }),
@@ -280,30 +280,42 @@ export function stampZip(zip: Buffer, unixSeconds: number): Buffer {
 /** The words of the model, as the subject line names it. */
 export const MODEL_WORDS = { vi: 'mô hình “Loa thanh niên – Vì an ninh Tổ quốc”', en: 'the “Youth loudspeaker – for national security” model' } as const;
 
+/**
+ * The kind of administrative document (Nghị định 30, appendix III: its name and the symbol in its number): a report
+ * (báo cáo, BC), or a submission asking a decision of the body above (tờ trình, TTr: a list proposed for rewards).
+ */
+export type DocumentForm = 'report' | 'submission';
+const FORMS: Record<DocumentForm, { symbol: string; vi: string; en: string }> = {
+  report: { symbol: 'BC', vi: 'BÁO CÁO', en: 'REPORT' },
+  submission: { symbol: 'TTr', vi: 'TỜ TRÌNH', en: 'SUBMISSION' },
+};
+
 /** A report's document but for its figures: what {@link packReport} lays out around them. */
 export interface ReportFrame {
+  /** Default 'report'. */
+  form?: DocumentForm;
   lang: Lang;
   words: HeadingWords;
   /** Unix seconds: the date line, the file's properties and the zip entries' dates. */
   issuedAt: number;
   /** The document's title in its properties. */
   title: string;
-  /** The subject's lines under "BÁO CÁO", centred and bold; the short rule under them is sized from the first. */
+  /** The subject's lines under "BÁO CÁO" (or "TỜ TRÌNH"), centred and bold; the short rule under them is sized from the first. */
   subject: string[];
   /** The sections between "Kính gửi" and the signature block. */
   body: (Paragraph | Table)[];
 }
 
 /**
- * The DOCX bytes of an administrative report: the header, "BÁO CÁO", the subject, "Kính gửi", the body, "Nơi nhận"
+ * The DOCX bytes of an administrative report: the header, "BÁO CÁO" (or "TỜ TRÌNH"), the subject, "Kính gửi", the body, "Nơi nhận"
  * and the signature block, on A4 with the page number from the second page on. The same frame gives the same bytes.
  */
 export async function packReport(f: ReportFrame): Promise<Buffer> {
   const { lang, words, issuedAt } = f;
   const vi = lang === 'vi';
   const children: (Paragraph | Table)[] = [
-    header(words, lang, issuedAt),
-    centred(vi ? 'BÁO CÁO' : 'REPORT', { bold: true, before: 360 }),
+    header(words, lang, issuedAt, f.form ?? 'report'),
+    centred(FORMS[f.form ?? 'report'][lang], { bold: true, before: 360 }),
     ...f.subject.map((line) => centred(line, { bold: true })),
     rule(Math.round(textWidth(f.subject[0] ?? '', SIZE.body) * 0.4), TEXT_WIDTH),
     centred(addressLine(words, lang), { before: 240, after: 240 }),

@@ -65,6 +65,10 @@ describe('renderRewardsDocx', () => {
     const docx = await renderRewardsDocx(PROPOSAL, { lang: 'vi', heading: legacyHeading('Triệu Sơn'), issuedAt: DAY });
     const p = paragraphs(docx);
     const text = p.join('\n');
+    // A list put to the body above for its decision: a submission (tờ trình, TTr), not a report.
+    expect(p).toContain('TỜ TRÌNH');
+    expect(p).not.toContain('BÁO CÁO');
+    expect(p).toContain('Số:        /TTr-BĐH');
     expect(p).toContain('Danh sách đề nghị khen thưởng tập thể, cá nhân');
     expect(p).toContain('tháng 11/2026');
     expect(p).toContain('Kính gửi: Văn phòng (bộ phận Thi đua – Khen thưởng).');
