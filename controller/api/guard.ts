@@ -6,6 +6,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { BoardError, type BoardErrorCode } from '../board/errors.js';
 import { both, ContentError, type ContentErrorCode } from '../content/errors.js';
 import { RegistryError } from '../fleet/registry.js';
 import { excerpt, HttpError, sendJson, type HttpRequest, type HttpServer, type Method } from '../http/server.js';
@@ -34,6 +35,10 @@ export const COMMAND_SENDERS: readonly Role[] = ['approver', 'technician'];
 export const MAINTENANCE_ACTIONS: readonly string[] = ['sync-now', 'reboot'];
 /** Approvers, and the submitter of a clip before a decision on it: withdrawing a clip. */
 export const WITHDRAWERS: readonly Role[] = ['approver', 'submitter'];
+/** Who reads the teams' activity log, members and training records: the communes' submitters too. */
+export const ACTIVITY_READERS: readonly Role[] = ['viewer', 'approver', 'submitter'];
+/** Who records activities and training records (and withdraws their own): submitters, and approvers. */
+export const RECORDERS: readonly Role[] = ['submitter', 'approver'];
 
 export interface ApiRequest {
   req: HttpRequest;
@@ -132,6 +137,21 @@ const CONTENT_STATUS: Partial<Record<ContentErrorCode, number>> = {
   'key-not-started': 503,
 };
 
+const BOARD_STATUS: Record<BoardErrorCode, number> = {
+  'bad-field': 400,
+  'unknown-activity': 404,
+  'unknown-review': 404,
+  'unknown-member': 404,
+  'unknown-team': 404,
+  'unknown-commune': 404,
+  'unknown-photo': 404,
+  'bad-status': 409,
+  'stale-version': 409,
+  'not-allowed': 403,
+  'not-photo': 415,
+  'photo-too-large': 413,
+};
+
 /** The HTTP form of a domain error; undefined for anything else (the server answers 500 and logs it). */
 export function httpErrorOf(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
@@ -140,6 +160,7 @@ export function httpErrorOf(err: unknown): HttpError | undefined {
     return new HttpError(USER_STATUS[err.code], err.code, err.message, retry);
   }
   if (err instanceof ContentError) return new HttpError(CONTENT_STATUS[err.code] ?? 400, err.code, err.message);
+  if (err instanceof BoardError) return new HttpError(BOARD_STATUS[err.code], err.code, err.message);
   if (err instanceof RegistryError) {
     const status = err.code.startsWith('unknown-') ? 404 : err.code === 'exists' || err.code === 'retired' ? 409 : 400;
     return new HttpError(status, err.code, err.message);

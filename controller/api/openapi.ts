@@ -13,21 +13,9 @@ import { MAX_UPLOAD_BYTES, SUBMITTERS, UPLOAD_TYPES } from './content-write-rout
 import { APPROVERS, COMMAND_SENDERS, CONTENT_READERS, READERS, UNIT_READERS, WITHDRAWERS } from './guard.js';
 import { ADMINS } from './user-routes.js';
 import { BODY_SCHEMAS, commandBody } from './bodies.js';
-
-type Json = Record<string, unknown>;
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (type: string): Json => ({ type: [type, 'null'] });
-const query = (name: string, description: string, schema: Json = { type: 'string' }, required = false): Json => ({ name, in: 'query', required, description, schema });
-const path = (name: string, description: string): Json => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
-const json = (schema: Json): Json => ({ 'application/json': { schema } });
-const ok = (description: string, schema: Json): Json => ({ description, content: json(schema) });
-const errors = (...codes: number[]): Json =>
-  Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
-
-function op(summary: string, roles: readonly string[] | null, extra: Json): Json {
-  return { summary, ...(roles === null ? { security: [] } : { security: [{ session: [] }, { cookie: [] }], 'x-roles': roles }), ...extra };
-}
+import { BOARD_BODY_SCHEMAS } from './board-bodies.js';
+import { boardPaths, boardSchemas } from './openapi-board.js';
+import { body, errors, json, nullable, ok, op, path, query, ref, type Json } from './openapi-parts.js';
 
 const range = [
   query('from', 'YYYY-MM-DD (Vietnam day, inclusive) or Unix seconds; default 7 days ago'),
@@ -39,11 +27,10 @@ const range = [
 /** A TypeBox schema as JSON Schema (its TypeScript-only symbol keys dropped). */
 const jsonSchema = (schema: unknown): Json => JSON.parse(JSON.stringify(schema)) as Json;
 
-/** A request body that is one of the checked schemas. */
-const body = (name: keyof typeof BODY_SCHEMAS): Json => ({ required: true, content: json(ref(name)) });
 
 const schemas: Json = {
-  ...Object.fromEntries(Object.entries(BODY_SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),
+  ...Object.fromEntries(Object.entries({ ...BODY_SCHEMAS, ...BOARD_BODY_SCHEMAS }).map(([name, schema]) => [name, jsonSchema(schema)])),
+  ...boardSchemas(),
   Error: { type: 'object', required: ['error', 'code'], properties: { error: { type: 'string', description: 'Vietnamese, then English in brackets' }, code: { type: 'string' } } },
   Session: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'integer' }, user: { type: 'object', properties: { name: { type: 'string' }, displayName: { type: 'string' }, role: { enum: ROLES } } } } },
   Unit: {
@@ -253,6 +240,7 @@ export function openApiDocument(district: { id: string; name: string }): Json {
           responses: { '204': { description: 'set' }, ...errors(400, 401, 403, 404) },
         }),
       },
+      ...boardPaths(),
       '/content/manifest': { get: op('the latest signed manifest (carts)', null, { responses: { '200': { description: 'signed bytes; ETag = SHA-256', content: { 'application/octet-stream': {} } }, '304': { description: 'not modified' }, ...errors(404) } }) },
       '/content/cues': {
         get: op('the signed spoken cues pack (carts): cues.json, cues.sig and the WAVs in one ustar', null, {

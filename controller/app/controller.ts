@@ -6,9 +6,10 @@
  * the first start), the users, the registry, the MQTT broker (embedded, with the controller's own account whose
  * random password is kept in the data folder, 0600; or an external one), the controller's mqtt.js client, the ingest
  * (subscribed to every cart's `up` and `status`), commands, the content library, workflow and manifest publisher
- * (announcing through the client), the HTTP server (carts' content routes + the JSON API), and the optional serial
- * gateway. The parts without which nothing works (database, key, broker, client, ingest, HTTP) make `start()` fail,
- * after undoing what had started; the others (manifest announcements, serial gateway, Mosquitto files, the daily backup) are
+ * (announcing through the client), the operating board's services (activities, training, reviews, rewards), the HTTP
+ * server (carts' content routes + the JSON API), and the optional serial gateway. The parts without which nothing
+ * works (database, key, broker, client, ingest, HTTP, the board's tables) make `start()` fail, after undoing what had
+ * started; the others (manifest announcements, serial gateway, Mosquitto files, the daily backup) are
  * *features*: one that fails is logged and listed in `features`, and the controller runs without it.
  * `stop()` takes everything down in the reverse order, after the ingest has committed and acknowledged what it took.
  *
@@ -44,6 +45,10 @@ import { silentLogger, type Logger } from '../logger.js';
 import { PasswordSlots } from '../users/password-slots.js';
 import { UserStore } from '../users/users.js';
 import { LiveFleet, registerApiRoutes } from '../api/index.js';
+import { ActivityLog } from '../board/activities.js';
+import { Reviews } from '../board/reviews.js';
+import { Rewards } from '../board/rewards.js';
+import { TrainingRecords } from '../board/training.js';
 import { registerStaticFiles } from '../web/static.js';
 import { registerReleaseRoutes } from '../releases/routes.js';
 import { Rollouts } from '../releases/rollout.js';
@@ -97,6 +102,15 @@ interface Parts {
   http: HttpServer;
   serial: SerialGateway | undefined;
   ca: DistrictCa | null;
+  board: Board;
+}
+
+/** The operating board's services (controller/board/): activities, training records, reviews, reward proposals. */
+export interface Board {
+  activities: ActivityLog;
+  training: TrainingRecords;
+  reviews: Reviews;
+  rewards: Rewards;
 }
 
 /** The district CA with the server's credentials and the revocation list at start (and the serials it names). */
@@ -255,6 +269,15 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     });
     if (await this.#feature('manifests', () => publisher.start())) this.#undo.push(() => publisher.stop());
 
+    // The operating board's records live in the same database; photos beside it, in <data>/photos.
+    const board: Board = {
+      activities: new ActivityLog({ db, dataDir: c.dataDir, clock: seconds }),
+      training: new TrainingRecords({ db, clock: seconds }),
+      reviews: new Reviews({ db, clock: seconds }),
+      rewards: new Rewards({ db, clock: seconds }),
+    };
+    for (const service of Object.values(board)) await service.start();
+
     const http = new HttpServer({ port: c.http.port, host: c.http.host, logger: this.#log('http'), ...(c.http.tls && tls ? { tls: tls.server } : {}) });
     // The spoken cues need espeak-ng to be made: without it (and no pack made before) the carts get none.
     const cues = new CuePacks({ dataDir: c.dataDir, district, signer: key, clock: seconds, logger: this.#log('cues') });
@@ -268,7 +291,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
     registerApiRoutes(http, {
       db, registry, commands, users, library, workflow, manifests: publisher, district: c.district, heading: reportHeading(c), clock,
       commandTtlSeconds: c.commandTtlSeconds, staleAfterSeconds: c.staleAfterSeconds, live,
-      releases: { store: releases, rollouts, kick: () => rolloutRunner.kick() },
+      releases: { store: releases, rollouts, kick: () => rolloutRunner.kick() }, board,
     });
     registerStaticFiles(http, { mapDir: join(c.dataDir, 'map'), logger: this.#log('web'), ...(this.#o.webDir === undefined ? {} : { root: this.#o.webDir }) });
     await live.start();
@@ -309,7 +332,7 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
         this.#undo.push(() => gateway.stop());
       }
     }
-    return { db, key, users, registry, broker, brokerUrl: account.url, mqtt: client, ingest, commands, library, workflow, publisher, http, serial, ca: tls?.ca ?? null };
+    return { db, key, users, registry, broker, brokerUrl: account.url, mqtt: client, ingest, commands, library, workflow, publisher, http, serial, ca: tls?.ca ?? null, board };
   }
 
   /** The district CA and the server's credentials when a listener speaks TLS; a warning for a plain public one. */
@@ -358,6 +381,8 @@ export class DistrictController extends EventEmitter<DistrictControllerEvents> {
   get workflow(): ContentWorkflow { return this.#part('workflow'); }
   get publisher(): ManifestPublisher { return this.#part('publisher'); }
   get districtKey(): DistrictKey { return this.#part('key'); }
+  /** The operating board's activity log, training records, reviews and reward proposals. */
+  get board(): Board { return this.#part('board'); }
   /** The HTTP server (its `routes` list what it answers). */
   get http(): HttpServer { return this.#part('http'); }
   /** The broker the controller is connected to (the embedded one's real port when 0 was asked for). */

@@ -15,9 +15,7 @@ import { migrateBoard } from './area.js';
 import { BoardError } from './errors.js';
 import { draftSections } from './review-draft.js';
 import { accountedNow, accountedOf, previousPeriod, reviewData, type Accounted } from './review-figures.js';
-import { REVIEW_SECTIONS, type LateNote, type ReviewData, type ReviewRecord, type ReviewSections, type ReviewVersion } from './types.js';
-
-export type ReviewSummary = Omit<ReviewRecord, 'sections' | 'versions' | 'data'>;
+import { REVIEW_SECTIONS, type LateNote, type ReviewData, type ReviewRecord, type ReviewSections, type ReviewSummary, type ReviewVersion } from './types.js';
 
 /** Longest text of one section, characters. */
 export const MAX_SECTION_CHARS = 20_000;

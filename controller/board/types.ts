@@ -213,6 +213,9 @@ export interface ReviewRecord {
   data: ReviewData;
 }
 
+/** A review without its text and figures, as listed. */
+export type ReviewSummary = Omit<ReviewRecord, 'sections' | 'versions' | 'data'>;
+
 /** What makes a team (and its members) a candidate for a reward; a criterion left null is not applied. */
 export interface RewardCriteria {
   /** Broadcast hours in the period, at least. */
