@@ -281,8 +281,8 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
         const sub = await submitter.newPage();
         await logIn(sub, 'phong-vh');
         await sub.getByRole('heading', { name: 'Nội dung tuyên truyền' }).waitFor();
-        // A submitter cannot read the fleet: no overview in the navigation.
-        expect(await sub.getByRole('navigation', { name: 'Các trang' }).getByRole('link').allInnerTexts()).toEqual(['Nội dung']);
+        // A submitter cannot read the fleet: no overview in the navigation; it records its team's activities.
+        expect(await sub.getByRole('navigation', { name: 'Các trang' }).getByRole('link').allInnerTexts()).toEqual(['Nội dung', 'Hoạt động']);
         await sub.getByLabel('Tiêu đề').fill(title);
         await sub.getByLabel('Tệp âm thanh (WAV hoặc MP3, tối đa 50 MB)').setInputFiles({ name: 'phong-chay.wav', mimeType: 'audio/wav', buffer: toneWav(2) });
         await sub.getByRole('button', { name: 'Gửi để duyệt' }).click();

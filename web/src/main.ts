@@ -13,12 +13,15 @@ import { makeT } from './lib/i18n.js';
 import { can, type Capability } from './lib/roles.js';
 import { isAppLink, matchRoute, type Route } from './lib/routes.js';
 import type { Lang, SessionUser } from './lib/types.js';
+import { ActivitiesPage } from './pages/activities.js';
 import { CommandsPage } from './pages/commands.js';
 import { ContentPage } from './pages/content.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
 import { ReleasesPage } from './pages/releases.js';
 import { ReportsPage } from './pages/reports.js';
+import { ReviewsPage } from './pages/reviews.js';
+import { RewardsPage } from './pages/rewards.js';
 import { UnitPage } from './pages/unit.js';
 import { UsersPage } from './pages/users.js';
 import './styles.css';
@@ -34,7 +37,7 @@ function storedLang(): Lang {
 }
 
 /** What a page needs; the API refuses the rest anyway, this only spares the user a page of refusals. */
-const NEEDS: Partial<Record<Route['page'], Capability>> = { overview: 'units', unit: 'units', content: 'content', commands: 'units', reports: 'reports', users: 'users', releases: 'units' };
+const NEEDS: Partial<Record<Route['page'], Capability>> = { overview: 'units', unit: 'units', content: 'content', commands: 'units', reports: 'reports', users: 'users', releases: 'units', activities: 'activities', reviews: 'reviews', rewards: 'reviews' };
 
 function Page({ route }: { route: Route }): VNode {
   const { user, t } = useApp();
@@ -57,6 +60,12 @@ function Page({ route }: { route: Route }): VNode {
       return html`<${UsersPage} />`;
     case 'releases':
       return html`<${ReleasesPage} />`;
+    case 'activities':
+      return html`<${ActivitiesPage} />`;
+    case 'reviews':
+      return html`<${ReviewsPage} />`;
+    case 'rewards':
+      return html`<${RewardsPage} />`;
     case 'login':
     case 'not-found':
       return html`<${NotFound} />`;

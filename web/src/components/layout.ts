@@ -5,11 +5,14 @@ import { html } from '../html.js';
 import { can, type Capability } from '../lib/roles.js';
 import type { Route } from '../lib/routes.js';
 
-const NAV: { path: string; page: Route['page']; key: 'nav.overview' | 'nav.content' | 'nav.commands' | 'nav.reports' | 'nav.users' | 'nav.releases'; need: Capability }[] = [
+const NAV: { path: string; page: Route['page']; key: 'nav.overview' | 'nav.content' | 'nav.commands' | 'nav.reports' | 'nav.users' | 'nav.releases' | 'nav.activities' | 'nav.reviews' | 'nav.rewards'; need: Capability }[] = [
   { path: '/', page: 'overview', key: 'nav.overview', need: 'units' },
   { path: '/noi-dung', page: 'content', key: 'nav.content', need: 'content' },
   { path: '/lenh', page: 'commands', key: 'nav.commands', need: 'units' },
   { path: '/bao-cao', page: 'reports', key: 'nav.reports', need: 'reports' },
+  { path: '/hoat-dong', page: 'activities', key: 'nav.activities', need: 'activities' },
+  { path: '/so-ket', page: 'reviews', key: 'nav.reviews', need: 'reviews' },
+  { path: '/khen-thuong', page: 'rewards', key: 'nav.rewards', need: 'reviews' },
   { path: '/nguoi-dung', page: 'users', key: 'nav.users', need: 'users' },
   { path: '/phien-ban', page: 'releases', key: 'nav.releases', need: 'units' },
 ];

@@ -18,7 +18,11 @@ export type Capability =
   | 'approve'
   /** Send sync-now / reboot (COMMAND_SENDERS). */
   | 'maintain'
-  | 'users';
+  | 'users'
+  /** The board's activity log, training records, teams and members (R in the board's routes). */
+  | 'activities'
+  /** The board's reviews and reward proposals (V in the board's routes); writing them is 'approve'. */
+  | 'reviews';
 
 const GRANTS: Record<Capability, readonly Role[]> = {
   units: ['viewer', 'approver', 'technician'],
@@ -29,6 +33,8 @@ const GRANTS: Record<Capability, readonly Role[]> = {
   approve: ['approver'],
   maintain: ['approver', 'technician'],
   users: [],
+  activities: ['viewer', 'approver', 'submitter'],
+  reviews: ['viewer', 'approver'],
 };
 
 export function can(role: Role, what: Capability): boolean {

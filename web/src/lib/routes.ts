@@ -8,6 +8,9 @@ export type Route =
   | { page: 'reports' }
   | { page: 'users' }
   | { page: 'releases' }
+  | { page: 'activities' }
+  | { page: 'reviews' }
+  | { page: 'rewards' }
   | { page: 'login' }
   | { page: 'not-found' };
 
@@ -28,6 +31,12 @@ export function matchRoute(pathname: string): Route {
       return { page: 'users' };
     case '/phien-ban':
       return { page: 'releases' };
+    case '/hoat-dong':
+      return { page: 'activities' };
+    case '/so-ket':
+      return { page: 'reviews' };
+    case '/khen-thuong':
+      return { page: 'rewards' };
     case '/dang-nhap':
       return { page: 'login' };
     default:
