@@ -34,8 +34,12 @@ export const RESTORE_BOOT_MARGIN = 1000;
 /** Files that are secret whatever their mode; and folders whose every file is. */
 const SECRET_NAMES = new Set(['district-key', 'district-key.next', 'broker-controller.secret']);
 const SECRET_FOLDERS = new Set(['bundles']);
-/** Folders never sealed whatever the umask made their modes: the clips are large and public, the rotations signed. */
-const PUBLIC_FOLDERS = new Set(['clips', 'key-rotations']);
+/**
+ * Folders never sealed whatever their modes: the clips are large and public, the rotations signed, and the activity
+ * photos (owner-only on the controller) are large — a year of them does not fit the sealed JSON in memory — and no
+ * more private than the database beside them, which the backup holds unsealed too (the backup folder is 0700).
+ */
+const PUBLIC_FOLDERS = new Set(['clips', 'key-rotations', 'photos']);
 /** SQLite's companions of a database, and the cart-style lock: never copied (the snapshot holds what they hold). */
 const SKIPPED = /(-wal|-shm|-journal)$|^loa\.lock$/;
 

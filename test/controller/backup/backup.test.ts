@@ -86,6 +86,10 @@ describe('makeBackup while the controller writes, then restoreBackup', () => {
       expect(await readFile(join(restored, 'clips', 'a'.repeat(64)))).toEqual(await readFile(join(data, 'clips', 'a'.repeat(64))));
       expect(await readFile(join(restored, 'key-rotations', '0001.signed'))).toEqual(Buffer.from([1, 2, 3, 4]));
       expect(await readdir(join(restored, 'clips'))).toEqual(['a'.repeat(64), 'b'.repeat(64)]);
+      // Activity photos are copied as files, not sealed with the keys (a year of them would not fit in memory).
+      const photo = `${'c'.repeat(64)}.jpg`;
+      expect(await readFile(join(done.path, 'files', 'photos', photo))).toEqual(await readFile(join(data, 'photos', photo)));
+      expect(await readFile(join(restored, 'photos', photo))).toEqual(await readFile(join(data, 'photos', photo)));
       expect((await stat(restored)).mode & 0o777).toBe(0o700);
     } finally {
       stop = true;

@@ -1,5 +1,6 @@
 // A controller data folder as a running controller leaves it: a database with a few days of fleet data, the district
-// key, the broker password and a provisioning bundle (0600), a boot counter, a key rotation and two clip files.
+// key, the broker password and a provisioning bundle (0600), a boot counter, a key rotation, two clip files and an
+// activity photo (0600 in a 0700 folder, as the activity log keeps them).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openControllerDb } from '../../../controller/db/database.js';
@@ -28,4 +29,6 @@ export async function makeControllerFolder(data: string, units = 8, days = 5): P
   await writeFile(join(data, 'clips', 'a'.repeat(64)), Buffer.alloc(50_000, 7));
   await writeFile(join(data, 'clips', 'b'.repeat(64)), Buffer.alloc(20_000, 9));
   await writeFile(join(data, 'clips', '.incoming-x.wav'), 'half a clip');
+  await mkdir(join(data, 'photos'), { mode: 0o700 });
+  await writeFile(join(data, 'photos', `${'c'.repeat(64)}.jpg`), Buffer.alloc(30_000, 5), { mode: 0o600 });
 }
