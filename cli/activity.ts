@@ -5,7 +5,8 @@
  */
 import { openOffice, type Office } from '../controller/app/office.js';
 import { ActivityLog, type BoardActor } from '../controller/board/activities.js';
-import { activityInput, KIND_WORDS, STATUS_WORDS } from '../controller/board/activity-input.js';
+import { activityInput } from '../controller/board/activity-input.js';
+import { KIND_WORDS, STATUS_WORDS } from '../controller/board/words.js';
 import { BoardError } from '../controller/board/errors.js';
 import { readPhoto } from '../controller/board/photos.js';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, MAX_PHOTOS, type ActivityAuditEntry, type ActivityFilter, type ActivityRecord } from '../controller/board/types.js';

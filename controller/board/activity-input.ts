@@ -8,7 +8,7 @@
 import { both } from '../content/errors.js';
 import { VN_OFFSET_S } from '../reports/period.js';
 import { BoardError } from './errors.js';
-import { ACTIVITY_KINDS, type ActivityInput, type ActivityKind, type ActivityStatus } from './types.js';
+import { ACTIVITY_KINDS, type ActivityInput, type ActivityKind } from './types.js';
 
 export type Lang = 'vi' | 'en';
 
@@ -187,20 +187,3 @@ function checkLength(value: string | undefined, field: string, max: number, lang
   if (length > max) throw fieldError(lang, field, `tối đa ${max} ký tự, đang có ${length}: rút gọn lại`, `at most ${max} characters, got ${length}: shorten it`);
   return v;
 }
-
-/** The kinds and statuses in words, Vietnamese and English: what the CLI, messages and documents print. */
-export const KIND_WORDS: Record<ActivityKind, { vi: string; en: string }> = {
-  oral: { vi: 'tuyên truyền miệng', en: 'oral propaganda' },
-  meeting: { vi: 'họp, sinh hoạt', en: 'meeting' },
-  leaflets: { vi: 'phát tờ rơi', en: 'leaflets' },
-  'police-tip': { vi: 'cung cấp tin cho công an', en: 'tip to the police' },
-  training: { vi: 'tập huấn', en: 'training' },
-  other: { vi: 'khác', en: 'other' },
-};
-
-export const STATUS_WORDS: Record<ActivityStatus, { vi: string; en: string }> = {
-  submitted: { vi: 'chờ xác nhận', en: 'submitted' },
-  returned: { vi: 'bị trả lại', en: 'returned' },
-  confirmed: { vi: 'đã xác nhận', en: 'confirmed' },
-  withdrawn: { vi: 'đã rút', en: 'withdrawn' },
-};

@@ -8,19 +8,11 @@
 import { parsePeriod, periodLabel, type Lang, type PeriodKind } from '../reports/period.js';
 import { formatNumber } from '../reports/text.js';
 import type { ActivityKind, Compared, ReviewCommuneRow, ReviewData, ReviewSections } from './types.js';
+import { KIND_PHRASES } from './words.js';
 
 /** The marked place for what the board adds, in each language. */
 export const TO_FILL = { vi: (what: string) => `[Ban điều hành bổ sung: ${what}]`, en: (what: string) => `[Board to add: ${what}]` } as const;
 
-/** Activity kinds as a sentence names them. */
-export const KIND_WORDS: Record<ActivityKind, { vi: string; en: string }> = {
-  oral: { vi: 'tuyên truyền miệng', en: 'oral propaganda' },
-  meeting: { vi: 'họp, sinh hoạt', en: 'meetings' },
-  leaflets: { vi: 'phát tờ rơi', en: 'leaflets' },
-  'police-tip': { vi: 'cung cấp tin báo cho cơ quan Công an', en: 'tips passed to the police' },
-  training: { vi: 'tập huấn', en: 'training' },
-  other: { vi: 'hoạt động khác', en: 'other activities' },
-};
 
 const PREVIOUS_WORDS: Record<PeriodKind, { vi: string; en: string }> = {
   month: { vi: 'tháng trước', en: 'the previous month' },
@@ -114,8 +106,8 @@ function results(data: ReviewData, kind: PeriodKind, lang: Lang): string {
   const a = data.activityTotals;
   const n = (x: number, digits = 0): string => formatNumber(x, lang, digits);
   const ch = (c: Compared, digits = 0): string => change(c, kind, lang, digits);
-  const kinds = (Object.keys(KIND_WORDS) as ActivityKind[]).filter((k) => a.byKind[k].activities > 0);
-  const byKind = kinds.map((k) => `${KIND_WORDS[k][lang]}: ${n(a.byKind[k].activities)} (${n(a.byKind[k].peopleReached)} ${lang === 'vi' ? 'lượt người' : 'people'})`).join('; ');
+  const kinds = (Object.keys(KIND_PHRASES) as ActivityKind[]).filter((k) => a.byKind[k].activities > 0);
+  const byKind = kinds.map((k) => `${KIND_PHRASES[k][lang]}: ${n(a.byKind[k].activities)} (${n(a.byKind[k].peopleReached)} ${lang === 'vi' ? 'lượt người' : 'people'})`).join('; ');
   if (lang === 'vi') {
     return join([
       `1. Hoạt động của xe loa: phát ${n(t.broadcastHours.value, 1)} giờ ${ch(t.broadcastHours, 1)}, ${n(t.plays.value)} lượt phát ${ch(t.plays)} trong ${n(t.sessions.value)} buổi; xe loa đi ${n(t.km.value, 1)} km ${ch(t.km, 1)}, đến ${n(t.communesReached.value)} xã ${ch(t.communesReached)}; ${n(t.activeUnitDays.value)} ngày xe hoạt động.`,

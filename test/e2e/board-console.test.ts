@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, deflateSync } from 'node:zlib';
+import { png } from '../../tools/images.js';
 import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,25 +45,6 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
     .filter((v) => v.impact === 'critical' || v.impact === 'serious')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join(' | ')}`);
   expect(bad, `axe-core on ${what}`).toEqual([]);
-}
-
-/** A real PNG of `w`×`h` pixels (one colour), made here: the activity log checks a photo's bytes, the browser draws it. */
-function png(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, Buffer.from([0x2a, 0x7a, 0xc0]))]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A full-page screenshot for a person to look at (CI keeps test-results/). */
@@ -167,7 +148,7 @@ describe.skipIf(noBrowser || !built)('the board’s pages of the console in Chro
       await form.getByLabel('Địa điểm (thôn, xóm)').fill('Thôn 3');
       await form.getByLabel('Số người được tuyên truyền').fill('120');
       await form.getByLabel('Ghi chú').fill('Tuyên truyền phòng chống ma tuý');
-      await form.getByLabel(/^Ảnh/).setInputFiles({ name: 'thon-3.png', mimeType: 'image/png', buffer: png(64, 48) });
+      await form.getByLabel(/^Ảnh/).setInputFiles({ name: 'thon-3.png', mimeType: 'image/png', buffer: png(64, 48, [0x2a, 0x7a, 0xc0]) });
       await form.getByRole('button', { name: 'Gửi để xác nhận' }).click();
       const heading = sub.getByRole('heading', { level: 2, name: /^HD-\d+ — Tuyên truyền miệng$/ });
       await heading.waitFor();

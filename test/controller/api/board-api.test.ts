@@ -3,7 +3,7 @@
 // reward proposal with the board's adjustments, what a viewer may not do, and the OpenAPI document.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { deflateSync } from 'node:zlib';
+import { png } from '../../../tools/images.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_BODY_SCHEMAS } from '../../../controller/api/board-bodies.js';
 import { documentedRoutes } from '../../../controller/api/index.js';
@@ -54,33 +54,8 @@ async function upload(path: string, who: string, bytes: Buffer, type: string): P
   return { status: res.status, json: JSON.parse(text) };
 }
 
-/** CRC-32 (IEEE) of a PNG chunk's type and data. */
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** A real 2×2 RGB PNG, a different one per `shade`. */
-function png(shade: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(2, 0);
-  ihdr.writeUInt32BE(2, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter, no interlace
-  const row = Buffer.from([0, shade, 0, 0, 0, shade, 0]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat([row, row]))), chunk('IEND', Buffer.alloc(0))]);
-}
+/** A real 2×2 PNG, a different one per `shade`. */
+const shaded = (shade: number): Buffer => png(2, 2, [shade, 0, 0]);
 
 const activity = (extra: Record<string, unknown> = {}) => ({
   kind: 'oral', date: '2026-11-20', time: '19:30', commune: 'dan-luc', team: 'dan-luc-ttt', place: 'Thôn 3', peopleReached: 120, note: 'Tuyên truyền phòng chống lừa đảo qua mạng', ...extra,
@@ -204,7 +179,7 @@ describe('photos', () => {
   const leftovers = async (): Promise<string[]> => (await readdir(rig.controller.board.activities.photosDir)).filter((f) => f.startsWith('.'));
 
   it('stores an uploaded PNG and gives the same bytes back, content-addressed', async () => {
-    const bytes = png(200);
+    const bytes = shaded(200);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const sent = await upload(`/api/activities/${id}/photos`, 'ca-xa', bytes, 'image/png');
     expect(sent.status).toBe(201);
@@ -227,16 +202,16 @@ describe('photos', () => {
     expect(text.status).toBe(415);
     expect(text.json.code).toBe('not-photo');
     expect(text.json.error).not.toContain('.upload-');
-    const declared = await upload(`/api/activities/${id}/photos`, 'ca-xa', png(10), 'text/plain');
+    const declared = await upload(`/api/activities/${id}/photos`, 'ca-xa', shaded(10), 'text/plain');
     expect(declared).toMatchObject({ status: 415, json: { code: 'not-photo' } });
-    const big = Buffer.concat([png(20), Buffer.alloc(5_000_000)]);
+    const big = Buffer.concat([shaded(20), Buffer.alloc(5_000_000)]);
     const tooLarge = await upload(`/api/activities/${id}/photos`, 'ca-xa', big, 'image/png');
     expect(tooLarge).toMatchObject({ status: 413, json: { code: 'photo-too-large' } });
     const rows = await rig.controller.db.exclusive(() => rig.controller.db.all<{ sha256: string }>('SELECT sha256 FROM board_activity_photos WHERE activity_id = ?', [id]));
     expect(rows).toHaveLength(1);
     expect(await leftovers()).toEqual([]);
     expect((await get(`/api/activities/${id}/photos/${'0'.repeat(64)}`, 'xem')).json.code).toBe('unknown-photo');
-    expect((await upload(`/api/activities/${id}/photos`, 'xem', png(30), 'image/png')).status).toBe(403);
+    expect((await upload(`/api/activities/${id}/photos`, 'xem', shaded(30), 'image/png')).status).toBe(403);
   });
 });
 
