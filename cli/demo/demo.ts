@@ -87,6 +87,27 @@ async function makeClips(controller: DistrictController, dir: string, submitter:
   return { approved, unapproved: pending.id };
 }
 
+/**
+ * The teams' work besides the cart, so that the console's Hoạt động, Sơ kết and Khen thưởng pages show something:
+ * two members per team, an evening of oral propaganda the board has confirmed and a meeting still waiting for it.
+ */
+async function seedBoard(controller: DistrictController, communes: readonly { id: string; name: string }[], submitter: Actor, approver: Actor): Promise<void> {
+  const { activities, training } = controller.board;
+  const now = Math.floor(Date.now() / 1000);
+  const day = (secondsAgo: number): string => new Date((now - secondsAgo + 7 * 3600) * 1000).toISOString().slice(0, 10);
+  for (const [i, place] of communes.entries()) {
+    const leader = await controller.registry.addMember({ team: place.id, name: `Nguyễn Văn ${String.fromCharCode(65 + i)}`, role: 'leader' });
+    const member = await controller.registry.addMember({ team: place.id, name: `Lê Thị ${String.fromCharCode(65 + i)}` });
+    await training.add(submitter, { member: member.id, course: 'Tập huấn kỹ năng tuyên truyền miệng', day: day(7 * 86_400) });
+    const oral = await activities.record(submitter, {
+      kind: 'oral', at: now - 86_400, commune: place.id, team: place.id, place: 'Thôn 1', members: [leader.id, member.id], peopleReached: 60 + 10 * i,
+      note: 'Tuyên truyền phòng chống lừa đảo qua mạng tại nhà văn hoá thôn',
+    });
+    await activities.confirm(approver, oral.id);
+    await activities.record(submitter, { kind: 'meeting', at: now - 3600, commune: place.id, team: place.id, place: 'Thôn 2', members: [leader.id], peopleReached: 35, note: 'Họp tổ, phân công lịch phát thanh tuần tới' });
+  }
+}
+
 export async function startDemo(o: DemoOptions): Promise<DemoRun> {
   const root = resolve(o.dataDir);
   await prepareDemoFolder(root, o.lang);
@@ -136,6 +157,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoRun> {
     await provision(dataDir, JSON.stringify(bundle));
     carts.push({ name, dataDir, process: new CartProcess({ name, dataDir, configFile: cartConfig, speed: o.speed, loaBin: o.loaBin, lang: o.lang }) });
   }
+  await seedBoard(controller, communes, submitter, approver);
   await Promise.all(carts.map((c) => c.process.start()));
 
   say(

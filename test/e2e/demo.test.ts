@@ -38,6 +38,9 @@ describe.skipIf(!built)('the demo, end to end', () => {
       for (const s of states) expect(s.manifest_version, s.unit_id).toBe(latest?.v);
       const hellos = await db.all<{ unit_id: string }>('SELECT DISTINCT unit_id FROM hellos');
       expect(hellos).toHaveLength(run.carts.length);
+      // The board's pages have something to show: per team one confirmed activity and one waiting.
+      const activities = await db.all<{ status: string; n: number }>('SELECT status, count(*) AS n FROM board_activities GROUP BY status ORDER BY status');
+      expect(activities).toEqual([{ status: 'confirmed', n: run.carts.length }, { status: 'submitted', n: run.carts.length }]);
 
       const districtPlays = await db.all<PlayRow>('SELECT unit_id, record, clip, seconds FROM plays ORDER BY unit_id, record');
       let cartSeconds = 0;
