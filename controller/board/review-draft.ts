@@ -25,6 +25,8 @@ const PREVIOUS_WORDS: Record<PeriodKind, { vi: string; en: string }> = {
 export function changeWords(value: number, base: number, percent: number | null, against: string, lang: Lang, digits = 0): string {
   const vi = lang === 'vi';
   if (value === base) return vi ? `bằng ${against}` : `the same as ${against}`;
+  // A rise from nothing has no percentage, and a bare "up 0.2" names no unit: say there was none.
+  if (base === 0) return vi ? `${against} chưa có` : `none in ${against}`;
   const up = value > base;
   const amount = percent === null ? formatNumber(Math.abs(value - base), lang, digits) : `${formatNumber(Math.abs(percent), lang, 1)} %`;
   if (vi) return `${up ? 'tăng' : 'giảm'} ${amount} so với ${against}`;

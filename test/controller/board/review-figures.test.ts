@@ -2,7 +2,7 @@
 // training records), on a simulated month with carts and logged activities; and a review across the 2025 merger,
 // compared through the former→current commune table.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { draftSections } from '../../../controller/board/review-draft.js';
+import { changeWords, draftSections } from '../../../controller/board/review-draft.js';
 import { lastYearPeriod, previousPeriod, reviewData } from '../../../controller/board/review-figures.js';
 import { ACTIVITY_KINDS, type ActivityKind, type Compared, type ReviewData, type ReviewFigureSet } from '../../../controller/board/types.js';
 import { FleetRegistry } from '../../../controller/fleet/registry.js';
@@ -83,6 +83,17 @@ describe('the periods a review compares', () => {
     const prev = (id: string): string => previousPeriod(parsePeriod(id)).id;
     expect([prev('2026-11'), prev('2026-01'), prev('2026-Q1'), prev('2026-Q3'), prev('2026-H1'), prev('2026-H2'), prev('2026')]).toEqual(['2026-10', '2025-12', '2025-Q4', '2026-Q2', '2025-H2', '2026-H1', '2025']);
     expect(['2026-11', '2026-Q4', '2026-H1', '2026'].map((id) => lastYearPeriod(parsePeriod(id)).id)).toEqual(['2025-11', '2025-Q4', '2025-H1', '2025']);
+  });
+});
+
+describe('a change in words', () => {
+  it('says a rise or a fall in per cent, the same, or that there was none before', () => {
+    expect(changeWords(45, 40, 12.5, 'tháng trước', 'vi')).toBe('tăng 12,5 % so với tháng trước');
+    expect(changeWords(30, 40, -25, 'cùng kỳ năm trước', 'vi')).toBe('giảm 25,0 % so với cùng kỳ năm trước');
+    expect(changeWords(7, 7, 0, 'tháng trước', 'vi')).toBe('bằng tháng trước');
+    // From nothing there is no percentage, and "tăng 0,2" would name no unit.
+    expect(changeWords(0.2, 0, null, 'tháng trước', 'vi', 1)).toBe('tháng trước chưa có');
+    expect(changeWords(0.2, 0, null, 'the previous month', 'en', 1)).toBe('none in the previous month');
   });
 });
 
