@@ -1,6 +1,7 @@
 /**
- * The operating board's part of the JSON API (issue 18; the console's board pages are built on these routes): the teams' activity log with its photos, the registry's teams and members for the forms, members'
- * training records, the period reviews with their versions and documents, and the reward proposals. Described in
+ * The operating board's part of the JSON API, on which the console's board pages are built: the teams' activity log
+ * with its photos, the registry's teams and members for the forms, members' training records, the period reviews
+ * with their versions and documents, and the reward proposals. Described in
  * openapi.ts; the bodies are board-bodies.ts.
  *
  * The routes only read the request and write the answer: every rule (who may confirm, what a field may hold, when a
