@@ -4,14 +4,12 @@
 // newer save), finalises it and downloads its DOCX; the rewards page shows the proposal and takes the board's
 // addition; a viewer reads the three pages at a phone's width without any writing control; axe-core finds no
 // serious violation on any of them, and no request leaves the controller.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { png } from '../../tools/images.js';
-import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateControllerConfig } from '../../controller/app/config.js';
@@ -19,6 +17,7 @@ import { DistrictController } from '../../controller/app/controller.js';
 import type { Role } from '../../controller/users/roles.js';
 import { launchChromium } from '../../tools/chromium.js';
 import { missing } from '../support/tools.js';
+import { docText, expectAccessible, logIn as kitLogIn, vnMonth, watchedContext, type Watch } from './console-kit.js';
 import { zipText } from '../support/zip.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,17 +34,6 @@ const USERS: { name: string; role: Role; displayName: string }[] = [
   { name: 'xem', role: 'viewer', displayName: 'Phạm Thị Xem' },
 ];
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core on the page as it is, under its real CSP (the script goes in through the DevTools protocol). */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as AxeResults;
-  const bad = result.violations
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join(' | ')}`);
-  expect(bad, `axe-core on ${what}`).toEqual([]);
-}
 
 /** A full-page screenshot for a person to look at (CI keeps test-results/). */
 async function shoot(page: Page, name: string): Promise<void> {
@@ -53,10 +41,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}-${size.width}x${size.height}.png`), fullPage: true });
 }
 
-const docText = (xml: string): string => [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]!).join('');
 
-/** The Vietnam month (YYYY-MM) of a Unix time. */
-const vnMonth = (unixS: number): string => new Date((unixS + 7 * 3600) * 1000).toISOString().slice(0, 7);
 
 describe.skipIf(noBrowser || !built)('the board’s pages of the console in Chromium', () => {
   let dir: string;
@@ -65,9 +50,8 @@ describe.skipIf(noBrowser || !built)('the board’s pages of the console in Chro
   let browser: Browser;
   let approver: BrowserContext;
   let page: Page;
-  const foreign: string[] = [];
-  const pageErrors: string[] = [];
-  const cspErrors: string[] = [];
+  const watch: Watch = { foreign: [], pageErrors: [], cspErrors: [] };
+  const { foreign, pageErrors, cspErrors } = watch;
   let period = '';
   let activityId = 0;
   let reviewId = 0;
@@ -102,29 +86,9 @@ describe.skipIf(noBrowser || !built)('the board’s pages of the console in Chro
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function newContext(size: { width: number; height: number }): Promise<BrowserContext> {
-    // A time zone far from Vietnam's: the pages must count Vietnamese days and months whatever the machine says.
-    const context = await browser.newContext({ viewport: size, locale: 'vi-VN', timezoneId: 'America/Los_Angeles', acceptDownloads: true, serviceWorkers: 'block' });
-    context.setDefaultTimeout(15_000);
-    const origin = new URL(base).origin;
-    context.on('request', (r) => {
-      const url = new URL(r.url());
-      if (url.protocol !== 'data:' && url.protocol !== 'blob:' && url.origin !== origin) foreign.push(r.url());
-    });
-    context.on('weberror', (e) => pageErrors.push(String(e.error())));
-    context.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-    });
-    return context;
-  }
+  const newContext = (size: { width: number; height: number }): Promise<BrowserContext> => watchedContext(browser, base, size, watch);
 
-  async function logIn(p: Page, name: string): Promise<void> {
-    await p.goto(`${base}/`);
-    await p.getByLabel('Tên đăng nhập').fill(name);
-    await p.getByLabel('Mật khẩu').fill(PASSWORD);
-    await p.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
-    await p.getByRole('button', { name: 'Đăng xuất' }).waitFor();
-  }
+  const logIn = (page: Page, name: string): Promise<void> => kitLogIn(page, base, name, PASSWORD);
 
   const nav = (p: Page) => p.getByRole('navigation', { name: 'Các trang' });
 

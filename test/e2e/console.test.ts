@@ -3,13 +3,11 @@
 // logging in through the page, the fleet on the map and in the list, a fix moving its marker, a clip submitted,
 // approved and published into the next signed manifest, the report beside `loa report --format json`, its DOCX, an
 // axe-core check and a screenshot of every page, and not one request to another host.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateControllerConfig } from '../../controller/app/config.js';
@@ -22,6 +20,7 @@ import { launchChromium } from '../../tools/chromium.js';
 import { fmtNumber } from '../../web/src/lib/format.js';
 import { TestCart } from '../controller/app/harness.js';
 import { missing } from '../support/tools.js';
+import { docText, expectAccessible, logIn as kitLogIn, vnMonth, watchedContext, type Watch } from './console-kit.js';
 import { until } from '../support/wait.js';
 import { zipText } from '../support/zip.js';
 import { toneWav } from '../support/wav.js';
@@ -57,9 +56,7 @@ const SIZES = [
 
 
 /** The month (YYYY-MM) of a Unix time in Vietnam (UTC+7, no daylight saving). */
-const vnMonth = (unixS: number): string => new Date((unixS + 7 * 3600) * 1000).toISOString().slice(0, 7);
 
-const docText = (xml: string): string => [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]!).join('');
 
 /** The last `translate(Xpx, Ypx)` of a MapLibre marker's transform: where it sits on the map, in pixels. */
 function markerXY(transform: string): [number, number] {
@@ -69,21 +66,6 @@ function markerXY(transform: string): [number, number] {
   return [Number(last[1]), Number(last[2])];
 }
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * axe-core on the page as it is: no violation of impact critical or serious. The script goes in through the
- * DevTools protocol (page.evaluate), which the page's CSP (`script-src 'self'`) does not govern, so the page is
- * checked under its real headers, without bypassCSP.
- */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as AxeResults;
-  const bad = result.violations
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join(' | ')}`);
-  expect(bad, `axe-core on ${what}`).toEqual([]);
-}
 
 async function shoot(page: Page, name: string, size: { width: number; height: number }): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}-${size.width}x${size.height}.png`), fullPage: true });
@@ -97,9 +79,8 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
   const carts = new Map<string, TestCart>();
   const units = new Map<string, Unit>();
   /** Every URL the pages asked for that is not the controller's. */
-  const foreign: string[] = [];
-  const pageErrors: string[] = [];
-  const cspErrors: string[] = [];
+  const watch: Watch = { foreign: [], pageErrors: [], cspErrors: [] };
+  const { foreign, pageErrors, cspErrors } = watch;
   /** The fix each cart sent last; a test moves one from there. */
   const lastFix = new Map<string, Fix>();
   let playsInPeriod = 0;
@@ -158,32 +139,9 @@ describe.skipIf(noBrowser || !built)('the officers’ console in Chromium', () =
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function newContext(size: { width: number; height: number }): Promise<BrowserContext> {
-    // A time zone far from Vietnam's: the console must show Vietnamese dates and periods whatever the officer's machine says.
-    const context = await browser.newContext({ viewport: size, locale: 'vi-VN', timezoneId: 'America/Los_Angeles', acceptDownloads: true, serviceWorkers: 'block' });
-    // Well inside the test's own time limit, so that a missing element fails with its locator named; 15 s because a
-    // first map load on a loaded 2-core CI machine took over 5 s (the 2 s marker promise keeps its own limit below).
-    context.setDefaultTimeout(15_000);
-    const origin = new URL(base).origin;
-    context.on('request', (r) => {
-      const url = new URL(r.url());
-      if (url.protocol !== 'data:' && url.protocol !== 'blob:' && url.origin !== origin) foreign.push(r.url());
-    });
-    context.on('weberror', (e) => pageErrors.push(String(e.error())));
-    context.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-    });
-    return context;
-  }
+  const newContext = (size: { width: number; height: number }): Promise<BrowserContext> => watchedContext(browser, base, size, watch);
 
-  /** Logs in through the login page of a fresh address; resolves once the page after login is there. */
-  async function logIn(page: Page, name: string): Promise<void> {
-    await page.goto(`${base}/`);
-    await page.getByLabel('Tên đăng nhập').fill(name);
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
-    await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
-  }
+  const logIn = (page: Page, name: string): Promise<void> => kitLogIn(page, base, name, PASSWORD);
 
   for (const size of SIZES) {
     describe(`at ${size.width}×${size.height}`, () => {
