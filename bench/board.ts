@@ -31,7 +31,7 @@ import { ACTIVITY_KINDS, type ActivityInput, type ReviewRecord } from '../contro
 import { FLEET_MIGRATIONS, migrateArea } from '../controller/db/database.js';
 import { FleetRegistry } from '../controller/fleet/registry.js';
 import { computeReport } from '../controller/reports/compute.js';
-import { generateFleet } from '../controller/reports/generate.js';
+import { generateFleet, prng } from '../controller/reports/generate.js';
 import { legacyHeading } from '../controller/reports/heading.js';
 import { renderCsv } from '../controller/reports/render-csv.js';
 import { renderDocx } from '../controller/reports/render-docx.js';
@@ -110,17 +110,7 @@ for (const t of teams) {
 
 // ── What is recorded: the same activities for the baseline and the service ────────────────────────────────────
 
-/** mulberry32, so that every run records the same activities. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+// mulberry32 (reports/generate.ts), so that every run records the same activities.
 const rand = prng(18);
 const months: Period[] = [];
 for (let p = first; p.start < last.end; p = parsePeriod(`${vnDateParts(p.end).year}-${vnDateParts(p.end).mm}`)) months.push(p);

@@ -65,7 +65,7 @@ const FAULT_CODES = ['relay-mismatch', 'audio', 'gnss', 'player', 'nothing-playa
 const CLIPS = Array.from({ length: 24 }, (_, i) => ({ id: `noi-dung-${String(i + 1).padStart(2, '0')}`, seconds: 45 + ((i * 37) % 196) }));
 
 /** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
