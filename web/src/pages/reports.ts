@@ -7,9 +7,10 @@ import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../app.js';
 import { HoursChart } from '../components/charts.js';
 import { ErrorNote, Loading } from '../components/common.js';
+import { PeriodPicker } from '../components/period-picker.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtNumber, vnDay } from '../lib/format.js';
-import { PERIOD_KINDS, PERIODS_PER_YEAR, periodId, periodOfDay, type PeriodKind } from '../lib/period.js';
+import { periodId, periodOfDay } from '../lib/period.js';
 import { can } from '../lib/roles.js';
 import type { ReportJson, Unit } from '../lib/types.js';
 import { placesOf } from '../lib/units.js';
@@ -19,53 +20,28 @@ const hours = (seconds: number): number => seconds / 3600;
 export function ReportsPage(): VNode {
   const { api, t, lang, now, user } = useApp();
   const today = vnDay(now());
-  const [kind, setKind] = useState<PeriodKind>('month');
-  const [year, setYear] = useState(periodOfDay('month', today).year);
-  const [index, setIndex] = useState(periodOfDay('month', today).index);
+  const [period, setPeriod] = useState(() => periodId('month', periodOfDay('month', today).year, periodOfDay('month', today).index));
   const [commune, setCommune] = useState('');
-  const period = periodId(kind, year, index);
   const query = `period=${encodeURIComponent(period)}${commune ? `&commune=${encodeURIComponent(commune)}` : ''}&lang=${lang}`;
   const report = useLoad(() => api.get<ReportJson>(`/api/reports?${query}&format=json`), [query]);
   const units = useLoad(() => (can(user.role, 'units') ? api.get<{ units: Unit[] }>('/api/units') : Promise.resolve({ units: [] as Unit[] })), []);
   const communes = useMemo(() => placesOf(units.data?.units ?? []).communes, [units.data]);
-  const years = Array.from({ length: 5 }, (_, k) => periodOfDay('year', today).year - k);
-
-  const changeKind = (k: PeriodKind): void => {
-    setKind(k);
-    setIndex(periodOfDay(k, today).index);
-  };
-  const indexLabel = (i: number): string => (kind === 'month' ? t('period.monthN', { n: i }) : kind === 'quarter' ? t('period.quarterN', { n: i }) : t(`period.half${i}`));
   const r = report.data;
 
   return html`<div class="page reports">
     <h1>${t('reports.title')}</h1>
-    <form class="card row" onSubmit=${(e: Event) => (e.preventDefault(), report.reload())} aria-label=${t('reports.pick')}>
-      <label>${t('reports.kind')}
-        <select value=${kind} onChange=${(e: Event) => changeKind((e.target as HTMLSelectElement).value as PeriodKind)}>
-          ${PERIOD_KINDS.map((k) => html`<option value=${k}>${t(`period.${k}`)}</option>`)}
-        </select>
-      </label>
-      <label>${t('reports.year')}
-        <select value=${year} onChange=${(e: Event) => setYear(Number((e.target as HTMLSelectElement).value))}>
-          ${years.map((y) => html`<option value=${y}>${y}</option>`)}
-        </select>
-      </label>
-      ${kind === 'year'
-        ? null
-        : html`<label>${t(`period.${kind}`)}
-            <select value=${index} onChange=${(e: Event) => setIndex(Number((e.target as HTMLSelectElement).value))}>
-              ${Array.from({ length: PERIODS_PER_YEAR[kind] }, (_, k) => html`<option value=${k + 1}>${indexLabel(k + 1)}</option>`)}
-            </select>
-          </label>`}
-      <label>${t('units.commune')}
-        ${communes.length > 0
-          ? html`<select value=${commune} onChange=${(e: Event) => setCommune((e.target as HTMLSelectElement).value)}>
-              <option value="">${t('reports.allCommunes')}</option>
-              ${communes.map(([id, name]) => html`<option value=${id}>${name}</option>`)}
-            </select>`
-          : html`<input value=${commune} placeholder=${t('reports.allCommunes')} onChange=${(e: Event) => setCommune((e.target as HTMLInputElement).value.trim())} />`}
-      </label>
-      <button type="submit">${t('reports.show')}</button>
+    <form class="card" onSubmit=${(e: Event) => (e.preventDefault(), report.reload())} aria-label=${t('reports.pick')}>
+      <${PeriodPicker} period=${period} onChange=${setPeriod}>
+        <label>${t('units.commune')}
+          ${communes.length > 0
+            ? html`<select value=${commune} onChange=${(e: Event) => setCommune((e.target as HTMLSelectElement).value)}>
+                <option value="">${t('reports.allCommunes')}</option>
+                ${communes.map(([id, name]) => html`<option value=${id}>${name}</option>`)}
+              </select>`
+            : html`<input value=${commune} placeholder=${t('reports.allCommunes')} onChange=${(e: Event) => setCommune((e.target as HTMLInputElement).value.trim())} />`}
+        </label>
+        <button type="submit">${t('reports.show')}</button>
+      <//>
     </form>
 
     <nav class="downloads" aria-label=${t('reports.downloads')}>

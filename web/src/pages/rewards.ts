@@ -25,7 +25,7 @@ import {
 import { fmtDateTime, fmtNumber, vnDay } from '../lib/format.js';
 import { periodId, periodOfDay } from '../lib/period.js';
 import { can } from '../lib/roles.js';
-import { PeriodPicker, periodWords } from './reviews.js';
+import { PeriodPicker, periodWords } from '../components/period-picker.js';
 
 type Adjust = { kind: 'team' | 'member'; id: string; action: 'add' | 'remove'; reason: string };
 
